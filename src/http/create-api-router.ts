@@ -1,0 +1,60 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { ApiContext } from './api-context.js';
+import { auditRequests } from './audit-requests.js';
+import { authenticate, type Caller } from './authenticate.js';
+import { errorHandler } from './error-handler.js';
+import { forbidden, methodNotAllowed, notFound } from './errors.js';
+import { hostCheck } from './host-check.js';
+import { createRateLimiters, type RateLimiters } from './rate-limits.js';
+import { allRoutes } from './routes/all-routes.js';
+import type { RouteDefinition } from './routes/route.js';
+import { securityHeaders } from './security-headers.js';
+
+/**
+ * The whole API as one Express router, the same in both modes. Order matters: headers and the audit
+ * hook first (so refusals are also secured and logged), then the Host check, the rate limits and
+ * authentication, and only then routing, so an unauthenticated caller learns nothing about which
+ * paths exist. Routing is case-sensitive and strict about trailing slashes.
+ */
+export function createApiRouter(context: ApiContext, routes: readonly RouteDefinition[] = allRoutes): Router {
+  const router = express.Router({ caseSensitive: true, strict: true });
+  const limits = createRateLimiters(context.config.rateLimit, context.log);
+  router.use(securityHeaders());
+  router.use(auditRequests(context.log));
+  router.use(hostCheck(context.config.allowedHosts));
+  router.use(limits.all, limits.authFailures);
+  router.use(authenticate(context.config.tokens));
+  for (const [path, group] of groupByPath(routes)) router.all(path, dispatch(group, limits, context));
+  router.use((_req: Request, _res: Response, next: NextFunction) => next(notFound()));
+  router.use(errorHandler(context.log));
+  return router;
+}
+
+function groupByPath(routes: readonly RouteDefinition[]): Map<string, RouteDefinition[]> {
+  const groups = new Map<string, RouteDefinition[]>();
+  for (const route of routes) groups.set(route.path, [...(groups.get(route.path) ?? []), route]);
+  return groups;
+}
+
+/**
+ * Runs the route for the request's method only. Express would run a GET handler for HEAD; here HEAD,
+ * OPTIONS and every other method get 405 with an Allow header and nothing runs.
+ */
+function dispatch(group: RouteDefinition[], limits: RateLimiters, context: ApiContext) {
+  const allow = group.map((route) => route.method).join(', ');
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const route = group.find((candidate) => candidate.method === req.method);
+    if (route === undefined) return next(methodNotAllowed(req.method, allow));
+    const caller = res.locals.caller as Caller;
+    if (!caller.scopes.includes(route.scope)) {
+      return next(forbidden(`Token "${caller.tokenId}" lacks the "${route.scope}" scope this endpoint needs.`));
+    }
+    const run = () => {
+      Promise.resolve()
+        .then(() => route.handler(req, res, context))
+        .catch(next);
+    };
+    if (route.heavy) limits.heavy(req, res, (error?: unknown) => (error ? next(error) : run()));
+    else run();
+  };
+}

@@ -1,0 +1,30 @@
+import { packageInfo } from '../../package-info.js';
+import type { RouteDefinition } from './route.js';
+
+/** `GET {base}/`: what this endpoint is and offers, and what it is doing right now. */
+export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefinition {
+  return {
+    method: 'GET',
+    path: '/',
+    scope: 'read',
+    heavy: false,
+    summary: 'This index: the package, the process, the endpoints and the operations in progress.',
+    handler(req, res, context) {
+      const base = req.baseUrl;
+      res.json({
+        name: packageInfo.name,
+        version: packageInfo.version,
+        pid: process.pid,
+        mode: context.mode,
+        endpoints: routes().map((route) => ({
+          method: route.method,
+          path: base + route.path,
+          scope: route.scope,
+          description: route.summary,
+          ...(route.params ? { params: route.params } : {}),
+        })),
+        operations: context.operations.list(),
+      });
+    },
+  };
+}

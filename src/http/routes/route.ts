@@ -1,0 +1,20 @@
+import type { Request, Response } from 'express';
+import type { Scope } from '../../options/tokens.js';
+import type { ApiContext } from '../api-context.js';
+
+export type Method = 'GET' | 'POST' | 'DELETE';
+
+/** One endpoint: its method and path under the base path, the scope it needs, and what it does. */
+export interface RouteDefinition {
+  method: Method;
+  /** Express path relative to the base path, e.g. `/heapsnapshot`. */
+  path: string;
+  scope: Scope;
+  /** Heavy routes pass the stricter rate limit. */
+  heavy: boolean;
+  /** One line for the index. */
+  summary: string;
+  /** Query parameters, as shown in the index. */
+  params?: Record<string, string>;
+  handler(req: Request, res: Response, context: ApiContext): Promise<void> | void;
+}

@@ -1,0 +1,61 @@
+import { busy } from '../http/errors.js';
+import { release, tryAcquire, type LockKind } from './process-locks.js';
+
+export type ProgressValue = number | string | boolean;
+
+/** A heavy operation in progress: what it is, since when, and how far it has got. */
+export class RunningOperation {
+  readonly kind: LockKind;
+  readonly startedAt = new Date();
+  readonly progress: Record<string, ProgressValue> = {};
+  #ended = false;
+  readonly #onEnd: () => void;
+
+  constructor(kind: LockKind, onEnd: () => void) {
+    this.kind = kind;
+    this.#onEnd = onEnd;
+  }
+
+  update(values: Record<string, ProgressValue>): void {
+    Object.assign(this.progress, values);
+  }
+
+  /** Idempotent: releases the process-wide slot once. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#onEnd();
+  }
+
+  toJSON(): object {
+    return {
+      kind: this.kind,
+      startedAt: this.startedAt.toISOString(),
+      elapsedSeconds: (Date.now() - this.startedAt.getTime()) / 1000,
+      progress: this.progress,
+    };
+  }
+}
+
+/**
+ * Admits one operation of a kind per process. A second request is refused at once with 409 and a
+ * Retry-After: queueing it would only pile more load on a process that is being diagnosed.
+ */
+export class OperationRegistry {
+  readonly #running = new Set<RunningOperation>();
+
+  begin(kind: LockKind, retryAfterSeconds = 10): RunningOperation {
+    if (!tryAcquire(kind)) throw busy(kind, retryAfterSeconds);
+    const operation = new RunningOperation(kind, () => {
+      this.#running.delete(operation);
+      release(kind);
+    });
+    this.#running.add(operation);
+    return operation;
+  }
+
+  /** The operations this server runs now (another thread's are not visible here, only their locks). */
+  list(): RunningOperation[] {
+    return [...this.#running];
+  }
+}

@@ -1,0 +1,99 @@
+import { isAbsolute } from 'node:path';
+import { ConfigError } from './errors.js';
+import { loadTokenRecords, type TokenRecord, type TokenSources } from './tokens.js';
+
+export interface WindowLimit {
+  /** Length of the window in milliseconds. */
+  windowMs: number;
+  /** Requests allowed per client address in one window. */
+  limit: number;
+}
+
+export interface RateLimitOptions {
+  /** Every request under the base path. Default: 300 a minute. */
+  all?: Partial<WindowLimit>;
+  /** Heavy operations (heap snapshots, profiles), counted whether or not they finish. Default: 10 a minute. */
+  heavy?: Partial<WindowLimit>;
+  /** Requests answered 401 (bad or missing token). Default: 20 in 15 minutes. */
+  authFailures?: Partial<WindowLimit>;
+}
+
+/** Options shared by both modes. */
+export interface MaintenanceOptions extends TokenSources {
+  /**
+   * Host header values accepted besides the address the request arrived on (and `localhost` when that
+   * is a loopback address). An entry without a port matches any port. Guards against DNS rebinding.
+   */
+  allowedHosts?: string[];
+  rateLimit?: RateLimitOptions;
+  /** Largest backlog kept in memory for a slow download before it spills to a private temp file. Default 32 MiB. */
+  spillThresholdBytes?: number;
+  /** Directory in which private spill directories are made. Default: the OS temp directory. */
+  tmpdir?: string;
+  /** Where the JSON audit log goes: a file descriptor (default 2, stderr) or an absolute file path (appended). */
+  auditLog?: number | string;
+}
+
+/** Everything a server needs, resolved and validated once; plain data so it can cross into a worker. */
+export interface ResolvedConfig {
+  tokens: TokenRecord[];
+  allowedHosts: string[];
+  rateLimit: { all: WindowLimit; heavy: WindowLimit; authFailures: WindowLimit };
+  spillThresholdBytes: number;
+  tmpdir: string | undefined;
+  auditLog: number | string;
+}
+
+const DEFAULT_LIMITS = {
+  all: { windowMs: 60_000, limit: 300 },
+  heavy: { windowMs: 60_000, limit: 10 },
+  authFailures: { windowMs: 15 * 60_000, limit: 20 },
+};
+
+export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError('ERR_OPTIONS', 'Options must be an object; at least `tokens` is required.');
+  }
+  return {
+    tokens: loadTokenRecords(options),
+    allowedHosts: resolveAllowedHosts(options.allowedHosts),
+    rateLimit: {
+      all: resolveWindow('all', options.rateLimit?.all, DEFAULT_LIMITS.all),
+      heavy: resolveWindow('heavy', options.rateLimit?.heavy, DEFAULT_LIMITS.heavy),
+      authFailures: resolveWindow('authFailures', options.rateLimit?.authFailures, DEFAULT_LIMITS.authFailures),
+    },
+    spillThresholdBytes: positiveInteger('spillThresholdBytes', options.spillThresholdBytes, 32 * 1024 * 1024),
+    tmpdir: options.tmpdir,
+    auditLog: resolveAuditLog(options.auditLog),
+  };
+}
+
+function resolveAllowedHosts(hosts: unknown): string[] {
+  if (hosts === undefined) return [];
+  if (!Array.isArray(hosts) || hosts.some((host) => typeof host !== 'string' || host === '' || /[\s/@]/.test(host))) {
+    throw new ConfigError('ERR_ALLOWED_HOSTS', '`allowedHosts` must be an array of host names, optionally with :port.');
+  }
+  return hosts.map((host: string) => host.toLowerCase());
+}
+
+function resolveWindow(name: string, given: Partial<WindowLimit> | undefined, fallback: WindowLimit): WindowLimit {
+  return {
+    windowMs: positiveInteger(`rateLimit.${name}.windowMs`, given?.windowMs, fallback.windowMs),
+    limit: positiveInteger(`rateLimit.${name}.limit`, given?.limit, fallback.limit),
+  };
+}
+
+function resolveAuditLog(value: unknown): number | string {
+  if (value === undefined) return 2;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value === 'string' && isAbsolute(value)) return value;
+  throw new ConfigError('ERR_AUDIT_LOG', '`auditLog` must be a file descriptor or an absolute file path.');
+}
+
+export function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigError('ERR_OPTION_RANGE', `\`${name}\` must be a positive integer.`);
+  }
+  return value;
+}

@@ -1,0 +1,26 @@
+import type { Router } from 'express';
+import { createApiRouter } from '../http/create-api-router.js';
+import { AuditLogger } from '../log/audit-logger.js';
+import { OperationRegistry } from '../operations/operation-registry.js';
+import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
+import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
+
+/**
+ * The maintenance API as a router for the app's own Express app:
+ * `app.use('/ops', maintenanceRouter({ tokens }))`.
+ *
+ * It runs on the app's thread through an in-process inspector session, so it answers only while the
+ * app's loop turns, and a heap snapshot freezes the loop while V8 serializes (V8 hands every chunk
+ * over synchronously; what the socket cannot take at once spills past the bound to a private file).
+ * Prefer `startMaintenanceServer()`, which stays out of band. Throws a ConfigError on bad options.
+ */
+export function maintenanceRouter(options: MaintenanceOptions): Router {
+  const config = resolveConfig(options);
+  return createApiRouter({
+    mode: 'router',
+    target: InspectorSessionTarget.sameThread(),
+    operations: new OperationRegistry(),
+    config,
+    log: new AuditLogger(config.auditLog),
+  });
+}

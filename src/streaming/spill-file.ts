@@ -1,0 +1,73 @@
+import { closeSync, ftruncateSync, readSync, writeSync } from 'node:fs';
+import tmp from 'tmp';
+
+/**
+ * An anonymous, private scratch file: created 0600 inside a fresh 0700 directory made by `tmp`, then
+ * unlinked at once (with its directory) while the descriptor stays open. Nothing can open it by name,
+ * and nothing is left on disk even if the process dies. Where unlinking an open file is refused
+ * (Windows), the name is removed on close instead.
+ *
+ * Reads and writes are synchronous: the spill runs either inside a same-thread inspector command (the
+ * loop is frozen there anyway) or on the endpoint's own worker thread, and a queue of pending async
+ * writes would itself be the unbounded memory this file exists to avoid.
+ */
+export class SpillFile {
+  readonly #fd: number;
+  #removeLater: (() => void) | undefined;
+  #writePos = 0;
+  #readPos = 0;
+  #closed = false;
+
+  constructor(tmpdir?: string) {
+    const dir = tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-', ...(tmpdir ? { tmpdir } : {}) });
+    const file = tmp.fileSync({ mode: 0o600, prefix: 'spill-', dir: dir.name, discardDescriptor: false });
+    this.#fd = file.fd;
+    try {
+      file.removeCallback();
+      dir.removeCallback();
+    } catch {
+      this.#removeLater = () => {
+        file.removeCallback();
+        dir.removeCallback();
+      };
+    }
+  }
+
+  /** Bytes written and not yet read back. */
+  get pending(): number {
+    return this.#writePos - this.#readPos;
+  }
+
+  append(data: Buffer): void {
+    let offset = 0;
+    while (offset < data.length) {
+      offset += writeSync(this.#fd, data, offset, data.length - offset, this.#writePos + offset);
+    }
+    this.#writePos += data.length;
+  }
+
+  /** Reads back up to `max` bytes in write order; once everything is read, the file is emptied for reuse. */
+  take(max: number): Buffer {
+    const length = Math.min(max, this.pending);
+    const buffer = Buffer.allocUnsafe(length);
+    let read = 0;
+    while (read < length) {
+      const n = readSync(this.#fd, buffer, read, length - read, this.#readPos + read);
+      if (n === 0) throw new Error('Spill file ended early');
+      read += n;
+    }
+    this.#readPos += length;
+    if (this.pending === 0) {
+      ftruncateSync(this.#fd, 0);
+      this.#readPos = this.#writePos = 0;
+    }
+    return buffer;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeSync(this.#fd);
+    this.#removeLater?.();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The seam between operations and the process they inspect. An operation speaks the Chrome DevTools
+ * Protocol through this interface and never learns whether the other end is this thread, the main
+ * thread seen from a worker, or another process.
+ */
+export interface CdpTarget {
+  /** What this connection can safely do; operations adapt to capabilities, never to the kind of target. */
+  readonly capabilities: TargetCapabilities;
+  /** Sends a protocol command and resolves with its result. */
+  send<T = unknown>(method: string, params?: object): Promise<T>;
+  /** Subscribes to a protocol event, e.g. `HeapProfiler.addHeapSnapshotChunk`; the listener gets its params. */
+  on(event: string, listener: (params: any) => void): void;
+  off(event: string, listener: (params: any) => void): void;
+  /** Frees the connection. */
+  close(): Promise<void>;
+}
+
+export interface TargetCapabilities {
+  /**
+   * Progress events may be requested. False on a session in the inspected thread itself: asking V8 for
+   * heap snapshot progress there crashes Node (nodejs/node#44634).
+   */
+  progressEvents: boolean;
+  /**
+   * Events arrive while the command runs, on a loop that keeps turning. False on a same-thread session,
+   * where every event is delivered synchronously inside the command and the loop is frozen throughout.
+   */
+  asyncEvents: boolean;
+}

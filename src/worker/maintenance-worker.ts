@@ -1,0 +1,42 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createServerApp } from '../http/create-server-app.js';
+import { AuditLogger } from '../log/audit-logger.js';
+import { OperationRegistry } from '../operations/operation-registry.js';
+import { adoptProcessLocks } from '../operations/process-locks.js';
+import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
+import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
+
+/**
+ * The out-of-band server's thread. It owns its HTTP server, its audit log descriptor and an inspector
+ * session on the main thread; after start-up it needs nothing from the main thread's event loop.
+ */
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (message: WorkerToMain) => port.postMessage(message);
+
+adoptProcessLocks(init.locks);
+const config = { ...init.config, tokens: init.config.tokens.map((token) => ({ ...token, digest: Buffer.from(token.digest) })) };
+const log = new AuditLogger(config.auditLog);
+const target = InspectorSessionTarget.mainThread();
+const app = createServerApp({ mode: 'worker', target, operations: new OperationRegistry(), config, log }, init.basePath);
+const server: Server = createServer(app);
+
+server.once('error', (error: NodeJS.ErrnoException) => {
+  post({ type: 'startFailed', code: error.code ?? 'ERR_LISTEN', message: error.message });
+});
+server.listen(init.port, init.host, () => {
+  const address = server.address() as AddressInfo;
+  post({ type: 'listening', port: address.port, address: address.address });
+});
+
+port.on('message', (message: MainToWorker) => {
+  if (message.type !== 'close') return;
+  server.close();
+  server.closeAllConnections();
+  void target.close().finally(() => {
+    log.flush();
+    post({ type: 'closed' });
+  });
+});

@@ -1,0 +1,17 @@
+import type { ResolvedConfig } from '../options/resolve-options.js';
+
+/** What the starting thread hands the worker. Plain data: tokens travel as digests only. */
+export interface WorkerInit {
+  config: ResolvedConfig;
+  host: string;
+  port: number;
+  basePath: string;
+  locks: Int32Array;
+}
+
+export type WorkerToMain =
+  | { type: 'listening'; port: number; address: string }
+  | { type: 'startFailed'; code: string; message: string }
+  | { type: 'closed' };
+
+export type MainToWorker = { type: 'close' };

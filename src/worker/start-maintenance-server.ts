@@ -1,0 +1,84 @@
+import { Worker } from 'node:worker_threads';
+import { ConfigError } from '../options/errors.js';
+import { positiveInteger, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
+import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
+import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
+
+export interface MaintenanceServerOptions extends MaintenanceOptions {
+  /** TCP port; 0 (the default) picks a free one, reported in the result. */
+  port?: number;
+  /** Interface to listen on. Default `127.0.0.1`: reachable from this machine only. */
+  host?: string;
+  /** Path prefix of the API. Default `/ops`. */
+  basePath?: string;
+}
+
+export interface MaintenanceServer {
+  /** Base URL of the API, e.g. `http://127.0.0.1:41234/ops`. */
+  url: string;
+  port: number;
+  /** Stops the server and its thread and frees everything it holds. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Starts the maintenance API out of band: an HTTP server in its own worker thread, on its own port,
+ * reaching the app's main thread through the inspector. It keeps answering while the app's event loop
+ * is blocked, and requests to it never run on the app's thread. The worker does not keep the process
+ * alive. Rejects with a ConfigError on bad options and with the listen error (EADDRINUSE...) if it
+ * cannot listen.
+ */
+export async function startMaintenanceServer(options: MaintenanceServerOptions): Promise<MaintenanceServer> {
+  const config = resolveConfig(options);
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);
+  if (port > 65535) throw new ConfigError('ERR_OPTION_RANGE', '`port` must be from 0 to 65535.');
+  const basePath = resolveBasePath(options.basePath);
+  const init: WorkerInit = { config, host, port, basePath, locks: processLocks() };
+  const worker = new Worker(new URL('./maintenance-worker.js', import.meta.url), { workerData: init, stdout: false });
+  const workerThreadId = worker.threadId;
+  worker.on('exit', () => releaseAllHeldBy(workerThreadId));
+
+  const listening = await new Promise<{ port: number }>((resolve, reject) => {
+    const onMessage = (message: WorkerToMain) => {
+      if (message.type === 'listening') resolve(message);
+      if (message.type === 'startFailed') {
+        void worker.terminate();
+        reject(Object.assign(new Error(`Maintenance server cannot listen on ${host}:${port}: ${message.message}`), { code: message.code }));
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`Maintenance server thread exited during start-up (code ${code})`)));
+  });
+  worker.removeAllListeners('error');
+  worker.on('error', (error) => process.emitWarning(`maintenance-endpoint server thread failed: ${error.message}`, 'MaintenanceEndpointWarning'));
+  worker.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${listening.port}${basePath}`,
+    port: listening.port,
+    close: () => (closing ??= closeWorker(worker)),
+  };
+}
+
+function resolveBasePath(basePath: string | undefined): string {
+  const path = basePath ?? '/ops';
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) {
+    throw new ConfigError('ERR_BASE_PATH', '`basePath` must look like `/ops` or `/internal/ops`: no trailing slash, no special characters.');
+  }
+  return path;
+}
+
+async function closeWorker(worker: Worker): Promise<void> {
+  const closed = new Promise<void>((resolve) => {
+    worker.on('message', (message: WorkerToMain) => message.type === 'closed' && resolve());
+    worker.once('exit', () => resolve());
+  });
+  worker.postMessage({ type: 'close' } satisfies MainToWorker);
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+  await worker.terminate();
+}
