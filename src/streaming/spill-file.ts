@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, readSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import tmp from 'tmp';
 
 /**
@@ -20,16 +20,17 @@ export class SpillFile {
 
   constructor(tmpdir?: string) {
     const dir = tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-', ...(tmpdir ? { tmpdir } : {}) });
-    const file = tmp.fileSync({ mode: 0o600, prefix: 'spill-', dir: dir.name, discardDescriptor: false });
+    const file = tmp.fileSync({ mode: 0o600, prefix: 'spill-', dir: dir.name });
     this.#fd = file.fd;
+    // Not tmp's removeCallback: it also closes the descriptor, which is the one thing to keep.
+    const remove = () => {
+      unlinkSync(file.name);
+      rmdirSync(dir.name);
+    };
     try {
-      file.removeCallback();
-      dir.removeCallback();
+      remove();
     } catch {
-      this.#removeLater = () => {
-        file.removeCallback();
-        dir.removeCallback();
-      };
+      this.#removeLater = remove;
     }
   }
 

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export type Mode = 'worker' | 'router';
+
+export interface FixtureOptions {
+  mode: Mode;
+  /** Extra maintenance options, passed to the app as JSON. */
+  options?: Record<string, unknown>;
+}
+
+/** A running fixture app (test/fixtures/app.ts) with its endpoint, tokens and private directories. */
+export interface Fixture {
+  url: string;
+  child: ChildProcess;
+  /** Tokens by id: admin (every scope), reader (read), heap (heap only). */
+  tokens: Record<'admin' | 'reader' | 'heap', string>;
+  /** The child's TMPDIR: must be empty whenever no download is in flight. */
+  tmpdir: string;
+  auditLines(): Array<Record<string, unknown>>;
+  auditText(): string;
+  /** Sends an IPC command and resolves when the app reports `event`. */
+  command(message: object, event: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const APP = fileURLToPath(new URL('../fixtures/app.js', import.meta.url));
+
+export function newToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export async function startFixture({ mode, options = {} }: FixtureOptions): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'me-test-'));
+  const childTmp = join(dir, 'tmp');
+  mkdirSync(childTmp);
+  const auditLog = join(dir, 'audit.log');
+  const tokens = { admin: newToken(), reader: newToken(), heap: newToken() };
+  const child = spawn(process.execPath, [APP, mode], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      TMPDIR: childTmp,
+      MAINTENANCE_ENDPOINT_TOKENS: JSON.stringify([
+        { id: 'admin', token: tokens.admin, scopes: ['read', 'heap', 'profile', 'eval'] },
+        { id: 'reader', token: tokens.reader, scopes: ['read'] },
+        { id: 'heap', token: tokens.heap, scopes: ['heap'] },
+      ]),
+      FIXTURE_OPTIONS: JSON.stringify({ auditLog, ...options }),
+    },
+  });
+  const events: Array<{ event: string }> = [];
+  const waiters: Array<() => void> = [];
+  child.on('message', (message: { event: string }) => {
+    events.push(message);
+    for (const wake of waiters.splice(0)) wake();
+  });
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('fixture did not start in 20 s')), 20_000);
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`fixture exited with ${code}`)));
+  });
+
+  const auditText = () => {
+    try {
+      return readFileSync(auditLog, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return {
+    url,
+    child,
+    tokens,
+    tmpdir: childTmp,
+    auditText,
+    auditLines: () =>
+      auditText()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    command(message, event) {
+      const seen = events.length;
+      child.send(message);
+      return new Promise((resolve) => {
+        const check = () => (events.slice(seen).some((e) => e.event === event) ? resolve() : waiters.push(check));
+        check();
+      });
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function filesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true }) as string[];
+}

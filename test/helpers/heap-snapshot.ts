@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+
+interface HeapSnapshot {
+  snapshot: { meta: { node_fields: string[]; edge_fields: string[] }; node_count: number; edge_count: number };
+  nodes: number[];
+  edges: number[];
+  strings: string[];
+}
+
+/**
+ * Parses a downloaded snapshot whole and checks it is a complete, consistent DevTools heap snapshot
+ * holding the fixture's planted objects: the class name and the labels of its instances.
+ */
+export function assertWholeSnapshotWithPlantedObjects(body: Buffer): HeapSnapshot {
+  const snapshot = JSON.parse(body.toString('utf8')) as HeapSnapshot;
+  const { meta, node_count, edge_count } = snapshot.snapshot;
+  assert.equal(snapshot.nodes.length, node_count * meta.node_fields.length, 'every node is present');
+  assert.equal(snapshot.edges.length, edge_count * meta.edge_fields.length, 'every edge is present');
+  assert.ok(snapshot.strings.includes('PlantedMarker'), 'the planted class is in the snapshot');
+  assert.ok(snapshot.strings.includes('planted-999'), 'the planted instances are in the snapshot');
+  return snapshot;
+}

@@ -1,0 +1,73 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+
+export interface Reply {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+  json<T = any>(): T;
+}
+
+export interface RequestOptions {
+  token?: string;
+  method?: string;
+  headers?: Record<string, string>;
+}
+
+/** A plain HTTP request with node:http (no client magic: HEAD, odd Host headers and raw bytes as sent). */
+export function request(url: string, { token, method = 'GET', headers = {} }: RequestOptions = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('aborted', () => reject(new Error('response aborted')));
+      res.on('end', () => {
+        if (!res.complete) return reject(new Error('response incomplete'));
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode!, headers: res.headers, body, json: () => JSON.parse(body.toString('utf8')) });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Resolves with the response head and leaves the body unread (paused): a client that is slow or leaves. */
+export function openStream(url: string, token: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { authorization: `Bearer ${token}`, ...headers } }, (res) => {
+      res.pause();
+      resolve(res);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export function readAll(res: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('error', reject);
+    res.on('end', () => (res.complete ? resolve(Buffer.concat(chunks)) : reject(new Error('response incomplete'))));
+    res.resume();
+  });
+}
+
+export function gunzip(body: Buffer): Buffer {
+  return gunzipSync(body);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes. */
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { filesIn, startFixture, type Fixture } from './helpers/fixture.js';
+import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
+import { eventually, openStream, readAll, request, sleep } from './helpers/http.js';
+
+describe('worker mode is out of band', () => {
+  let app: Fixture;
+  before(async () => {
+    app = await startFixture({ mode: 'worker', options: { spillThresholdBytes: 256 * 1024, rateLimit: { all: { limit: 5000 }, heavy: { limit: 100 } } } });
+  });
+  after(() => app.stop());
+
+  test('answers and streams a whole snapshot while the main thread is stuck in a busy loop', async () => {
+    const blocked = app.command({ cmd: 'block', ms: 6000 }, 'unblocked');
+    await sleep(300); // the loop is spinning now
+    const started = Date.now();
+    const index = await request(`${app.url}/`, { token: app.tokens.reader });
+    assert.equal(index.status, 200);
+    assert.equal(index.json().pid, app.child.pid);
+    const snapshot = await request(`${app.url}/heapsnapshot`, { token: app.tokens.heap });
+    assert.equal(snapshot.status, 200);
+    assertWholeSnapshotWithPlantedObjects(snapshot.body);
+    assert.ok(Date.now() - started < 5000, 'served during the block, not after it');
+    await blocked;
+  });
+
+  test('a slow client: the backlog spills to a private file past the bound, the index shows progress, nothing is left', async () => {
+    const slow = await openStream(`${app.url}/heapsnapshot`, app.tokens.heap);
+    const progress = await eventually(async () => {
+      const index = (await request(`${app.url}/`, { token: app.tokens.reader })).json();
+      const operation = index.operations.find((op: { kind: string }) => op.kind === 'heapsnapshot');
+      return operation?.progress.spilledBytes > 0 ? operation : undefined;
+    }, 20_000, 'the backlog to spill');
+    assert.equal(typeof progress.startedAt, 'string');
+    assert.ok(progress.progress.bytesStreamed > 256 * 1024);
+    // The spill file is unlinked as soon as it is made: nothing is visible on disk even mid-download.
+    assert.deepEqual(filesIn(app.tmpdir), []);
+    assertWholeSnapshotWithPlantedObjects(await readAll(slow));
+    const audit = app.auditLines().filter((line) => line.path === '/ops/heapsnapshot').at(-1)!;
+    const result = audit.result as { spilledBytes: number; peakMemoryBacklogBytes: number };
+    assert.ok(result.spilledBytes > 0);
+    assert.ok(result.peakMemoryBacklogBytes <= 256 * 1024 + 200 * 1024, 'memory backlog stays near the bound');
+    const index = (await request(`${app.url}/`, { token: app.tokens.reader })).json();
+    assert.deepEqual(index.operations, []);
+  });
+
+  test('while V8 builds a snapshot, the index reports how far it is', async () => {
+    const download = request(`${app.url}/heapsnapshot`, { token: app.tokens.heap });
+    const seen = await eventually(async () => {
+      const index = (await request(`${app.url}/`, { token: app.tokens.reader })).json();
+      return index.operations.find((op: { kind: string }) => op.kind === 'heapsnapshot');
+    }, 10_000, 'the operation to appear in the index');
+    assert.ok(['building', 'serializing', 'flushing'].includes(seen.progress.phase));
+    assert.equal((await download).status, 200);
+  });
+});
