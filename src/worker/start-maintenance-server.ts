@@ -74,6 +74,7 @@ function resolveBasePath(basePath: string | undefined): string {
 }
 
 async function closeWorker(worker: Worker): Promise<void> {
+  worker.ref(); // the caller awaits this close: keep the loop alive until the thread has stopped
   const closed = new Promise<void>((resolve) => {
     worker.on('message', (message: WorkerToMain) => message.type === 'closed' && resolve());
     worker.once('exit', () => resolve());

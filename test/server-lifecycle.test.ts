@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { describe, test } from 'node:test';
+import { ConfigError, startMaintenanceServer } from '../src/index.js';
+import { newToken } from './helpers/fixture.js';
+import { request } from './helpers/http.js';
+
+const tokens = () => [{ id: 'ops', token: newToken(), scopes: ['read' as const] }];
+
+describe('startMaintenanceServer', () => {
+  test('reports its URL, answers there, and close() frees the port', async () => {
+    const spec = tokens();
+    const server = await startMaintenanceServer({ tokens: spec, port: 0, basePath: '/internal/ops', auditLog: '/dev/null' });
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/internal\/ops$/);
+    assert.equal(new URL(server.url).port, String(server.port));
+    const reply = await request(`${server.url}/`, { token: spec[0]!.token });
+    assert.equal(reply.status, 200);
+    await server.close();
+    await server.close(); // idempotent
+    await assert.rejects(request(`${server.url}/`, { token: spec[0]!.token }), /ECONNREFUSED/);
+    // The port is free again: something else can listen on it.
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(server.port, '127.0.0.1', resolve));
+    await new Promise((resolve) => probe.close(resolve));
+  });
+
+  test('a port in use rejects with EADDRINUSE instead of hanging or throwing later', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    await assert.rejects(startMaintenanceServer({ tokens: tokens(), port, auditLog: '/dev/null' }), { code: 'EADDRINUSE' });
+    await new Promise((resolve) => blocker.close(resolve));
+  });
+
+  test('bad options are refused before anything starts', async () => {
+    await assert.rejects(startMaintenanceServer({ tokens: tokens(), basePath: 'ops/' }), ConfigError);
+    await assert.rejects(startMaintenanceServer({ tokens: tokens(), port: 70000 }), ConfigError);
+    await assert.rejects(startMaintenanceServer({ tokens: tokens(), auditLog: 'relative.log' }), ConfigError);
+    await assert.rejects(startMaintenanceServer({ tokens: tokens(), allowedHosts: ['a b'] }), ConfigError);
+  });
+});

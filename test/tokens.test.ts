@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ConfigError, maintenanceRouter, startMaintenanceServer } from '../src/index.js';
+import { findToken, loadTokenRecords } from '../src/options/tokens.js';
+import { newToken } from './helpers/fixture.js';
+
+const good = () => ({ id: 'ops', token: newToken(), scopes: ['read' as const] });
+
+function assertConfigError(fn: () => unknown, code: string): void {
+  assert.throws(fn, (error: unknown) => error instanceof ConfigError && error.code === code);
+}
+
+describe('token configuration', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'me-tokens-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('no token, no start: both modes refuse with a clear error', async () => {
+    assertConfigError(() => maintenanceRouter({ tokensEnv: 'MAINTENANCE_TEST_UNSET_VARIABLE' }), 'ERR_NO_TOKENS');
+    assertConfigError(() => maintenanceRouter({ tokens: [] }), 'ERR_NO_TOKENS');
+    await assert.rejects(startMaintenanceServer({ tokensEnv: 'MAINTENANCE_TEST_UNSET_VARIABLE' }), /never starts without authentication/);
+  });
+
+  test('a token shorter than 24 characters is refused, and the message does not echo it', () => {
+    const short = 'x'.repeat(23);
+    assert.throws(
+      () => loadTokenRecords({ tokens: [{ id: 'a', token: short, scopes: ['read'] }] }),
+      (error: Error) => error instanceof ConfigError && error.code === 'ERR_TOKEN_TOO_SHORT' && !error.message.includes(short),
+    );
+    assert.equal(loadTokenRecords({ tokens: [{ id: 'a', token: 'x'.repeat(24), scopes: ['read'] }] }).length, 1);
+  });
+
+  test('shapes, scopes, ids and reuse are validated', () => {
+    const token = newToken();
+    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a', token, scopes: [] }] }), 'ERR_TOKEN_SCOPES');
+    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a', token, scopes: ['root' as 'read'] }] }), 'ERR_TOKEN_SCOPES');
+    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a b', token, scopes: ['read'] }] }), 'ERR_TOKEN_ID');
+    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a', token: `${token} x`, scopes: ['read'] }] }), 'ERR_TOKEN_CHARS');
+    assertConfigError(() => loadTokenRecords({ tokens: [good(), good()] }), 'ERR_TOKEN_ID');
+    assertConfigError(
+      () => loadTokenRecords({ tokens: [{ id: 'a', token, scopes: ['read'] }, { id: 'b', token, scopes: ['heap'] }] }),
+      'ERR_TOKEN_REUSED',
+    );
+    assertConfigError(() => loadTokenRecords({ tokens: 'nope' as never }), 'ERR_NO_TOKENS');
+  });
+
+  test('records keep digests, never the token', () => {
+    const spec = good();
+    const [record] = loadTokenRecords({ tokens: [spec] });
+    assert.ok(!JSON.stringify(record).includes(spec.token));
+    assert.ok(!Buffer.from(record!.digest).toString('latin1').includes(spec.token));
+  });
+
+  test('tokens from a private JSON file; a group- or world-readable file is refused', () => {
+    const spec = good();
+    const file = join(dir, 'tokens.json');
+    writeFileSync(file, JSON.stringify([spec]), { mode: 0o600 });
+    assert.deepEqual(loadTokenRecords({ tokensFile: file }).map((r) => r.id), ['ops']);
+    chmodSync(file, 0o644);
+    assertConfigError(() => loadTokenRecords({ tokensFile: file }), 'ERR_TOKENS_FILE_MODE');
+    assertConfigError(() => loadTokenRecords({ tokensFile: join(dir, 'missing.json') }), 'ERR_TOKENS_FILE');
+  });
+
+  test('tokens from an environment variable; invalid JSON is refused without quoting it', () => {
+    const spec = good();
+    const records = loadTokenRecords({}, { MAINTENANCE_ENDPOINT_TOKENS: JSON.stringify([spec]) });
+    assert.deepEqual(records.map((r) => r.scopes), [['read']]);
+    assert.throws(
+      () => loadTokenRecords({ tokensEnv: 'MY_TOKENS' }, { MY_TOKENS: `[{"token":"${spec.token}"` }),
+      (error: Error) => error instanceof ConfigError && error.code === 'ERR_TOKENS_JSON' && !error.message.includes(spec.token),
+    );
+  });
+
+  test('findToken matches the right record and nothing else', () => {
+    const a = good();
+    const b = { ...good(), id: 'other' };
+    const records = loadTokenRecords({ tokens: [a, b] });
+    assert.equal(findToken(records, a.token)?.id, 'ops');
+    assert.equal(findToken(records, b.token)?.id, 'other');
+    assert.equal(findToken(records, a.token.slice(0, -1)), undefined);
+    assert.equal(findToken(records, `${a.token}x`), undefined);
+    assert.equal(findToken(records, ''), undefined);
+  });
+});
