@@ -84,6 +84,7 @@ for (const mode of ['worker', 'router'] as Mode[]) {
     test('audits every download without the token', () => {
       const text = app.auditText();
       for (const token of Object.values(app.tokens)) assert.ok(!text.includes(token), 'no token in the audit log');
+      assert.doesNotMatch(text, /ERR_ERL_/, 'express-rate-limit found no configuration problem');
       const lines = app.auditLines().filter((line) => line.path === '/ops/heapsnapshot' && line.status === 200);
       assert.ok(lines.length >= 3);
       for (const line of lines) {

@@ -107,6 +107,38 @@ describe('rate limits', () => {
   });
 });
 
+describe('trust proxy', () => {
+  const limits = { rateLimit: { authFailures: { limit: 2 } } };
+
+  test('off by default: a rotating X-Forwarded-For does not escape the limits', async () => {
+    const app = await startFixture({ mode: 'worker', options: limits });
+    try {
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await request(`${app.url}/`, { token: newToken(), headers: { 'x-forwarded-for': `203.0.113.${i}` } })).status, 401);
+      }
+      const reply = await request(`${app.url}/`, { token: newToken(), headers: { 'x-forwarded-for': '203.0.113.99' } });
+      assertJsonError(reply, 429, 'RATE_LIMITED');
+      assert.doesNotMatch(app.auditText(), /ERR_ERL_/);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('when configured for a proxy, clients behind it are told apart', async () => {
+    const app = await startFixture({ mode: 'worker', options: { ...limits, trustProxy: 'loopback' } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await request(`${app.url}/`, { token: newToken(), headers: { 'x-forwarded-for': '203.0.113.1' } })).status, 401);
+      }
+      assert.equal((await request(`${app.url}/`, { token: newToken(), headers: { 'x-forwarded-for': '203.0.113.1' } })).status, 429);
+      assert.equal((await request(`${app.url}/`, { token: app.tokens.reader, headers: { 'x-forwarded-for': '203.0.113.2' } })).status, 200);
+      assert.doesNotMatch(app.auditText(), /ERR_ERL_/);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
 describe('heavy routes have a stricter limit that counts aborted requests', () => {
   let app: Fixture;
   before(async () => {

@@ -23,6 +23,11 @@ describe('token configuration', () => {
     await assert.rejects(startMaintenanceServer({ tokensEnv: 'MAINTENANCE_TEST_UNSET_VARIABLE' }), /never starts without authentication/);
   });
 
+  test('trust proxy: `true` is refused, and router mode leaves it to the app', async () => {
+    await assert.rejects(startMaintenanceServer({ tokens: [good()], trustProxy: true as never }), { code: 'ERR_TRUST_PROXY' });
+    assertConfigError(() => maintenanceRouter({ tokens: [good()], trustProxy: 1 }), 'ERR_TRUST_PROXY');
+  });
+
   test('a token shorter than 24 characters is refused, and the message does not echo it', () => {
     const short = 'x'.repeat(23);
     assert.throws(

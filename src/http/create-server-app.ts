@@ -7,7 +7,7 @@ import { securityHeaders } from './security-headers.js';
 
 /**
  * The standalone app of the out-of-band server: the API under `basePath`, a JSON 404 everywhere else.
- * `trust proxy` stays off (Express's default): the server listens on its own port, normally loopback.
+ * `trust proxy` stays off unless configured: the server listens on its own port, normally loopback.
  */
 export function createServerApp(context: ApiContext, basePath: string): Express {
   const app = express();
@@ -15,6 +15,7 @@ export function createServerApp(context: ApiContext, basePath: string): Express 
   app.set('env', 'production');
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
+  app.set('trust proxy', context.config.trustProxy);
   app.use(basePath, createApiRouter(context));
   app.use(securityHeaders());
   app.use((_req, _res, next) => next(notFound()));

@@ -30,6 +30,9 @@ export function createRateLimiters(config: ResolvedConfig['rateLimit'], log: Aud
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       logger,
+      // An X-Forwarded-For header while `trust proxy` is off is a client's claim we deliberately ignore,
+      // not a configuration mistake, so it should not fill the log.
+      validate: { xForwardedForHeader: false },
       handler: (req, _res, next) => {
         const resetTime = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
         const retryAfter = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + window.windowMs) - Date.now()) / 1000));

@@ -32,6 +32,13 @@ export interface MaintenanceOptions extends TokenSources {
   tmpdir?: string;
   /** Where the JSON audit log goes: a file descriptor (default 2, stderr) or an absolute file path (appended). */
   auditLog?: number | string;
+  /**
+   * Out-of-band server only: Express's `trust proxy` for a reverse proxy in front of it, as a hop count
+   * or the proxies' addresses/subnets (e.g. `'loopback'`). Off by default; `true` is refused, since then
+   * any client could pick its own address with X-Forwarded-For and step around every rate limit. In
+   * router mode the app's own setting applies.
+   */
+  trustProxy?: number | string | string[];
 }
 
 /** Everything a server needs, resolved and validated once; plain data so it can cross into a worker. */
@@ -42,6 +49,7 @@ export interface ResolvedConfig {
   spillThresholdBytes: number;
   tmpdir: string | undefined;
   auditLog: number | string;
+  trustProxy: number | string | string[] | false;
 }
 
 const DEFAULT_LIMITS = {
@@ -65,7 +73,19 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     spillThresholdBytes: positiveInteger('spillThresholdBytes', options.spillThresholdBytes, 32 * 1024 * 1024),
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
+    trustProxy: resolveTrustProxy(options.trustProxy),
   };
+}
+
+function resolveTrustProxy(value: unknown): number | string | string[] | false {
+  if (value === undefined || value === false) return false;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value;
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  if (Array.isArray(value) && value.length > 0 && value.every((entry) => typeof entry === 'string' && entry !== '')) return value;
+  throw new ConfigError(
+    'ERR_TRUST_PROXY',
+    '`trustProxy` must be a hop count or the proxy addresses/subnets; `true` would let any client choose its address.',
+  );
 }
 
 function resolveAllowedHosts(hosts: unknown): string[] {

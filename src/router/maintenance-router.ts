@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { createApiRouter } from '../http/create-api-router.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { OperationRegistry } from '../operations/operation-registry.js';
+import { ConfigError } from '../options/errors.js';
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 
@@ -15,6 +16,9 @@ import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
  * Prefer `startMaintenanceServer()`, which stays out of band. Throws a ConfigError on bad options.
  */
 export function maintenanceRouter(options: MaintenanceOptions): Router {
+  if (options?.trustProxy !== undefined) {
+    throw new ConfigError('ERR_TRUST_PROXY', "In router mode the app's own `trust proxy` setting applies; set it on the app.");
+  }
   const config = resolveConfig(options);
   return createApiRouter({
     mode: 'router',
