@@ -22,6 +22,9 @@ describe('worker mode is out of band', () => {
     assert.equal(snapshot.status, 200);
     assertWholeSnapshotWithPlantedObjects(snapshot.body);
     assert.ok(Date.now() - started < 5000, 'served during the block, not after it');
+    // The audit lines are already written: the worker's log does not wait for the main thread.
+    const written = app.auditLines().filter((line) => line.audit && (line.path === '/ops/' || line.path === '/ops/heapsnapshot'));
+    assert.ok(written.length >= 2, 'audit lines written while the main thread is still blocked');
     await blocked;
   });
 
