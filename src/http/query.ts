@@ -24,6 +24,15 @@ export function integerParam(min: number, max: number): ParamSpec<number> {
   };
 }
 
+export function enumParam<T extends string>(values: readonly T[]): ParamSpec<T> {
+  return {
+    describe: `one of ${values.join(', ')}`,
+    parse: (raw) => (values as readonly string[]).includes(raw) ? (raw as T) : undefined,
+  };
+}
+
+export type ParamSpecs = Record<string, ParamSpec<unknown>>;
+
 export type ParsedQuery<S extends Record<string, ParamSpec<unknown>>> = {
   [K in keyof S]?: S[K] extends ParamSpec<infer T> ? T : never;
 };

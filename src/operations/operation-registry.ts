@@ -1,12 +1,16 @@
 import { busy } from '../http/errors.js';
 import { release, tryAcquire, type LockKind } from './process-locks.js';
 
+const DEFAULT_RETRY_AFTER_SECONDS = 10;
+
 export type ProgressValue = number | string | boolean;
 
 /** A heavy operation in progress: what it is, since when, and how far it has got. */
 export class RunningOperation {
   readonly kind: LockKind;
   readonly startedAt = new Date();
+  /** When it is expected to end, for timed operations: lets a refused caller know when to retry. */
+  expectedEndMs: number | undefined;
   readonly progress: Record<string, ProgressValue> = {};
   #ended = false;
   readonly #onEnd: () => void;
@@ -32,6 +36,7 @@ export class RunningOperation {
       kind: this.kind,
       startedAt: this.startedAt.toISOString(),
       elapsedSeconds: (Date.now() - this.startedAt.getTime()) / 1000,
+      ...(this.expectedEndMs === undefined ? {} : { expectedEnd: new Date(this.expectedEndMs).toISOString() }),
       progress: this.progress,
     };
   }
@@ -44,14 +49,21 @@ export class RunningOperation {
 export class OperationRegistry {
   readonly #running = new Set<RunningOperation>();
 
-  begin(kind: LockKind, retryAfterSeconds = 10): RunningOperation {
-    if (!tryAcquire(kind)) throw busy(kind, retryAfterSeconds);
+  begin(kind: LockKind, expectedDurationMs?: number): RunningOperation {
+    if (!tryAcquire(kind)) throw busy(kind, this.#retryAfterSeconds(kind));
     const operation = new RunningOperation(kind, () => {
       this.#running.delete(operation);
       release(kind);
     });
+    if (expectedDurationMs !== undefined) operation.expectedEndMs = Date.now() + expectedDurationMs;
     this.#running.add(operation);
     return operation;
+  }
+
+  /** Until the running one ends, when this server runs it and knows its length; otherwise a fair guess. */
+  #retryAfterSeconds(kind: LockKind): number {
+    const endMs = [...this.#running].find((operation) => operation.kind === kind)?.expectedEndMs;
+    return endMs === undefined ? DEFAULT_RETRY_AFTER_SECONDS : Math.max(1, Math.ceil((endMs - Date.now()) / 1000) + 1);
   }
 
   /** The operations this server runs now (another thread's are not visible here, only their locks). */

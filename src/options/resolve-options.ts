@@ -30,6 +30,8 @@ export interface MaintenanceOptions extends TokenSources {
   spillThresholdBytes?: number;
   /** Directory in which private spill directories are made. Default: the OS temp directory. */
   tmpdir?: string;
+  /** Longest CPU or heap profile a request may ask for, in seconds. Default 300. */
+  maxProfileSeconds?: number;
   /** Where the JSON audit log goes: a file descriptor (default 2, stderr) or an absolute file path (appended). */
   auditLog?: number | string;
   /**
@@ -47,6 +49,7 @@ export interface ResolvedConfig {
   allowedHosts: string[];
   rateLimit: { all: WindowLimit; heavy: WindowLimit; authFailures: WindowLimit };
   spillThresholdBytes: number;
+  maxProfileSeconds: number;
   tmpdir: string | undefined;
   auditLog: number | string;
   trustProxy: number | string | string[] | false;
@@ -71,6 +74,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
       authFailures: resolveWindow('authFailures', options.rateLimit?.authFailures, DEFAULT_LIMITS.authFailures),
     },
     spillThresholdBytes: positiveInteger('spillThresholdBytes', options.spillThresholdBytes, 32 * 1024 * 1024),
+    maxProfileSeconds: positiveInteger('maxProfileSeconds', options.maxProfileSeconds, 300),
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
     trustProxy: resolveTrustProxy(options.trustProxy),

@@ -22,8 +22,8 @@ export interface TargetCapabilities {
    */
   progressEvents: boolean;
   /**
-   * Events arrive while the command runs, on a loop that keeps turning. False on a same-thread session,
-   * where every event is delivered synchronously inside the command and the loop is frozen throughout.
+   * The session runs on the inspected thread itself: a command executes synchronously inside the
+   * caller's own stack and every event arrives synchronously within it, with the loop frozen throughout.
    */
-  asyncEvents: boolean;
+  sameThread: boolean;
 }

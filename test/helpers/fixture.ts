@@ -24,8 +24,8 @@ export interface Fixture {
   tmpdir: string;
   auditLines(): Array<Record<string, unknown>>;
   auditText(): string;
-  /** Sends an IPC command and resolves when the app reports `event`. */
-  command(message: object, event: string): Promise<void>;
+  /** Sends an IPC command and resolves with the app's report named `event`. */
+  command(message: object, event: string): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
@@ -54,9 +54,9 @@ export async function startFixture({ mode, options = {} }: FixtureOptions): Prom
       FIXTURE_OPTIONS: JSON.stringify({ auditLog, ...options }),
     },
   });
-  const events: Array<{ event: string }> = [];
+  const events: Array<{ event: string } & Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
-  child.on('message', (message: { event: string }) => {
+  child.on('message', (message: { event: string } & Record<string, unknown>) => {
     events.push(message);
     for (const wake of waiters.splice(0)) wake();
   });
@@ -92,7 +92,11 @@ export async function startFixture({ mode, options = {} }: FixtureOptions): Prom
       const seen = events.length;
       child.send(message);
       return new Promise((resolve) => {
-        const check = () => (events.slice(seen).some((e) => e.event === event) ? resolve() : waiters.push(check));
+        const check = () => {
+          const found = events.slice(seen).find((e) => e.event === event);
+          if (found) resolve(found);
+          else waiters.push(check);
+        };
         check();
       });
     },

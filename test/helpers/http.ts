@@ -71,3 +71,16 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
     await sleep(100);
   }
 }
+
+/** Sends a request and hangs up after `ms`, before any answer: a client that gives up. */
+export function abandonAfter(url: string, token: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = httpRequest(url, { headers: { authorization: `Bearer ${token}` } });
+    req.on('error', () => {});
+    req.end();
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, ms);
+  });
+}

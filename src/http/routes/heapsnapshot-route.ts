@@ -20,7 +20,7 @@ export const heapSnapshotRoute: RouteDefinition = {
   scope: 'heap',
   heavy: true,
   summary: 'Heap snapshot of the main thread, streamed as V8 writes it; open it in Chrome DevTools (Memory, Load).',
-  params: { exposeInternals: booleanParam.describe, captureNumericValue: booleanParam.describe },
+  query: () => params,
   async handler(req, res, context) {
     const query = parseQuery(req, params);
     res.locals.auditParams = query;

@@ -1,5 +1,10 @@
 import { packageInfo } from '../../package-info.js';
+import type { ParamSpecs } from '../query.js';
 import type { RouteDefinition } from './route.js';
+
+function describeParams(specs: ParamSpecs): Record<string, string> {
+  return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, spec.describe]));
+}
 
 /** `GET {base}/`: what this endpoint is and offers, and what it is doing right now. */
 export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefinition {
@@ -21,7 +26,7 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
           path: base + route.path,
           scope: route.scope,
           description: route.summary,
-          ...(route.params ? { params: route.params } : {}),
+          ...(route.query ? { params: describeParams(route.query(context.config)) } : {}),
         })),
         operations: context.operations.list(),
       });

@@ -1,6 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Scope } from '../../options/tokens.js';
+import type { ResolvedConfig } from '../../options/resolve-options.js';
 import type { ApiContext } from '../api-context.js';
+import type { ParamSpecs } from '../query.js';
 
 export type Method = 'GET' | 'POST' | 'DELETE';
 
@@ -14,7 +16,7 @@ export interface RouteDefinition {
   heavy: boolean;
   /** One line for the index. */
   summary: string;
-  /** Query parameters, as shown in the index. */
-  params?: Record<string, string>;
+  /** The query parameters it accepts; ranges may depend on the configuration. */
+  query?: (config: ResolvedConfig) => ParamSpecs;
   handler(req: Request, res: Response, context: ApiContext): Promise<void> | void;
 }

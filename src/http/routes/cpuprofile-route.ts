@@ -1,0 +1,44 @@
+import { OperationAbortedError } from '../../operations/abortable-delay.js';
+import { takeCpuProfile } from '../../operations/cpu-profile.js';
+import { cpuProfileToPprof } from '../../operations/pprof/cpu-profile-to-pprof.js';
+import type { ResolvedConfig } from '../../options/resolve-options.js';
+import { enumParam, integerParam, parseQuery } from '../query.js';
+import { clientGone, sendArtifact } from '../send-artifact.js';
+import type { RouteDefinition } from './route.js';
+
+const query = (config: ResolvedConfig) => ({
+  seconds: integerParam(1, config.maxProfileSeconds),
+  /** Microseconds between samples: V8's default is 1000; below 50 the profiler itself dominates. */
+  interval: integerParam(50, 100_000),
+  format: enumParam(['cpuprofile', 'pprof'] as const),
+});
+
+/** `GET {base}/cpuprofile`: a timed V8 CPU profile of the main thread, as `.cpuprofile` or pprof. */
+export const cpuProfileRoute: RouteDefinition = {
+  method: 'GET',
+  path: '/cpuprofile',
+  scope: 'profile',
+  heavy: true,
+  summary: 'CPU profile of the main thread over `seconds` (default 10): .cpuprofile for DevTools, or pprof.',
+  query,
+  async handler(req, res, context) {
+    const { seconds = 10, interval = 1000, format = 'cpuprofile' } = parseQuery(req, query(context.config));
+    res.locals.auditParams = { seconds, interval, format };
+    const operation = context.operations.begin('cpuprofile', seconds * 1000);
+    const startedAtMs = Date.now();
+    let result;
+    try {
+      result = await takeCpuProfile(context.target, { durationMs: seconds * 1000, intervalUs: interval, signal: clientGone(res) });
+    } catch (error) {
+      if (error instanceof OperationAbortedError) return; // the client left; the profiler is already stopped
+      throw error;
+    } finally {
+      operation.end();
+    }
+    const { profile, warnings } = result;
+    res.locals.auditResult = { samples: profile.samples?.length ?? 0, warnings: warnings.length };
+    if (warnings.length > 0) res.setHeader('Maintenance-Warning', warnings.join(' | '));
+    if (format === 'pprof') sendArtifact(res, cpuProfileToPprof(profile, interval, startedAtMs), 'cpu.pb.gz', 'application/octet-stream');
+    else sendArtifact(res, JSON.stringify(profile), 'cpuprofile', 'application/json; charset=utf-8');
+  },
+};

@@ -1,0 +1,45 @@
+import { OperationAbortedError } from '../../operations/abortable-delay.js';
+import { takeHeapProfile } from '../../operations/heap-profile.js';
+import { heapProfileToPprof } from '../../operations/pprof/heap-profile-to-pprof.js';
+import type { ResolvedConfig } from '../../options/resolve-options.js';
+import { enumParam, integerParam, parseQuery } from '../query.js';
+import { clientGone, sendArtifact } from '../send-artifact.js';
+import type { RouteDefinition } from './route.js';
+
+const query = (config: ResolvedConfig) => ({
+  seconds: integerParam(1, config.maxProfileSeconds),
+  /** Mean bytes between samples: V8's default is 32 KiB; smaller is finer and dearer. */
+  interval: integerParam(1024, 16 * 1024 * 1024),
+  format: enumParam(['heapprofile', 'pprof'] as const),
+});
+
+/** `GET {base}/heapprofile`: sampled allocations still alive after `seconds`, by allocating stack. */
+export const heapProfileRoute: RouteDefinition = {
+  method: 'GET',
+  path: '/heapprofile',
+  scope: 'profile',
+  heavy: true,
+  summary: 'Sampling heap profile over `seconds` (default 10): live sampled allocations by stack, .heapprofile or pprof.',
+  query,
+  async handler(req, res, context) {
+    const { seconds = 10, interval = 32 * 1024, format = 'heapprofile' } = parseQuery(req, query(context.config));
+    res.locals.auditParams = { seconds, interval, format };
+    const operation = context.operations.begin('heapprofile', seconds * 1000);
+    const startedAtMs = Date.now();
+    let profile;
+    try {
+      profile = await takeHeapProfile(context.target, { durationMs: seconds * 1000, intervalBytes: interval, signal: clientGone(res) });
+    } catch (error) {
+      if (error instanceof OperationAbortedError) return; // the client left; sampling is already stopped
+      throw error;
+    } finally {
+      operation.end();
+    }
+    res.locals.auditResult = { samples: profile.samples.length };
+    if (format === 'pprof') {
+      sendArtifact(res, heapProfileToPprof(profile, interval, startedAtMs, Date.now() - startedAtMs), 'heap.pb.gz', 'application/octet-stream');
+    } else {
+      sendArtifact(res, JSON.stringify(profile), 'heapprofile', 'application/json; charset=utf-8');
+    }
+  },
+};

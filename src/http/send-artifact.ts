@@ -1,0 +1,19 @@
+import type { Response } from 'express';
+import { attachment } from './artifact-name.js';
+
+/** Sends a finished artifact as a download named `<host>-<pid>-<timestamp>.<extension>`. */
+export function sendArtifact(res: Response, body: Buffer | string, extension: string, contentType: string): void {
+  res.status(200);
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Disposition', attachment(extension));
+  res.end(body);
+}
+
+/** Aborts when the client goes away before the response is complete. */
+export function clientGone(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
