@@ -21,6 +21,7 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   const limits = createRateLimiters(context.config.rateLimit, context.log);
   router.use(securityHeaders());
   router.use(auditRequests(context.log));
+  router.use(countRequests(context));
   router.use(hostCheck(context.config.allowedHosts));
   router.use(limits.all, limits.authFailures);
   router.use(authenticate(context.config.tokens));
@@ -28,6 +29,14 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   router.use((_req: Request, _res: Response, next: NextFunction) => next(notFound()));
   router.use(errorHandler(context.log));
   return router;
+}
+
+/** The endpoint's own request counter for /metrics, labelled with the route's path (bounded), not the URL. */
+function countRequests(context: ApiContext) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    res.once('close', () => context.metrics.countRequest((res.locals.routePath as string | undefined) ?? 'unmatched', res.statusCode));
+    next();
+  };
 }
 
 function groupByPath(routes: readonly RouteDefinition[]): Map<string, RouteDefinition[]> {
@@ -45,6 +54,7 @@ function dispatch(group: RouteDefinition[], limits: RateLimiters, context: ApiCo
   return (req: Request, res: Response, next: NextFunction): void => {
     const route = group.find((candidate) => candidate.method === req.method);
     if (route === undefined) return next(methodNotAllowed(req.method, allow));
+    res.locals.routePath = route.path;
     const caller = res.locals.caller as Caller;
     if (!caller.scopes.includes(route.scope)) {
       return next(forbidden(`Token "${caller.tokenId}" lacks the "${route.scope}" scope this endpoint needs.`));
@@ -54,7 +64,8 @@ function dispatch(group: RouteDefinition[], limits: RateLimiters, context: ApiCo
         .then(() => route.handler(req, res, context))
         .catch(next);
     };
-    if (route.heavy) limits.heavy(req, res, (error?: unknown) => (error ? next(error) : run()));
+    const heavy = typeof route.heavy === 'function' ? route.heavy(req) : route.heavy;
+    if (heavy) limits.heavy(req, res, (error?: unknown) => (error ? next(error) : run()));
     else run();
   };
 }

@@ -30,6 +30,8 @@ export interface MaintenanceOptions extends TokenSources {
   spillThresholdBytes?: number;
   /** Directory in which private spill directories are made. Default: the OS temp directory. */
   tmpdir?: string;
+  /** How far back the leak verdict looks, in seconds. Default 600. */
+  leakWindowSeconds?: number;
   /** Longest CPU or heap profile a request may ask for, in seconds. Default 300. */
   maxProfileSeconds?: number;
   /** Where the JSON audit log goes: a file descriptor (default 2, stderr) or an absolute file path (appended). */
@@ -50,6 +52,7 @@ export interface ResolvedConfig {
   rateLimit: { all: WindowLimit; heavy: WindowLimit; authFailures: WindowLimit };
   spillThresholdBytes: number;
   maxProfileSeconds: number;
+  leakWindowSeconds: number;
   tmpdir: string | undefined;
   auditLog: number | string;
   trustProxy: number | string | string[] | false;
@@ -75,6 +78,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     },
     spillThresholdBytes: positiveInteger('spillThresholdBytes', options.spillThresholdBytes, 32 * 1024 * 1024),
     maxProfileSeconds: positiveInteger('maxProfileSeconds', options.maxProfileSeconds, 300),
+    leakWindowSeconds: positiveInteger('leakWindowSeconds', options.leakWindowSeconds, 600),
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
     trustProxy: resolveTrustProxy(options.trustProxy),

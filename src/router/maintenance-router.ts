@@ -1,9 +1,10 @@
 import type { Router } from 'express';
 import { createApiRouter } from '../http/create-api-router.js';
 import { AuditLogger } from '../log/audit-logger.js';
-import { OperationRegistry } from '../operations/operation-registry.js';
+import { createApiContext } from '../http/api-context.js';
 import { ConfigError } from '../options/errors.js';
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
+import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 
 /**
@@ -20,11 +21,13 @@ export function maintenanceRouter(options: MaintenanceOptions): Router {
     throw new ConfigError('ERR_TRUST_PROXY', "In router mode the app's own `trust proxy` setting applies; set it on the app.");
   }
   const config = resolveConfig(options);
-  return createApiRouter({
+  const context = createApiContext({
     mode: 'router',
     target: InspectorSessionTarget.sameThread(),
-    operations: new OperationRegistry(),
     config,
     log: new AuditLogger(config.auditLog),
+    // The probe runs for the life of the process once a router is mounted: routers have no close().
+    probe: acquireMainThreadProbe().handle,
   });
+  return createApiRouter(context);
 }

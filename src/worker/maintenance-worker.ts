@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { createApiContext } from '../http/api-context.js';
 import { createServerApp } from '../http/create-server-app.js';
 import { AuditLogger } from '../log/audit-logger.js';
-import { OperationRegistry } from '../operations/operation-registry.js';
 import { adoptProcessLocks } from '../operations/process-locks.js';
 import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
@@ -20,7 +20,8 @@ adoptProcessLocks(init.locks);
 const config = { ...init.config, tokens: init.config.tokens.map((token) => ({ ...token, digest: Buffer.from(token.digest) })) };
 const log = new AuditLogger(config.auditLog);
 const target = InspectorSessionTarget.mainThread();
-const app = createServerApp({ mode: 'worker', target, operations: new OperationRegistry(), config, log }, init.basePath);
+const context = createApiContext({ mode: 'worker', target, config, log, probe: init.probe });
+const app = createServerApp(context, init.basePath);
 const server: Server = createServer(app);
 
 server.once('error', (error: NodeJS.ErrnoException) => {
@@ -35,6 +36,7 @@ port.on('message', (message: MainToWorker) => {
   if (message.type !== 'close') return;
   server.close();
   server.closeAllConnections();
+  context.close();
   void target.close().finally(() => {
     log.flush();
     post({ type: 'closed' });

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../options/resolve-options.js';
+import type { ProbeHandle } from '../probe/main-thread-probe.js';
 
 /** What the starting thread hands the worker. Plain data: tokens travel as digests only. */
 export interface WorkerInit {
@@ -7,6 +8,7 @@ export interface WorkerInit {
   port: number;
   basePath: string;
   locks: Int32Array;
+  probe: ProbeHandle;
 }
 
 export type WorkerToMain =

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../options/errors.js';
 import { positiveInteger, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
+import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
 
 export interface MaintenanceServerOptions extends MaintenanceOptions {
@@ -36,8 +37,10 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);
   if (port > 65535) throw new ConfigError('ERR_OPTION_RANGE', '`port` must be from 0 to 65535.');
   const basePath = resolveBasePath(options.basePath);
-  const init: WorkerInit = { config, host, port, basePath, locks: processLocks() };
+  const probe = acquireMainThreadProbe();
+  const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle };
   const worker = new Worker(new URL('./maintenance-worker.js', import.meta.url), { workerData: init, stdout: false });
+  worker.once('exit', probe.release);
   const workerThreadId = worker.threadId;
   worker.on('exit', () => releaseAllHeldBy(workerThreadId));
 

@@ -12,6 +12,9 @@ export interface FixtureOptions {
   mode: Mode;
   /** Extra maintenance options, passed to the app as JSON. */
   options?: Record<string, unknown>;
+  /** Extra command-line arguments and environment variables for the app. */
+  args?: string[];
+  env?: Record<string, string>;
 }
 
 /** A running fixture app (test/fixtures/app.ts) with its endpoint, tokens and private directories. */
@@ -35,13 +38,13 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export async function startFixture({ mode, options = {} }: FixtureOptions): Promise<Fixture> {
+export async function startFixture({ mode, options = {}, args = [], env = {} }: FixtureOptions): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'me-test-'));
   const childTmp = join(dir, 'tmp');
   mkdirSync(childTmp);
   const auditLog = join(dir, 'audit.log');
   const tokens = { admin: newToken(), reader: newToken(), heap: newToken() };
-  const child = spawn(process.execPath, [APP, mode], {
+  const child = spawn(process.execPath, [APP, mode, ...args], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: {
       ...process.env,
@@ -52,6 +55,7 @@ export async function startFixture({ mode, options = {} }: FixtureOptions): Prom
         { id: 'heap', token: tokens.heap, scopes: ['heap'] },
       ]),
       FIXTURE_OPTIONS: JSON.stringify({ auditLog, ...options }),
+      ...env,
     },
   });
   const events: Array<{ event: string } & Record<string, unknown>> = [];

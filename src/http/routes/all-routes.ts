@@ -1,15 +1,28 @@
 import { cpuProfileRoute } from './cpuprofile-route.js';
+import { gcRoute } from './gc-route.js';
 import { heapProfileRoute } from './heapprofile-route.js';
 import { heapSnapshotRoute } from './heapsnapshot-route.js';
 import { indexRoute } from './index-route.js';
+import { memoryLeaksRoute } from './memory-leaks-route.js';
+import { memoryRoute } from './memory-route.js';
+import { metricsRoute } from './metrics-route.js';
+import { reportRoute } from './report-route.js';
 import type { RouteDefinition } from './route.js';
 import { stackRoute } from './stack-route.js';
 
-/** Every endpoint, in the order the index lists them. Each lives in `<path>-route.ts`, named after its URL. */
+/**
+ * Every endpoint, in the order the index lists them. Each lives in `<path>-route.ts`, named after its
+ * URL (`/memory/leaks` is memory-leaks-route.ts).
+ */
 export const allRoutes: readonly RouteDefinition[] = [
   indexRoute(() => allRoutes),
   heapSnapshotRoute,
   cpuProfileRoute,
   heapProfileRoute,
   stackRoute,
+  memoryRoute,
+  memoryLeaksRoute,
+  gcRoute,
+  reportRoute,
+  metricsRoute,
 ];

@@ -1,5 +1,5 @@
 import { packageInfo } from '../../package-info.js';
-import type { ParamSpecs } from '../query.js';
+import { parseQuery, type ParamSpecs } from '../query.js';
 import type { RouteDefinition } from './route.js';
 
 function describeParams(specs: ParamSpecs): Record<string, string> {
@@ -14,7 +14,9 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
     scope: 'read',
     heavy: false,
     summary: 'This index: the package, the process, the endpoints and the operations in progress.',
+    query: () => ({}),
     handler(req, res, context) {
+      parseQuery(req, {});
       const base = req.baseUrl;
       res.json({
         name: packageInfo.name,

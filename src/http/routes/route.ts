@@ -12,8 +12,8 @@ export interface RouteDefinition {
   /** Express path relative to the base path, e.g. `/heapsnapshot`. */
   path: string;
   scope: Scope;
-  /** Heavy routes pass the stricter rate limit. */
-  heavy: boolean;
+  /** Heavy requests pass the stricter rate limit; a function when only some of a route's requests are heavy. */
+  heavy: boolean | ((req: Request) => boolean);
   /** One line for the index. */
   summary: string;
   /** The query parameters it accepts; ranges may depend on the configuration. */

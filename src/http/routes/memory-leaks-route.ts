@@ -1,0 +1,51 @@
+import { OperationAbortedError } from '../../operations/abortable-delay.js';
+import { findLeakSites } from '../../operations/leak-sites.js';
+import type { ResolvedConfig } from '../../options/resolve-options.js';
+import { integerParam, parseQuery } from '../query.js';
+import { clientGone } from '../send-artifact.js';
+import { requireProbe } from './require-probe.js';
+import type { RouteDefinition } from './route.js';
+
+const query = (config: ResolvedConfig) => ({ seconds: integerParam(1, config.maxProfileSeconds) });
+const SITES_SHOWN = 20;
+const SAMPLING_INTERVAL_BYTES = 32 * 1024;
+
+/**
+ * `GET {base}/memory/leaks`: is the heap left after GC growing? With `seconds`, also where: the
+ * allocation sites whose allocations in that time are still alive after a full GC.
+ */
+export const memoryLeaksRoute: RouteDefinition = {
+  method: 'GET',
+  path: '/memory/leaks',
+  scope: 'read',
+  heavy: (req) => req.query.seconds !== undefined,
+  summary: 'Leak verdict from the post-GC heap trend, with evidence; `seconds` also samples where retained memory is allocated.',
+  query,
+  async handler(req, res, context) {
+    const { seconds } = parseQuery(req, query(context.config));
+    res.locals.auditParams = seconds === undefined ? {} : { seconds };
+    const probe = requireProbe(context);
+    let where;
+    if (seconds !== undefined) {
+      const operation = context.operations.begin('heapprofile', seconds * 1000);
+      try {
+        const sites = await findLeakSites(context.target, {
+          durationMs: seconds * 1000,
+          intervalBytes: SAMPLING_INTERVAL_BYTES,
+          signal: clientGone(res),
+          limit: SITES_SHOWN,
+        });
+        where = { seconds, samplingIntervalBytes: SAMPLING_INTERVAL_BYTES, sites };
+      } catch (error) {
+        if (error instanceof OperationAbortedError) return;
+        throw error;
+      } finally {
+        operation.end();
+      }
+    }
+    probe.feed.drain();
+    const verdict = probe.leaks.verdict({ windowSeconds: context.config.leakWindowSeconds });
+    res.locals.auditResult = { leakSuspected: verdict.leakSuspected };
+    res.json({ ...verdict, ...(where ? { where } : {}) });
+  },
+};

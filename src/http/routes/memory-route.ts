@@ -1,0 +1,57 @@
+import type { ProbeFigures } from '../../probe/probe-reader.js';
+import { parseQuery } from '../query.js';
+import { requireProbe } from './require-probe.js';
+import type { RouteDefinition } from './route.js';
+
+/** `GET {base}/memory`: the app's memory, GC and event-loop figures from the main-thread probe. */
+export const memoryRoute: RouteDefinition = {
+  method: 'GET',
+  path: '/memory',
+  scope: 'read',
+  heavy: false,
+  summary: "The app main thread's memory (bytes), GC counts and time, event-loop delay (seconds) and utilization.",
+  query: () => ({}),
+  handler(req, res, context) {
+    parseQuery(req, {});
+    const figures = requireProbe(context).reader.figures();
+    res.json(describeMemory(figures));
+  },
+};
+
+export function describeMemory(f: ProbeFigures): object {
+  const ageSeconds = (Date.now() - f.updatedAt) / 1000;
+  return {
+    source: 'main-thread probe',
+    updatedAt: new Date(f.updatedAt).toISOString(),
+    ageSeconds: round(ageSeconds),
+    // More than three missed updates: the main thread has not run its probe, so it is blocked.
+    mainThreadResponsive: ageSeconds * 1000 < f.intervalMs * 3,
+    heapUsed: f.heapUsed,
+    heapTotal: f.heapTotal,
+    heapLimit: f.heapLimit,
+    heapUsedRatio: round(f.heapUsed / f.heapLimit),
+    // rss is process-wide and read fresh, so it is current even when the figures above are stale.
+    rss: process.memoryUsage.rss(),
+    external: f.external,
+    arrayBuffers: f.arrayBuffers,
+    mallocedMemory: f.mallocedMemory,
+    nativeContexts: f.nativeContexts,
+    detachedContexts: f.detachedContexts,
+    heapSpaces: f.spaces.map((space) => ({
+      name: space.name,
+      size: space.sizeBytes,
+      used: space.usedBytes,
+      available: space.availableBytes,
+      physical: space.physicalBytes,
+    })),
+    gc: Object.fromEntries(Object.entries(f.gc).map(([kind, total]) => [kind, { count: total.count, seconds: round(total.seconds) }])),
+    eventLoop: {
+      delaySeconds: Object.fromEntries(Object.entries(f.eventLoopDelay).map(([key, value]) => [key, round(value)])),
+      utilization: round(f.eventLoopUtilization),
+    },
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

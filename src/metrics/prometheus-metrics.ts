@@ -1,0 +1,160 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LOCK_KINDS, processLocks } from '../operations/process-locks.js';
+import type { LeakDetector } from '../probe/leak-detector.js';
+import type { ProbeReader } from '../probe/probe-reader.js';
+
+/** prom-client's buckets for nodejs_gc_duration_seconds, so existing dashboards read ours unchanged. */
+const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
+
+export interface MetricsSources {
+  probe: ProbeReader | undefined;
+  leaks: LeakDetector | undefined;
+  leakWindowSeconds: number;
+  /** Brings GC events up to date before an exposition. */
+  drain: () => void;
+}
+
+/**
+ * The Prometheus exposition. Metric names are prom-client's defaults (nodejs_heap_size_used_bytes,
+ * nodejs_eventloop_lag_seconds, nodejs_gc_duration_seconds, process_*...), so dashboards built for
+ * prom-client work unchanged, but every nodejs_* value is the app's main thread, read from the probe:
+ * prom-client's own collectors would describe whichever thread runs them, here the endpoint's worker.
+ * process_* figures are process-wide and read directly.
+ */
+export class PrometheusMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'route' | 'status'>;
+  readonly #gcDuration: Histogram<'kind'>;
+  readonly #sources: MetricsSources;
+
+  constructor(sources: MetricsSources) {
+    this.#sources = sources;
+    const registers = [this.registry];
+    this.#requests = new Counter({
+      name: 'maintenance_endpoint_requests_total',
+      help: 'Requests to the maintenance endpoint, by route and status.',
+      labelNames: ['route', 'status'],
+      registers,
+    });
+    new Gauge({
+      name: 'maintenance_endpoint_operations_in_progress',
+      help: 'Heavy operations running now in this process, by kind.',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const locks = processLocks();
+        LOCK_KINDS.forEach((kind, index) => this.set({ kind }, Atomics.load(locks, index) === 0 ? 0 : 1));
+      },
+    });
+    this.#gcDuration = new Histogram({
+      name: 'nodejs_gc_duration_seconds',
+      help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+      labelNames: ['kind'],
+      buckets: GC_BUCKETS,
+      registers,
+    });
+    this.#processMetrics(registers);
+    if (sources.probe !== undefined) this.#mainThreadMetrics(sources.probe, registers);
+    if (sources.leaks !== undefined) this.#leakMetrics(sources.leaks, registers);
+  }
+
+  countRequest(route: string, status: number): void {
+    this.#requests.inc({ route, status: String(status) });
+  }
+
+  /** Feeds GC events the probe recorded since the last call into the duration histogram. */
+  observeGcEvents(events: ReadonlyArray<{ kind: string; seconds: number }>): void {
+    for (const event of events) this.#gcDuration.observe({ kind: event.kind }, event.seconds);
+  }
+
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    this.#sources.drain();
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  #processMetrics(registers: Registry[]): void {
+    const cpu = (name: string, help: string, pick: (usage: NodeJS.CpuUsage) => number) =>
+      new Gauge({ name, help, registers, collect() { this.set(pick(process.cpuUsage()) / 1e6); } });
+    cpu('process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.', (u) => u.user);
+    cpu('process_cpu_system_seconds_total', 'Total system CPU time spent in seconds.', (u) => u.system);
+    cpu('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', (u) => u.user + u.system);
+    const startTime = Math.round(Date.now() / 1000 - process.uptime());
+    new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers, collect() { this.set(startTime); } });
+    new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.', registers, collect() { this.set(process.memoryUsage.rss()); } });
+    if (process.platform === 'linux') {
+      const status = (field: string) => Number(/(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8').split('\n').find((line) => line.startsWith(field)) ?? '')?.[1] ?? 0) * 1024;
+      new Gauge({ name: 'process_virtual_memory_bytes', help: 'Virtual memory size in bytes.', registers, collect() { this.set(status('VmSize:')); } });
+      new Gauge({ name: 'process_heap_bytes', help: 'Process heap size in bytes.', registers, collect() { this.set(status('VmData:')); } });
+      new Gauge({ name: 'process_open_fds', help: 'Number of open file descriptors.', registers, collect() { this.set(readdirSync('/proc/self/fd').length); } });
+      const maxFds = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 0);
+      new Gauge({ name: 'process_max_fds', help: 'Maximum number of open file descriptors.', registers, collect() { this.set(maxFds); } });
+    }
+    const [major, minor, patch] = process.versions.node.split('.').map(Number);
+    new Gauge({
+      name: 'nodejs_version_info',
+      help: 'Node.js version info.',
+      labelNames: ['version', 'major', 'minor', 'patch'],
+      registers,
+      collect() { this.set({ version: process.version, major: String(major), minor: String(minor), patch: String(patch) }, 1); },
+    });
+  }
+
+  #mainThreadMetrics(probe: ProbeReader, registers: Registry[]): void {
+    const figure = (name: string, help: string, pick: (f: ReturnType<ProbeReader['figures']>) => number) =>
+      new Gauge({ name, help, registers, collect() { this.set(pick(probe.figures())); } });
+    figure('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', (f) => f.heapTotal);
+    figure('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', (f) => f.heapUsed);
+    figure('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', (f) => f.external);
+    figure('nodejs_active_resources_total', 'Total number of active resources.', (f) => f.activeResources);
+    // prom-client's nodejs_eventloop_lag_seconds is the lag seen now; a blocked loop shows as the time
+    // since the probe last managed to run, beyond its interval.
+    figure('nodejs_eventloop_lag_seconds', 'Lag of event loop in seconds.', (f) =>
+      Math.max(f.lastTickLagSeconds, (Date.now() - f.updatedAt - f.intervalMs) / 1000, 0),
+    );
+    for (const [suffix, key] of [['min', 'min'], ['max', 'max'], ['mean', 'mean'], ['stddev', 'stddev'], ['p50', 'p50'], ['p90', 'p90'], ['p99', 'p99']] as const) {
+      figure(`nodejs_eventloop_lag_${suffix}_seconds`, `The ${suffix} of the recorded event loop delays.`, (f) => f.eventLoopDelay[key]);
+    }
+    figure('maintenance_endpoint_eventloop_utilization_ratio', 'Share of the last second the main thread was busy (0..1).', (f) => f.eventLoopUtilization);
+    figure('maintenance_endpoint_probe_age_seconds', 'Seconds since the main-thread probe last published (large: the main thread is blocked).', (f) =>
+      (Date.now() - f.updatedAt) / 1000,
+    );
+    const space = (name: string, help: string, pick: (s: ReturnType<ProbeReader['figures']>['spaces'][number]) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['space'],
+        registers,
+        collect() {
+          for (const s of probe.figures().spaces) this.set({ space: s.name.replace(/_space$/, '') }, pick(s));
+        },
+      });
+    space('nodejs_heap_space_size_total_bytes', 'Process heap space size total from Node.js in bytes.', (s) => s.sizeBytes);
+    space('nodejs_heap_space_size_used_bytes', 'Process heap space size used from Node.js in bytes.', (s) => s.usedBytes);
+    space('nodejs_heap_space_size_available_bytes', 'Process heap space size available from Node.js in bytes.', (s) => s.availableBytes);
+  }
+
+  #leakMetrics(leaks: LeakDetector, registers: Registry[]): void {
+    const windowSeconds = this.#sources.leakWindowSeconds;
+    let cached: { at: number; verdict: ReturnType<LeakDetector['verdict']> } | undefined;
+    const verdict = () => {
+      if (cached === undefined || Date.now() - cached.at > 1000) cached = { at: Date.now(), verdict: leaks.verdict({ windowSeconds }) };
+      return cached.verdict;
+    };
+    new Gauge({
+      name: 'maintenance_endpoint_leak_suspected',
+      help: 'Leak verdict from the post-GC heap trend: 1 suspected, 0 not, -1 insufficient data.',
+      registers,
+      collect() {
+        const suspected = verdict().leakSuspected;
+        this.set(suspected === true ? 1 : suspected === false ? 0 : -1);
+      },
+    });
+    new Gauge({
+      name: 'maintenance_endpoint_heap_growth_bytes_per_second',
+      help: 'Growth of the heap left after GC over the leak window, in bytes per second.',
+      registers,
+      collect() { this.set(verdict().evidence?.growthBytesPerSecond ?? 0); },
+    });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The main-thread probe publishes its figures in a SharedArrayBuffer so that the endpoint's worker can
+ * read them at any time, even while the main thread is blocked (then they are stale, and say by how
+ * much). One Float64Array, guarded by a sequence counter in an Int32Array over the same memory: the
+ * writer makes it odd while writing; a reader retries until it sees the same even value before and after.
+ */
+export const MAX_SPACES = 16;
+export const GC_RING_CAPACITY = 8192;
+
+/** Kinds of GC as prom-client labels them; the index is the code stored in the ring. */
+export const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb'] as const;
+export type GcKind = (typeof GC_KINDS)[number];
+
+/** Scalar slots, in Float64 units. Slot 0 holds the sequence counter (as Int32 0 and 1). */
+export const F = {
+  seq: 0,
+  startedAt: 1,
+  updatedAt: 2,
+  intervalMs: 3,
+  heapUsed: 4,
+  heapTotal: 5,
+  heapLimit: 6,
+  external: 7,
+  arrayBuffers: 8,
+  rss: 9,
+  mallocedMemory: 10,
+  nativeContexts: 11,
+  detachedContexts: 12,
+  activeResources: 13,
+  eldMin: 14,
+  eldMax: 15,
+  eldMean: 16,
+  eldStddev: 17,
+  eldP50: 18,
+  eldP90: 19,
+  eldP99: 20,
+  eldWindowSeconds: 21,
+  elu: 22,
+  lastTickLagSeconds: 23,
+  spaceCount: 24,
+  /** Total GC events written to the ring so far (monotonic: the ring index is this modulo capacity). */
+  gcWritten: 25,
+  /** Per kind: count, then seconds (GC_KINDS order). */
+  gcTotals: 26,
+  spaces: 26 + GC_KINDS.length * 2,
+} as const;
+
+/** Per space: size, used, available, physical. */
+export const SPACE_FIELDS = 4;
+/** Per GC event: time (ms since epoch), kind code, duration (s), heap used before, heap used after. */
+export const GC_FIELDS = 5;
+export const GC_RING_OFFSET = F.spaces + MAX_SPACES * SPACE_FIELDS;
+export const TOTAL_SLOTS = GC_RING_OFFSET + GC_RING_CAPACITY * GC_FIELDS;
+
+export function createProbeBuffer(): SharedArrayBuffer {
+  return new SharedArrayBuffer(TOTAL_SLOTS * Float64Array.BYTES_PER_ELEMENT);
+}

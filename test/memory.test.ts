@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startFixture, type Fixture } from './helpers/fixture.js';
+import { request, sleep } from './helpers/http.js';
+
+const MB = 1024 * 1024;
+
+/** The value of one sample line of a Prometheus exposition (`name{labels} value`). */
+function metric(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
+  assert.ok(line, `metric ${name}{${labels}} is exposed`);
+  return Number(line.split(' ').at(-1));
+}
+
+/** Asks /memory/leaks every two seconds until it gives a boolean verdict or 30 s have passed since start. */
+async function verdictWithin30s(app: Fixture, startedAt: number): Promise<{ leakSuspected: unknown; evidence: any; reason: string }> {
+  for (;;) {
+    const verdict = (await request(`${app.url}/memory/leaks`, { token: app.tokens.reader })).json();
+    const elapsed = Date.now() - startedAt;
+    if (typeof verdict.leakSuspected === 'boolean' && (verdict.leakSuspected || elapsed > 20_000)) return verdict;
+    if (elapsed > 30_000) return verdict;
+    await sleep(2000);
+  }
+}
+
+describe('leak verdict', () => {
+  test('true within 30 s for a process retaining 5 MB/s, false for one churning as fast', async () => {
+    const [leaking, churning] = await Promise.all([startFixture({ mode: 'worker' }), startFixture({ mode: 'worker' })]);
+    try {
+      const startedAt = Date.now();
+      await Promise.all([leaking.command({ cmd: 'leak', ms: 40_000 }, 'started'), churning.command({ cmd: 'churn', ms: 40_000 }, 'started')]);
+      const [leak, churn] = await Promise.all([verdictWithin30s(leaking, startedAt), verdictWithin30s(churning, startedAt)]);
+      assert.equal(leak.leakSuspected, true, leak.reason);
+      assert.ok(leak.evidence.growthBytesPerSecond > 2 * MB, `growth ${leak.evidence.growthBytesPerSecond} B/s`);
+      assert.ok(leak.evidence.fit > 0.8);
+      assert.equal(churn.leakSuspected, false, churn.reason);
+      assert.ok(churn.evidence === null || churn.evidence.growthBytesPerSecond < 0.5 * MB);
+      const metrics = (await request(`${leaking.url}/metrics`, { token: leaking.tokens.reader })).body.toString();
+      assert.equal(metric(metrics, 'maintenance_endpoint_leak_suspected'), 1);
+    } finally {
+      await Promise.all([leaking.stop(), churning.stop()]);
+    }
+  });
+
+  test('too early to judge is said plainly', async () => {
+    const app = await startFixture({ mode: 'router' });
+    try {
+      const verdict = (await request(`${app.url}/memory/leaks`, { token: app.tokens.reader })).json();
+      assert.equal(verdict.leakSuspected, 'insufficient data');
+      assert.match(verdict.reason, /at least 10 s/);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('memory figures, GC, report and metrics (worker mode)', () => {
+  let app: Fixture;
+  before(async () => {
+    app = await startFixture({
+      mode: 'worker',
+      args: ['--api-token=planted-argument-secret-123', 'postgres://admin:planted-url-password@db.internal/app'],
+      env: { PLANTED_SECRET: 'planted-environment-secret-456' },
+      options: { rateLimit: { heavy: { limit: 100 } } },
+    });
+  });
+  after(() => app.stop());
+
+  test("/memory and /metrics report the app main thread's large heap, not the worker's", async () => {
+    await app.command({ cmd: 'grow', mb: 300 }, 'grown');
+    await sleep(1500); // one probe tick
+    const memory = (await request(`${app.url}/memory`, { token: app.tokens.reader })).json();
+    assert.ok(memory.heapUsed > 250 * MB, `heapUsed ${memory.heapUsed}`);
+    assert.ok(memory.heapTotal >= memory.heapUsed);
+    assert.ok(memory.heapLimit > memory.heapTotal);
+    assert.ok(memory.rss > memory.heapUsed);
+    assert.equal(memory.mainThreadResponsive, true);
+    const spaces = memory.heapSpaces as Array<{ name: string; used: number }>;
+    const spacesUsed = spaces.reduce((sum, space) => sum + space.used, 0);
+    assert.ok(Math.abs(spacesUsed - memory.heapUsed) < 0.1 * memory.heapUsed, 'the spaces add up to heapUsed');
+    const largest = spaces.reduce((a, b) => (a.used > b.used ? a : b));
+    assert.ok(largest.used > 200 * MB, `${largest.name} holds the grown arrays`);
+    for (const key of ['p50', 'p90', 'p99', 'max']) assert.equal(typeof memory.eventLoop.delaySeconds[key], 'number');
+    assert.ok(memory.gc.minor.count > 0 && memory.gc.minor.seconds > 0);
+    const metrics = (await request(`${app.url}/metrics`, { token: app.tokens.reader })).body.toString();
+    assert.ok(metric(metrics, 'nodejs_heap_size_used_bytes') > 250 * MB);
+    assert.ok(metric(metrics, 'nodejs_heap_space_size_used_bytes', `space="${largest.name.replace(/_space$/, '')}"`) > 200 * MB);
+    assert.ok(metric(metrics, 'process_resident_memory_bytes') > 250 * MB);
+  });
+
+  test('/metrics uses prom-client names and adds the endpoint counters', async () => {
+    await request(`${app.url}/nope`, { token: app.tokens.reader });
+    const reply = await request(`${app.url}/metrics`, { token: app.tokens.reader });
+    assert.match(String(reply.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    const text = reply.body.toString();
+    for (const name of ['process_cpu_seconds_total', 'process_start_time_seconds', 'nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_external_memory_bytes', 'nodejs_version_info']) {
+      assert.match(text, new RegExp(`^${name}[{ ]`, 'm'), name);
+    }
+    assert.match(text, /^nodejs_gc_duration_seconds_bucket\{le="0\.001",kind="minor"\} \d+/m);
+    assert.ok(metric(text, 'maintenance_endpoint_requests_total', 'route="/memory",status="200"') >= 1);
+    assert.ok(metric(text, 'maintenance_endpoint_requests_total', 'route="unmatched",status="404"') >= 1);
+    assert.equal(metric(text, 'maintenance_endpoint_operations_in_progress', 'kind="heapsnapshot"'), 0);
+  });
+
+  test('POST /gc frees old-generation garbage and reports heap before and after; GET is 405', async () => {
+    await app.command({ cmd: 'garbage', mb: 100 }, 'garbage');
+    const reply = await request(`${app.url}/gc`, { token: app.tokens.heap, method: 'POST' });
+    assert.equal(reply.status, 200);
+    const result = reply.json();
+    assert.ok(result.before.usedSize - result.after.usedSize > 50 * MB, JSON.stringify(result));
+    assert.equal(result.freedBytes, result.before.usedSize - result.after.usedSize);
+    assert.equal((await request(`${app.url}/gc`, { token: app.tokens.heap })).status, 405);
+    assert.equal((await request(`${app.url}/gc`, { token: app.tokens.reader, method: 'POST' })).status, 403);
+  });
+
+  test('/report is the app process report with no planted secret; unredacted needs the eval scope', async () => {
+    const reply = await request(`${app.url}/report`, { token: app.tokens.reader });
+    assert.equal(reply.status, 200);
+    const text = reply.body.toString();
+    const report = JSON.parse(text);
+    assert.equal(report.header.processId, app.child.pid);
+    assert.equal(report.environmentVariables.PLANTED_SECRET, '[REDACTED]');
+    for (const secret of ['planted-environment-secret-456', 'planted-argument-secret-123', 'planted-url-password']) {
+      assert.ok(!text.includes(secret), `${secret} is not in the report`);
+    }
+    assert.ok(report.header.commandLine.includes('--api-token=[REDACTED]'));
+    assert.equal((await request(`${app.url}/report?redact=false`, { token: app.tokens.reader })).status, 403);
+    const unredacted = await request(`${app.url}/report?redact=false`, { token: app.tokens.admin });
+    assert.ok(unredacted.body.toString().includes('planted-environment-secret-456'));
+  });
+
+  test('while the main thread is blocked, /memory says its figures are stale and /metrics shows the lag', async () => {
+    const blocked = app.command({ cmd: 'block', ms: 4000 }, 'unblocked');
+    await sleep(3000);
+    const memory = (await request(`${app.url}/memory`, { token: app.tokens.reader })).json();
+    assert.equal(memory.mainThreadResponsive, false);
+    assert.ok(memory.ageSeconds > 1.5, `ageSeconds ${memory.ageSeconds}`);
+    const metrics = (await request(`${app.url}/metrics`, { token: app.tokens.reader })).body.toString();
+    assert.ok(metric(metrics, 'nodejs_eventloop_lag_seconds') > 1, 'the lag of a blocked loop is visible');
+    await blocked;
+  });
+});
+
+describe('where memory is kept', () => {
+  test('/memory/leaks?seconds=N names the function whose allocations survive', async () => {
+    const app = await startFixture({ mode: 'worker' });
+    try {
+      await app.command({ cmd: 'leak', ms: 6000 }, 'started');
+      const reply = await request(`${app.url}/memory/leaks?seconds=3`, { token: app.tokens.reader });
+      assert.equal(reply.status, 200);
+      const { where } = reply.json();
+      assert.equal(where.seconds, 3);
+      const top = where.sites[0];
+      assert.match(top.url, /fixtures\/app\.js$/, 'the top site is in the app, not a builtin');
+      assert.ok(top.line > 1 && top.bytes > MB);
+      assert.ok(
+        top.stack.some((frame: string) => /^allocateFiveMegabytes .*fixtures\/app\.js:\d+$/.test(frame)),
+        `the leaking function is on the top site's path: ${top.stack.join(' < ')}`,
+      );
+      assert.equal((await request(`${app.url}/memory/leaks?seconds=0`, { token: app.tokens.reader })).status, 400);
+    } finally {
+      await app.stop();
+    }
+  });
+});
