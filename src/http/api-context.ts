@@ -1,5 +1,7 @@
 import type { AuditLogger } from '../log/audit-logger.js';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
+import { DumpScheduler } from '../scheduling/dump-scheduler.js';
+import { DumpStore } from '../scheduling/dump-store.js';
 import { OperationRegistry } from '../operations/operation-registry.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import { LeakDetector } from '../probe/leak-detector.js';
@@ -26,7 +28,8 @@ export interface ApiContext {
   /** Absent where no probe runs in the target (a remote process): routes say so rather than guess. */
   probe: ProbeView | undefined;
   metrics: PrometheusMetrics;
-  /** Stops the context's timers. */
+  dumps: DumpScheduler;
+  /** Stops the context's timers, cancels pending dumps and removes the dump store. */
   close(): void;
 }
 
@@ -36,6 +39,8 @@ export function createApiContext(options: {
   config: ResolvedConfig;
   log: AuditLogger;
   probe: ProbeHandle | undefined;
+  /** The dump store's directory, made by DumpStore.createDirectory() on the thread that owns the process's exit. */
+  dumpsDirectory: string;
 }): ApiContext {
   let probe: ProbeView | undefined;
   if (options.probe !== undefined) {
@@ -52,14 +57,33 @@ export function createApiContext(options: {
     drain: () => probe?.feed.drain(),
   });
   probe?.feed.onEvents((events) => metrics.observeGcEvents(events));
+  const operations = new OperationRegistry();
+  const { dumps: limits } = options.config;
+  const dumps = new DumpScheduler({
+    store: new DumpStore(options.dumpsDirectory, {
+      maxBytes: limits.maxBytes,
+      maxFiles: limits.maxFiles,
+      maxAgeMs: limits.maxAgeSeconds * 1000,
+      reserveBytes: limits.reserveBytes,
+    }),
+    target: options.target,
+    operations,
+    probe,
+    log: options.log,
+    options: { maxPendingJobs: limits.maxPendingJobs },
+  });
   return {
     mode: options.mode,
     target: options.target,
-    operations: new OperationRegistry(),
+    operations,
     config: options.config,
     log: options.log,
     probe,
     metrics,
-    close: () => probe?.feed.stop(),
+    dumps,
+    close: () => {
+      probe?.feed.stop();
+      dumps.close();
+    },
   };
 }

@@ -56,8 +56,10 @@ function dispatch(group: RouteDefinition[], limits: RateLimiters, context: ApiCo
     if (route === undefined) return next(methodNotAllowed(req.method, allow));
     res.locals.routePath = route.path;
     const caller = res.locals.caller as Caller;
-    if (!caller.scopes.includes(route.scope)) {
-      return next(forbidden(`Token "${caller.tokenId}" lacks the "${route.scope}" scope this endpoint needs.`));
+    const scope = typeof route.scope === 'string' ? route.scope : route.scope.of(req, context);
+    if (scope === undefined) return next(notFound('No such item.'));
+    if (!caller.scopes.includes(scope)) {
+      return next(forbidden(`Token "${caller.tokenId}" lacks the "${scope}" scope this endpoint needs.`));
     }
     const run = () => {
       Promise.resolve()

@@ -1,8 +1,9 @@
 import type { Response } from 'express';
+import type { Artifact } from '../operations/artifact-formats.js';
 import { attachment } from './artifact-name.js';
 
 /** Sends a finished artifact as a download named `<host>-<pid>-<timestamp>.<extension>`. */
-export function sendArtifact(res: Response, body: Buffer | string, extension: string, contentType: string): void {
+export function sendArtifact(res: Response, { body, extension, contentType }: Artifact): void {
   res.status(200);
   res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Disposition', attachment(extension));

@@ -18,6 +18,21 @@ export interface RateLimitOptions {
   authFailures?: Partial<WindowLimit>;
 }
 
+export interface DumpOptions {
+  /** Parent directory of the store's private 0700 directory. Default: the OS temp directory. */
+  directory?: string;
+  /** Most bytes of finished artifacts kept (oldest evicted first). Default 4 GiB. */
+  maxBytes?: number;
+  /** Most finished artifacts kept. Default 10. */
+  maxFiles?: number;
+  /** Finished artifacts are deleted after this many seconds. Default 86400 (24 h). */
+  maxAgeSeconds?: number;
+  /** Most jobs waiting for their trigger; more get 429. Default 10. */
+  maxPendingJobs?: number;
+  /** Free disk space a heap snapshot must leave untouched beyond its estimated size. Default 256 MiB. */
+  reserveBytes?: number;
+}
+
 /** Options shared by both modes. */
 export interface MaintenanceOptions extends TokenSources {
   /**
@@ -30,6 +45,8 @@ export interface MaintenanceOptions extends TokenSources {
   spillThresholdBytes?: number;
   /** Directory in which private spill directories are made. Default: the OS temp directory. */
   tmpdir?: string;
+  /** The private store of scheduled dumps and its limits. */
+  dumps?: DumpOptions;
   /** How far back the leak verdict looks, in seconds. Default 600. */
   leakWindowSeconds?: number;
   /** Longest CPU or heap profile a request may ask for, in seconds. Default 300. */
@@ -53,6 +70,7 @@ export interface ResolvedConfig {
   spillThresholdBytes: number;
   maxProfileSeconds: number;
   leakWindowSeconds: number;
+  dumps: { directory: string | undefined; maxBytes: number; maxFiles: number; maxAgeSeconds: number; maxPendingJobs: number; reserveBytes: number };
   tmpdir: string | undefined;
   auditLog: number | string;
   trustProxy: number | string | string[] | false;
@@ -79,9 +97,24 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     spillThresholdBytes: positiveInteger('spillThresholdBytes', options.spillThresholdBytes, 32 * 1024 * 1024),
     maxProfileSeconds: positiveInteger('maxProfileSeconds', options.maxProfileSeconds, 300),
     leakWindowSeconds: positiveInteger('leakWindowSeconds', options.leakWindowSeconds, 600),
+    dumps: resolveDumps(options.dumps ?? {}),
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
     trustProxy: resolveTrustProxy(options.trustProxy),
+  };
+}
+
+function resolveDumps(dumps: DumpOptions) {
+  if (dumps.directory !== undefined && (typeof dumps.directory !== 'string' || !isAbsolute(dumps.directory))) {
+    throw new ConfigError('ERR_DUMPS_DIRECTORY', '`dumps.directory` must be an absolute path.');
+  }
+  return {
+    directory: dumps.directory,
+    maxBytes: positiveInteger('dumps.maxBytes', dumps.maxBytes, 4 * 1024 ** 3),
+    maxFiles: positiveInteger('dumps.maxFiles', dumps.maxFiles, 10),
+    maxAgeSeconds: positiveInteger('dumps.maxAgeSeconds', dumps.maxAgeSeconds, 86_400),
+    maxPendingJobs: positiveInteger('dumps.maxPendingJobs', dumps.maxPendingJobs, 10),
+    reserveBytes: dumps.reserveBytes === 0 ? 0 : positiveInteger('dumps.reserveBytes', dumps.reserveBytes, 256 * 1024 ** 2),
   };
 }
 

@@ -5,6 +5,7 @@ import { createApiContext } from '../http/api-context.js';
 import { ConfigError } from '../options/errors.js';
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
+import { DumpStore } from '../scheduling/dump-store.js';
 import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 
 /**
@@ -28,6 +29,7 @@ export function maintenanceRouter(options: MaintenanceOptions): Router {
     log: new AuditLogger(config.auditLog),
     // The probe runs for the life of the process once a router is mounted: routers have no close().
     probe: acquireMainThreadProbe().handle,
+    dumpsDirectory: DumpStore.createDirectoryRemovedAtExit(config.dumps.directory).directory,
   });
   return createApiRouter(context);
 }

@@ -20,7 +20,7 @@ adoptProcessLocks(init.locks);
 const config = { ...init.config, tokens: init.config.tokens.map((token) => ({ ...token, digest: Buffer.from(token.digest) })) };
 const log = new AuditLogger(config.auditLog);
 const target = InspectorSessionTarget.mainThread();
-const context = createApiContext({ mode: 'worker', target, config, log, probe: init.probe });
+const context = createApiContext({ mode: 'worker', target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory });
 const app = createServerApp(context, init.basePath);
 const server: Server = createServer(app);
 

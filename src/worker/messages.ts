@@ -9,6 +9,7 @@ export interface WorkerInit {
   basePath: string;
   locks: Int32Array;
   probe: ProbeHandle;
+  dumpsDirectory: string;
 }
 
 export type WorkerToMain =

@@ -3,6 +3,7 @@ import { ConfigError } from '../options/errors.js';
 import { positiveInteger, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
+import { DumpStore } from '../scheduling/dump-store.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
 
 export interface MaintenanceServerOptions extends MaintenanceOptions {
@@ -38,9 +39,13 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   if (port > 65535) throw new ConfigError('ERR_OPTION_RANGE', '`port` must be from 0 to 65535.');
   const basePath = resolveBasePath(options.basePath);
   const probe = acquireMainThreadProbe();
-  const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle };
+  const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory);
+  const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle, dumpsDirectory: dumps.directory };
   const worker = new Worker(new URL('./maintenance-worker.js', import.meta.url), { workerData: init, stdout: false });
-  worker.once('exit', probe.release);
+  worker.once('exit', () => {
+    probe.release();
+    dumps.dispose();
+  });
   const workerThreadId = worker.threadId;
   worker.on('exit', () => releaseAllHeldBy(workerThreadId));
 

@@ -1,4 +1,7 @@
 import { cpuProfileRoute } from './cpuprofile-route.js';
+import { deleteDumpRoute, dumpRoute } from './dumps-id-route.js';
+import { dumpFileRoute } from './dumps-id-file-route.js';
+import { dumpsRoute } from './dumps-route.js';
 import { gcRoute } from './gc-route.js';
 import { heapProfileRoute } from './heapprofile-route.js';
 import { heapSnapshotRoute } from './heapsnapshot-route.js';
@@ -12,7 +15,7 @@ import { stackRoute } from './stack-route.js';
 
 /**
  * Every endpoint, in the order the index lists them. Each lives in `<path>-route.ts`, named after its
- * URL (`/memory/leaks` is memory-leaks-route.ts).
+ * URL (`/memory/leaks` is memory-leaks-route.ts, `/dumps/{id}/file` is dumps-id-file-route.ts).
  */
 export const allRoutes: readonly RouteDefinition[] = [
   indexRoute(() => allRoutes),
@@ -25,4 +28,8 @@ export const allRoutes: readonly RouteDefinition[] = [
   gcRoute,
   reportRoute,
   metricsRoute,
+  dumpsRoute,
+  dumpRoute,
+  deleteDumpRoute,
+  dumpFileRoute,
 ];

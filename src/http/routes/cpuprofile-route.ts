@@ -1,8 +1,9 @@
 import { OperationAbortedError } from '../../operations/abortable-delay.js';
 import { takeCpuProfile } from '../../operations/cpu-profile.js';
-import { cpuProfileToPprof } from '../../operations/pprof/cpu-profile-to-pprof.js';
+import { CPU_EXTENSIONS, cpuProfileArtifact } from '../../operations/artifact-formats.js';
 import type { ResolvedConfig } from '../../options/resolve-options.js';
 import { enumParam, integerParam, parseQuery } from '../query.js';
+import { scheduleIfRequested, scheduleParams } from '../schedule-request.js';
 import { clientGone, sendArtifact } from '../send-artifact.js';
 import type { RouteDefinition } from './route.js';
 
@@ -11,6 +12,7 @@ const query = (config: ResolvedConfig) => ({
   /** Microseconds between samples: V8's default is 1000; below 50 the profiler itself dominates. */
   interval: integerParam(50, 100_000),
   format: enumParam(['cpuprofile', 'pprof'] as const),
+  ...scheduleParams,
 });
 
 /** `GET {base}/cpuprofile`: a timed V8 CPU profile of the main thread, as `.cpuprofile` or pprof. */
@@ -22,8 +24,11 @@ export const cpuProfileRoute: RouteDefinition = {
   summary: 'CPU profile of the main thread over `seconds` (default 10): .cpuprofile for DevTools, or pprof.',
   query,
   async handler(req, res, context) {
-    const { seconds = 10, interval = 1000, format = 'cpuprofile' } = parseQuery(req, query(context.config));
-    res.locals.auditParams = { seconds, interval, format };
+    const parsed = parseQuery(req, query(context.config));
+    const { seconds = 10, interval = 1000, format = 'cpuprofile' } = parsed;
+    res.locals.auditParams = parsed;
+    const request = () => ({ kind: 'cpuprofile' as const, extension: CPU_EXTENSIONS[format], params: { seconds, interval, format } });
+    if (scheduleIfRequested(req, res, context, parsed, request)) return;
     const operation = context.operations.begin('cpuprofile', seconds * 1000);
     const startedAtMs = Date.now();
     let result;
@@ -38,7 +43,6 @@ export const cpuProfileRoute: RouteDefinition = {
     const { profile, warnings } = result;
     res.locals.auditResult = { samples: profile.samples?.length ?? 0, warnings: warnings.length };
     if (warnings.length > 0) res.setHeader('Maintenance-Warning', warnings.join(' | '));
-    if (format === 'pprof') sendArtifact(res, cpuProfileToPprof(profile, interval, startedAtMs), 'cpu.pb.gz', 'application/octet-stream');
-    else sendArtifact(res, JSON.stringify(profile), 'cpuprofile', 'application/json; charset=utf-8');
+    sendArtifact(res, cpuProfileArtifact(profile, format, interval, startedAtMs));
   },
 };

@@ -1,8 +1,9 @@
 import { OperationAbortedError } from '../../operations/abortable-delay.js';
 import { takeHeapProfile } from '../../operations/heap-profile.js';
-import { heapProfileToPprof } from '../../operations/pprof/heap-profile-to-pprof.js';
+import { HEAP_PROFILE_EXTENSIONS, heapProfileArtifact } from '../../operations/artifact-formats.js';
 import type { ResolvedConfig } from '../../options/resolve-options.js';
 import { enumParam, integerParam, parseQuery } from '../query.js';
+import { scheduleIfRequested, scheduleParams } from '../schedule-request.js';
 import { clientGone, sendArtifact } from '../send-artifact.js';
 import type { RouteDefinition } from './route.js';
 
@@ -11,6 +12,7 @@ const query = (config: ResolvedConfig) => ({
   /** Mean bytes between samples: V8's default is 32 KiB; smaller is finer and dearer. */
   interval: integerParam(1024, 16 * 1024 * 1024),
   format: enumParam(['heapprofile', 'pprof'] as const),
+  ...scheduleParams,
 });
 
 /** `GET {base}/heapprofile`: sampled allocations still alive after `seconds`, by allocating stack. */
@@ -22,8 +24,11 @@ export const heapProfileRoute: RouteDefinition = {
   summary: 'Sampling heap profile over `seconds` (default 10): live sampled allocations by stack, .heapprofile or pprof.',
   query,
   async handler(req, res, context) {
-    const { seconds = 10, interval = 32 * 1024, format = 'heapprofile' } = parseQuery(req, query(context.config));
-    res.locals.auditParams = { seconds, interval, format };
+    const parsed = parseQuery(req, query(context.config));
+    const { seconds = 10, interval = 32 * 1024, format = 'heapprofile' } = parsed;
+    res.locals.auditParams = parsed;
+    const request = () => ({ kind: 'heapprofile' as const, extension: HEAP_PROFILE_EXTENSIONS[format], params: { seconds, interval, format } });
+    if (scheduleIfRequested(req, res, context, parsed, request)) return;
     const operation = context.operations.begin('heapprofile', seconds * 1000);
     const startedAtMs = Date.now();
     let profile;
@@ -36,10 +41,6 @@ export const heapProfileRoute: RouteDefinition = {
       operation.end();
     }
     res.locals.auditResult = { samples: profile.samples.length };
-    if (format === 'pprof') {
-      sendArtifact(res, heapProfileToPprof(profile, interval, startedAtMs, Date.now() - startedAtMs), 'heap.pb.gz', 'application/octet-stream');
-    } else {
-      sendArtifact(res, JSON.stringify(profile), 'heapprofile', 'application/json; charset=utf-8');
-    }
+    sendArtifact(res, heapProfileArtifact(profile, format, interval, startedAtMs));
   },
 };

@@ -9,9 +9,10 @@ import type { ApiContext } from '../api-context.js';
 import { attachment } from '../artifact-name.js';
 import { HttpError } from '../errors.js';
 import { booleanParam, parseQuery } from '../query.js';
+import { scheduleIfRequested, scheduleParams } from '../schedule-request.js';
 import type { RouteDefinition } from './route.js';
 
-const params = { exposeInternals: booleanParam, captureNumericValue: booleanParam };
+const params = { exposeInternals: booleanParam, captureNumericValue: booleanParam, ...scheduleParams };
 
 /** `GET {base}/heapsnapshot`: the main thread's heap snapshot, streamed to the client as V8 writes it. */
 export const heapSnapshotRoute: RouteDefinition = {
@@ -24,9 +25,11 @@ export const heapSnapshotRoute: RouteDefinition = {
   async handler(req, res, context) {
     const query = parseQuery(req, params);
     res.locals.auditParams = query;
+    const options = { exposeInternals: query.exposeInternals, captureNumericValue: query.captureNumericValue };
+    if (scheduleIfRequested(req, res, context, query, () => ({ kind: 'heapsnapshot', extension: 'heapsnapshot', params: options }))) return;
     const operation = context.operations.begin('heapsnapshot');
     try {
-      await streamSnapshot(req, res, context, operation, query);
+      await streamSnapshot(req, res, context, operation, options);
     } finally {
       operation.end();
     }

@@ -26,7 +26,7 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
         endpoints: routes().map((route) => ({
           method: route.method,
           path: base + route.path,
-          scope: route.scope,
+          scope: typeof route.scope === 'string' ? route.scope : route.scope.describe,
           description: route.summary,
           ...(route.query ? { params: describeParams(route.query(context.config)) } : {}),
         })),

@@ -1,0 +1,277 @@
+import { randomBytes } from 'node:crypto';
+import type { ProbeView } from '../http/api-context.js';
+import { HttpError } from '../http/errors.js';
+import type { AuditLogger } from '../log/audit-logger.js';
+import type { OperationRegistry, RunningOperation } from '../operations/operation-registry.js';
+import type { LockKind } from '../operations/process-locks.js';
+import type { CdpTarget } from '../targets/target.js';
+import type { GcEvent } from '../probe/probe-reader.js';
+import { produceArtifact, type ArtifactRequest } from './produce-artifact.js';
+import { DumpStore } from './dump-store.js';
+import type { Trigger } from './triggers.js';
+
+export type JobStatus = 'scheduled' | 'running' | 'ready' | 'failed' | 'cancelled';
+
+export interface DumpJob {
+  id: string;
+  kind: ArtifactRequest['kind'];
+  status: JobStatus;
+  trigger: Trigger;
+  params: Record<string, unknown>;
+  created: string;
+  started: string | null;
+  finished: string | null;
+  size: number | null;
+  error: string | null;
+  /** The download name, `<host>-<pid>-<timestamp>.<ext>`, set when the artifact is taken. */
+  fileName: string | null;
+}
+
+export interface SchedulerOptions {
+  maxPendingJobs: number;
+}
+
+interface JobState {
+  job: DumpJob;
+  request: ArtifactRequest;
+  cancel: () => void;
+  abort: AbortController;
+}
+
+/** How long a triggered job waits for a busy operation of its kind before it fails. */
+const BUSY_WAIT_MS = 60_000;
+const FINISHED_RECORDS_KEPT = 100;
+const SWEEP_MS = 60_000;
+
+/**
+ * Scheduled and conditional dumps: jobs wait for their trigger (a time, the next major GC, the heap
+ * crossing a size), run the same operations as direct requests into the private store, and wait there
+ * for download, within the store's limits.
+ */
+export class DumpScheduler {
+  readonly store: DumpStore;
+  readonly #jobs = new Map<string, JobState>();
+  readonly #target: CdpTarget;
+  readonly #operations: OperationRegistry;
+  readonly #probe: ProbeView | undefined;
+  readonly #log: AuditLogger;
+  readonly #options: SchedulerOptions;
+  readonly #gcWaiters = new Set<(event: GcEvent) => void>();
+  readonly #sweeper: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(deps: { store: DumpStore; target: CdpTarget; operations: OperationRegistry; probe: ProbeView | undefined; log: AuditLogger; options: SchedulerOptions }) {
+    this.store = deps.store;
+    this.#target = deps.target;
+    this.#operations = deps.operations;
+    this.#probe = deps.probe;
+    this.#log = deps.log;
+    this.#options = deps.options;
+    this.#probe?.feed.onEvents((events) => {
+      for (const event of events) for (const waiter of [...this.#gcWaiters]) waiter(event);
+    });
+    this.#sweeper = setInterval(() => this.#sweepOld(), SWEEP_MS).unref();
+  }
+
+  list(): DumpJob[] {
+    return [...this.#jobs.values()].map((state) => ({ ...state.job }));
+  }
+
+  get(id: string): DumpJob | undefined {
+    if (!DumpStore.isId(id)) return undefined;
+    const state = this.#jobs.get(id);
+    return state && { ...state.job };
+  }
+
+  /** The finished artifact's path, or undefined when the job is not ready. */
+  filePath(id: string): string | undefined {
+    const state = DumpStore.isId(id) ? this.#jobs.get(id) : undefined;
+    return state?.job.status === 'ready' ? this.store.pathOf(id, state.request.extension) : undefined;
+  }
+
+  schedule(request: ArtifactRequest, trigger: Trigger): DumpJob {
+    if (this.#closed) throw new HttpError(503, 'SHUTTING_DOWN', 'The endpoint is closing.');
+    const pending = [...this.#jobs.values()].filter((state) => state.job.status === 'scheduled').length;
+    if (pending >= this.#options.maxPendingJobs) {
+      throw new HttpError(429, 'TOO_MANY_JOBS', `${pending} jobs are already pending (the limit); cancel one with DELETE /dumps/{id}.`);
+    }
+    if ((trigger.type === 'gc' || trigger.type === 'heap-above') && this.#probe === undefined) {
+      throw new HttpError(400, 'INVALID_PARAMETER', 'Query parameter "when" needs the main-thread probe, which this target does not run.');
+    }
+    if (request.kind === 'heapsnapshot') this.#checkDiskSpace();
+    const job: DumpJob = {
+      id: randomBytes(16).toString('base64url'),
+      kind: request.kind,
+      status: 'scheduled',
+      trigger,
+      params: request.params,
+      created: new Date().toISOString(),
+      started: null,
+      finished: null,
+      size: null,
+      error: null,
+      fileName: null,
+    };
+    const state: JobState = { job, request, cancel: () => {}, abort: new AbortController() };
+    this.#jobs.set(job.id, state);
+    this.#arm(state);
+    return { ...job };
+  }
+
+  /** Cancels a pending or running job, or deletes a finished one's file. Returns false for an unknown id. */
+  delete(id: string): boolean {
+    const state = DumpStore.isId(id) ? this.#jobs.get(id) : undefined;
+    if (state === undefined) return false;
+    this.#finish(state, 'cancelled', 'Cancelled by request.');
+    this.#jobs.delete(id);
+    return true;
+  }
+
+  /** Cancels everything pending, stops what runs, and removes the store's directory. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    for (const state of this.#jobs.values()) this.#finish(state, 'cancelled', 'The endpoint closed.');
+    this.store.removeAll();
+  }
+
+  #arm(state: JobState): void {
+    const { trigger } = state.job;
+    const expiresAt = trigger.type === 'at' ? undefined : trigger.expiresAt;
+    let expiry: NodeJS.Timeout | undefined;
+    if (expiresAt !== undefined) {
+      expiry = setTimeout(() => this.#finish(state, 'cancelled', 'The condition was not met before it expired.'), Date.parse(expiresAt) - Date.now()).unref();
+    }
+    if (trigger.type === 'at') {
+      const timer = setTimeout(() => void this.#run(state), Math.max(0, Date.parse(trigger.at) - Date.now())).unref();
+      state.cancel = () => clearTimeout(timer);
+      return;
+    }
+    const matches = (event: GcEvent): boolean => {
+      if (trigger.type === 'gc') return event.kind === 'major';
+      const limit = trigger.bytes ?? trigger.ratio! * this.#probe!.reader.figures().heapLimit;
+      return event.heapAfter >= limit;
+    };
+    const waiter = (event: GcEvent) => {
+      if (!matches(event)) return;
+      this.#gcWaiters.delete(waiter);
+      clearTimeout(expiry);
+      void this.#run(state);
+    };
+    this.#gcWaiters.add(waiter);
+    state.cancel = () => {
+      this.#gcWaiters.delete(waiter);
+      clearTimeout(expiry);
+    };
+  }
+
+  async #run(state: JobState): Promise<void> {
+    if (state.job.status !== 'scheduled') return;
+    state.job.status = 'running';
+    state.job.started = new Date().toISOString();
+    let operation: RunningOperation | undefined;
+    const file = () => this.store.open(state.job.id, state.request.extension);
+    let partial: ReturnType<typeof file> | undefined;
+    try {
+      operation = await this.#acquire(state.request.kind, state.abort.signal);
+      if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace();
+      partial = file();
+      const fileName = await produceArtifact(this.#target, state.request, partial, state.abort.signal);
+      if (state.job.status !== 'running') {
+        partial.discard(); // cancelled meanwhile
+        return;
+      }
+      state.job.size = partial.complete();
+      state.job.fileName = fileName;
+      state.job.status = 'ready';
+      state.job.finished = new Date().toISOString();
+      this.#log.warn('scheduled dump ready', { id: state.job.id, kind: state.job.kind, size: state.job.size });
+      this.#enforceLimits(state);
+    } catch (error) {
+      partial?.discard();
+      if (state.job.status === 'running') this.#finish(state, 'failed', error instanceof HttpError ? error.message : `The dump failed: ${(error as Error).message}`);
+    } finally {
+      operation?.end();
+    }
+  }
+
+  async #acquire(kind: LockKind, signal: AbortSignal): Promise<RunningOperation> {
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (;;) {
+      try {
+        return this.#operations.begin(kind);
+      } catch (error) {
+        if (!(error instanceof HttpError) || error.status !== 409 || Date.now() > deadline || signal.aborted) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      }
+    }
+  }
+
+  #checkDiskSpace(): void {
+    const heapUsed = this.#probe?.reader.figures().heapUsed;
+    if (heapUsed === undefined) return;
+    // A snapshot's JSON is commonly 0.5 to 2 times the heap in use: plan for the high end.
+    const needed = heapUsed * 2;
+    const usable = this.store.usableBytes();
+    if (usable < needed) {
+      throw new HttpError(
+        507,
+        'INSUFFICIENT_STORAGE',
+        `The dump store has ${formatMiB(Math.max(0, usable))} usable (after its reserve) but a heap snapshot of this heap may need ${formatMiB(needed)}.`,
+      );
+    }
+  }
+
+  #finish(state: JobState, status: 'failed' | 'cancelled', error: string): void {
+    const { job } = state;
+    if (job.status === 'ready') {
+      this.store.remove(job.id, state.request.extension);
+    } else if (job.status === 'scheduled' || job.status === 'running') {
+      state.cancel();
+      state.abort.abort();
+      if (job.status === 'running') this.store.remove(job.id, 'partial');
+    } else {
+      return;
+    }
+    job.status = status;
+    job.error = error;
+    job.finished = new Date().toISOString();
+    this.#trimRecords();
+  }
+
+  /** Evicts the oldest ready artifacts while the store is over its limits; an artifact alone over the byte limit fails. */
+  #enforceLimits(latest: JobState): void {
+    const { maxBytes, maxFiles } = this.store.limits;
+    if ((latest.job.size ?? 0) > maxBytes) {
+      this.#finish(latest, 'failed', `The artifact (${formatMiB(latest.job.size ?? 0)}) is larger than the store's limit.`);
+      return;
+    }
+    const ready = () => [...this.#jobs.values()].filter((state) => state.job.status === 'ready').sort((a, b) => a.job.finished!.localeCompare(b.job.finished!));
+    for (let list = ready(); list.length > maxFiles || list.reduce((sum, s) => sum + (s.job.size ?? 0), 0) > maxBytes; list = ready()) {
+      const oldest = list[0]!;
+      this.#log.warn('scheduled dump evicted', { id: oldest.job.id, kind: oldest.job.kind, size: oldest.job.size });
+      this.store.remove(oldest.job.id, oldest.request.extension);
+      this.#jobs.delete(oldest.job.id);
+    }
+  }
+
+  #sweepOld(): void {
+    const cutoff = Date.now() - this.store.limits.maxAgeMs;
+    for (const state of [...this.#jobs.values()]) {
+      if (state.job.status === 'ready' && Date.parse(state.job.finished!) < cutoff) {
+        this.store.remove(state.job.id, state.request.extension);
+        this.#jobs.delete(state.job.id);
+      }
+    }
+  }
+
+  #trimRecords(): void {
+    const finished = [...this.#jobs.values()].filter((state) => state.job.status === 'failed' || state.job.status === 'cancelled');
+    for (const state of finished.slice(0, Math.max(0, finished.length - FINISHED_RECORDS_KEPT))) this.#jobs.delete(state.job.id);
+  }
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(0)} MiB`;
+}

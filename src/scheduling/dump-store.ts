@@ -1,0 +1,129 @@
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import tmp from 'tmp';
+
+export interface DumpStoreLimits {
+  /** Most bytes of finished artifacts kept; the oldest are evicted first. */
+  maxBytes: number;
+  maxFiles: number;
+  /** Artifacts older than this are deleted. */
+  maxAgeMs: number;
+  /** Free space to leave on the store's file system beyond an artifact's estimated size. */
+  reserveBytes: number;
+}
+
+/** A file being written: data goes to `<id>.partial` and becomes `<id>.<ext>` only when complete. */
+export interface PartialFile {
+  write(data: string | Buffer): void;
+  /** Renames the partial file into place; returns the final size. */
+  complete(): number;
+  /** Removes the partial file; safe after complete() or twice. */
+  discard(): void;
+}
+
+const ID = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * The private directory where scheduled artifacts wait for download: made 0700 with `tmp` (or inside a
+ * configured directory, as a fresh 0700 subdirectory), files 0600. Paths are built here from ids this
+ * process generated and checked; no request ever names a path.
+ */
+export class DumpStore {
+  readonly directory: string;
+  readonly limits: DumpStoreLimits;
+  #removed = false;
+
+  /** Adopts a directory made by createDirectory(), possibly on another thread. */
+  constructor(directory: string, limits: DumpStoreLimits) {
+    this.directory = directory;
+    this.limits = limits;
+  }
+
+  /**
+   * Makes the store's private directory: with `tmp` in the OS temp directory, or as a fresh 0700
+   * subdirectory of a configured parent. The caller removes it with removeAll(), and on process exit.
+   */
+  static createDirectory(parent?: string): string {
+    if (parent === undefined) return tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-dumps-' }).name;
+    mkdirSync(parent, { recursive: true, mode: 0o700 });
+    const directory = mkdtempSync(join(parent, 'maintenance-endpoint-dumps-'));
+    chmodSync(directory, 0o700);
+    return directory;
+  }
+
+  /**
+   * createDirectory(), plus removal on a normal process exit. Call it on the main thread: a worker's
+   * exit handlers do not run when the process ends. dispose() removes the directory and the handler.
+   */
+  static createDirectoryRemovedAtExit(parent?: string): { directory: string; dispose: () => void } {
+    const directory = DumpStore.createDirectory(parent);
+    const remove = () => rmSync(directory, { recursive: true, force: true });
+    process.once('exit', remove);
+    return {
+      directory,
+      dispose: () => {
+        process.off('exit', remove);
+        remove();
+      },
+    };
+  }
+
+  static isId(id: string): boolean {
+    return ID.test(id);
+  }
+
+  pathOf(id: string, extension: string): string {
+    if (!ID.test(id) || !/^[a-z.]+$/.test(extension)) throw new Error('Invalid artifact id');
+    return join(this.directory, `${id}.${extension}`);
+  }
+
+  /** Free bytes on the store's file system, beyond the configured reserve. */
+  usableBytes(): number {
+    const stats = statfsSync(this.directory);
+    return stats.bavail * stats.bsize - this.limits.reserveBytes;
+  }
+
+  open(id: string, extension: string): PartialFile {
+    const finalPath = this.pathOf(id, extension);
+    const partialPath = this.pathOf(id, 'partial');
+    const fd = openSync(partialPath, 'wx', 0o600);
+    let open = true;
+    let size = 0;
+    const close = () => {
+      if (open) closeSync(fd);
+      open = false;
+    };
+    return {
+      write(data) {
+        const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+        let offset = 0;
+        while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset, size + offset);
+        size += buffer.length;
+      },
+      complete() {
+        close();
+        renameSync(partialPath, finalPath);
+        return statSync(finalPath).size;
+      },
+      discard() {
+        close();
+        rmSync(partialPath, { force: true });
+      },
+    };
+  }
+
+  remove(id: string, extension: string): void {
+    try {
+      unlinkSync(this.pathOf(id, extension));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  /** Deletes the directory and everything in it. */
+  removeAll(): void {
+    if (this.#removed) return;
+    this.#removed = true;
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,65 @@
+import { badRequest } from '../http/errors.js';
+import { parseDuration, parseSize } from './durations.js';
+
+/** When a scheduled dump runs. */
+export type Trigger =
+  | { type: 'at'; at: string }
+  | { type: 'gc'; expiresAt: string | undefined }
+  | { type: 'heap-above'; bytes: number | undefined; ratio: number | undefined; expiresAt: string | undefined };
+
+export const MAX_AHEAD_MS = 24 * 3_600_000;
+
+/** The query parameters that turn an artifact request into a scheduled job. */
+export const SCHEDULE_PARAMS = ['delay', 'at', 'when', 'expires'] as const;
+
+/**
+ * Reads `delay`, `at`, `when` and `expires` from an already-validated query. Returns undefined when none
+ * is given (stream now). Every mistake is a 400 that names the parameter.
+ */
+export function parseTrigger(query: Partial<Record<(typeof SCHEDULE_PARAMS)[number], string>>, now = Date.now()): Trigger | undefined {
+  const given = (['delay', 'at', 'when'] as const).filter((name) => query[name] !== undefined);
+  if (given.length > 1) throw badRequest('CONFLICTING_TRIGGERS', `Give one of delay, at or when, not ${given.join(' and ')}.`);
+  if (query.expires !== undefined && query.when === undefined) {
+    throw badRequest('INVALID_PARAMETER', 'Query parameter "expires" only applies to a `when` condition.');
+  }
+  if (query.delay !== undefined) {
+    const ms = parseDuration(query.delay);
+    if (ms === undefined || ms <= 0 || ms > MAX_AHEAD_MS) {
+      throw badRequest('INVALID_PARAMETER', 'Query parameter "delay" must be a duration above 0 and at most 24h, e.g. 90s, 5m, 2h or plain seconds.');
+    }
+    return { type: 'at', at: new Date(now + ms).toISOString() };
+  }
+  if (query.at !== undefined) {
+    const at = /^\d{4}-\d{2}-\d{2}T/.test(query.at) ? Date.parse(query.at) : Number.NaN;
+    if (Number.isNaN(at)) throw badRequest('INVALID_PARAMETER', 'Query parameter "at" must be an ISO 8601 time, e.g. 2026-01-31T03:00:00Z.');
+    if (at <= now || at - now > MAX_AHEAD_MS) throw badRequest('INVALID_PARAMETER', 'Query parameter "at" must be in the future and at most 24 h ahead.');
+    return { type: 'at', at: new Date(at).toISOString() };
+  }
+  if (query.when === undefined) return undefined;
+  const expiresAt = parseExpires(query.expires, now);
+  if (query.when === 'gc') return { type: 'gc', expiresAt };
+  const above = /^heap-above:(.+)$/.exec(query.when);
+  if (above !== null) {
+    const threshold = above[1]!;
+    if (threshold.endsWith('%')) {
+      const percent = Number(threshold.slice(0, -1));
+      if (!(percent > 0 && percent < 100)) throw badRequest('INVALID_PARAMETER', 'Query parameter "when": heap-above percent must be above 0 and below 100.');
+      return { type: 'heap-above', bytes: undefined, ratio: percent / 100, expiresAt };
+    }
+    const bytes = parseSize(threshold);
+    if (bytes === undefined || bytes <= 0) {
+      throw badRequest('INVALID_PARAMETER', 'Query parameter "when": heap-above takes a size (1.5GB, 512MiB) or a percent of the heap limit (80%).');
+    }
+    return { type: 'heap-above', bytes, ratio: undefined, expiresAt };
+  }
+  throw badRequest('INVALID_PARAMETER', 'Query parameter "when" must be gc or heap-above:<size or percent>.');
+}
+
+function parseExpires(text: string | undefined, now: number): string | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0 || ms > MAX_AHEAD_MS) {
+    throw badRequest('INVALID_PARAMETER', 'Query parameter "expires" must be a duration above 0 and at most 24h.');
+  }
+  return new Date(now + ms).toISOString();
+}
