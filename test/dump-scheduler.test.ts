@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { readdirSync, rmSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { AuditLogger } from '../src/log/audit-logger.js';
+import { OperationRegistry } from '../src/operations/operation-registry.js';
+import { DumpScheduler } from '../src/scheduling/dump-scheduler.js';
+import { DumpStore } from '../src/scheduling/dump-store.js';
+import type { CdpTarget } from '../src/targets/target.js';
+import { eventually } from './helpers/http.js';
+
+/**
+ * A protocol target whose heap snapshot writes some chunks, then fails (as when the inspected process
+ * dies mid-snapshot) or, with `failAfterMs` unset, finishes after `durationMs`.
+ */
+class ScriptedSnapshotTarget implements CdpTarget {
+  readonly capabilities = { progressEvents: false, sameThread: false };
+  readonly #events = new EventEmitter();
+  constructor(private readonly script: { chunks: number; durationMs: number; fail: boolean }) {}
+
+  async send<T>(method: string): Promise<T> {
+    if (method !== 'HeapProfiler.takeHeapSnapshot') throw new Error(`unexpected ${method}`);
+    for (let i = 0; i < this.script.chunks; i++) this.#events.emit('HeapProfiler.addHeapSnapshotChunk', { chunk: `{"chunk":${i}}`.padEnd(64 * 1024) });
+    await new Promise((resolve) => setTimeout(resolve, this.script.durationMs));
+    if (this.script.fail) throw new Error('Inspector session closed');
+    return {} as T;
+  }
+  on(event: string, listener: (params: any) => void): void {
+    this.#events.on(event, listener);
+  }
+  off(event: string, listener: (params: any) => void): void {
+    this.#events.off(event, listener);
+  }
+  async close(): Promise<void> {}
+}
+
+function schedulerWith(target: CdpTarget): DumpScheduler {
+  const store = new DumpStore(DumpStore.createDirectory(), { maxBytes: 1e9, maxFiles: 10, maxAgeMs: 3_600_000, reserveBytes: 0 });
+  return new DumpScheduler({ store, target, operations: new OperationRegistry(), probe: undefined, log: new AuditLogger('/dev/null'), options: { maxPendingJobs: 5 } });
+}
+
+const soon = () => ({ type: 'at' as const, at: new Date(Date.now() + 10).toISOString() });
+const snapshot = { kind: 'heapsnapshot' as const, extension: 'heapsnapshot', params: {} };
+
+describe('DumpScheduler', () => {
+  test('a job that fails midway is marked failed and leaves no file', async () => {
+    const scheduler = schedulerWith(new ScriptedSnapshotTarget({ chunks: 20, durationMs: 50, fail: true }));
+    try {
+      const job = scheduler.schedule(snapshot, soon());
+      const failed = await eventually(async () => (scheduler.get(job.id)?.status === 'failed' ? scheduler.get(job.id) : undefined), 5000);
+      assert.match(failed!.error!, /Inspector session closed/);
+      assert.equal(failed!.size, null);
+      assert.deepEqual(readdirSync(scheduler.store.directory), []);
+      assert.equal(scheduler.filePath(job.id), undefined);
+    } finally {
+      scheduler.close();
+    }
+  });
+
+  test('a running job deleted midway leaves no file, and close() removes the directory', async () => {
+    const scheduler = schedulerWith(new ScriptedSnapshotTarget({ chunks: 20, durationMs: 300, fail: false }));
+    const directory = scheduler.store.directory;
+    try {
+      const job = scheduler.schedule(snapshot, soon());
+      await eventually(async () => scheduler.get(job.id)?.status === 'running', 5000);
+      assert.deepEqual(readdirSync(directory), [`${job.id}.partial`], 'written as a partial file');
+      assert.equal(scheduler.delete(job.id), true);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.deepEqual(readdirSync(directory), []);
+      const done = scheduler.schedule(snapshot, soon());
+      await eventually(async () => scheduler.get(done.id)?.status === 'ready', 5000);
+      assert.deepEqual(readdirSync(directory), [`${done.id}.heapsnapshot`]);
+    } finally {
+      scheduler.close();
+    }
+    assert.throws(() => readdirSync(directory), { code: 'ENOENT' });
+    rmSync(directory, { recursive: true, force: true });
+  });
+});
