@@ -19,8 +19,8 @@ export interface ProbeView {
 
 /** What every route handler gets: the inspected target and the server's shared state. */
 export interface ApiContext {
-  /** `worker`: out of band, on its own thread and port; `router`: mounted in the app's Express app. */
-  mode: 'worker' | 'router';
+  /** `worker`: out of band, on its own thread and port; `router`: mounted in the app's Express app; `sidecar`: another process, over its inspector. */
+  mode: 'worker' | 'router' | 'sidecar';
   target: CdpTarget;
   operations: OperationRegistry;
   config: ResolvedConfig;
@@ -54,6 +54,7 @@ export function createApiContext(options: {
     probe: probe?.reader,
     leaks: probe?.leaks,
     leakWindowSeconds: options.config.leakWindowSeconds,
+    inspectsOwnProcess: options.mode !== 'sidecar',
     drain: () => probe?.feed.drain(),
   });
   probe?.feed.onEvents((events) => metrics.observeGcEvents(events));

@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { AuditLogger } from '../log/audit-logger.js';
+import { ProtocolError } from '../targets/inspector-session-target.js';
+import { TargetUnavailableError } from '../targets/target.js';
 import { HttpError } from './errors.js';
 
 /** Headers a failed artifact response may have set before the failure; an error body must not carry them. */
@@ -29,6 +31,9 @@ export function errorHandler(log: AuditLogger): ErrorRequestHandler {
 
 function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
+  if (error instanceof TargetUnavailableError) return new HttpError(503, 'TARGET_UNAVAILABLE', error.message, { 'Retry-After': '1' });
+  // The inspector's own messages name the failed command and say nothing secret.
+  if (error instanceof ProtocolError) return new HttpError(500, 'INSPECTOR_ERROR', error.message);
   const status = (error as { status?: unknown } | null)?.status;
   // Errors raised by Express itself (a malformed URI, say) carry a 4xx status and a safe meaning.
   if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -11,6 +11,8 @@ export interface MetricsSources {
   probe: ProbeReader | undefined;
   leaks: LeakDetector | undefined;
   leakWindowSeconds: number;
+  /** The endpoint runs inside the inspected process: process_* figures then describe the app. */
+  inspectsOwnProcess: boolean;
   /** Brings GC events up to date before an exposition. */
   drain: () => void;
 }
@@ -54,7 +56,8 @@ export class PrometheusMetrics {
       buckets: GC_BUCKETS,
       registers,
     });
-    this.#processMetrics(registers);
+    // A sidecar's own process figures would pass for the target's: leave them out rather than mislead.
+    if (sources.inspectsOwnProcess) this.#processMetrics(registers);
     if (sources.probe !== undefined) this.#mainThreadMetrics(sources.probe, registers);
     if (sources.leaks !== undefined) this.#leakMetrics(sources.leaks, registers);
   }

@@ -64,6 +64,10 @@ export class InspectorSessionTarget implements CdpTarget {
     this.#session.off(event, wrapped);
   }
 
+  async processId(): Promise<number> {
+    return process.pid;
+  }
+
   async close(): Promise<void> {
     this.#session.disconnect();
   }

@@ -11,8 +11,20 @@ export interface CdpTarget {
   /** Subscribes to a protocol event, e.g. `HeapProfiler.addHeapSnapshotChunk`; the listener gets its params. */
   on(event: string, listener: (params: any) => void): void;
   off(event: string, listener: (params: any) => void): void;
+  /** The inspected process's pid (another process's, for a remote target). */
+  processId(): Promise<number>;
   /** Frees the connection. */
   close(): Promise<void>;
+}
+
+/** The target cannot be reached right now (a remote process that is gone or restarting). */
+export class TargetUnavailableError extends Error {
+  readonly code = 'ERR_TARGET_UNAVAILABLE';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetUnavailableError';
+  }
 }
 
 export interface TargetCapabilities {

@@ -7,7 +7,6 @@ import type { RunningOperation } from '../../operations/operation-registry.js';
 import { SpillingWriter } from '../../streaming/spilling-writer.js';
 import type { ApiContext } from '../api-context.js';
 import { attachment } from '../artifact-name.js';
-import { HttpError } from '../errors.js';
 import { booleanParam, parseQuery } from '../query.js';
 import { scheduleIfRequested, scheduleParams } from '../schedule-request.js';
 import type { RouteDefinition } from './route.js';
@@ -87,7 +86,7 @@ async function streamSnapshot(
     res.off('close', onClientGone);
     compressor?.unpipe(res);
     compressor?.destroy();
-    throw new HttpError(500, 'INSPECTOR_ERROR', `The heap snapshot failed: ${(error as Error).message}`);
+    throw error;
   }
   res.locals.auditResult = { ...writer.stats };
   if (res.destroyed) return; // the client went away; V8 has finished, so the slot can be freed

@@ -15,13 +15,13 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
     heavy: false,
     summary: 'This index: the package, the process, the endpoints and the operations in progress.',
     query: () => ({}),
-    handler(req, res, context) {
+    async handler(req, res, context) {
       parseQuery(req, {});
       const base = req.baseUrl;
       res.json({
         name: packageInfo.name,
         version: packageInfo.version,
-        pid: process.pid,
+        pid: await context.target.processId(),
         mode: context.mode,
         endpoints: routes().map((route) => ({
           method: route.method,

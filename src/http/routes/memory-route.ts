@@ -1,6 +1,6 @@
+import { readMemoryViaInspector, type InspectorMemoryFigures } from '../../operations/memory-usage.js';
 import type { ProbeFigures } from '../../probe/probe-reader.js';
 import { parseQuery } from '../query.js';
-import { requireProbe } from './require-probe.js';
 import type { RouteDefinition } from './route.js';
 
 /** `GET {base}/memory`: the app's memory, GC and event-loop figures from the main-thread probe. */
@@ -11,12 +11,47 @@ export const memoryRoute: RouteDefinition = {
   heavy: false,
   summary: "The app main thread's memory (bytes), GC counts and time, event-loop delay (seconds) and utilization.",
   query: () => ({}),
-  handler(req, res, context) {
+  async handler(req, res, context) {
     parseQuery(req, {});
-    const figures = requireProbe(context).reader.figures();
-    res.json(describeMemory(figures));
+    if (context.probe !== undefined) {
+      res.json(describeMemory(context.probe.reader.figures()));
+      return;
+    }
+    res.json(describeInspectorMemory(await readMemoryViaInspector(context.target)));
   },
 };
+
+/** Without a probe in the target (a sidecar), what the inspector can tell now, and plainly what it cannot. */
+function describeInspectorMemory({ memory, heap, spaces }: InspectorMemoryFigures): object {
+  return {
+    source: 'inspector',
+    unavailable: {
+      fields: ['gc', 'eventLoop'],
+      reason: 'GC history and event-loop figures come from a probe inside the app; this target runs none.',
+    },
+    updatedAt: new Date().toISOString(),
+    ageSeconds: 0,
+    heapUsed: memory.heapUsed,
+    heapTotal: memory.heapTotal,
+    heapLimit: heap.heap_size_limit,
+    heapUsedRatio: round(memory.heapUsed / heap.heap_size_limit),
+    rss: memory.rss,
+    external: memory.external,
+    arrayBuffers: memory.arrayBuffers,
+    mallocedMemory: heap.malloced_memory,
+    nativeContexts: heap.number_of_native_contexts,
+    detachedContexts: heap.number_of_detached_contexts,
+    heapSpaces: spaces.map((space) => ({
+      name: space.space_name,
+      size: space.space_size,
+      used: space.space_used_size,
+      available: space.space_available_size,
+      physical: space.physical_space_size,
+    })),
+    gc: null,
+    eventLoop: null,
+  };
+}
 
 export function describeMemory(f: ProbeFigures): object {
   const ageSeconds = (Date.now() - f.updatedAt) / 1000;

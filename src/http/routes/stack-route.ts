@@ -26,10 +26,11 @@ export const stackRoute: RouteDefinition = {
       operation.end();
     }
     res.locals.auditResult = { state: snapshot.state, frames: snapshot.frames.length };
+    const pid = await context.target.processId();
     if (format === 'text') {
-      res.type('text/plain; charset=utf-8').send(formatStackText(snapshot, process.pid));
+      res.type('text/plain; charset=utf-8').send(formatStackText(snapshot, pid));
     } else {
-      res.json({ pid: process.pid, ...snapshot });
+      res.json({ pid, ...snapshot });
     }
   },
 };

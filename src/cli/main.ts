@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * maintenance-endpoint: serve the maintenance API for another Node process (a sidecar), or fetch an
+ * artifact from a running endpoint. `maintenance-endpoint help` lists the commands.
+ */
+import { runClientCommand, CLIENT_COMMANDS } from './client-command.js';
+import { CliError } from './cli-error.js';
+import { runServeCommand } from './serve-command.js';
+
+const USAGE = `Usage:
+  maintenance-endpoint serve (--target HOST:PORT | --pid PID [--inspect-port PORT])
+                             [--port PORT] [--host HOST] [--base-path /ops] [--tokens-file FILE] [--audit-log PATH]
+      Serve the maintenance API for another Node process through its inspector.
+      Tokens: --tokens-file (JSON, chmod 600) or MAINTENANCE_ENDPOINT_TOKENS.
+
+  maintenance-endpoint heapsnapshot|cpuprofile|heapprofile --url BASE [--seconds N] [--format F] [-o FILE]
+  maintenance-endpoint stack|memory --url BASE
+      Fetch from a running endpoint. The token comes from --token-file FILE or
+      MAINTENANCE_ENDPOINT_TOKEN, never from the command line (where ps would show it).
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'serve') return runServeCommand(rest);
+  if ((CLIENT_COMMANDS as readonly string[]).includes(command)) return runClientCommand(command as (typeof CLIENT_COMMANDS)[number], rest);
+  throw new CliError(`Unknown command "${command}".\n\n${USAGE}`, 2);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`maintenance-endpoint: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = error instanceof CliError ? error.exitCode : 1;
+  },
+);

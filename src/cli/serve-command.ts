@@ -1,0 +1,115 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { createApiContext } from '../http/api-context.js';
+import { createServerApp } from '../http/create-server-app.js';
+import { AuditLogger } from '../log/audit-logger.js';
+import { ConfigError } from '../options/errors.js';
+import { resolveConfig } from '../options/resolve-options.js';
+import { DumpStore } from '../scheduling/dump-store.js';
+import { RemoteInspectorTarget } from '../targets/remote-inspector-target.js';
+import { openInspectorOf } from './attach-by-pid.js';
+import { CliError } from './cli-error.js';
+
+/**
+ * `maintenance-endpoint serve`: the maintenance API for another Node process, served from this one
+ * (a sidecar) through the target's inspector. Same auth, limits, errors and audit as the library;
+ * figures that only an in-app probe can give are reported as unavailable, never as the sidecar's own.
+ */
+export async function runServeCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      target: { type: 'string' },
+      pid: { type: 'string' },
+      'inspect-port': { type: 'string', default: '9229' },
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'base-path': { type: 'string', default: '/ops' },
+      'tokens-file': { type: 'string' },
+      'audit-log': { type: 'string' },
+    },
+    strict: true,
+  });
+  if ((values.target === undefined) === (values.pid === undefined)) throw new CliError('Give exactly one of --target HOST:PORT or --pid PID.', 2);
+  const port = integer('--port', values.port, 0, 65535);
+  const basePath = values['base-path'];
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(basePath)) throw new CliError('--base-path must look like /ops.', 2);
+
+  let config;
+  try {
+    config = resolveConfig({
+      ...(values['tokens-file'] !== undefined ? { tokensFile: values['tokens-file'] } : {}),
+      ...(values['audit-log'] !== undefined ? { auditLog: values['audit-log'] } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, 2);
+    throw error;
+  }
+
+  let inspector: { host: string; port: number };
+  const pid = values.pid === undefined ? undefined : integer('--pid', values.pid, 1, 2 ** 31);
+  if (pid !== undefined) {
+    inspector = { host: '127.0.0.1', port: integer('--inspect-port', values['inspect-port'], 1, 65535) };
+    await openInspectorOf(pid, inspector.port);
+  } else {
+    inspector = parseHostPort(values.target!);
+  }
+
+  const log = new AuditLogger(config.auditLog);
+  const target = await RemoteInspectorTarget.connect({
+    ...inspector,
+    onStateChange: (state, detail) => (state === 'connected' ? log.warn('target connected', { detail }) : log.warn('target lost', { detail })),
+  }).catch((error: Error) => {
+    throw new CliError(`Cannot reach the inspector at ${inspector.host}:${inspector.port}: ${error.message}`);
+  });
+  const targetPid = await target.processId();
+  if (pid !== undefined && targetPid !== pid) {
+    await target.close();
+    throw new CliError(`The inspector on port ${inspector.port} belongs to process ${targetPid}, not ${pid}; pass --inspect-port.`);
+  }
+
+  const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory);
+  const context = createApiContext({ mode: 'sidecar', target, config, log, probe: undefined, dumpsDirectory: dumps.directory });
+  const server = createServer(createServerApp(context, basePath));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new CliError(`Cannot listen on ${values.host}:${port}: ${error.message}`)));
+    server.listen(port, values.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = values.host.includes(':') ? `[${values.host}]` : values.host;
+  process.stdout.write(`Serving http://${host}:${address.port}${basePath} for ${inspector.host}:${inspector.port} (pid ${targetPid})\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  server.close();
+  server.closeAllConnections();
+  context.close();
+  if (pid !== undefined) await closeInspectorWeOpened(target);
+  await target.close();
+  dumps.dispose();
+  log.flush();
+  return 0;
+}
+
+/** The inspector this sidecar opened by signal would otherwise stay open on loopback after it leaves. */
+async function closeInspectorWeOpened(target: RemoteInspectorTarget): Promise<void> {
+  await target
+    .send('Runtime.evaluate', { expression: "require('node:inspector').close()", includeCommandLineAPI: true })
+    .catch(() => {});
+}
+
+function parseHostPort(text: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
+  if (match === null) throw new CliError('--target must be HOST:PORT, e.g. 127.0.0.1:9229.', 2);
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port: integer('--target port', match[2]!, 1, 65535) };
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new CliError(`${name} must be an integer from ${min} to ${max}.`, 2);
+  return value;
+}
