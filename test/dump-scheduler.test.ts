@@ -31,6 +31,9 @@ class ScriptedSnapshotTarget implements CdpTarget {
   off(event: string, listener: (params: any) => void): void {
     this.#events.off(event, listener);
   }
+  async processId(): Promise<number> {
+    return process.pid;
+  }
   async close(): Promise<void> {}
 }
 

@@ -6,20 +6,24 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-export type Mode = 'worker' | 'router';
+export type Mode = 'worker' | 'router' | 'plain';
 
 export interface FixtureOptions {
   mode: Mode;
   /** Extra maintenance options, passed to the app as JSON. */
   options?: Record<string, unknown>;
-  /** Extra command-line arguments and environment variables for the app. */
+  /** Extra command-line arguments and environment variables for the app, and options for node itself. */
   args?: string[];
+  nodeArgs?: string[];
   env?: Record<string, string>;
 }
 
 /** A running fixture app (test/fixtures/app.ts) with its endpoint, tokens and private directories. */
 export interface Fixture {
+  /** The endpoint's base URL; empty in plain mode. */
   url: string;
+  /** The port the app's inspector listens on, when it was started with --inspect. */
+  inspectorPort: number | undefined;
   child: ChildProcess;
   /** Tokens by id: admin (every scope), reader (read), heap (heap only). */
   tokens: Record<'admin' | 'reader' | 'heap', string>;
@@ -38,14 +42,14 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export async function startFixture({ mode, options = {}, args = [], env = {} }: FixtureOptions): Promise<Fixture> {
+export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {} }: FixtureOptions): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'me-test-'));
   const childTmp = join(dir, 'tmp');
   mkdirSync(childTmp);
   const auditLog = join(dir, 'audit.log');
   const tokens = { admin: newToken(), reader: newToken(), heap: newToken() };
-  const child = spawn(process.execPath, [APP, mode, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  const child = spawn(process.execPath, [...nodeArgs, APP, mode, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       ...process.env,
       TMPDIR: childTmp,
@@ -65,14 +69,28 @@ export async function startFixture({ mode, options = {}, args = [], env = {} }: 
     for (const wake of waiters.splice(0)) wake();
   });
 
+  let inspectorPort: number | undefined;
+  const inspectorListening = new Promise<void>((resolve) => {
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      const port = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];
+      if (port !== undefined) {
+        inspectorPort = Number(port);
+        resolve();
+      } else if (!/^For help, see|^Debugger (attached|ending)|^Waiting for the debugger/.test(line)) {
+        process.stderr.write(`${line}\n`);
+      }
+    });
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('fixture did not start in 20 s')), 20_000);
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
+      resolve((JSON.parse(line) as { url: string | null }).url ?? '');
     });
     child.once('exit', (code) => reject(new Error(`fixture exited with ${code}`)));
   });
+
+  if (nodeArgs.some((arg) => arg.startsWith('--inspect='))) await inspectorListening;
 
   const auditText = () => {
     try {
@@ -83,6 +101,9 @@ export async function startFixture({ mode, options = {}, args = [], env = {} }: 
   };
   return {
     url,
+    get inspectorPort() {
+      return inspectorPort;
+    },
     child,
     tokens,
     tmpdir: childTmp,

@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { newToken } from './fixture.js';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface Sidecar {
+  url: string;
+  token: string;
+  /** A private directory holding the token file, tokens file and audit log; also a place for downloads. */
+  dir: string;
+  tokenFile: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `maintenance-endpoint serve` with the given target arguments and a fresh token. */
+export async function startSidecar(targetArgs: string[]): Promise<Sidecar> {
+  const dir = mkdtempSync(join(tmpdir(), 'me-sidecar-'));
+  const token = newToken();
+  const tokensFile = join(dir, 'tokens.json');
+  writeFileSync(tokensFile, JSON.stringify([{ id: 'ops', token, scopes: ['read', 'heap', 'profile'] }]), { mode: 0o600 });
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, token, { mode: 0o600 });
+  const child = spawn(process.execPath, [CLI, 'serve', ...targetArgs, '--port', '0', '--tokens-file', tokensFile, '--audit-log', join(dir, 'audit.log')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TMPDIR: dir },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sidecar did not start: ${stderr}`)), 15_000);
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      const match = /^Serving (http:\/\/\S+) for /.exec(line);
+      if (match) resolve(match[1]!);
+      else reject(new Error(`unexpected sidecar output: ${line}`));
+    });
+    child.once('exit', (code) => reject(new Error(`sidecar exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    token,
+    dir,
+    tokenFile,
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A port that was free a moment ago, for a process that must be restarted on the same port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

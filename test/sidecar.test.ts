@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { CpuProfile } from '../src/operations/cpu-profile.js';
+import { freePort, runCli, startSidecar, type Sidecar } from './helpers/cli.js';
+import { startFixture, type Fixture } from './helpers/fixture.js';
+import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
+import { eventually, openStream, readAll, request, sleep } from './helpers/http.js';
+
+describe('sidecar for a process started with --inspect', () => {
+  let app: Fixture;
+  let sidecar: Sidecar;
+  before(async () => {
+    app = await startFixture({ mode: 'plain', nodeArgs: ['--inspect=127.0.0.1:0'] });
+    sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`]);
+  });
+  after(async () => {
+    await sidecar.stop();
+    await app.stop();
+  });
+
+  test('the index names the target process, not the sidecar', async () => {
+    const index = (await request(`${sidecar.url}/`, { token: sidecar.token })).json();
+    assert.equal(index.pid, app.child.pid);
+    assert.equal(index.mode, 'sidecar');
+    assert.equal((await request(`${sidecar.url}/`)).status, 401, 'the same authentication');
+  });
+
+  test('a streamed snapshot of the target parses whole; a second one meanwhile gets 409', async () => {
+    const first = await openStream(`${sidecar.url}/heapsnapshot`, sidecar.token);
+    const second = await request(`${sidecar.url}/heapsnapshot`, { token: sidecar.token });
+    assert.equal(second.status, 409);
+    assertWholeSnapshotWithPlantedObjects(await readAll(first));
+  });
+
+  test('CPU profiles show the hot function; /stack names a blocked loop; GC works remotely', async () => {
+    const hot = app.command({ cmd: 'hot', ms: 2500 }, 'cool');
+    const cpu = (await request(`${sidecar.url}/cpuprofile?seconds=2`, { token: sidecar.token })).json<CpuProfile>();
+    await hot;
+    assert.ok(cpu.nodes.some((node) => node.callFrame.functionName === 'hotFunction'));
+    const blocked = app.command({ cmd: 'block', ms: 2000 }, 'unblocked');
+    await sleep(300);
+    const stack = (await request(`${sidecar.url}/stack`, { token: sidecar.token })).json();
+    assert.equal(stack.frames[0].functionName, 'busyLoop');
+    assert.equal(stack.pid, app.child.pid);
+    await blocked;
+    const gc = await request(`${sidecar.url}/gc`, { token: sidecar.token, method: 'POST' });
+    assert.equal(gc.status, 200);
+    assert.ok(gc.json().before.usedSize > 0);
+  });
+
+  test('figures only an in-app probe has are said to be unavailable, not replaced by the sidecar own', async () => {
+    const memory = (await request(`${sidecar.url}/memory`, { token: sidecar.token })).json();
+    assert.equal(memory.source, 'inspector');
+    assert.equal(memory.gc, null);
+    assert.deepEqual(memory.unavailable.fields, ['gc', 'eventLoop']);
+    assert.ok(memory.heapUsed > 0);
+    const leaks = await request(`${sidecar.url}/memory/leaks`, { token: sidecar.token });
+    assert.equal(leaks.status, 501);
+    assert.equal(leaks.json().error.code, 'NO_PROBE');
+    const metrics = (await request(`${sidecar.url}/metrics`, { token: sidecar.token })).body.toString();
+    assert.doesNotMatch(metrics, /^process_resident_memory_bytes /m, "the sidecar's own RSS is not passed off as the target's");
+    assert.doesNotMatch(metrics, /^nodejs_heap_size_used_bytes /m);
+  });
+
+  test('the CLI writes artifacts to files and prints the stack and memory', async () => {
+    const env = {};
+    const snapshot = await runCli(['heapsnapshot', '--url', sidecar.url, '--token-file', sidecar.tokenFile, '-o', 'app.heapsnapshot'], { cwd: sidecar.dir, env });
+    assert.equal(snapshot.code, 0, snapshot.stderr);
+    assertWholeSnapshotWithPlantedObjects(readFileSync(join(sidecar.dir, 'app.heapsnapshot')));
+    const profile = await runCli(['cpuprofile', '--url', sidecar.url, '--token-file', sidecar.tokenFile, '--seconds', '1'], { cwd: sidecar.dir });
+    assert.equal(profile.code, 0, profile.stderr);
+    const written = profile.stdout.trim();
+    assert.match(written, /-\d+-\d{8}T\d{6}Z\.cpuprofile$/, 'named by the server');
+    assert.ok((JSON.parse(readFileSync(join(sidecar.dir, written), 'utf8')) as CpuProfile).samples!.length > 0);
+    const stack = await runCli(['stack', '--url', sidecar.url], { env: { MAINTENANCE_ENDPOINT_TOKEN: sidecar.token } });
+    assert.equal(stack.code, 0, stack.stderr);
+    assert.match(stack.stdout, new RegExp(`^Main thread of process ${app.child.pid} `));
+    assert.deepEqual(readdirSync(sidecar.dir).filter((name) => name.endsWith('.partial')), []);
+  });
+
+  test('the CLI fails clearly, with a non-zero status and the server message', async () => {
+    const noToken = await runCli(['heapsnapshot', '--url', sidecar.url], { env: { MAINTENANCE_ENDPOINT_TOKEN: '' } });
+    assert.equal(noToken.code, 2);
+    assert.match(noToken.stderr, /No token/);
+    const wrong = await runCli(['cpuprofile', '--url', sidecar.url, '--seconds', '0'], { env: { MAINTENANCE_ENDPOINT_TOKEN: sidecar.token }, cwd: sidecar.dir });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /400 INVALID_PARAMETER: Query parameter "seconds"/);
+    const denied = await runCli(['stack', '--url', sidecar.url], { env: { MAINTENANCE_ENDPOINT_TOKEN: 'x'.repeat(30) } });
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /401 UNAUTHORIZED/);
+  });
+});
+
+describe('sidecar attached by pid', () => {
+  test('opens the inspector of a process started without one, serves it, and closes it again on exit', async () => {
+    const inspectPort = await freePort();
+    const app = await startFixture({ mode: 'plain', nodeArgs: [`--inspect-port=127.0.0.1:${inspectPort}`] });
+    let sidecar: Sidecar | undefined;
+    try {
+      sidecar = await startSidecar(['--pid', String(app.child.pid), '--inspect-port', String(inspectPort)]);
+      const reply = await request(`${sidecar.url}/heapsnapshot`, { token: sidecar.token });
+      assert.equal(reply.status, 200);
+      assertWholeSnapshotWithPlantedObjects(reply.body);
+      await sidecar.stop();
+      sidecar = undefined;
+      await eventually(async () => (await request(`http://127.0.0.1:${inspectPort}/json/version`).then(() => false, () => true)), 5000, 'the inspector to close');
+    } finally {
+      await sidecar?.stop();
+      await app.stop();
+    }
+  });
+});
+
+describe('sidecar when the target goes away', () => {
+  test('a download cut by the target dying fails cleanly, 503 follows, and a restarted target is picked up', async () => {
+    const port = await freePort();
+    const nodeArgs = [`--inspect=127.0.0.1:${port}`];
+    let app = await startFixture({ mode: 'plain', nodeArgs });
+    const sidecar = await startSidecar(['--target', `127.0.0.1:${port}`]);
+    try {
+      await app.command({ cmd: 'grow-objects', count: 3_000_000 }, 'grown');
+      const cli = runCli(['heapsnapshot', '--url', sidecar.url, '--token-file', sidecar.tokenFile, '-o', 'cut.heapsnapshot'], { cwd: sidecar.dir });
+      await eventually(async () => existsSync(join(sidecar.dir, 'cut.heapsnapshot.partial')), 20_000, 'the download to start');
+      app.child.kill('SIGKILL');
+      const result = await cli;
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /Download of cut\.heapsnapshot failed: .*nothing was kept/);
+      assert.equal(existsSync(join(sidecar.dir, 'cut.heapsnapshot.partial')), false);
+      assert.equal(existsSync(join(sidecar.dir, 'cut.heapsnapshot')), false);
+
+      const gone = await request(`${sidecar.url}/stack`, { token: sidecar.token });
+      assert.equal(gone.status, 503);
+      assert.equal(gone.json().error.code, 'TARGET_UNAVAILABLE');
+
+      await app.stop();
+      app = await startFixture({ mode: 'plain', nodeArgs });
+      const back = await eventually(async () => {
+        const reply = await request(`${sidecar.url}/`, { token: sidecar.token });
+        return reply.status === 200 ? reply.json<{ pid: number }>() : undefined;
+      }, 10_000, 'the sidecar to reconnect');
+      assert.equal(back.pid, app.child.pid);
+    } finally {
+      await sidecar.stop();
+      await app.stop();
+    }
+  });
+});
