@@ -136,6 +136,9 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
   };
 }
 
+/** Files (not directories) anywhere under `dir`, relative to it. */
 export function filesIn(dir: string): string[] {
-  return readdirSync(dir, { recursive: true }) as string[];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name).slice(dir.length + 1));
 }
