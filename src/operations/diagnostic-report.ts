@@ -42,7 +42,8 @@ export function redactArguments(args: string[]): string[] {
     let value = arg.replace(URL_USERINFO, `$1${REDACTED}@`);
     const assignment = /^(-{0,2}[A-Za-z_][\w.-]*)=(.*)$/.exec(value);
     if (assignment && SECRET_NAME.test(assignment[1]!)) value = `${assignment[1]}=${REDACTED}`;
-    else if (previous !== undefined && /^-{1,2}[^=]+$/.test(previous) && SECRET_NAME.test(previous) && !arg.startsWith('-')) value = REDACTED;
+    // `--password VALUE`: the word after a credential-named flag is its value, whatever it looks like.
+    else if (previous !== undefined && /^-{1,2}[^=]+$/.test(previous) && SECRET_NAME.test(previous)) value = REDACTED;
     out.push(value);
   });
   return out;
