@@ -126,14 +126,18 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
       });
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await stopChild(child, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Signals a child process unless it has already ended, and resolves once it has. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
 }
 
 /** Files (not directories) anywhere under `dir`, relative to it. */

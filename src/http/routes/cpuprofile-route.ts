@@ -1,10 +1,10 @@
-import { OperationAbortedError } from '../../operations/abortable-delay.js';
 import { takeCpuProfile } from '../../operations/cpu-profile.js';
 import { CPU_EXTENSIONS, cpuProfileArtifact } from '../../operations/artifact-formats.js';
 import type { ResolvedConfig } from '../../options/resolve-options.js';
 import { enumParam, integerParam, parseQuery } from '../query.js';
 import { scheduleIfRequested, scheduleParams } from '../schedule-request.js';
-import { clientGone, sendArtifact } from '../send-artifact.js';
+import { runOperation } from '../run-operation.js';
+import { sendArtifact } from '../send-artifact.js';
 import type { RouteDefinition } from './route.js';
 
 const query = (config: ResolvedConfig) => ({
@@ -29,17 +29,11 @@ export const cpuProfileRoute: RouteDefinition = {
     res.locals.auditParams = parsed;
     const request = () => ({ kind: 'cpuprofile' as const, extension: CPU_EXTENSIONS[format], params: { seconds, interval, format } });
     if (scheduleIfRequested(req, res, context, parsed, request)) return;
-    const operation = context.operations.begin('cpuprofile', seconds * 1000);
     const startedAtMs = Date.now();
-    let result;
-    try {
-      result = await takeCpuProfile(context.target, { durationMs: seconds * 1000, intervalUs: interval, signal: clientGone(res) });
-    } catch (error) {
-      if (error instanceof OperationAbortedError) return; // the client left; the profiler is already stopped
-      throw error;
-    } finally {
-      operation.end();
-    }
+    const result = await runOperation(res, context, 'cpuprofile', seconds * 1000, (signal) =>
+      takeCpuProfile(context.target, { durationMs: seconds * 1000, intervalUs: interval, signal }),
+    );
+    if (result === undefined) return; // the client left; the profiler is already stopped
     const { profile, warnings } = result;
     res.locals.auditResult = { samples: profile.samples?.length ?? 0, warnings: warnings.length };
     if (warnings.length > 0) res.setHeader('Maintenance-Warning', warnings.join(' | '));

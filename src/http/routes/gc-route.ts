@@ -1,5 +1,6 @@
 import { collectGarbage } from '../../operations/garbage-collection.js';
 import { parseQuery } from '../query.js';
+import { runOperation } from '../run-operation.js';
 import type { RouteDefinition } from './route.js';
 
 /** `POST {base}/gc`: a full garbage collection of the main thread's heap, with the heap before and after. */
@@ -12,13 +13,9 @@ export const gcRoute: RouteDefinition = {
   query: () => ({}),
   async handler(req, res, context) {
     parseQuery(req, {});
-    const operation = context.operations.begin('gc');
-    try {
-      const result = await collectGarbage(context.target);
-      res.locals.auditResult = { freedBytes: result.freedBytes };
-      res.json(result);
-    } finally {
-      operation.end();
-    }
+    const result = await runOperation(res, context, 'gc', undefined, () => collectGarbage(context.target));
+    if (result === undefined) return;
+    res.locals.auditResult = { freedBytes: result.freedBytes };
+    res.json(result);
   },
 };

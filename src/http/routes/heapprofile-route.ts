@@ -1,10 +1,10 @@
-import { OperationAbortedError } from '../../operations/abortable-delay.js';
 import { takeHeapProfile } from '../../operations/heap-profile.js';
 import { HEAP_PROFILE_EXTENSIONS, heapProfileArtifact } from '../../operations/artifact-formats.js';
 import type { ResolvedConfig } from '../../options/resolve-options.js';
 import { enumParam, integerParam, parseQuery } from '../query.js';
 import { scheduleIfRequested, scheduleParams } from '../schedule-request.js';
-import { clientGone, sendArtifact } from '../send-artifact.js';
+import { runOperation } from '../run-operation.js';
+import { sendArtifact } from '../send-artifact.js';
 import type { RouteDefinition } from './route.js';
 
 const query = (config: ResolvedConfig) => ({
@@ -29,17 +29,11 @@ export const heapProfileRoute: RouteDefinition = {
     res.locals.auditParams = parsed;
     const request = () => ({ kind: 'heapprofile' as const, extension: HEAP_PROFILE_EXTENSIONS[format], params: { seconds, interval, format } });
     if (scheduleIfRequested(req, res, context, parsed, request)) return;
-    const operation = context.operations.begin('heapprofile', seconds * 1000);
     const startedAtMs = Date.now();
-    let profile;
-    try {
-      profile = await takeHeapProfile(context.target, { durationMs: seconds * 1000, intervalBytes: interval, signal: clientGone(res) });
-    } catch (error) {
-      if (error instanceof OperationAbortedError) return; // the client left; sampling is already stopped
-      throw error;
-    } finally {
-      operation.end();
-    }
+    const profile = await runOperation(res, context, 'heapprofile', seconds * 1000, (signal) =>
+      takeHeapProfile(context.target, { durationMs: seconds * 1000, intervalBytes: interval, signal }),
+    );
+    if (profile === undefined) return; // the client left; sampling is already stopped
     res.locals.auditResult = { samples: profile.samples.length };
     sendArtifact(res, heapProfileArtifact(profile, format, interval, startedAtMs));
   },

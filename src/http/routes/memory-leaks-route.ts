@@ -1,8 +1,7 @@
-import { OperationAbortedError } from '../../operations/abortable-delay.js';
 import { findLeakSites } from '../../operations/leak-sites.js';
 import type { ResolvedConfig } from '../../options/resolve-options.js';
 import { integerParam, parseQuery } from '../query.js';
-import { clientGone } from '../send-artifact.js';
+import { runOperation } from '../run-operation.js';
 import { requireProbe } from './require-probe.js';
 import type { RouteDefinition } from './route.js';
 
@@ -27,21 +26,11 @@ export const memoryLeaksRoute: RouteDefinition = {
     const probe = requireProbe(context);
     let where;
     if (seconds !== undefined) {
-      const operation = context.operations.begin('heapprofile', seconds * 1000);
-      try {
-        const sites = await findLeakSites(context.target, {
-          durationMs: seconds * 1000,
-          intervalBytes: SAMPLING_INTERVAL_BYTES,
-          signal: clientGone(res),
-          limit: SITES_SHOWN,
-        });
-        where = { seconds, samplingIntervalBytes: SAMPLING_INTERVAL_BYTES, sites };
-      } catch (error) {
-        if (error instanceof OperationAbortedError) return;
-        throw error;
-      } finally {
-        operation.end();
-      }
+      const sites = await runOperation(res, context, 'heapprofile', seconds * 1000, (signal) =>
+        findLeakSites(context.target, { durationMs: seconds * 1000, intervalBytes: SAMPLING_INTERVAL_BYTES, signal, limit: SITES_SHOWN }),
+      );
+      if (sites === undefined) return; // the client left
+      where = { seconds, samplingIntervalBytes: SAMPLING_INTERVAL_BYTES, sites };
     }
     probe.feed.drain();
     const verdict = probe.leaks.verdict({ windowSeconds: context.config.leakWindowSeconds });

@@ -1,5 +1,6 @@
 import { captureStack, formatStackText } from '../../operations/js-stack.js';
 import { enumParam, parseQuery } from '../query.js';
+import { runOperation } from '../run-operation.js';
 import type { RouteDefinition } from './route.js';
 
 const query = () => ({ format: enumParam(['json', 'text'] as const) });
@@ -18,13 +19,8 @@ export const stackRoute: RouteDefinition = {
   async handler(req, res, context) {
     const { format = 'json' } = parseQuery(req, query());
     res.locals.auditParams = { format };
-    const operation = context.operations.begin('stack', STACK_TIMEOUT_MS);
-    let snapshot;
-    try {
-      snapshot = await captureStack(context.target, STACK_TIMEOUT_MS);
-    } finally {
-      operation.end();
-    }
+    const snapshot = await runOperation(res, context, 'stack', STACK_TIMEOUT_MS, () => captureStack(context.target, STACK_TIMEOUT_MS));
+    if (snapshot === undefined) return;
     res.locals.auditResult = { state: snapshot.state, frames: snapshot.frames.length };
     const pid = await context.target.processId();
     if (format === 'text') {
