@@ -14,7 +14,7 @@ import { eventually } from './helpers/http.js';
  * dies mid-snapshot) or, with `failAfterMs` unset, finishes after `durationMs`.
  */
 class ScriptedSnapshotTarget implements CdpTarget {
-  readonly capabilities = { progressEvents: false, sameThread: false };
+  readonly capabilities = { progressEvents: false, sameThread: false, sharedFileSystem: false };
   readonly #events = new EventEmitter();
   constructor(private readonly script: { chunks: number; durationMs: number; fail: boolean }) {}
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { filesIn, startFixture, type Fixture } from './helpers/fixture.js';
+import { dataFilesIn, filesIn, startFixture, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
-import { eventually, openStream, readAll, request, sleep } from './helpers/http.js';
+import { eventually, openStream, readAll, request } from './helpers/http.js';
 
 describe('worker mode is out of band', () => {
   let app: Fixture;
@@ -12,8 +12,7 @@ describe('worker mode is out of band', () => {
   after(() => app.stop());
 
   test('answers and streams a whole snapshot while the main thread is stuck in a busy loop', async () => {
-    const blocked = app.command({ cmd: 'block', ms: 6000 }, 'unblocked');
-    await sleep(300); // the loop is spinning now
+    const { unblocked } = await app.block(6000);
     const started = Date.now();
     const index = await request(`${app.url}/`, { token: app.tokens.reader });
     assert.equal(index.status, 200);
@@ -25,7 +24,7 @@ describe('worker mode is out of band', () => {
     // The audit lines are already written: the worker's log does not wait for the main thread.
     const written = app.auditLines().filter((line) => line.audit && (line.path === '/ops/' || line.path === '/ops/heapsnapshot'));
     assert.ok(written.length >= 2, 'audit lines written while the main thread is still blocked');
-    await blocked;
+    await unblocked;
   });
 
   test('a slow client: the backlog spills to a private file past the bound, the index shows progress, nothing is left', async () => {
@@ -37,9 +36,11 @@ describe('worker mode is out of band', () => {
     }, 20_000, 'the backlog to spill');
     assert.equal(typeof progress.startedAt, 'string');
     assert.ok(progress.progress.bytesStreamed > 256 * 1024);
-    // The spill file is unlinked as soon as it is made: nothing is visible on disk even mid-download.
-    assert.deepEqual(filesIn(app.tmpdir), []);
+    // The spill file is unlinked as soon as it is made: no data file is visible even mid-download
+    // (the named pipe V8 writes into may still be there, holding nothing).
+    assert.deepEqual(dataFilesIn(app.tmpdir), []);
     assertWholeSnapshotWithPlantedObjects(await readAll(slow));
+    assert.deepEqual(filesIn(app.tmpdir), [], 'and nothing at all once it is done');
     const audit = app.auditLines().filter((line) => line.path === '/ops/heapsnapshot').at(-1)!;
     const result = audit.result as { spilledBytes: number; peakMemoryBacklogBytes: number };
     assert.ok(result.spilledBytes > 0);

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { CpuProfile } from '../src/operations/cpu-profile.js';
 import type { SamplingHeapProfile, SamplingHeapProfileNode } from '../src/operations/heap-profile.js';
 import { startFixture, type Fixture } from './helpers/fixture.js';
-import { abandonAfter, eventually, request, sleep } from './helpers/http.js';
+import { abandonAfter, eventually, request } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
 
 /** Share of samples whose stack contains `name` anywhere. */
@@ -84,8 +84,7 @@ describe('profiles and stacks (worker mode)', () => {
 
   test('/stack names the functions of a blocked loop within a second, and leaves the app as it was', async () => {
     const before = await app.command({ cmd: 'state' }, 'state');
-    const blocked = app.command({ cmd: 'block', ms: 3000 }, 'unblocked');
-    await sleep(300);
+    const { unblocked } = await app.block(3000);
     const started = Date.now();
     const reply = await request(`${app.url}/stack`, { token: app.tokens.admin });
     assert.ok(Date.now() - started < 1000, 'answered within a second');
@@ -97,18 +96,20 @@ describe('profiles and stacks (worker mode)', () => {
     const text = await request(`${app.url}/stack?format=text`, { token: app.tokens.admin });
     assert.match(text.headers['content-type']!, /^text\/plain/);
     assert.match(text.body.toString(), /running JavaScript\n {4}at busyLoop \(.*fixtures\/app\.js:\d+:\d+\)/);
-    await blocked;
+    await unblocked;
     assert.deepEqual(await app.command({ cmd: 'state' }, 'state'), before, 'stackTraceLimit and prepareStackTrace untouched');
-    const idle = (await request(`${app.url}/stack`, { token: app.tokens.admin })).json();
-    assert.equal(idle.state, 'idle');
+    // Once the app has nothing to do, its stack is empty (it may still be finishing a task at first).
+    const idle = await eventually(async () => {
+      const reply = (await request(`${app.url}/stack`, { token: app.tokens.admin })).json();
+      return reply.state === 'idle' ? reply : undefined;
+    }, 5000, 'the app to be idle');
     assert.deepEqual(idle.frames, []);
   });
 
   test('a CPU profile taken while the loop is blocked is valid and says which samples V8 credited to a caller', async () => {
-    const blocked = app.command({ cmd: 'block', ms: 3000 }, 'unblocked');
-    await sleep(300);
+    const { unblocked } = await app.block(3000);
     const reply = await request(`${app.url}/cpuprofile?seconds=1`, { token: app.tokens.admin });
-    await blocked;
+    await unblocked;
     assert.equal(reply.status, 200);
     const profile = reply.json<CpuProfile>();
     assert.ok(profile.samples!.length > 100, 'samples were taken during the block');

@@ -6,7 +6,7 @@ import type { CpuProfile } from '../src/operations/cpu-profile.js';
 import { freePort, runCli, startSidecar, type Sidecar } from './helpers/cli.js';
 import { startFixture, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
-import { eventually, openStream, readAll, request, sleep } from './helpers/http.js';
+import { eventually, openStream, readAll, request } from './helpers/http.js';
 
 describe('sidecar for a process started with --inspect', () => {
   let app: Fixture;
@@ -39,12 +39,11 @@ describe('sidecar for a process started with --inspect', () => {
     const cpu = (await request(`${sidecar.url}/cpuprofile?seconds=2`, { token: sidecar.token })).json<CpuProfile>();
     await hot;
     assert.ok(cpu.nodes.some((node) => node.callFrame.functionName === 'hotFunction'));
-    const blocked = app.command({ cmd: 'block', ms: 2000 }, 'unblocked');
-    await sleep(300);
+    const { unblocked } = await app.block(2000);
     const stack = (await request(`${sidecar.url}/stack`, { token: sidecar.token })).json();
     assert.equal(stack.frames[0].functionName, 'busyLoop');
     assert.equal(stack.pid, app.child.pid);
-    await blocked;
+    await unblocked;
     const gc = await request(`${sidecar.url}/gc`, { token: sidecar.token, method: 'POST' });
     assert.equal(gc.status, 200);
     assert.ok(gc.json().before.usedSize > 0);

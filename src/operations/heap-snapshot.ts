@@ -1,4 +1,5 @@
 import type { CdpTarget } from '../targets/target.js';
+import { NamedPipeUnavailableError, namedPipesAvailable, pipeHeapSnapshot } from './heap-snapshot-pipe.js';
 
 export interface HeapSnapshotOptions {
   /** DevTools "expose internals": include V8's internal objects and edges. */
@@ -12,9 +13,33 @@ export interface HeapSnapshotOptions {
 /**
  * Takes a heap snapshot of the target and hands each serialized chunk to `onChunk` as V8 produces it.
  * Nothing here holds more than one chunk: staging (memory, spill file, gzip) is the caller's choice.
- * Resolves when V8 has emitted the last chunk.
+ * Resolves when V8 has written the last chunk.
+ *
+ * Two engines, chosen by what the target can do: where it shares this file system from another thread
+ * and named pipes exist, V8 writes into a pipe at the speed of v8.writeHeapSnapshot (no progress events
+ * then); otherwise the protocol's chunk events carry it.
  */
 export async function takeHeapSnapshot(
+  target: CdpTarget,
+  onChunk: (chunk: string | Buffer) => void,
+  options: HeapSnapshotOptions = {},
+): Promise<void> {
+  if (target.capabilities.sharedFileSystem && namedPipesAvailable()) {
+    try {
+      await pipeHeapSnapshot(target, onChunk, {
+        exposeInternals: options.exposeInternals === true,
+        captureNumericValue: options.captureNumericValue === true,
+      });
+      return;
+    } catch (error) {
+      if (!(error instanceof NamedPipeUnavailableError)) throw error;
+    }
+  }
+  await takeHeapSnapshotByEvents(target, onChunk, options);
+}
+
+/** The protocol's own way: HeapProfiler.takeHeapSnapshot and one addHeapSnapshotChunk event per chunk. */
+export async function takeHeapSnapshotByEvents(
   target: CdpTarget,
   onChunk: (chunk: string) => void,
   options: HeapSnapshotOptions = {},

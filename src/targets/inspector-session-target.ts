@@ -28,14 +28,14 @@ export class InspectorSessionTarget implements CdpTarget {
   static sameThread(): InspectorSessionTarget {
     const session = new Session();
     session.connect();
-    return new InspectorSessionTarget(session, { progressEvents: false, sameThread: true });
+    return new InspectorSessionTarget(session, { progressEvents: false, sameThread: true, sharedFileSystem: false });
   }
 
   /** From a worker thread: a session on the main thread, served by V8 interrupts even when its loop is blocked. */
   static mainThread(): InspectorSessionTarget {
     const session = new Session();
     session.connectToMainThread();
-    return new InspectorSessionTarget(session, { progressEvents: true, sameThread: false });
+    return new InspectorSessionTarget(session, { progressEvents: true, sameThread: false, sharedFileSystem: true });
   }
 
   send<T = unknown>(method: string, params?: object): Promise<T> {

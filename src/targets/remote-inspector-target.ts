@@ -18,7 +18,8 @@ const RECONNECT_MS = 1000;
  * 503; the connection is retried every second, so a restarted target is picked up again.
  */
 export class RemoteInspectorTarget implements CdpTarget {
-  readonly capabilities: TargetCapabilities = { progressEvents: true, sameThread: false };
+  // A remote process may live in another container or machine: its file system is not assumed to be ours.
+  readonly capabilities: TargetCapabilities = { progressEvents: true, sameThread: false, sharedFileSystem: false };
   readonly #options: RemoteTargetOptions;
   readonly #events = new EventEmitter();
   #client: Client | undefined;

@@ -38,4 +38,9 @@ export interface TargetCapabilities {
    * caller's own stack and every event arrives synchronously within it, with the loop frozen throughout.
    */
   sameThread: boolean;
+  /**
+   * The target runs on another thread of this machine and opens paths in this file system (a worker's
+   * main thread): it can write an artifact into a pipe this thread reads.
+   */
+  sharedFileSystem: boolean;
 }

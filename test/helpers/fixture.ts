@@ -33,6 +33,11 @@ export interface Fixture {
   auditText(): string;
   /** Sends an IPC command and resolves with the app's report named `event`. */
   command(message: object, event: string): Promise<Record<string, unknown>>;
+  /**
+   * Blocks the app's main thread in a busy loop for `ms`; resolves once the loop is spinning, with a
+   * promise of its end.
+   */
+  block(ms: number): Promise<{ unblocked: Promise<unknown> }>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +73,17 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
     events.push(message);
     for (const wake of waiters.splice(0)) wake();
   });
+
+  /** The first report named `event` among those the app sent after the `seen`-th. */
+  const eventAfter = (seen: number, event: string) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const check = () => {
+        const found = events.slice(seen).find((e) => e.event === event);
+        if (found) resolve(found);
+        else waiters.push(check);
+      };
+      check();
+    });
 
   let inspectorPort: number | undefined;
   const inspectorListening = new Promise<void>((resolve) => {
@@ -116,14 +132,13 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
     command(message, event) {
       const seen = events.length;
       child.send(message);
-      return new Promise((resolve) => {
-        const check = () => {
-          const found = events.slice(seen).find((e) => e.event === event);
-          if (found) resolve(found);
-          else waiters.push(check);
-        };
-        check();
-      });
+      return eventAfter(seen, event);
+    },
+    async block(ms) {
+      const seen = events.length;
+      child.send({ cmd: 'block', ms });
+      await eventAfter(seen, 'blocking');
+      return { unblocked: eventAfter(seen, 'unblocked') };
     },
     async stop() {
       await stopChild(child, 'SIGKILL');
@@ -138,6 +153,13 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Pr
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill(signal);
   await exited;
+}
+
+/** Regular files anywhere under `dir`: what can hold data (a named pipe in use holds none). */
+export function dataFilesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name);
 }
 
 /** Files (not directories) anywhere under `dir`, relative to it. */
