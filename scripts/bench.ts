@@ -1,0 +1,114 @@
+/**
+ * npm run bench [-- options]
+ *
+ * Heap snapshots of the same heap of small objects, at two sizes, taken four ways side by side: worker
+ * mode, router mode, the classic temp-file recipe, and V8's own floor (v8.writeHeapSnapshot to
+ * /dev/null). Each run is a fresh process; figures are the time until the client has the last byte
+ * and the snapshotted process's extra peak RSS, with ratios to the floor and the issue's targets.
+ *
+ *   --quick        the small heap only, one run per scenario (a try-out, under a minute)
+ *   --reps N       runs per scenario and heap size (default: 5 on the small heap, 3 on the large)
+ *   --huge         also a heap whose snapshot is over 600 MB: whole through worker mode, and the
+ *                  classic recipe failing on it
+ *   --runtime      also the runtime overhead benchmarks (profilers and probe under load, /stack latency)
+ *   --rss-poll     measure peak RSS by polling VmRSS even where VmHWM can be reset
+ *   --write-docs   write docs/benchmarks.md from this run
+ *
+ * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { benchmarksDoc } from './bench/benchmarks-doc.js';
+import { runHugeSnapshot, type HugeResult } from './bench/huge-snapshot.js';
+import { describeMachine } from './bench/machine.js';
+import { runLine, snapshotTable, targetLines } from './bench/report.js';
+import { runRuntimeBench } from './bench/runtime-overhead.js';
+import { runtimeSection } from './bench/runtime-report.js';
+import { runSnapshotScenario, type RunOptions } from './bench/snapshot-run.js';
+import { SCENARIOS } from './bench/snapshot-scenarios.js';
+import type { HeapSizeResult } from './bench/snapshot-summary.js';
+
+/** Items of the heap (see small-object-heap.ts): about 73, 333 and 640 MiB of heapUsed. */
+const SMALL_ITEMS = 250_000;
+const LARGE_ITEMS = 1_250_000;
+const HUGE_ITEMS = 2_400_000;
+/** Room for the largest heap and for the classic recipe's copies of its snapshot. */
+const MAX_OLD_SPACE_MIB = 8192;
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    huge: { type: 'boolean', default: false },
+    runtime: { type: 'boolean', default: false },
+    'rss-poll': { type: 'boolean', default: false },
+    'write-docs': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+// The small heap is cheap to repeat, and its runs are short enough for noise to weigh more.
+const runsPerSize = { small: flags.quick ? 1 : 5, large: 3 };
+if (flags.reps !== undefined) {
+  const reps = Number(flags.reps);
+  if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be a positive integer');
+  runsPerSize.small = runsPerSize.large = reps;
+}
+const runOptions: RunOptions = { maxOldSpaceMiB: MAX_OLD_SPACE_MIB, forceRssPolling: flags['rss-poll'] };
+
+/** Every scenario `repetitions` times on one heap size, the order rotating so drift hits them alike. */
+async function measureHeapSize(label: string, items: number, repetitions: number): Promise<HeapSizeResult> {
+  const result: HeapSizeResult = { label, items, runs: [] };
+  for (let repetition = 0; repetition < repetitions; repetition++) {
+    const order = SCENARIOS.map((_, i) => SCENARIOS[(i + repetition) % SCENARIOS.length]!);
+    for (const scenario of order) {
+      const run = await runSnapshotScenario(scenario, items, runOptions);
+      result.runs.push(run);
+      console.log(runLine(label, repetition + 1, run));
+    }
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const machine = describeMachine();
+  console.log(`Heap snapshots on ${machine}`);
+  const sizes = [await measureHeapSize('Small heap', SMALL_ITEMS, runsPerSize.small)];
+  if (!flags.quick) sizes.push(await measureHeapSize('Large heap', LARGE_ITEMS, runsPerSize.large));
+
+  let huge: HugeResult | undefined;
+  if (flags.huge) {
+    console.log('Snapshot over 600 MB');
+    huge = await runHugeSnapshot(HUGE_ITEMS, runOptions, console.log);
+  }
+
+  for (const size of sizes) console.log(`\n${snapshotTable(size)}\n\n${targetLines(size).join('\n')}`);
+
+  let runtime: string | undefined;
+  if (flags.runtime) {
+    console.log('\nRuntime overhead');
+    runtime = runtimeSection(await runRuntimeBench(10, 2, console.log));
+    console.log(`\n${runtime}`);
+  }
+
+  const minutes = (Date.now() - started) / 60_000;
+  console.log(`\nThe bench took ${minutes.toFixed(1)} minutes.`);
+  if (flags['write-docs']) {
+    const doc = benchmarksDoc({
+      command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+      machine,
+      date: new Date().toISOString().slice(0, 10),
+      minutes,
+      nodeFlags: `--expose-gc --max-old-space-size=${MAX_OLD_SPACE_MIB}`,
+      sizes,
+      huge,
+      runtime,
+    });
+    const path = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+    writeFileSync(path, doc);
+    console.log(`Wrote ${path}`);
+  }
+}
+
+await main();

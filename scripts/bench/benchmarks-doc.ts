@@ -1,0 +1,87 @@
+import { hugeSection, type HugeResult } from './huge-snapshot.js';
+import { snapshotTable, targetLines } from './report.js';
+import { SCENARIO_DESCRIPTIONS, SCENARIOS } from './snapshot-scenarios.js';
+import { summarize, type HeapSizeResult } from './snapshot-summary.js';
+import { mebibytes } from './units.js';
+
+export interface BenchmarksDocInput {
+  command: string;
+  machine: string;
+  date: string;
+  minutes: number;
+  /** Node flags of every snapshotted process. */
+  nodeFlags: string;
+  sizes: HeapSizeResult[];
+  huge: HugeResult | undefined;
+  /** The runtime overhead section, when it was run. */
+  runtime: string | undefined;
+}
+
+/** docs/benchmarks.md, from one run of the bench. */
+export function benchmarksDoc(input: BenchmarksDocInput): string {
+  const rssMethods = new Set(input.sizes.flatMap((size) => size.runs.map((run) => run.rssMethod)));
+  return [
+    '# Benchmarks',
+    '',
+    `Figures from one run of \`${input.command}\` on ${input.machine}, ${input.date}; the run took ${input.minutes.toFixed(1)} minutes. ` +
+      'Every figure is compared with a baseline measured in the same run on an identical process: the ratios are what to compare across machines.',
+    '',
+    '`npm run bench` measures both heap sizes (about 6 minutes on 2 cores) and prints what is below without writing it; ' +
+      '`--quick` measures the small heap once, `--reps N` sets the runs per scenario, `--huge` adds the snapshot over 600 MB, ' +
+      '`--runtime` the runtime overhead, `--rss-poll` forces the polling fallback for peak RSS, and `--write-docs` writes this file.',
+    '',
+    '## Heap snapshots',
+    '',
+    'Each run of each scenario is a fresh process (`node ' +
+      input.nodeFlags +
+      "`) that builds the same heap, the same way: many small objects `{ id, name: 'item-<n>', values: [16 small integers] }` retained from a global, then a full GC. " +
+      'It then takes one heap snapshot, one of four ways:',
+    '',
+    ...SCENARIOS.map((scenario) => `- **${scenario}**: ${SCENARIO_DESCRIPTIONS[scenario]}`),
+    '',
+    'The client is the bench process itself, on the same cores: it reads the response as fast as the socket delivers it and keeps nothing but a byte count and the first and last bytes ' +
+      '(the document must start with `{"snapshot":` and end with `]}`). It does not offer gzip, so the body is the snapshot itself.',
+    '',
+    '- **time**: from sending the request until the client has the last byte; for the floor, the duration of the `writeHeapSnapshot` call, timed inside the process.',
+    '- **first byte**: until the client has the first byte of the body (V8 builds its snapshot graph before it writes anything).',
+    '- **received**: body bytes, i.e. the size of the snapshot.',
+    '- **RSS before**: resident memory of the snapshotted process just before the operation, heap built and settled.',
+    `- **extra peak RSS**: the highest resident memory of that process during the operation, less the RSS before. ${
+      rssMethods.has('polling')
+        ? 'Read by polling `VmRSS` in `/proc/PID/status` every 2 ms (the kernel refused to reset its high-water mark), so a peak shorter than that can be missed.'
+        : "Read from Linux's own high-water mark, `VmHWM` in `/proc/PID/status`, reset to the current RSS right before the operation by writing `5` to `/proc/PID/clear_refs`: the kernel sees every page of the peak, however short."
+    }`,
+    '',
+    'Every figure is the median of the runs (each figure on its own), and the fastest and slowest run show how much they varied; ' +
+      'the order of the scenarios rotates from one repetition to the next, so drift hits them alike.',
+    '',
+    '### Results',
+    '',
+    ...input.sizes.flatMap((size) => [snapshotTable(size), '', floorNote(size), '']),
+    '### Targets',
+    '',
+    'From the issue: worker mode within 1.10x the floor in time and 1.15x its extra peak RSS; router mode within 1.25x on both.',
+    '',
+    ...input.sizes.flatMap((size) => targetLines(size)),
+    '',
+    '### A snapshot over 600 MB',
+    '',
+    input.huge === undefined
+      ? 'Not measured in this run (`npm run bench -- --huge`).'
+      : 'The classic recipe reads the whole snapshot into one string, and V8 strings stop at 512 MiB (2^29 - 24 characters). ' +
+        "Worker mode never holds the snapshot: the client checks the whole download with a streaming scan (brackets balance, strings end, nothing follows the end, and the `nodes` and `edges` arrays hold exactly as many values as the snapshot's header announces).\n\n" +
+        hugeSection(input.huge),
+    '',
+    ...(input.runtime === undefined ? [] : ['## Runtime overhead', '', input.runtime, '']),
+  ].join('\n');
+}
+
+/** What V8 itself costs on this heap: the floor every way of taking a snapshot pays. */
+function floorNote(size: HeapSizeResult): string {
+  const floor = summarize(size).get('floor');
+  if (floor === undefined || Number.isNaN(floor.seconds)) return '';
+  return (
+    `V8 itself (the floor) takes ${floor.seconds.toFixed(1)} s and ${mebibytes(floor.extraPeakRss)} of extra memory for this ${mebibytes(floor.heapUsed)} heap ` +
+    `(${(floor.extraPeakRss / floor.heapUsed).toFixed(1)}x heapUsed): it holds its whole snapshot graph while it writes, while the JSON goes out as it is written.`
+  );
+}
