@@ -3,13 +3,14 @@
  *
  * Heap snapshots of the same heap of small objects, at two sizes, taken four ways side by side: worker
  * mode, router mode, the classic temp-file recipe, and V8's own floor (v8.writeHeapSnapshot to
- * /dev/null). Each run is a fresh process; figures are the time until the client has the last byte
+ * /dev/null); with --remote, a fifth through the sidecar. Each run is a fresh process; figures are the time until the client has the last byte
  * and the snapshotted process's extra peak RSS, with ratios to the floor and the issue's targets.
  *
  *   --quick        the small heap only, one run per scenario (a try-out, under a minute)
- *   --reps N       runs per scenario and heap size (default: 5 on the small heap, 3 on the large)
+ *   --reps N       runs per scenario and heap size (default: 5 on the small heap, 4 on the large)
  *   --huge         also a heap whose snapshot is over 600 MB: whole through worker mode, and the
  *                  classic recipe failing on it
+ *   --remote       also the remote path: a sidecar serving the app through its inspector
  *   --runtime      also the runtime overhead benchmarks (profilers and probe under load, /stack latency)
  *   --rss-poll     measure peak RSS by polling VmRSS even where VmHWM can be reset
  *   --write-docs   write docs/benchmarks.md from this run
@@ -26,7 +27,7 @@ import { runLine, snapshotTable, targetLines } from './bench/report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
 import { runSnapshotScenario, type RunOptions } from './bench/snapshot-run.js';
-import { SCENARIOS } from './bench/snapshot-scenarios.js';
+import { DEFAULT_SCENARIOS, type Scenario } from './bench/snapshot-scenarios.js';
 import type { HeapSizeResult } from './bench/snapshot-summary.js';
 
 /** Items of the heap (see small-object-heap.ts): about 73, 333 and 640 MiB of heapUsed. */
@@ -41,31 +42,35 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     reps: { type: 'string' },
     huge: { type: 'boolean', default: false },
+    remote: { type: 'boolean', default: false },
     runtime: { type: 'boolean', default: false },
     'rss-poll': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
 });
-// The small heap is cheap to repeat, and its runs are short enough for noise to weigh more.
-const runsPerSize = { small: flags.quick ? 1 : 5, large: 3 };
+// Single runs vary by several percent on a small VM; the small heap is cheap to repeat.
+const runsPerSize = { small: flags.quick ? 1 : 5, large: 4 };
 if (flags.reps !== undefined) {
   const reps = Number(flags.reps);
   if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be a positive integer');
   runsPerSize.small = runsPerSize.large = reps;
 }
 const runOptions: RunOptions = { maxOldSpaceMiB: MAX_OLD_SPACE_MIB, forceRssPolling: flags['rss-poll'] };
+const scenarios: Scenario[] = flags.remote ? [...DEFAULT_SCENARIOS.slice(0, 2), 'remote', ...DEFAULT_SCENARIOS.slice(2)] : DEFAULT_SCENARIOS;
 
 /** Every scenario `repetitions` times on one heap size, the order rotating so drift hits them alike. */
 async function measureHeapSize(label: string, items: number, repetitions: number): Promise<HeapSizeResult> {
-  const result: HeapSizeResult = { label, items, runs: [] };
+  const result: HeapSizeResult = { label, items, repetitions: [] };
   for (let repetition = 0; repetition < repetitions; repetition++) {
-    const order = SCENARIOS.map((_, i) => SCENARIOS[(i + repetition) % SCENARIOS.length]!);
+    const order = scenarios.map((_, i) => scenarios[(i + repetition) % scenarios.length]!);
+    const runs = [];
     for (const scenario of order) {
       const run = await runSnapshotScenario(scenario, items, runOptions);
-      result.runs.push(run);
+      runs.push(run);
       console.log(runLine(label, repetition + 1, run));
     }
+    result.repetitions.push(runs);
   }
   return result;
 }

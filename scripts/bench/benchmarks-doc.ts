@@ -1,7 +1,7 @@
 import { hugeSection, type HugeResult } from './huge-snapshot.js';
 import { snapshotTable, targetLines } from './report.js';
 import { SCENARIO_DESCRIPTIONS, SCENARIOS } from './snapshot-scenarios.js';
-import { summarize, type HeapSizeResult } from './snapshot-summary.js';
+import { allRuns, summarize, type HeapSizeResult } from './snapshot-summary.js';
 import { mebibytes } from './units.js';
 
 export interface BenchmarksDocInput {
@@ -19,25 +19,26 @@ export interface BenchmarksDocInput {
 
 /** docs/benchmarks.md, from one run of the bench. */
 export function benchmarksDoc(input: BenchmarksDocInput): string {
-  const rssMethods = new Set(input.sizes.flatMap((size) => size.runs.map((run) => run.rssMethod)));
+  const rssMethods = new Set(input.sizes.flatMap((size) => allRuns(size).map((run) => run.rssMethod)));
+  const measured = new Set(input.sizes.flatMap((size) => allRuns(size).map((run) => run.scenario)));
   return [
     '# Benchmarks',
     '',
     `Figures from one run of \`${input.command}\` on ${input.machine}, ${input.date}; the run took ${input.minutes.toFixed(1)} minutes. ` +
       'Every figure is compared with a baseline measured in the same run on an identical process: the ratios are what to compare across machines.',
     '',
-    '`npm run bench` measures both heap sizes (about 6 minutes on 2 cores) and prints what is below without writing it; ' +
+    '`npm run bench` measures both heap sizes (about 8 minutes on 2 cores) and prints what is below without writing it; ' +
       '`--quick` measures the small heap once, `--reps N` sets the runs per scenario, `--huge` adds the snapshot over 600 MB, ' +
-      '`--runtime` the runtime overhead, `--rss-poll` forces the polling fallback for peak RSS, and `--write-docs` writes this file.',
+      '`--remote` the sidecar, `--runtime` the runtime overhead, `--rss-poll` forces the polling fallback for peak RSS, and `--write-docs` writes this file.',
     '',
     '## Heap snapshots',
     '',
     'Each run of each scenario is a fresh process (`node ' +
       input.nodeFlags +
       "`) that builds the same heap, the same way: many small objects `{ id, name: 'item-<n>', values: [16 small integers] }` retained from a global, then a full GC. " +
-      'It then takes one heap snapshot, one of four ways:',
+      'It then takes one heap snapshot, one of these ways:',
     '',
-    ...SCENARIOS.map((scenario) => `- **${scenario}**: ${SCENARIO_DESCRIPTIONS[scenario]}`),
+    ...SCENARIOS.filter((scenario) => measured.has(scenario)).map((scenario) => `- **${scenario}**: ${SCENARIO_DESCRIPTIONS[scenario]}`),
     '',
     'The client is the bench process itself, on the same cores: it reads the response as fast as the socket delivers it and keeps nothing but a byte count and the first and last bytes ' +
       '(the document must start with `{"snapshot":` and end with `]}`). It does not offer gzip, so the body is the snapshot itself.',
@@ -69,7 +70,7 @@ export function benchmarksDoc(input: BenchmarksDocInput): string {
     input.huge === undefined
       ? 'Not measured in this run (`npm run bench -- --huge`).'
       : 'The classic recipe reads the whole snapshot into one string, and V8 strings stop at 512 MiB (2^29 - 24 characters). ' +
-        "Worker mode never holds the snapshot: the client checks the whole download with a streaming scan (brackets balance, strings end, nothing follows the end, and the `nodes` and `edges` arrays hold exactly as many values as the snapshot's header announces).\n\n" +
+        "Worker mode never holds the snapshot: the client checks the whole download as it arrives (which adds to its time) with a streaming scan (brackets balance, strings end, nothing follows the end, and the `nodes` and `edges` arrays hold exactly as many values as the snapshot's header announces).\n\n" +
         hugeSection(input.huge),
     '',
     ...(input.runtime === undefined ? [] : ['## Runtime overhead', '', input.runtime, '']),
@@ -82,6 +83,6 @@ function floorNote(size: HeapSizeResult): string {
   if (floor === undefined || Number.isNaN(floor.seconds)) return '';
   return (
     `V8 itself (the floor) takes ${floor.seconds.toFixed(1)} s and ${mebibytes(floor.extraPeakRss)} of extra memory for this ${mebibytes(floor.heapUsed)} heap ` +
-    `(${(floor.extraPeakRss / floor.heapUsed).toFixed(1)}x heapUsed): it holds its whole snapshot graph while it writes, while the JSON goes out as it is written.`
+    `(${(floor.extraPeakRss / floor.heapUsed).toFixed(1)}x heapUsed): V8 holds its whole snapshot graph in memory while it writes, and the JSON goes out as it is written.`
   );
 }

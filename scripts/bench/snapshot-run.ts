@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { download } from './download.js';
 import { watchPeakRss, type PeakRssMethod } from './peak-rss.js';
 import { makeTempDir, removeTempDir, startChild, stop, TOKEN } from './processes.js';
@@ -50,11 +51,15 @@ const SETTLE_MS = 500;
 export async function runSnapshotScenario(scenario: Scenario, items: number, options: RunOptions): Promise<SnapshotRun> {
   const tempDir = makeTempDir();
   try {
-    const { child, info } = await startChild<{ url: string | null; heapUsed: number }>('snapshot-target.js', [scenario, String(items)], {
-      nodeArgs: ['--expose-gc', `--max-old-space-size=${options.maxOldSpaceMiB}`],
+    const remote = scenario === 'remote';
+    const { child, info } = await startChild<TargetInfo>('snapshot-target.js', [scenario, String(items)], {
+      nodeArgs: ['--expose-gc', `--max-old-space-size=${options.maxOldSpaceMiB}`, ...(remote ? ['--inspect=127.0.0.1:0'] : [])],
       env: { TMPDIR: tempDir },
     });
+    let sidecar: ChildProcess | undefined;
     try {
+      let url = info.url;
+      if (remote) ({ child: sidecar, url } = await startSidecar(info, tempDir));
       await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const filesBefore = new Set(readdirSync(tempDir));
       const watch = await watchPeakRss(child.pid!, { forcePolling: options.forceRssPolling === true });
@@ -77,7 +82,7 @@ export async function runSnapshotScenario(scenario: Scenario, items: number, opt
         if (scenario === 'floor') {
           run.seconds = await askForFloor(child);
         } else {
-          Object.assign(run, await downloadSnapshot(`${info.url}/heapsnapshot`, options.checkStructure === true));
+          Object.assign(run, await downloadSnapshot(`${url}/heapsnapshot`, options.checkStructure === true));
         }
       } catch (error) {
         run.seconds = (performance.now() - started) / 1000;
@@ -93,11 +98,35 @@ export async function runSnapshotScenario(scenario: Scenario, items: number, opt
       run.leftovers = readdirSync(tempDir).filter((name) => !filesBefore.has(name));
       return run;
     } finally {
+      if (sidecar !== undefined) await stop(sidecar);
       await stop(child);
     }
   } finally {
     removeTempDir(tempDir);
   }
+}
+
+interface TargetInfo {
+  url: string | null;
+  /** The inspector's WebSocket URL, where the process was started with --inspect. */
+  inspector: string | null;
+  heapUsed: number;
+}
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** The sidecar, started as a user would start it, serving the target through its inspector. */
+async function startSidecar(target: TargetInfo, tempDir: string): Promise<{ child: ChildProcess; url: string }> {
+  if (target.inspector === null) throw new Error('the target has no inspector');
+  const { child, info } = await startChild<string>(CLI, ['serve', '--target', new URL(target.inspector).host, '--port', '0', '--audit-log', '/dev/null'], {
+    env: { TMPDIR: tempDir },
+    parse: (line) => {
+      const url = /^Serving (\S+) /.exec(line)?.[1];
+      if (url === undefined) throw new Error(`unexpected output from the sidecar: ${line}`);
+      return url;
+    },
+  });
+  return { child, url: info };
 }
 
 function askForFloor(child: ChildProcess): Promise<number> {

@@ -1,6 +1,6 @@
 /**
  * The process whose heap is snapshotted, started fresh for every run of every scenario:
- *   node --expose-gc snapshot-target.js floor|worker|router|classic ITEMS
+ *   node --expose-gc [--inspect=127.0.0.1:0] snapshot-target.js floor|worker|router|remote|classic ITEMS
  *
  * Each one builds the same heap (buildSmallObjectHeap(ITEMS)), loads the same modules, then offers one
  * way of taking a snapshot of it:
@@ -8,13 +8,15 @@
  *            'floor' (answered with { seconds })
  *   worker   startMaintenanceServer(): GET {url}/heapsnapshot
  *   router   maintenanceRouter() mounted at /ops in an Express app: GET {url}/heapsnapshot
+ *   remote   nothing but its inspector (--inspect), for a sidecar to serve
  *   classic  the usual hand-written route: writeHeapSnapshot(tmpfile), readFile(tmpfile, 'utf-8'),
  *            res.end(data), unlink
- * and prints `{ "url": string | null, "heapUsed": bytes }` on stdout once it is ready and settled by a
- * full GC. Tokens come from MAINTENANCE_ENDPOINT_TOKENS; temp files go to os.tmpdir(), which the bench
- * points at a private directory of its own (TMPDIR).
+ * and prints `{ "url": string | null, "inspector": ws-url | null, "heapUsed": bytes }` on stdout once
+ * it is ready and settled by a full GC. Tokens come from MAINTENANCE_ENDPOINT_TOKENS; temp files go to
+ * os.tmpdir(), which the bench points at a private directory of its own (TMPDIR).
  */
 import express from 'express';
+import inspector from 'node:inspector';
 import { readFile, unlink } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -80,6 +82,8 @@ async function serve(): Promise<string | null> {
     }
     case 'classic':
       return `${await listen(classicApp())}/ops`;
+    case 'remote':
+      return null;
     default:
       throw new Error(`unknown mode ${mode}`);
   }
@@ -90,4 +94,4 @@ const url = await serve();
 gc();
 // The endpoint's worker does not keep a process alive, and the floor has no server at all.
 setInterval(() => {}, 1 << 30);
-console.log(JSON.stringify({ url, heapUsed: process.memoryUsage().heapUsed }));
+console.log(JSON.stringify({ url, inspector: inspector.url() ?? null, heapUsed: process.memoryUsage().heapUsed }));
