@@ -5,7 +5,7 @@ import { createApiContext } from '../http/api-context.js';
 import { createServerApp } from '../http/create-server-app.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { ConfigError } from '../options/errors.js';
-import { resolveConfig } from '../options/resolve-options.js';
+import { resolveBasePath, resolveConfig } from '../options/resolve-options.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import { RemoteInspectorTarget } from '../targets/remote-inspector-target.js';
 import { openInspectorOf } from './attach-by-pid.js';
@@ -33,11 +33,10 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   });
   if ((values.target === undefined) === (values.pid === undefined)) throw new CliError('Give exactly one of --target HOST:PORT or --pid PID.', 2);
   const port = integer('--port', values.port, 0, 65535);
-  const basePath = values['base-path'];
-  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(basePath)) throw new CliError('--base-path must look like /ops.', 2);
-
   let config;
+  let basePath: string;
   try {
+    basePath = resolveBasePath(values['base-path']);
     config = resolveConfig({
       ...(values['tokens-file'] !== undefined ? { tokensFile: values['tokens-file'] } : {}),
       ...(values['audit-log'] !== undefined ? { auditLog: values['audit-log'] } : {}),

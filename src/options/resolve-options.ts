@@ -151,6 +151,15 @@ function resolveAuditLog(value: unknown): number | string {
   throw new ConfigError('ERR_AUDIT_LOG', '`auditLog` must be a file descriptor or an absolute file path.');
 }
 
+/** The API's path prefix (default `/ops`), for the out-of-band server and the sidecar alike. */
+export function resolveBasePath(basePath: string | undefined): string {
+  const path = basePath ?? '/ops';
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) {
+    throw new ConfigError('ERR_BASE_PATH', '`basePath` must look like `/ops` or `/internal/ops`: no trailing slash, no special characters.');
+  }
+  return path;
+}
+
 export function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {

@@ -95,7 +95,6 @@ class MainThreadProbe {
       f[F.heapLimit] = heap.heap_size_limit;
       f[F.external] = memory.external;
       f[F.arrayBuffers] = memory.arrayBuffers;
-      f[F.rss] = memory.rss;
       f[F.mallocedMemory] = heap.malloced_memory;
       f[F.nativeContexts] = heap.number_of_native_contexts;
       f[F.detachedContexts] = heap.number_of_detached_contexts;

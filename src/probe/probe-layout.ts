@@ -22,7 +22,7 @@ export const F = {
   heapLimit: 6,
   external: 7,
   arrayBuffers: 8,
-  rss: 9,
+  // slot 9 is free: rss is process-wide and read fresh where it is reported
   mallocedMemory: 10,
   nativeContexts: 11,
   detachedContexts: 12,

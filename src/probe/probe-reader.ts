@@ -18,7 +18,6 @@ export interface ProbeFigures {
   heapLimit: number;
   external: number;
   arrayBuffers: number;
-  rss: number;
   mallocedMemory: number;
   nativeContexts: number;
   detachedContexts: number;
@@ -71,7 +70,6 @@ export class ProbeReader {
         heapLimit: f[F.heapLimit]!,
         external: f[F.external]!,
         arrayBuffers: f[F.arrayBuffers]!,
-        rss: f[F.rss]!,
         mallocedMemory: f[F.mallocedMemory]!,
         nativeContexts: f[F.nativeContexts]!,
         detachedContexts: f[F.detachedContexts]!,

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../options/errors.js';
-import { positiveInteger, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
+import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
@@ -71,14 +71,6 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
     port: listening.port,
     close: () => (closing ??= closeWorker(worker)),
   };
-}
-
-function resolveBasePath(basePath: string | undefined): string {
-  const path = basePath ?? '/ops';
-  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) {
-    throw new ConfigError('ERR_BASE_PATH', '`basePath` must look like `/ops` or `/internal/ops`: no trailing slash, no special characters.');
-  }
-  return path;
 }
 
 async function closeWorker(worker: Worker): Promise<void> {
