@@ -69,4 +69,30 @@ describe('SpillingWriter', () => {
     await assert.rejects(writer.end());
     assert.deepEqual(readdirSync(dir), []);
   });
+
+  test('a producer that waits on whenWritable() never makes it buffer or spill', async () => {
+    const { sink, received } = slowSink(4096, 1);
+    const writer = new SpillingWriter(sink, { memoryLimitBytes: 8192, tmpdir: dir });
+    const expected: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const chunk = chunkOf(i, 3000);
+      expected.push(chunk);
+      writer.write(chunk);
+      await writer.whenWritable();
+    }
+    await writer.end();
+    assert.equal(Buffer.concat(received).toString(), expected.join(''));
+    assert.equal(writer.stats.spilledBytes, 0);
+    assert.ok(writer.stats.peakMemoryBacklogBytes <= 4096 + 3000, "never more than the destination's own buffer and one chunk");
+  });
+
+  test('whenWritable() resolves when the writer is destroyed', async () => {
+    const { sink } = slowSink(16, 1000);
+    const writer = new SpillingWriter(sink, { memoryLimitBytes: 1 << 20, tmpdir: dir });
+    writer.write(chunkOf(0, 1000));
+    const waiting = writer.whenWritable();
+    assert.ok(waiting, 'the destination is busy');
+    writer.destroy();
+    await waiting;
+  });
 });

@@ -2,8 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { constants, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import tmp from 'tmp';
+import { SpillFile } from '../streaming/spill-file.js';
+import type { PipeReaderInit, PipeReaderMessage } from '../streaming/pipe-reader-messages.js';
 import type { CdpTarget } from '../targets/target.js';
+import { OperationAbortedError } from './abortable-delay.js';
 
 let pipesUnavailable = process.platform === 'win32';
 
@@ -17,21 +21,97 @@ export class NamedPipeUnavailableError extends Error {
   readonly code = 'ERR_NAMED_PIPE_UNAVAILABLE';
 }
 
+export interface PipeSnapshotOptions {
+  exposeInternals: boolean;
+  captureNumericValue: boolean;
+}
+
+/** A chunk consumer; a returned promise asks for a pause, honoured where the data is already staged. */
+export type ChunkSink = (chunk: Buffer) => void | Promise<void>;
+
 /**
- * Streams a heap snapshot through a named pipe: the target's own `v8.writeHeapSnapshot()` writes into a
- * FIFO (made 0600 in a fresh 0700 directory) and this thread reads the other end as V8 writes. V8's
- * native file stream is as fast as its floor, where the inspector's chunk events add about a fifth
- * (each chunk is re-encoded into a protocol message). The pipe also gives real backpressure, and no
- * byte of the snapshot ever touches the disk: the FIFO holds no data.
- *
- * The writer must run on another thread than the reader, and see this file system: the caller checks
- * the target's `sharedFileSystem` capability.
+ * Streams a heap snapshot through a named pipe, read on this thread while the target (another thread
+ * of this process: a worker's main thread) writes it with its own `v8.writeHeapSnapshot()`. V8's native
+ * file stream runs at its floor's speed, where the inspector's chunk events add about a fifth (each
+ * chunk is re-encoded into a protocol message). No byte of the snapshot touches the disk: a FIFO holds
+ * no data.
  */
-export async function pipeHeapSnapshot(
+export async function pipeHeapSnapshot(target: CdpTarget, onChunk: ChunkSink, options: PipeSnapshotOptions): Promise<void> {
+  await withSnapshotPipe(async (path) => {
+    // Opened non-blocking first, so the target's open() for writing finds a reader and does not wait.
+    const reader = new Socket({ fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+    const drained = new Promise<void>((resolve, reject) => {
+      reader.on('data', (chunk: Buffer) => void onChunk(chunk));
+      reader.once('end', resolve);
+      reader.once('error', reject);
+    });
+    try {
+      await writeSnapshotInto(target, path, options);
+      await drained;
+    } finally {
+      reader.destroy();
+    }
+  });
+}
+
+/**
+ * The same for a target on this very thread (an in-process session), whose write freezes this thread
+ * until V8 is done, so nothing here can read meanwhile. A short-lived reader thread drains the pipe:
+ * the first `memoryLimitBytes` wait in memory, the rest in a private unlinked spill file. Once V8 is
+ * done, they are handed to `onChunk` in order, waiting whenever it asks for a pause, so a slow client
+ * never makes this re-stage what is already staged. V8 still writes at its floor's speed.
+ */
+export async function pipeHeapSnapshotThroughReaderThread(
   target: CdpTarget,
-  onChunk: (chunk: Buffer) => void,
-  options: { exposeInternals: boolean; captureNumericValue: boolean },
-): Promise<void> {
+  onChunk: ChunkSink,
+  options: PipeSnapshotOptions & { memoryLimitBytes: number; tmpdir: string | undefined; signal?: AbortSignal },
+): Promise<{ stagedOnDiskBytes: number }> {
+  let stagedOnDiskBytes = 0;
+  await withSnapshotPipe(async (path) => {
+    const init: PipeReaderInit = { path, memoryLimitBytes: options.memoryLimitBytes, tmpdir: options.tmpdir };
+    // trackUnmanagedFds off: the spill file's descriptor outlives the thread that opened it (it is
+    // handed over here), and Node would otherwise close it when that thread exits.
+    const reader = new Worker(new URL('../streaming/pipe-reader-thread.js', import.meta.url), {
+      workerData: init,
+      stdout: false,
+      stderr: false,
+      trackUnmanagedFds: false,
+    });
+    const messages = new MessageQueue(reader);
+    let spill: SpillFile | undefined;
+    try {
+      const first = await messages.next();
+      if (first.type !== 'ready') throw new Error(`The pipe reader did not start: ${first.type === 'error' ? first.message : first.type}`);
+      await writeSnapshotInto(target, path, options);
+      for (;;) {
+        const message = await messages.next();
+        if (message.type === 'error') throw new Error(`Reading the snapshot pipe failed: ${message.message}`);
+        if (message.type === 'end') {
+          if (message.spill !== undefined) spill = SpillFile.adopt(message.spill);
+          stagedOnDiskBytes = message.spill?.bytes ?? 0;
+          break;
+        }
+        if (message.type === 'chunk') await deliver(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength), onChunk, options.signal);
+      }
+      while (spill !== undefined && spill.pending > 0) await deliver(spill.take(READ_BACK_BYTES), onChunk, options.signal);
+    } finally {
+      spill?.close();
+      messages.close();
+      await reader.terminate();
+    }
+  });
+  return { stagedOnDiskBytes };
+}
+
+const READ_BACK_BYTES = 1024 * 1024;
+
+async function deliver(chunk: Buffer, onChunk: ChunkSink, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) throw new OperationAbortedError('Heap snapshot');
+  await onChunk(chunk);
+}
+
+/** Makes a FIFO (0600) in a fresh private (0700) directory for `use`, and removes both afterwards. */
+async function withSnapshotPipe(use: (path: string) => Promise<void>): Promise<void> {
   const dir = tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-pipe-', unsafeCleanup: true });
   try {
     const path = join(dir.name, 'heapsnapshot.fifo');
@@ -41,25 +121,57 @@ export async function pipeHeapSnapshot(
       pipesUnavailable = true;
       throw new NamedPipeUnavailableError(`mkfifo failed: ${(error as Error).message}`);
     }
-    // Opened non-blocking first, so the target's open() for writing finds a reader and does not wait.
-    const reader = new Socket({ fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
-    const drained = new Promise<void>((resolve, reject) => {
-      reader.on('data', onChunk);
-      reader.once('end', resolve);
-      reader.once('error', reject);
-    });
-    const writeOptions = JSON.stringify({ exposeInternals: options.exposeInternals, exposeNumericValues: options.captureNumericValue });
-    const reply = await target.send<{ exceptionDetails?: { text: string; exception?: { description?: string } } }>('Runtime.evaluate', {
-      expression: `void require('node:v8').writeHeapSnapshot(${JSON.stringify(path)}, ${writeOptions})`,
-      includeCommandLineAPI: true,
-      silent: true,
-    });
-    if (reply.exceptionDetails !== undefined) {
-      reader.destroy();
-      throw new Error(`v8.writeHeapSnapshot failed in the target: ${reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text}`);
-    }
-    await drained;
+    await use(path);
   } finally {
     dir.removeCallback();
   }
+}
+
+/** Has the target write its heap snapshot into `path` with `v8.writeHeapSnapshot()`. */
+async function writeSnapshotInto(target: CdpTarget, path: string, options: PipeSnapshotOptions): Promise<void> {
+  const writeOptions = JSON.stringify({ exposeInternals: options.exposeInternals, exposeNumericValues: options.captureNumericValue });
+  const reply = await target.send<{ exceptionDetails?: { text: string; exception?: { description?: string } } }>('Runtime.evaluate', {
+    expression: `void require('node:v8').writeHeapSnapshot(${JSON.stringify(path)}, ${writeOptions})`,
+    includeCommandLineAPI: true,
+    silent: true,
+  });
+  if (reply.exceptionDetails !== undefined) {
+    throw new Error(`v8.writeHeapSnapshot failed in the target: ${reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text}`);
+  }
+}
+
+/** The reader thread's messages in order, awaited one at a time; its exit is an error unless it said 'end'. */
+class MessageQueue {
+  readonly #worker: Worker;
+  readonly #queued: PipeReaderMessage[] = [];
+  #waiting: ((message: PipeReaderMessage) => void) | undefined;
+
+  constructor(worker: Worker) {
+    this.#worker = worker;
+    worker.on('message', this.#push);
+    worker.on('error', this.#onError);
+    worker.on('exit', this.#onExit);
+  }
+
+  next(): Promise<PipeReaderMessage> {
+    const message = this.#queued.shift();
+    if (message !== undefined) return Promise.resolve(message);
+    return new Promise((resolve) => (this.#waiting = resolve));
+  }
+
+  close(): void {
+    this.#worker.off('message', this.#push);
+    this.#worker.off('error', this.#onError);
+    this.#worker.off('exit', this.#onExit);
+  }
+
+  readonly #push = (message: PipeReaderMessage): void => {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    if (waiting) waiting(message);
+    else this.#queued.push(message);
+  };
+
+  readonly #onError = (error: Error): void => this.#push({ type: 'error', message: error.message });
+  readonly #onExit = (code: number): void => this.#push({ type: 'error', message: `the reader thread exited (code ${code})` });
 }

@@ -1,5 +1,5 @@
 import type { CdpTarget } from '../targets/target.js';
-import { NamedPipeUnavailableError, namedPipesAvailable, pipeHeapSnapshot } from './heap-snapshot-pipe.js';
+import { NamedPipeUnavailableError, namedPipesAvailable, pipeHeapSnapshot, pipeHeapSnapshotThroughReaderThread } from './heap-snapshot-pipe.js';
 
 export interface HeapSnapshotOptions {
   /** DevTools "expose internals": include V8's internal objects and edges. */
@@ -8,43 +8,64 @@ export interface HeapSnapshotOptions {
   captureNumericValue?: boolean;
   /** Called with V8's progress while it builds the snapshot, where the target may be asked for it. */
   onProgress?: (progress: { done: number; total: number; finished: boolean }) => void;
+  /**
+   * Where a target on this very thread has its snapshot staged while V8 freezes the thread: the first
+   * `memoryLimitBytes` in memory, the rest in a private spill file under `tmpdir`. Default 32 MiB.
+   */
+  staging?: { memoryLimitBytes: number; tmpdir: string | undefined };
+  /** Stops handing staged data over (the consumer went away); V8 itself cannot be stopped mid-snapshot. */
+  signal?: AbortSignal;
 }
 
 /**
- * Takes a heap snapshot of the target and hands each serialized chunk to `onChunk` as V8 produces it.
- * Nothing here holds more than one chunk: staging (memory, spill file, gzip) is the caller's choice.
- * Resolves when V8 has written the last chunk.
- *
- * Two engines, chosen by what the target can do: where it shares this file system from another thread
- * and named pipes exist, V8 writes into a pipe at the speed of v8.writeHeapSnapshot (no progress events
- * then); otherwise the protocol's chunk events carry it.
+ * Receives each chunk. It may return a promise to ask for a pause: engines that hand over staged data
+ * wait for it; live engines cannot hold V8 back and ignore it (the consumer bounds its own backlog).
  */
-export async function takeHeapSnapshot(
-  target: CdpTarget,
-  onChunk: (chunk: string | Buffer) => void,
-  options: HeapSnapshotOptions = {},
-): Promise<void> {
-  if (target.capabilities.sharedFileSystem && namedPipesAvailable()) {
+export type SnapshotChunkSink = (chunk: string | Buffer) => void | Promise<void>;
+
+export interface HeapSnapshotStats {
+  /** Bytes the engine staged in a spill file while the target's thread (this one) was frozen writing. */
+  stagedOnDiskBytes: number;
+}
+
+const DEFAULT_STAGING = { memoryLimitBytes: 32 * 1024 * 1024, tmpdir: undefined };
+
+/**
+ * Takes a heap snapshot of the target and hands each serialized chunk to `onChunk`. Resolves when the
+ * last chunk has been handed over.
+ *
+ * Three engines, chosen by what the target can do, where named pipes exist:
+ * - a target on another thread of this process writes with v8.writeHeapSnapshot into a pipe this
+ *   thread reads as V8 writes (V8's own speed; no progress events then);
+ * - a target on this very thread does the same into a pipe a reader thread drains, within `staging`,
+ *   and the chunks are handed over once V8 is done (this thread is frozen until then anyway);
+ * - otherwise (another process) the protocol's chunk events carry it.
+ */
+export async function takeHeapSnapshot(target: CdpTarget, onChunk: SnapshotChunkSink, options: HeapSnapshotOptions = {}): Promise<HeapSnapshotStats> {
+  const { sharedFileSystem, sameThread } = target.capabilities;
+  if (sharedFileSystem && namedPipesAvailable()) {
+    const what = { exposeInternals: options.exposeInternals === true, captureNumericValue: options.captureNumericValue === true };
     try {
-      await pipeHeapSnapshot(target, onChunk, {
-        exposeInternals: options.exposeInternals === true,
-        captureNumericValue: options.captureNumericValue === true,
-      });
-      return;
+      if (sameThread) {
+        return await pipeHeapSnapshotThroughReaderThread(target, onChunk, { ...what, ...(options.staging ?? DEFAULT_STAGING), signal: options.signal });
+      }
+      await pipeHeapSnapshot(target, onChunk, what);
+      return { stagedOnDiskBytes: 0 };
     } catch (error) {
       if (!(error instanceof NamedPipeUnavailableError)) throw error;
     }
   }
   await takeHeapSnapshotByEvents(target, onChunk, options);
+  return { stagedOnDiskBytes: 0 };
 }
 
 /** The protocol's own way: HeapProfiler.takeHeapSnapshot and one addHeapSnapshotChunk event per chunk. */
 export async function takeHeapSnapshotByEvents(
   target: CdpTarget,
-  onChunk: (chunk: string) => void,
+  onChunk: SnapshotChunkSink,
   options: HeapSnapshotOptions = {},
 ): Promise<void> {
-  const chunkListener = (params: { chunk: string }) => onChunk(params.chunk);
+  const chunkListener = (params: { chunk: string }) => void onChunk(params.chunk);
   const reportProgress = options.onProgress !== undefined && target.capabilities.progressEvents;
   const progressListener = (params: { done: number; total: number; finished?: boolean }) =>
     options.onProgress?.({ done: params.done, total: params.total, finished: params.finished === true });

@@ -13,25 +13,43 @@ import tmp from 'tmp';
  */
 export class SpillFile {
   readonly #fd: number;
-  #removeLater: (() => void) | undefined;
+  /** Names still to remove on close, where they could not be removed at once. */
+  readonly #names: { file: string; dir: string } | undefined;
   #writePos = 0;
   #readPos = 0;
   #closed = false;
 
-  constructor(tmpdir?: string) {
+  constructor(tmpdir?: string, adopted?: SpillFileHandle) {
+    if (adopted !== undefined) {
+      this.#fd = adopted.fd;
+      this.#writePos = adopted.bytes;
+      this.#names = adopted.names;
+      return;
+    }
     const dir = tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-', ...(tmpdir ? { tmpdir } : {}) });
     const file = tmp.fileSync({ mode: 0o600, prefix: 'spill-', dir: dir.name });
     this.#fd = file.fd;
     // Not tmp's removeCallback: it also closes the descriptor, which is the one thing to keep.
-    const remove = () => {
-      unlinkSync(file.name);
-      rmdirSync(dir.name);
-    };
     try {
-      remove();
+      removeNames(file.name, dir.name);
     } catch {
-      this.#removeLater = remove;
+      this.#names = { file: file.name, dir: dir.name };
     }
+  }
+
+  /**
+   * Takes over a spill file another thread of this process wrote (descriptors are process-wide): it is
+   * read from the start, and closing it is now the caller's job.
+   */
+  static adopt(handle: SpillFileHandle): SpillFile {
+    return new SpillFile(undefined, handle);
+  }
+
+  /** Gives the file up to another thread, which adopts it; this object no longer closes it. */
+  handOver(): SpillFileHandle {
+    if (this.#closed || this.#readPos !== 0) throw new Error('Only an unread, open spill file can be handed over');
+    this.#closed = true;
+    return { fd: this.#fd, bytes: this.#writePos, names: this.#names };
   }
 
   /** Bytes written and not yet read back. */
@@ -69,6 +87,18 @@ export class SpillFile {
     if (this.#closed) return;
     this.#closed = true;
     closeSync(this.#fd);
-    this.#removeLater?.();
+    if (this.#names !== undefined) removeNames(this.#names.file, this.#names.dir);
   }
+}
+
+/** A spill file passed between threads: plain data, so it can be posted. */
+export interface SpillFileHandle {
+  fd: number;
+  bytes: number;
+  names: { file: string; dir: string } | undefined;
+}
+
+function removeNames(file: string, dir: string): void {
+  unlinkSync(file);
+  rmdirSync(dir);
 }

@@ -33,6 +33,7 @@ export class SpillingWriter {
   #spill: SpillFile | undefined;
   #waitingForDrain = false;
   #ending: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  #roomWaiters: (() => void)[] = [];
   #failed: Error | undefined;
   readonly stats: SpillingWriterStats = { bytesIn: 0, spilledBytes: 0, peakMemoryBacklogBytes: 0 };
 
@@ -64,6 +65,16 @@ export class SpillingWriter {
     }
   }
 
+  /**
+   * For a producer that can wait (data already staged elsewhere): undefined when the destination takes
+   * more now, else a promise that resolves once the whole backlog is handed over (or the writer is
+   * destroyed). Waiting on it keeps such a producer from re-staging into memory or a spill file.
+   */
+  whenWritable(): Promise<void> | undefined {
+    if (this.#failed !== undefined || !this.#hasBacklog()) return undefined;
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
   /** Resolves once everything written has been handed over and the destination has been ended. */
   end(): Promise<void> {
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
@@ -80,6 +91,16 @@ export class SpillingWriter {
     this.#release();
     if (!this.#destination.destroyed) this.#destination.destroy(error);
     this.#ending?.reject(this.#failed);
+  }
+
+  #hasBacklog(): boolean {
+    return this.#waitingForDrain || this.#memory.length > 0 || this.#spillPending();
+  }
+
+  #wakeWaiters(): void {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   #spillPending(): boolean {
@@ -109,6 +130,7 @@ export class SpillingWriter {
       this.destroy(error as Error);
       return;
     }
+    if (!this.#hasBacklog()) this.#wakeWaiters();
     this.#flushIfDone();
   };
 
@@ -120,6 +142,7 @@ export class SpillingWriter {
   }
 
   #release(): void {
+    this.#wakeWaiters();
     this.#destination.off('drain', this.#onDrain);
     this.#memory.length = 0;
     this.#memoryBytes = 0;

@@ -28,7 +28,7 @@ export class InspectorSessionTarget implements CdpTarget {
   static sameThread(): InspectorSessionTarget {
     const session = new Session();
     session.connect();
-    return new InspectorSessionTarget(session, { progressEvents: false, sameThread: true, sharedFileSystem: false });
+    return new InspectorSessionTarget(session, { progressEvents: false, sameThread: true, sharedFileSystem: true });
   }
 
   /** From a worker thread: a session on the main thread, served by V8 interrupts even when its loop is blocked. */

@@ -39,8 +39,8 @@ export interface TargetCapabilities {
    */
   sameThread: boolean;
   /**
-   * The target runs on another thread of this machine and opens paths in this file system (a worker's
-   * main thread): it can write an artifact into a pipe this thread reads.
+   * The target is this process (this thread or another of its threads) and opens paths in this file
+   * system: it can write an artifact into a pipe made here.
    */
   sharedFileSystem: boolean;
 }

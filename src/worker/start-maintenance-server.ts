@@ -41,7 +41,10 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   const probe = acquireMainThreadProbe();
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory);
   const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle, dumpsDirectory: dumps.directory };
-  const worker = new Worker(new URL('./maintenance-worker.js', import.meta.url), { workerData: init, stdout: false });
+  // trackUnmanagedFds off: the heap snapshot pipe is opened with fs.openSync and then owned (and closed)
+  // by a net.Socket, which Node's fd tracking never sees close; it would warn on every reuse of the
+  // number. The worker closes what it opens itself.
+  const worker = new Worker(new URL('./maintenance-worker.js', import.meta.url), { workerData: init, stdout: false, trackUnmanagedFds: false });
   worker.once('exit', () => {
     probe.release();
     dumps.dispose();

@@ -2,11 +2,13 @@ import type { Request, Response } from 'express';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGzip, constants as zlib, type Gzip } from 'node:zlib';
+import { OperationAbortedError } from '../../operations/abortable-delay.js';
 import { takeHeapSnapshot } from '../../operations/heap-snapshot.js';
 import type { RunningOperation } from '../../operations/operation-registry.js';
 import { SpillingWriter } from '../../streaming/spilling-writer.js';
 import type { ApiContext } from '../api-context.js';
 import { attachment } from '../artifact-name.js';
+import { clientGone } from '../send-artifact.js';
 import { booleanParam, parseQuery } from '../query.js';
 import { scheduleIfRequested, scheduleParams } from '../schedule-request.js';
 import type { RouteDefinition } from './route.js';
@@ -64,20 +66,25 @@ async function streamSnapshot(
   };
   res.on('close', onClientGone);
   operation.update({ phase: 'building', bytesStreamed: 0 });
+  let staged = 0;
   try {
-    await takeHeapSnapshot(
+    ({ stagedOnDiskBytes: staged } = await takeHeapSnapshot(
       context.target,
       (chunk) => {
         writer.write(chunk);
         operation.update({ phase: 'serializing', bytesStreamed: writer.stats.bytesIn, spilledBytes: writer.stats.spilledBytes });
+        return writer.whenWritable();
       },
       {
         exposeInternals: query.exposeInternals === true,
         captureNumericValue: query.captureNumericValue === true,
         onProgress: ({ done, total }) => operation.update({ phase: 'building', objectsDone: done, objectsTotal: total }),
+        staging: { memoryLimitBytes: context.config.spillThresholdBytes, tmpdir: context.config.tmpdir },
+        signal: clientGone(res),
       },
-    );
+    ));
   } catch (error) {
+    if (error instanceof OperationAbortedError && res.destroyed) return; // the client left while staged data was handed over
     if (res.headersSent) {
       writer.destroy(error as Error);
       throw error;
@@ -88,7 +95,7 @@ async function streamSnapshot(
     compressor?.destroy();
     throw error;
   }
-  res.locals.auditResult = { ...writer.stats };
+  res.locals.auditResult = { ...writer.stats, stagedOnDiskBytes: staged };
   if (res.destroyed) return; // the client went away; V8 has finished, so the slot can be freed
   operation.update({ phase: 'flushing' });
   try {

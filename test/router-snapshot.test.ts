@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { filesIn, startFixture, type Fixture } from './helpers/fixture.js';
+import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
+import { openStream, request } from './helpers/http.js';
+
+/**
+ * In router mode the app's own thread writes the snapshot and can send nothing meanwhile: a reader
+ * thread stages it (memory up to the bound, then a private spill file) and it is handed over once V8 is
+ * done, at the client's pace.
+ */
+describe('GET /heapsnapshot in router mode: staged while the app thread writes', () => {
+  const bound = 256 * 1024;
+  let app: Fixture;
+  before(async () => {
+    app = await startFixture({ mode: 'router', options: { spillThresholdBytes: bound, rateLimit: { heavy: { limit: 100 } } } });
+  });
+  after(() => app.stop());
+
+  const lastSnapshotAudit = () => app.auditLines().filter((line) => line.path === '/ops/heapsnapshot').at(-1)!.result as { bytesIn: number; spilledBytes: number; peakMemoryBacklogBytes: number; stagedOnDiskBytes: number };
+
+  test('past the memory bound the rest is staged on disk; the download is whole and in order; nothing is left', async () => {
+    const reply = await request(`${app.url}/heapsnapshot`, { token: app.tokens.heap });
+    assert.equal(reply.status, 200);
+    assertWholeSnapshotWithPlantedObjects(reply.body);
+    const result = lastSnapshotAudit();
+    assert.equal(result.bytesIn, reply.body.length);
+    assert.ok(result.stagedOnDiskBytes > 0, 'what passed the bound was staged in a spill file');
+    assert.ok(result.stagedOnDiskBytes <= reply.body.length - bound, 'the first part waited in memory');
+    assert.deepEqual(filesIn(app.tmpdir), [], 'the spill file and the pipe are gone');
+  });
+
+  test('a slow client gets it whole: the handover waits for it instead of staging the data a second time', async () => {
+    const response = await openStream(`${app.url}/heapsnapshot`, app.tokens.heap);
+    assert.equal(response.statusCode, 200);
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      response.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        response.pause();
+        setTimeout(() => response.resume(), 2);
+      });
+      response.once('end', resolve);
+      response.once('error', reject);
+      response.resume(); // openStream leaves it paused
+    });
+    assertWholeSnapshotWithPlantedObjects(Buffer.concat(chunks));
+    const result = lastSnapshotAudit();
+    assert.equal(result.spilledBytes, 0, 'nothing staged twice');
+    assert.ok(result.peakMemoryBacklogBytes <= 2 * 1024 * 1024, `memory backlog ${result.peakMemoryBacklogBytes} stays small`);
+    assert.deepEqual(filesIn(app.tmpdir), []);
+  });
+});
