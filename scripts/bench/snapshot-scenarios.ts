@@ -9,7 +9,7 @@ export const SCENARIO_DESCRIPTIONS: Record<Scenario, string> = {
   worker:
     '`startMaintenanceServer()`: the API on its own thread and port; the client downloads `GET /ops/heapsnapshot`. The main thread runs `v8.writeHeapSnapshot()` into a named pipe that the worker thread reads and writes to the socket.',
   router:
-    "`maintenanceRouter()` mounted at `/ops` in the app's own Express app; the client downloads `GET /ops/heapsnapshot`. V8 hands the snapshot over as the inspector's chunk events on the app's own thread, whose loop stays frozen until the snapshot is done, so the socket sends next to nothing meanwhile: the first 32 MiB wait in memory, the rest in an unlinked temp file, and all of it goes out once V8 is done.",
+    "`maintenanceRouter()` mounted at `/ops` in the app's own Express app; the client downloads `GET /ops/heapsnapshot`. The app's thread runs `v8.writeHeapSnapshot()` into a named pipe and is frozen until it is done, so a short-lived reader thread drains the pipe meanwhile: the first 32 MiB wait in memory, the rest in an unlinked temp file, and all of it goes to the client, at its pace, once V8 is done.",
   remote:
     "`maintenance-endpoint serve --target HOST:PORT`, a sidecar process reaching the app (started with `--inspect=127.0.0.1:0`) through its inspector; the client downloads `GET /ops/heapsnapshot` from the sidecar. The snapshot comes as chunk events over the inspector's WebSocket; the RSS figures are the app's, the process being snapshotted.",
   classic:
