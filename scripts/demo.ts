@@ -23,27 +23,30 @@ app.get('/block', (req, res) => {
   res.send('unblocked\n');
 });
 
+// Tokens from MAINTENANCE_ENDPOINT_TOKENS when set (then the curl lines use $TOKEN), else a fresh one.
+const ownTokens = process.env.MAINTENANCE_ENDPOINT_TOKENS === undefined || process.env.MAINTENANCE_ENDPOINT_TOKENS === '';
 const ops = await startMaintenanceServer({
   port: Number(process.env.MAINTENANCE_PORT ?? 0),
-  ...(process.env.MAINTENANCE_ENDPOINT_TOKENS ? {} : { tokens: [{ id: 'demo', token, scopes: ['read', 'heap', 'profile'] }] }),
+  ...(ownTokens ? { tokens: [{ id: 'demo', token, scopes: ['read', 'heap', 'profile'] }] } : {}),
 });
 const listener = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const appUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
-  const auth = `-H "Authorization: Bearer ${token}"`;
+  const auth = `-H "Authorization: Bearer ${ownTokens ? token : '$TOKEN'}"`;
   console.log(`Demo service:          ${appUrl}
 Maintenance endpoint:  ${ops.url}
-Token (scopes read, heap, profile): ${token}
+${ownTokens ? `Token (scopes read, heap, profile): ${token}` : 'Tokens: from MAINTENANCE_ENDPOINT_TOKENS (set TOKEN to one of them)'}
 
 Try:
   curl ${auth} ${ops.url}/
   curl ${auth} -o demo.heapsnapshot ${ops.url}/heapsnapshot
   curl ${auth} --compressed -o demo-gz.heapsnapshot ${ops.url}/heapsnapshot
-  curl ${auth} -o demo.cpuprofile "${ops.url}/cpuprofile?seconds=5"
+  curl "${appUrl}/block?ms=3000" & curl ${auth} -o demo.cpuprofile "${ops.url}/cpuprofile?seconds=5"
   curl ${auth} ${ops.url}/memory
   curl ${auth} "${ops.url}/heapsnapshot?delay=10s"      # scheduled; then GET ${ops.url}/dumps
   curl ${ops.url}/                                       # 401 without a token
-  curl ${appUrl}/block?ms=10000 & sleep 1; curl ${auth} "${ops.url}/stack?format=text"
+  curl "${appUrl}/block?ms=10000" & sleep 1; curl ${auth} "${ops.url}/stack?format=text"
 
+Open a .heapsnapshot in Chrome DevTools (Memory tab, Load profile), a .cpuprofile in its Performance tab.
 Ctrl-C to stop.`);
 });
 const stop = () => {

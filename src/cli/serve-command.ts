@@ -58,7 +58,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   const log = new AuditLogger(config.auditLog);
   const target = await RemoteInspectorTarget.connect({
     ...inspector,
-    onStateChange: (state, detail) => (state === 'connected' ? log.warn('target connected', { detail }) : log.warn('target lost', { detail })),
+    onStateChange: (state, detail) => (state === 'connected' ? log.info('target connected', { detail }) : log.warn('target lost', { detail })),
   }).catch((error: Error) => {
     throw new CliError(`Cannot reach the inspector at ${inspector.host}:${inspector.port}: ${error.message}`);
   });

@@ -38,6 +38,11 @@ export class AuditLogger {
     this.#logger.info({ audit: true, ...entry }, 'request');
   }
 
+  /** Something the endpoint did on its own that an operator may want to know (a scheduled dump is ready). */
+  info(message: string, details: Record<string, unknown> = {}): void {
+    this.#logger.info(details, message);
+  }
+
   warn(message: string, details: Record<string, unknown> = {}): void {
     this.#logger.warn(details, message);
   }

@@ -186,7 +186,7 @@ export class DumpScheduler {
       state.job.fileName = fileName;
       state.job.status = 'ready';
       state.job.finished = new Date().toISOString();
-      this.#log.warn('scheduled dump ready', { id: state.job.id, kind: state.job.kind, size: state.job.size });
+      this.#log.info('scheduled dump ready', { id: state.job.id, kind: state.job.kind, size: state.job.size });
       this.#enforceLimits(state);
     } catch (error) {
       partial?.discard();

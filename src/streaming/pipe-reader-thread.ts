@@ -36,7 +36,9 @@ try {
     try {
       if (spill === undefined && posted + chunk.length <= init.memoryLimitBytes) {
         posted += chunk.length;
-        post({ type: 'chunk', data: chunk });
+        // A read buffer that owns its whole memory is moved, not copied: the staged part then exists once.
+        const owned = chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length;
+        port.postMessage({ type: 'chunk', data: chunk } satisfies PipeReaderMessage, owned ? [chunk.buffer as ArrayBuffer] : []);
       } else {
         spill ??= new SpillFile(init.tmpdir);
         spill.append(chunk);
