@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { filesIn, startFixture, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
-import { openStream, request } from './helpers/http.js';
+import { eventually, openStream, request } from './helpers/http.js';
 
 /**
  * In router mode the app's own thread writes the snapshot and can send nothing meanwhile: a reader
@@ -16,6 +17,18 @@ describe('GET /heapsnapshot in router mode: staged while the app thread writes',
     app = await startFixture({ mode: 'router', options: { spillThresholdBytes: bound, rateLimit: { heavy: { limit: 100 } } } });
   });
   after(() => app.stop());
+
+  /** The app's open descriptors that point at a (deleted) spill file. */
+  const openSpillFiles = () =>
+    readdirSync(`/proc/${app.child.pid}/fd`)
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/${app.child.pid}/fd/${fd}`);
+        } catch {
+          return ''; // closed meanwhile
+        }
+      })
+      .filter((target) => /maintenance-endpoint-[^/]*\/spill-/.test(target));
 
   const lastSnapshotAudit = () => app.auditLines().filter((line) => line.path === '/ops/heapsnapshot').at(-1)!.result as { bytesIn: number; spilledBytes: number; peakMemoryBacklogBytes: number; stagedOnDiskBytes: number };
 
@@ -48,6 +61,22 @@ describe('GET /heapsnapshot in router mode: staged while the app thread writes',
     const result = lastSnapshotAudit();
     assert.equal(result.spilledBytes, 0, 'nothing staged twice');
     assert.ok(result.peakMemoryBacklogBytes <= 2 * 1024 * 1024, `memory backlog ${result.peakMemoryBacklogBytes} stays small`);
+    assert.deepEqual(filesIn(app.tmpdir), []);
+  });
+
+  test('a client that leaves during the handover: the staged spill file is closed at once, the next download is whole', async () => {
+    const response = await openStream(`${app.url}/heapsnapshot`, app.tokens.heap);
+    assert.equal(response.statusCode, 200);
+    assert.ok(openSpillFiles().length > 0, 'the staged rest is waiting in a spill file');
+    response.destroy();
+    await eventually(async () => openSpillFiles().length === 0, 10_000, 'the spill file to be closed');
+    const next = await eventually(async () => {
+      const reply = await request(`${app.url}/heapsnapshot`, { token: app.tokens.heap });
+      return reply.status === 409 ? undefined : reply;
+    }, 30_000, 'the slot to be free');
+    assert.equal(next.status, 200);
+    assertWholeSnapshotWithPlantedObjects(next.body);
+    assert.deepEqual(openSpillFiles(), []);
     assert.deepEqual(filesIn(app.tmpdir), []);
   });
 });

@@ -79,6 +79,7 @@ export async function pipeHeapSnapshotThroughReaderThread(
     });
     const messages = new MessageQueue(reader);
     let spill: SpillFile | undefined;
+    let ended = false;
     try {
       const first = await messages.next();
       if (first.type !== 'ready') throw new Error(`The pipe reader did not start: ${first.type === 'error' ? first.message : first.type}`);
@@ -87,6 +88,7 @@ export async function pipeHeapSnapshotThroughReaderThread(
         const message = await messages.next();
         if (message.type === 'error') throw new Error(`Reading the snapshot pipe failed: ${message.message}`);
         if (message.type === 'end') {
+          ended = true;
           if (message.spill !== undefined) spill = SpillFile.adopt(message.spill);
           stagedOnDiskBytes = message.spill?.bytes ?? 0;
           break;
@@ -95,6 +97,13 @@ export async function pipeHeapSnapshotThroughReaderThread(
       }
       while (spill !== undefined && spill.pending > 0) await deliver(spill.take(READ_BACK_BYTES), onChunk, options.signal);
     } finally {
+      if (!ended) {
+        // Stopped early (the consumer left, or V8 failed). V8 is done with the pipe by now, so the reader
+        // ends within moments; a spill file it hands over is this thread's to close, or it stays open (and
+        // takes disk space) for the life of the process.
+        const end = await messages.waitForEnd(READER_END_WAIT_MS);
+        if (end?.spill !== undefined) SpillFile.adopt(end.spill).close();
+      }
       spill?.close();
       messages.close();
       await reader.terminate();
@@ -104,6 +113,8 @@ export async function pipeHeapSnapshotThroughReaderThread(
 }
 
 const READ_BACK_BYTES = 1024 * 1024;
+/** How long a reader whose output is no longer wanted gets to report its end (it needs milliseconds). */
+const READER_END_WAIT_MS = 5000;
 
 async function deliver(chunk: Buffer, onChunk: ChunkSink, signal: AbortSignal | undefined): Promise<void> {
   if (signal?.aborted) throw new OperationAbortedError('Heap snapshot');
@@ -157,6 +168,23 @@ class MessageQueue {
     const message = this.#queued.shift();
     if (message !== undefined) return Promise.resolve(message);
     return new Promise((resolve) => (this.#waiting = resolve));
+  }
+
+  /** Skips messages until the reader's 'end', which it returns; undefined after an error or `timeoutMs`. */
+  async waitForEnd(timeoutMs: number): Promise<Extract<PipeReaderMessage, { type: 'end' }> | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const message = await this.#nextWithin(deadline - Date.now());
+      if (message === undefined || message.type === 'error') return undefined;
+      if (message.type === 'end') return message;
+    }
+  }
+
+  #nextWithin(ms: number): Promise<PipeReaderMessage | undefined> {
+    if (ms <= 0) return Promise.resolve(this.#queued.shift());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+    return Promise.race([this.next(), timeout]).finally(() => clearTimeout(timer));
   }
 
   close(): void {
