@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { filesIn, startFixture, type Fixture, type Mode } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
-import { eventually, gunzip, openStream, readAll, request } from './helpers/http.js';
+import { gunzip, openStream, readAll, request, requestOnceFree } from './helpers/http.js';
 
 for (const mode of ['worker', 'router'] as Mode[]) {
   describe(`GET /heapsnapshot (${mode} mode)`, () => {
@@ -70,10 +70,7 @@ for (const mode of ['worker', 'router'] as Mode[]) {
       const first = await openStream(`${app.url}/heapsnapshot`, app.tokens.heap);
       await new Promise<void>((resolve) => first.once('data', () => resolve()).resume());
       first.destroy();
-      const next = await eventually(async () => {
-        const reply = await request(`${app.url}/heapsnapshot`, { token: app.tokens.heap });
-        return reply.status === 409 ? undefined : reply;
-      }, 30_000, 'the aborted snapshot to finish');
+      const next = await requestOnceFree(`${app.url}/heapsnapshot`, app.tokens.heap);
       assert.equal(next.status, 200);
       assertWholeSnapshotWithPlantedObjects(next.body);
       assert.deepEqual(filesIn(app.tmpdir), []);

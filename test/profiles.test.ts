@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { CpuProfile } from '../src/operations/cpu-profile.js';
 import type { SamplingHeapProfile, SamplingHeapProfileNode } from '../src/operations/heap-profile.js';
 import { startFixture, type Fixture } from './helpers/fixture.js';
-import { abandonAfter, eventually, request } from './helpers/http.js';
+import { abandonAfter, eventually, request, requestOnceFree } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
 
 /** Share of samples whose stack contains `name` anywhere. */
@@ -167,10 +167,7 @@ describe('profiles and stacks (worker mode)', () => {
     for (const path of ['/cpuprofile', '/heapprofile']) {
       await abandonAfter(`${app.url}${path}?seconds=60`, app.tokens.admin, 300);
       const started = Date.now();
-      const next = await eventually(async () => {
-        const reply = await request(`${app.url}${path}?seconds=1`, { token: app.tokens.admin });
-        return reply.status === 409 ? undefined : reply;
-      }, 20_000, `${path} to be free again`);
+      const next = await requestOnceFree(`${app.url}${path}?seconds=1`, app.tokens.admin, 20_000);
       assert.equal(next.status, 200, path);
       // A 1 s profile after a 60 s one was abandoned: well under the 60 s it would take if the slot were
       // held to the end, with room for a loaded machine.

@@ -3,7 +3,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { filesIn, startFixture, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
-import { eventually, openStream, request } from './helpers/http.js';
+import { eventually, openStream, request, requestOnceFree } from './helpers/http.js';
 
 /**
  * In router mode the app's own thread writes the snapshot and can send nothing meanwhile: a reader
@@ -70,10 +70,7 @@ describe('GET /heapsnapshot in router mode: staged while the app thread writes',
     assert.ok(openSpillFiles().length > 0, 'the staged rest is waiting in a spill file');
     response.destroy();
     await eventually(async () => openSpillFiles().length === 0, 10_000, 'the spill file to be closed');
-    const next = await eventually(async () => {
-      const reply = await request(`${app.url}/heapsnapshot`, { token: app.tokens.heap });
-      return reply.status === 409 ? undefined : reply;
-    }, 30_000, 'the slot to be free');
+    const next = await requestOnceFree(`${app.url}/heapsnapshot`, app.tokens.heap);
     assert.equal(next.status, 200);
     assertWholeSnapshotWithPlantedObjects(next.body);
     assert.deepEqual(openSpillFiles(), []);

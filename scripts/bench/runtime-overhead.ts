@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { load, startChild, stop, TOKEN } from './processes.js';
+import { load, makeTempDir, removeTempDir, startChild, stop, TOKEN } from './processes.js';
 
 export interface RuntimeFigures {
   seconds: number;
@@ -35,7 +35,10 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
  * and the latency of /stack while the app's loop is blocked.
  */
 export async function runRuntimeBench(seconds: number, rounds: number, log: (line: string) => void): Promise<RuntimeFigures> {
-  const { child, info } = await startChild<{ app: string; ops: string }>('cpu-bound-app.js', ['endpoint']);
+  // The app is stopped with SIGKILL, so its dump store could not remove itself: it lives in a private
+  // TMPDIR that is removed here.
+  const tempDir = makeTempDir();
+  const { child, info } = await startChild<{ app: string; ops: string }>('cpu-bound-app.js', ['endpoint'], { env: { TMPDIR: tempDir } });
   const baseline: number[] = [];
   const cpu: number[] = [];
   const heap: number[] = [];
@@ -69,18 +72,21 @@ export async function runRuntimeBench(seconds: number, rounds: number, log: (lin
     stackLatencyMs = { first: first!, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1)!, samples: sorted.length };
   } finally {
     await stop(child);
+    removeTempDir(tempDir);
   }
 
   const noProbe: number[] = [];
   const probe: number[] = [];
   for (let round = 1; round <= rounds; round++) {
     for (const [mode, into] of [['none', noProbe], ['probe', probe]] as const) {
-      const app = await startChild<{ app: string }>('cpu-bound-app.js', [mode]);
+      const dir = makeTempDir();
+      const app = await startChild<{ app: string }>('cpu-bound-app.js', [mode], { env: { TMPDIR: dir } });
       try {
         await load(`${app.info.app}/work`, 2);
         into.push((await load(`${app.info.app}/work`, seconds)).rps);
       } finally {
         await stop(app.child);
+        removeTempDir(dir);
       }
     }
     log(`  probe round ${round}: app alone ${noProbe.at(-1)!.toFixed(0)} req/s, with probe ${probe.at(-1)!.toFixed(0)}`);

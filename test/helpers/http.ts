@@ -84,3 +84,11 @@ export function abandonAfter(url: string, token: string, ms: number): Promise<vo
     }, ms);
   });
 }
+
+/** Repeats a GET while it is refused with 409 (the operation's slot is still taken), then returns the reply. */
+export function requestOnceFree(url: string, token: string, timeoutMs = 30_000): Promise<Reply> {
+  return eventually(async () => {
+    const reply = await request(url, { token });
+    return reply.status === 409 ? undefined : reply;
+  }, timeoutMs, `${new URL(url).pathname} to be free`);
+}
