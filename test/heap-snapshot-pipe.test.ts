@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { OperationAbortedError } from '../src/operations/abortable-delay.js';
+import { takeHeapSnapshot } from '../src/operations/heap-snapshot.js';
 import { pipeHeapSnapshotThroughReaderThread } from '../src/operations/heap-snapshot-pipe.js';
 import { InspectorSessionTarget } from '../src/targets/inspector-session-target.js';
 
@@ -62,6 +63,17 @@ describe('heap snapshot through a reader thread (a target on this very thread)',
     );
     assert.ok(received > 0 && received < 1024 * 1024, 'stopped while the in-memory part was being handed over');
     assert.deepEqual(descriptorsInto(dir), [], 'the spill file the reader made is closed');
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  test('a pipe engine that cannot start (no private directory for the pipe) falls back to chunk events', async () => {
+    const chunks: Buffer[] = [];
+    const stats = await takeHeapSnapshot(target, (chunk) => void chunks.push(Buffer.from(chunk)), {
+      staging: { memoryLimitBytes: 1024 * 1024, tmpdir: join(dir, 'does-not-exist') },
+    });
+    assert.equal(stats.stagedOnDiskBytes, 0);
+    const snapshot = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { strings: string[] };
+    assert.ok(snapshot.strings.includes('plantedForPipeTest'));
     assert.deepEqual(readdirSync(dir), []);
   });
 });

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, startMaintenanceServer } from '../src/index.js';
 import { newToken } from './helpers/fixture.js';
@@ -22,6 +25,29 @@ describe('startMaintenanceServer', () => {
     const probe = createServer();
     await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(server.port, '127.0.0.1', resolve));
     await new Promise((resolve) => probe.close(resolve));
+  });
+
+  test('close() closes the audit log file it opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'me-audit-'));
+    try {
+      const auditLog = join(dir, 'audit.log');
+      const spec = tokens();
+      const openOnAuditLog = () => readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === auditLog;
+        } catch {
+          return false;
+        }
+      });
+      const server = await startMaintenanceServer({ tokens: spec, port: 0, auditLog });
+      assert.equal((await request(`${server.url}/`, { token: spec[0]!.token })).status, 200);
+      assert.equal(openOnAuditLog().length, 1, 'the worker holds the file open');
+      await server.close();
+      assert.deepEqual(openOnAuditLog(), [], 'and closes it');
+      assert.match(readFileSync(auditLog, 'utf8'), /"path":"\/ops\/"/, 'the line was written before it closed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a port in use rejects with EADDRINUSE instead of hanging or throwing later', async () => {

@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 
 export interface AuditEntry {
@@ -21,8 +22,14 @@ export interface AuditEntry {
  */
 export class AuditLogger {
   readonly #logger: Logger;
+  readonly #destination: ReturnType<typeof pino.destination>;
+  /** A path was given, so the descriptor is this logger's to close; a given descriptor is the caller's. */
+  readonly #ownsDescriptor: boolean;
+  #closed = false;
 
   constructor(destination: number | string) {
+    this.#ownsDescriptor = typeof destination === 'string';
+    this.#destination = pino.destination({ dest: destination, sync: true, mkdir: true });
     this.#logger = pino(
       {
         name: 'maintenance-endpoint',
@@ -30,28 +37,46 @@ export class AuditLogger {
         timestamp: pino.stdTimeFunctions.isoTime,
         formatters: { level: (label) => ({ level: label }) },
       },
-      pino.destination({ dest: destination, sync: true, mkdir: true }),
+      this.#destination,
     );
   }
 
+  /**
+   * Flushes, and closes the file it opened (a descriptor it was given stays open). Lines after this,
+   * such as those of connections cut during shutdown, are dropped.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#destination.flushSync();
+    // Closed here and now: sonic-boom's own close is asynchronous, and a worker about to stop would not
+    // see it through (its descriptors are not tracked, so nothing else would close this one).
+    if (this.#ownsDescriptor) closeSync((this.#destination as unknown as { fd: number }).fd);
+  }
+
   request(entry: AuditEntry): void {
+    if (this.#closed) return;
     this.#logger.info({ audit: true, ...entry }, 'request');
   }
 
   /** Something the endpoint did on its own that an operator may want to know (a scheduled dump is ready). */
   info(message: string, details: Record<string, unknown> = {}): void {
+    if (this.#closed) return;
     this.#logger.info(details, message);
   }
 
   warn(message: string, details: Record<string, unknown> = {}): void {
+    if (this.#closed) return;
     this.#logger.warn(details, message);
   }
 
   error(message: string, details: Record<string, unknown> = {}): void {
+    if (this.#closed) return;
     this.#logger.error(details, message);
   }
 
   flush(): void {
+    if (this.#closed) return;
     this.#logger.flush();
   }
 }

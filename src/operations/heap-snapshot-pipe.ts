@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -9,14 +9,19 @@ import type { PipeReaderInit, PipeReaderMessage } from '../streaming/pipe-reader
 import type { CdpTarget } from '../targets/target.js';
 import { OperationAbortedError } from './abortable-delay.js';
 
-let pipesUnavailable = process.platform === 'win32';
+/**
+ * Linux only: its FIFOs report nothing to a non-blocking reader until a writer has come, which the
+ * engines below rely on. BSD and macOS report end of file before that, so the reader would leave
+ * and V8's blocking open() for writing would wait forever on a frozen thread.
+ */
+let pipesUnavailable = process.platform !== 'linux';
 
-/** False once making a named pipe has failed here (no mkfifo, say): callers then use another engine. */
+/** False where named pipes cannot be used (not Linux, or no mkfifo): callers then use another engine. */
 export function namedPipesAvailable(): boolean {
   return !pipesUnavailable;
 }
 
-/** Raised when no named pipe could be made; nothing was asked of the target yet. */
+/** Raised when a pipe engine could not start; nothing was asked of the target yet, so another engine may. */
 export class NamedPipeUnavailableError extends Error {
   readonly code = 'ERR_NAMED_PIPE_UNAVAILABLE';
 }
@@ -24,6 +29,8 @@ export class NamedPipeUnavailableError extends Error {
 export interface PipeSnapshotOptions {
   exposeInternals: boolean;
   captureNumericValue: boolean;
+  /** Where the pipe's private directory is made; defaults to the OS temp directory. */
+  tmpdir: string | undefined;
 }
 
 /** A chunk consumer; a returned promise asks for a pause, honoured where the data is already staged. */
@@ -37,14 +44,20 @@ export type ChunkSink = (chunk: Buffer) => void | Promise<void>;
  * no data.
  */
 export async function pipeHeapSnapshot(target: CdpTarget, onChunk: ChunkSink, options: PipeSnapshotOptions): Promise<void> {
-  await withSnapshotPipe(async (path) => {
+  await withSnapshotPipe(options.tmpdir, async (path) => {
     // Opened non-blocking first, so the target's open() for writing finds a reader and does not wait.
-    const reader = new Socket({ fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+    let reader: Socket;
+    try {
+      reader = new Socket({ fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+    } catch (error) {
+      throw new NamedPipeUnavailableError(`The snapshot pipe could not be opened: ${(error as Error).message}`);
+    }
     const drained = new Promise<void>((resolve, reject) => {
       reader.on('data', (chunk: Buffer) => void onChunk(chunk));
       reader.once('end', resolve);
       reader.once('error', reject);
     });
+    drained.catch(() => {}); // awaited below; a read error while V8 still writes must not go unhandled
     try {
       await writeSnapshotInto(target, path, options);
       await drained;
@@ -64,25 +77,19 @@ export async function pipeHeapSnapshot(target: CdpTarget, onChunk: ChunkSink, op
 export async function pipeHeapSnapshotThroughReaderThread(
   target: CdpTarget,
   onChunk: ChunkSink,
-  options: PipeSnapshotOptions & { memoryLimitBytes: number; tmpdir: string | undefined; signal?: AbortSignal },
+  options: PipeSnapshotOptions & { memoryLimitBytes: number; signal?: AbortSignal },
 ): Promise<{ stagedOnDiskBytes: number }> {
   let stagedOnDiskBytes = 0;
-  await withSnapshotPipe(async (path) => {
-    const init: PipeReaderInit = { path, memoryLimitBytes: options.memoryLimitBytes, tmpdir: options.tmpdir };
-    // trackUnmanagedFds off: the spill file's descriptor outlives the thread that opened it (it is
-    // handed over here), and Node would otherwise close it when that thread exits.
-    const reader = new Worker(new URL('../streaming/pipe-reader-thread.js', import.meta.url), {
-      workerData: init,
-      stdout: false,
-      stderr: false,
-      trackUnmanagedFds: false,
-    });
-    const messages = new MessageQueue(reader);
+  await withSnapshotPipe(options.tmpdir, async (path) => {
+    const messages = startReader({ path, memoryLimitBytes: options.memoryLimitBytes, tmpdir: options.tmpdir });
     let spill: SpillFile | undefined;
     let ended = false;
     try {
-      const first = await messages.next();
-      if (first.type !== 'ready') throw new Error(`The pipe reader did not start: ${first.type === 'error' ? first.message : first.type}`);
+      const first = await messages.nextWithin(READER_START_MS);
+      if (first?.type !== 'ready') {
+        throw new NamedPipeUnavailableError(`The pipe reader did not start: ${first?.type === 'error' ? first.message : 'no answer'}`);
+      }
+      if (options.signal?.aborted) throw new OperationAbortedError('Heap snapshot');
       await writeSnapshotInto(target, path, options);
       for (;;) {
         const message = await messages.next();
@@ -97,23 +104,23 @@ export async function pipeHeapSnapshotThroughReaderThread(
       }
       while (spill !== undefined && spill.pending > 0) await deliver(spill.take(READ_BACK_BYTES), onChunk, options.signal);
     } finally {
-      if (!ended) {
-        // Stopped early (the consumer left, or V8 failed). V8 is done with the pipe by now, so the reader
-        // ends within moments; a spill file it hands over is this thread's to close, or it stays open (and
-        // takes disk space) for the life of the process.
-        const end = await messages.waitForEnd(READER_END_WAIT_MS);
-        if (end?.spill !== undefined) SpillFile.adopt(end.spill).close();
+      try {
+        if (!ended) await closeUnreadSpill(messages, path);
+      } finally {
+        try {
+          spill?.close();
+        } finally {
+          await messages.stop();
+        }
       }
-      spill?.close();
-      messages.close();
-      await reader.terminate();
     }
   });
   return { stagedOnDiskBytes };
 }
 
 const READ_BACK_BYTES = 1024 * 1024;
-/** How long a reader whose output is no longer wanted gets to report its end (it needs milliseconds). */
+/** How long the reader thread may take to start, and to report its end once no writer is left. */
+const READER_START_MS = 10_000;
 const READER_END_WAIT_MS = 5000;
 
 async function deliver(chunk: Buffer, onChunk: ChunkSink, signal: AbortSignal | undefined): Promise<void> {
@@ -121,15 +128,40 @@ async function deliver(chunk: Buffer, onChunk: ChunkSink, signal: AbortSignal | 
   await onChunk(chunk);
 }
 
-/** Makes a FIFO (0600) in a fresh private (0700) directory for `use`, and removes both afterwards. */
-async function withSnapshotPipe(use: (path: string) => Promise<void>): Promise<void> {
-  const dir = tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-pipe-', unsafeCleanup: true });
+/**
+ * Stopped early (the consumer left, V8 failed or never started). A spill file the reader hands over is
+ * this thread's to close, or it stays open, holding disk, for the life of the process. A writer that
+ * connects and leaves at once makes the reader see the end even if V8 never opened the pipe.
+ */
+async function closeUnreadSpill(messages: ReaderMessages, path: string): Promise<void> {
   try {
-    const path = join(dir.name, 'heapsnapshot.fifo');
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // No reader left (ENXIO): it has ended already, and its message is queued.
+  }
+  const end = await messages.waitForEnd(READER_END_WAIT_MS);
+  if (end?.spill !== undefined) SpillFile.adopt(end.spill).close();
+}
+
+/**
+ * Makes a FIFO (0600) in a fresh private (0700) directory for `use`, and removes both afterwards. A
+ * directory or pipe that cannot be made is a NamedPipeUnavailableError: another engine can still work.
+ */
+async function withSnapshotPipe(tmpdir: string | undefined, use: (path: string) => Promise<void>): Promise<void> {
+  let dir: tmp.DirResult;
+  let path: string;
+  try {
+    dir = tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-pipe-', unsafeCleanup: true, ...(tmpdir ? { tmpdir } : {}) });
+    path = join(dir.name, 'heapsnapshot.fifo');
+  } catch (error) {
+    throw new NamedPipeUnavailableError(`No private directory for the snapshot pipe: ${(error as Error).message}`);
+  }
+  try {
     try {
       execFileSync('mkfifo', ['-m', '600', path], { stdio: 'ignore', timeout: 5000 });
     } catch (error) {
-      pipesUnavailable = true;
+      // Only a missing mkfifo is for good; a failed fork or a timeout under load may pass.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') pipesUnavailable = true;
       throw new NamedPipeUnavailableError(`mkfifo failed: ${(error as Error).message}`);
     }
     await use(path);
@@ -139,7 +171,7 @@ async function withSnapshotPipe(use: (path: string) => Promise<void>): Promise<v
 }
 
 /** Has the target write its heap snapshot into `path` with `v8.writeHeapSnapshot()`. */
-async function writeSnapshotInto(target: CdpTarget, path: string, options: PipeSnapshotOptions): Promise<void> {
+export async function writeSnapshotInto(target: CdpTarget, path: string, options: Omit<PipeSnapshotOptions, 'tmpdir'>): Promise<void> {
   const writeOptions = JSON.stringify({ exposeInternals: options.exposeInternals, exposeNumericValues: options.captureNumericValue });
   const reply = await target.send<{ exceptionDetails?: { text: string; exception?: { description?: string } } }>('Runtime.evaluate', {
     expression: `void require('node:v8').writeHeapSnapshot(${JSON.stringify(path)}, ${writeOptions})`,
@@ -151,8 +183,20 @@ async function writeSnapshotInto(target: CdpTarget, path: string, options: PipeS
   }
 }
 
+function startReader(init: PipeReaderInit): ReaderMessages {
+  try {
+    // trackUnmanagedFds off: the spill file's descriptor outlives the thread that opened it (it is
+    // handed over here), and Node would otherwise close it when that thread exits.
+    return new ReaderMessages(
+      new Worker(new URL('../streaming/pipe-reader-thread.js', import.meta.url), { workerData: init, stdout: false, stderr: false, trackUnmanagedFds: false }),
+    );
+  } catch (error) {
+    throw new NamedPipeUnavailableError(`The pipe reader thread could not start: ${(error as Error).message}`);
+  }
+}
+
 /** The reader thread's messages in order, awaited one at a time; its exit is an error unless it said 'end'. */
-class MessageQueue {
+class ReaderMessages {
   readonly #worker: Worker;
   readonly #queued: PipeReaderMessage[] = [];
   #waiting: ((message: PipeReaderMessage) => void) | undefined;
@@ -170,27 +214,40 @@ class MessageQueue {
     return new Promise((resolve) => (this.#waiting = resolve));
   }
 
+  /** The next message, or undefined after `ms` (and then no message is lost to the expired wait). */
+  nextWithin(ms: number): Promise<PipeReaderMessage | undefined> {
+    const message = this.#queued.shift();
+    if (message !== undefined || ms <= 0) return Promise.resolve(message);
+    return new Promise((resolve) => {
+      const waiting = (next: PipeReaderMessage) => {
+        clearTimeout(timer);
+        resolve(next);
+      };
+      const timer = setTimeout(() => {
+        if (this.#waiting === waiting) this.#waiting = undefined;
+        resolve(undefined);
+      }, ms);
+      this.#waiting = waiting;
+    });
+  }
+
   /** Skips messages until the reader's 'end', which it returns; undefined after an error or `timeoutMs`. */
   async waitForEnd(timeoutMs: number): Promise<Extract<PipeReaderMessage, { type: 'end' }> | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const message = await this.#nextWithin(deadline - Date.now());
+      const message = await this.nextWithin(deadline - Date.now());
       if (message === undefined || message.type === 'error') return undefined;
       if (message.type === 'end') return message;
     }
   }
 
-  #nextWithin(ms: number): Promise<PipeReaderMessage | undefined> {
-    if (ms <= 0) return Promise.resolve(this.#queued.shift());
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-    return Promise.race([this.next(), timeout]).finally(() => clearTimeout(timer));
-  }
-
-  close(): void {
+  /** Stops the thread. A late 'error' from it must not reach the process as an unhandled one. */
+  async stop(): Promise<void> {
     this.#worker.off('message', this.#push);
-    this.#worker.off('error', this.#onError);
     this.#worker.off('exit', this.#onExit);
+    this.#worker.off('error', this.#onError);
+    this.#worker.on('error', () => {});
+    await this.#worker.terminate();
   }
 
   readonly #push = (message: PipeReaderMessage): void => {

@@ -1,5 +1,5 @@
 import type { CdpTarget } from '../targets/target.js';
-import { NamedPipeUnavailableError, namedPipesAvailable, pipeHeapSnapshot, pipeHeapSnapshotThroughReaderThread } from './heap-snapshot-pipe.js';
+import { NamedPipeUnavailableError, namedPipesAvailable, pipeHeapSnapshot, pipeHeapSnapshotThroughReaderThread, writeSnapshotInto } from './heap-snapshot-pipe.js';
 
 export interface HeapSnapshotOptions {
   /** DevTools "expose internals": include V8's internal objects and edges. */
@@ -10,7 +10,8 @@ export interface HeapSnapshotOptions {
   onProgress?: (progress: { done: number; total: number; finished: boolean }) => void;
   /**
    * Where a target on this very thread has its snapshot staged while V8 freezes the thread: the first
-   * `memoryLimitBytes` in memory, the rest in a private spill file under `tmpdir`. Default 32 MiB.
+   * `memoryLimitBytes` in memory, the rest in a private spill file under `tmpdir` (where the named pipe
+   * is made too). Default 32 MiB and the OS temp directory.
    */
   staging?: { memoryLimitBytes: number; tmpdir: string | undefined };
   /** Stops handing staged data over (the consumer went away); V8 itself cannot be stopped mid-snapshot. */
@@ -44,10 +45,11 @@ const DEFAULT_STAGING = { memoryLimitBytes: 32 * 1024 * 1024, tmpdir: undefined 
 export async function takeHeapSnapshot(target: CdpTarget, onChunk: SnapshotChunkSink, options: HeapSnapshotOptions = {}): Promise<HeapSnapshotStats> {
   const { sharedFileSystem, sameThread } = target.capabilities;
   if (sharedFileSystem && namedPipesAvailable()) {
-    const what = { exposeInternals: options.exposeInternals === true, captureNumericValue: options.captureNumericValue === true };
+    const staging = options.staging ?? DEFAULT_STAGING;
+    const what = { exposeInternals: options.exposeInternals === true, captureNumericValue: options.captureNumericValue === true, tmpdir: staging.tmpdir };
     try {
       if (sameThread) {
-        return await pipeHeapSnapshotThroughReaderThread(target, onChunk, { ...what, ...(options.staging ?? DEFAULT_STAGING), signal: options.signal });
+        return await pipeHeapSnapshotThroughReaderThread(target, onChunk, { ...what, memoryLimitBytes: staging.memoryLimitBytes, signal: options.signal });
       }
       await pipeHeapSnapshot(target, onChunk, what);
       return { stagedOnDiskBytes: 0 };
@@ -82,4 +84,13 @@ export async function takeHeapSnapshotByEvents(
     target.off('HeapProfiler.addHeapSnapshotChunk', chunkListener);
     if (reportProgress) target.off('HeapProfiler.reportHeapSnapshotProgress', progressListener);
   }
+}
+
+/**
+ * For a target that shares this file system: V8 writes the snapshot straight into `path`, at its own
+ * speed and chunk by chunk. An existing file there is truncated and keeps its mode (the dump store
+ * makes it 0600 first).
+ */
+export async function writeHeapSnapshotToFile(target: CdpTarget, path: string, options: Pick<HeapSnapshotOptions, 'exposeInternals' | 'captureNumericValue'> = {}): Promise<void> {
+  await writeSnapshotInto(target, path, { exposeInternals: options.exposeInternals === true, captureNumericValue: options.captureNumericValue === true });
 }

@@ -14,6 +14,8 @@ export interface DumpStoreLimits {
 
 /** A file being written: data goes to `<id>.partial` and becomes `<id>.<ext>` only when complete. */
 export interface PartialFile {
+  /** The partial file's path (0600, in the private directory), for a writer that opens it itself. */
+  readonly path: string;
   write(data: string | Buffer): void;
   /** Renames the partial file into place; returns the final size. */
   complete(): number;
@@ -94,6 +96,7 @@ export class DumpStore {
       open = false;
     };
     return {
+      path: partialPath,
       write(data) {
         const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
         let offset = 0;

@@ -3,7 +3,7 @@ import { OperationAbortedError } from '../operations/abortable-delay.js';
 import { cpuProfileArtifact, heapProfileArtifact } from '../operations/artifact-formats.js';
 import { takeCpuProfile } from '../operations/cpu-profile.js';
 import { takeHeapProfile } from '../operations/heap-profile.js';
-import { takeHeapSnapshot } from '../operations/heap-snapshot.js';
+import { takeHeapSnapshot, writeHeapSnapshotToFile } from '../operations/heap-snapshot.js';
 import type { CdpTarget } from '../targets/target.js';
 import type { PartialFile } from './dump-store.js';
 
@@ -21,13 +21,14 @@ export async function produceArtifact(target: CdpTarget, request: ArtifactReques
   const startedAtMs = Date.now();
   const name = artifactFileName(request.extension, new Date(startedAtMs));
   switch (request.kind) {
-    case 'heapsnapshot':
-      await takeHeapSnapshot(target, (chunk) => file.write(chunk), {
-        exposeInternals: request.params.exposeInternals === true,
-        captureNumericValue: request.params.captureNumericValue === true,
-      });
+    case 'heapsnapshot': {
+      const options = { exposeInternals: request.params.exposeInternals === true, captureNumericValue: request.params.captureNumericValue === true };
+      // Where the target can open the store's file itself, V8 writes it directly: no pipe, no staging.
+      if (target.capabilities.sharedFileSystem) await writeHeapSnapshotToFile(target, file.path, options);
+      else await takeHeapSnapshot(target, (chunk) => file.write(chunk), options);
       if (signal.aborted) throw new OperationAbortedError('Heap snapshot');
       return name;
+    }
     case 'cpuprofile': {
       const { seconds, interval, format } = request.params;
       const { profile } = await takeCpuProfile(target, { durationMs: seconds * 1000, intervalUs: interval, signal });

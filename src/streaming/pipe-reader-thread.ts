@@ -17,22 +17,26 @@ const post = (message: PipeReaderMessage) => port.postMessage(message);
 
 let posted = 0;
 let spill: SpillFile | undefined;
-let failed = false;
+/** Set when staging failed (a full disk, say); the reader then only drains until the writer is done. */
+let failure: string | undefined;
 
-function fail(error: unknown): void {
-  if (failed) return;
-  failed = true;
-  spill?.close();
-  post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-  reader?.destroy();
+function stagingFailed(error: unknown): void {
+  if (failure !== undefined) return;
+  failure = error instanceof Error ? error.message : String(error);
+  try {
+    spill?.close();
+  } finally {
+    spill = undefined;
+  }
 }
 
-let reader: Socket | undefined;
 try {
   // Non-blocking, so this open does not wait for the writer, and the writer's open finds a reader.
-  reader = new Socket({ fd: openSync(init.path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+  const reader = new Socket({ fd: openSync(init.path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
   reader.on('data', (chunk: Buffer) => {
-    if (failed) return;
+    // After a failure, keep reading and dropping: a writer whose pipe closes under it gets EPIPE, and
+    // v8.writeHeapSnapshot then throws without closing its descriptor, leaking it in the app.
+    if (failure !== undefined) return;
     try {
       if (spill === undefined && posted + chunk.length <= init.memoryLimitBytes) {
         posted += chunk.length;
@@ -44,15 +48,17 @@ try {
         spill.append(chunk);
       }
     } catch (error) {
-      fail(error);
+      stagingFailed(error);
     }
   });
   reader.once('end', () => {
-    if (failed) return;
-    post({ type: 'end', postedBytes: posted, spill: spill?.handOver() });
+    post(failure === undefined ? { type: 'end', postedBytes: posted, spill: spill?.handOver() } : { type: 'error', message: failure });
   });
-  reader.once('error', fail);
+  reader.once('error', (error) => {
+    stagingFailed(error);
+    post({ type: 'error', message: failure! });
+  });
   post({ type: 'ready' });
 } catch (error) {
-  fail(error);
+  post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
 }

@@ -38,7 +38,8 @@ port.on('message', (message: MainToWorker) => {
   server.closeAllConnections();
   context.close();
   void target.close().finally(() => {
-    log.flush();
+    // The worker does not track its descriptors (see start-maintenance-server.ts): close what it opened.
+    log.close();
     post({ type: 'closed' });
   });
 });
