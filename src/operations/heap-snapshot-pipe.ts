@@ -33,8 +33,7 @@ export interface PipeSnapshotOptions {
   tmpdir: string | undefined;
 }
 
-/** A chunk consumer; a returned promise asks for a pause, honoured where the data is already staged. */
-export type ChunkSink = (chunk: Buffer) => void | Promise<void>;
+export type ChunkSink = (chunk: Buffer) => void;
 
 /**
  * Streams a heap snapshot through a named pipe, read on this thread while the target (another thread
@@ -53,7 +52,7 @@ export async function pipeHeapSnapshot(target: CdpTarget, onChunk: ChunkSink, op
       throw new NamedPipeUnavailableError(`The snapshot pipe could not be opened: ${(error as Error).message}`);
     }
     const drained = new Promise<void>((resolve, reject) => {
-      reader.on('data', (chunk: Buffer) => void onChunk(chunk));
+      reader.on('data', onChunk);
       reader.once('end', resolve);
       reader.once('error', reject);
     });
@@ -71,13 +70,13 @@ export async function pipeHeapSnapshot(target: CdpTarget, onChunk: ChunkSink, op
  * The same for a target on this very thread (an in-process session), whose write freezes this thread
  * until V8 is done, so nothing here can read meanwhile. A short-lived reader thread drains the pipe:
  * the first `memoryLimitBytes` wait in memory, the rest in a private unlinked spill file. Once V8 is
- * done, they are handed to `onChunk` in order, waiting whenever it asks for a pause, so a slow client
- * never makes this re-stage what is already staged. V8 still writes at its floor's speed.
+ * done, they are handed to `onChunk` in order, waiting on `consumerReady` after each, so a slow client
+ * never makes the consumer re-stage what is already staged. V8 still writes at its floor's speed.
  */
 export async function pipeHeapSnapshotThroughReaderThread(
   target: CdpTarget,
   onChunk: ChunkSink,
-  options: PipeSnapshotOptions & { memoryLimitBytes: number; signal?: AbortSignal },
+  options: PipeSnapshotOptions & { memoryLimitBytes: number; consumerReady?: () => Promise<void> | undefined; signal?: AbortSignal },
 ): Promise<{ stagedOnDiskBytes: number }> {
   let stagedOnDiskBytes = 0;
   await withSnapshotPipe(options.tmpdir, async (path) => {
@@ -100,9 +99,9 @@ export async function pipeHeapSnapshotThroughReaderThread(
           stagedOnDiskBytes = message.spill?.bytes ?? 0;
           break;
         }
-        if (message.type === 'chunk') await deliver(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength), onChunk, options.signal);
+        if (message.type === 'chunk') await deliver(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength), onChunk, options);
       }
-      while (spill !== undefined && spill.pending > 0) await deliver(spill.take(READ_BACK_BYTES), onChunk, options.signal);
+      while (spill !== undefined && spill.pending > 0) await deliver(spill.take(READ_BACK_BYTES), onChunk, options);
     } finally {
       try {
         if (!ended) await closeUnreadSpill(messages, path);
@@ -123,9 +122,14 @@ const READ_BACK_BYTES = 1024 * 1024;
 const READER_START_MS = 10_000;
 const READER_END_WAIT_MS = 5000;
 
-async function deliver(chunk: Buffer, onChunk: ChunkSink, signal: AbortSignal | undefined): Promise<void> {
+async function deliver(
+  chunk: Buffer,
+  onChunk: ChunkSink,
+  { consumerReady, signal }: { consumerReady?: () => Promise<void> | undefined; signal?: AbortSignal },
+): Promise<void> {
   if (signal?.aborted) throw new OperationAbortedError('Heap snapshot');
-  await onChunk(chunk);
+  onChunk(chunk);
+  await consumerReady?.();
 }
 
 /**

@@ -14,15 +14,17 @@ export interface HeapSnapshotOptions {
    * is made too). Default 32 MiB and the OS temp directory.
    */
   staging?: { memoryLimitBytes: number; tmpdir: string | undefined };
+  /**
+   * For engines that hand over staged data: undefined when the consumer takes more now, else a promise
+   * of when it will. Live engines cannot hold V8 back and never ask (the consumer bounds its backlog).
+   */
+  consumerReady?: () => Promise<void> | undefined;
   /** Stops handing staged data over (the consumer went away); V8 itself cannot be stopped mid-snapshot. */
   signal?: AbortSignal;
 }
 
-/**
- * Receives each chunk. It may return a promise to ask for a pause: engines that hand over staged data
- * wait for it; live engines cannot hold V8 back and ignore it (the consumer bounds its own backlog).
- */
-export type SnapshotChunkSink = (chunk: string | Buffer) => void | Promise<void>;
+/** Receives each chunk, in order. */
+export type SnapshotChunkSink = (chunk: string | Buffer) => void;
 
 export interface HeapSnapshotStats {
   /** Bytes the engine staged in a spill file while the target's thread (this one) was frozen writing. */
@@ -49,7 +51,12 @@ export async function takeHeapSnapshot(target: CdpTarget, onChunk: SnapshotChunk
     const what = { exposeInternals: options.exposeInternals === true, captureNumericValue: options.captureNumericValue === true, tmpdir: staging.tmpdir };
     try {
       if (sameThread) {
-        return await pipeHeapSnapshotThroughReaderThread(target, onChunk, { ...what, memoryLimitBytes: staging.memoryLimitBytes, signal: options.signal });
+        return await pipeHeapSnapshotThroughReaderThread(target, onChunk, {
+          ...what,
+          memoryLimitBytes: staging.memoryLimitBytes,
+          consumerReady: options.consumerReady,
+          signal: options.signal,
+        });
       }
       await pipeHeapSnapshot(target, onChunk, what);
       return { stagedOnDiskBytes: 0 };
@@ -67,7 +74,7 @@ export async function takeHeapSnapshotByEvents(
   onChunk: SnapshotChunkSink,
   options: HeapSnapshotOptions = {},
 ): Promise<void> {
-  const chunkListener = (params: { chunk: string }) => void onChunk(params.chunk);
+  const chunkListener = (params: { chunk: string }) => onChunk(params.chunk);
   const reportProgress = options.onProgress !== undefined && target.capabilities.progressEvents;
   const progressListener = (params: { done: number; total: number; finished?: boolean }) =>
     options.onProgress?.({ done: params.done, total: params.total, finished: params.finished === true });

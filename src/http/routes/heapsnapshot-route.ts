@@ -73,13 +73,13 @@ async function streamSnapshot(
       (chunk) => {
         writer.write(chunk);
         operation.update({ phase: 'serializing', bytesStreamed: writer.stats.bytesIn, spilledBytes: writer.stats.spilledBytes });
-        return writer.whenWritable();
       },
       {
         exposeInternals: query.exposeInternals === true,
         captureNumericValue: query.captureNumericValue === true,
         onProgress: ({ done, total }) => operation.update({ phase: 'building', objectsDone: done, objectsTotal: total }),
         staging: { memoryLimitBytes: context.config.spillThresholdBytes, tmpdir: context.config.tmpdir },
+        consumerReady: () => writer.whenWritable(),
         signal: clientGone(res),
       },
     ));
