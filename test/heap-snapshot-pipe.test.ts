@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -7,19 +7,10 @@ import { OperationAbortedError } from '../src/operations/abortable-delay.js';
 import { takeHeapSnapshot } from '../src/operations/heap-snapshot.js';
 import { pipeHeapSnapshotThroughReaderThread } from '../src/operations/heap-snapshot-pipe.js';
 import { InspectorSessionTarget } from '../src/targets/inspector-session-target.js';
+import { openDescriptorTargets } from './helpers/descriptors.js';
 
 /** This process's descriptors that point into `dir` (spill files are unlinked, but still point there). */
-function descriptorsInto(dir: string): string[] {
-  return readdirSync('/proc/self/fd')
-    .map((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        return '';
-      }
-    })
-    .filter((target) => target.startsWith(dir));
-}
+const descriptorsInto = (dir: string): string[] => openDescriptorTargets().filter((target) => target.startsWith(dir));
 
 describe('heap snapshot through a reader thread (a target on this very thread)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'me-pipe-'));

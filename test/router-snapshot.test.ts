@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readlinkSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { openDescriptorTargets } from './helpers/descriptors.js';
 import { filesIn, startFixture, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
 import { eventually, openStream, request, requestOnceFree } from './helpers/http.js';
@@ -19,16 +19,7 @@ describe('GET /heapsnapshot in router mode: staged while the app thread writes',
   after(() => app.stop());
 
   /** The app's open descriptors that point at a (deleted) spill file. */
-  const openSpillFiles = () =>
-    readdirSync(`/proc/${app.child.pid}/fd`)
-      .map((fd) => {
-        try {
-          return readlinkSync(`/proc/${app.child.pid}/fd/${fd}`);
-        } catch {
-          return ''; // closed meanwhile
-        }
-      })
-      .filter((target) => /maintenance-endpoint-[^/]*\/spill-/.test(target));
+  const openSpillFiles = () => openDescriptorTargets(app.child.pid!).filter((target) => /maintenance-endpoint-[^/]*\/spill-/.test(target));
 
   const lastSnapshotAudit = () => app.auditLines().filter((line) => line.path === '/ops/heapsnapshot').at(-1)!.result as { bytesIn: number; spilledBytes: number; peakMemoryBacklogBytes: number; stagedOnDiskBytes: number };
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, startMaintenanceServer } from '../src/index.js';
+import { openDescriptorTargets } from './helpers/descriptors.js';
 import { newToken } from './helpers/fixture.js';
 import { request } from './helpers/http.js';
 
@@ -32,13 +33,7 @@ describe('startMaintenanceServer', () => {
     try {
       const auditLog = join(dir, 'audit.log');
       const spec = tokens();
-      const openOnAuditLog = () => readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`) === auditLog;
-        } catch {
-          return false;
-        }
-      });
+      const openOnAuditLog = () => openDescriptorTargets().filter((target) => target === auditLog);
       const server = await startMaintenanceServer({ tokens: spec, port: 0, auditLog });
       assert.equal((await request(`${server.url}/`, { token: spec[0]!.token })).status, 200);
       assert.equal(openOnAuditLog().length, 1, 'the worker holds the file open');

@@ -14,5 +14,5 @@ export type PipeReaderMessage =
   | { type: 'ready' }
   | { type: 'chunk'; data: Uint8Array }
   /** The writer closed the pipe. What did not fit in memory is in `spill`, now the parent's to read and close. */
-  | { type: 'end'; postedBytes: number; spill: SpillFileHandle | undefined }
+  | { type: 'end'; spill: SpillFileHandle | undefined }
   | { type: 'error'; message: string };

@@ -52,7 +52,7 @@ try {
     }
   });
   reader.once('end', () => {
-    post(failure === undefined ? { type: 'end', postedBytes: posted, spill: spill?.handOver() } : { type: 'error', message: failure });
+    post(failure === undefined ? { type: 'end', spill: spill?.handOver() } : { type: 'error', message: failure });
   });
   reader.once('error', (error) => {
     stagingFailed(error);
