@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { OperationAbortedError } from '../src/operations/abortable-delay.js';
+import { OperationAbortedError } from '../src/errors.js';
 import { takeHeapSnapshot } from '../src/operations/heap-snapshot.js';
 import { pipeHeapSnapshotThroughReaderThread } from '../src/operations/heap-snapshot-pipe.js';
 import { InspectorSessionTarget } from '../src/targets/inspector-session-target.js';

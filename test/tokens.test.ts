@@ -18,37 +18,37 @@ describe('token configuration', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('no token, no start: both modes refuse with a clear error', async () => {
-    assertConfigError(() => maintenanceRouter({ tokensEnv: 'MAINTENANCE_TEST_UNSET_VARIABLE' }), 'ERR_NO_TOKENS');
-    assertConfigError(() => maintenanceRouter({ tokens: [] }), 'ERR_NO_TOKENS');
+    assertConfigError(() => maintenanceRouter({ tokensEnv: 'MAINTENANCE_TEST_UNSET_VARIABLE' }), 'NO_TOKENS');
+    assertConfigError(() => maintenanceRouter({ tokens: [] }), 'NO_TOKENS');
     await assert.rejects(startMaintenanceServer({ tokensEnv: 'MAINTENANCE_TEST_UNSET_VARIABLE' }), /never starts without authentication/);
   });
 
   test('trust proxy: `true` is refused, and router mode leaves it to the app', async () => {
-    await assert.rejects(startMaintenanceServer({ tokens: [good()], trustProxy: true as never }), { code: 'ERR_TRUST_PROXY' });
-    assertConfigError(() => maintenanceRouter({ tokens: [good()], trustProxy: 1 }), 'ERR_TRUST_PROXY');
+    await assert.rejects(startMaintenanceServer({ tokens: [good()], trustProxy: true as never }), { code: 'TRUST_PROXY' });
+    assertConfigError(() => maintenanceRouter({ tokens: [good()], trustProxy: 1 }), 'TRUST_PROXY');
   });
 
   test('a token shorter than 24 characters is refused, and the message does not echo it', () => {
     const short = 'x'.repeat(23);
     assert.throws(
       () => loadTokenRecords({ tokens: [{ id: 'a', token: short, scopes: ['read'] }] }),
-      (error: Error) => error instanceof ConfigError && error.code === 'ERR_TOKEN_TOO_SHORT' && !error.message.includes(short),
+      (error: Error) => error instanceof ConfigError && error.code === 'TOKEN_TOO_SHORT' && !error.message.includes(short),
     );
     assert.equal(loadTokenRecords({ tokens: [{ id: 'a', token: 'x'.repeat(24), scopes: ['read'] }] }).length, 1);
   });
 
   test('shapes, scopes, ids and reuse are validated', () => {
     const token = newToken();
-    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a', token, scopes: [] }] }), 'ERR_TOKEN_SCOPES');
-    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a', token, scopes: ['root' as 'read'] }] }), 'ERR_TOKEN_SCOPES');
-    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a b', token, scopes: ['read'] }] }), 'ERR_TOKEN_ID');
-    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a', token: `${token} x`, scopes: ['read'] }] }), 'ERR_TOKEN_CHARS');
-    assertConfigError(() => loadTokenRecords({ tokens: [good(), good()] }), 'ERR_TOKEN_ID');
+    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a', token, scopes: [] }] }), 'TOKEN_SCOPES');
+    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a', token, scopes: ['root' as 'read'] }] }), 'TOKEN_SCOPES');
+    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a b', token, scopes: ['read'] }] }), 'TOKEN_ID');
+    assertConfigError(() => loadTokenRecords({ tokens: [{ id: 'a', token: `${token} x`, scopes: ['read'] }] }), 'TOKEN_CHARS');
+    assertConfigError(() => loadTokenRecords({ tokens: [good(), good()] }), 'TOKEN_ID');
     assertConfigError(
       () => loadTokenRecords({ tokens: [{ id: 'a', token, scopes: ['read'] }, { id: 'b', token, scopes: ['heap'] }] }),
-      'ERR_TOKEN_REUSED',
+      'TOKEN_REUSED',
     );
-    assertConfigError(() => loadTokenRecords({ tokens: 'nope' as never }), 'ERR_NO_TOKENS');
+    assertConfigError(() => loadTokenRecords({ tokens: 'nope' as never }), 'NO_TOKENS');
   });
 
   test('records keep digests, never the token', () => {
@@ -64,8 +64,8 @@ describe('token configuration', () => {
     writeFileSync(file, JSON.stringify([spec]), { mode: 0o600 });
     assert.deepEqual(loadTokenRecords({ tokensFile: file }).map((r) => r.id), ['ops']);
     chmodSync(file, 0o644);
-    assertConfigError(() => loadTokenRecords({ tokensFile: file }), 'ERR_TOKENS_FILE_MODE');
-    assertConfigError(() => loadTokenRecords({ tokensFile: join(dir, 'missing.json') }), 'ERR_TOKENS_FILE');
+    assertConfigError(() => loadTokenRecords({ tokensFile: file }), 'TOKENS_FILE_MODE');
+    assertConfigError(() => loadTokenRecords({ tokensFile: join(dir, 'missing.json') }), 'TOKENS_FILE');
   });
 
   test('tokens from an environment variable; invalid JSON is refused without quoting it', () => {
@@ -74,7 +74,7 @@ describe('token configuration', () => {
     assert.deepEqual(records.map((r) => r.scopes), [['read']]);
     assert.throws(
       () => loadTokenRecords({ tokensEnv: 'MY_TOKENS' }, { MY_TOKENS: `[{"token":"${spec.token}"` }),
-      (error: Error) => error instanceof ConfigError && error.code === 'ERR_TOKENS_JSON' && !error.message.includes(spec.token),
+      (error: Error) => error instanceof ConfigError && error.code === 'TOKENS_JSON' && !error.message.includes(spec.token),
     );
   });
 

@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { createApiContext } from '../http/api-context.js';
-import { createServerApp } from '../http/create-server-app.js';
+import { createEndpoint } from '../endpoint/create-endpoint.js';
 import { AuditLogger } from '../log/audit-logger.js';
-import { ConfigError } from '../options/errors.js';
+import { ConfigError } from '../errors.js';
 import { resolveBasePath, resolveConfig } from '../options/resolve-options.js';
 import { DumpStore } from '../scheduling/dump-store.js';
+import { evaluate } from '../targets/protocol.js';
 import { RemoteInspectorTarget } from '../targets/remote-inspector-target.js';
 import { openInspectorOf } from './attach-by-pid.js';
 import { CliError } from './cli-error.js';
@@ -69,8 +69,8 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   }
 
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory);
-  const context = createApiContext({ mode: 'sidecar', target, config, log, probe: undefined, dumpsDirectory: dumps.directory });
-  const server = createServer(createServerApp(context, basePath));
+  const endpoint = createEndpoint({ target, config, log, probe: undefined, dumpsDirectory: dumps.directory });
+  const server = createServer(endpoint.app(basePath));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(new CliError(`Cannot listen on ${values.host}:${port}: ${error.message}`)));
     server.listen(port, values.host, resolve);
@@ -86,19 +86,16 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   });
   server.close();
   server.closeAllConnections();
-  context.close();
   if (pid !== undefined) await closeInspectorWeOpened(target);
   await target.close();
+  endpoint.close();
   dumps.dispose();
-  log.flush();
   return 0;
 }
 
 /** The inspector this sidecar opened by signal would otherwise stay open on loopback after it leaves. */
 async function closeInspectorWeOpened(target: RemoteInspectorTarget): Promise<void> {
-  await target
-    .send('Runtime.evaluate', { expression: "require('node:inspector').close()", includeCommandLineAPI: true })
-    .catch(() => {});
+  await evaluate(target, 'Closing the inspector', "require('node:inspector').close()", { commandLineApi: true }).catch(() => {});
 }
 
 function parseHostPort(text: string): { host: string; port: number } {

@@ -1,11 +1,11 @@
 import type { RequestHandler } from 'express';
 import type { AuditLogger } from '../log/audit-logger.js';
-import type { Caller } from './authenticate.js';
+import { requestState } from './request-state.js';
 
 /**
  * One audit line per request, written when the connection is done with it (finished or aborted):
  * who (token id, never the token), from where, what, the outcome, bytes sent and duration. Query
- * values appear only as the route validated them (res.locals.auditParams), so nothing unvetted is logged.
+ * values appear only as the route validated them (the request state's auditParams), so nothing unvetted is logged.
  */
 export function auditRequests(log: AuditLogger): RequestHandler {
   return (req, res, next) => {
@@ -13,7 +13,7 @@ export function auditRequests(log: AuditLogger): RequestHandler {
     const bytesBefore = req.socket.bytesWritten;
     const path = req.originalUrl.split('?')[0]!.slice(0, 256);
     res.once('close', () => {
-      const caller = res.locals.caller as Caller | undefined;
+      const { caller, auditParams, auditResult } = requestState(res);
       log.request({
         tokenId: caller?.tokenId ?? null,
         client: req.socket.remoteAddress,
@@ -23,8 +23,8 @@ export function auditRequests(log: AuditLogger): RequestHandler {
         bytes: req.socket.bytesWritten - bytesBefore,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         completed: res.writableFinished,
-        ...(res.locals.auditParams ? { params: res.locals.auditParams } : {}),
-        ...(res.locals.auditResult ? { result: res.locals.auditResult } : {}),
+        ...(auditParams ? { params: auditParams } : {}),
+        ...(auditResult ? { result: auditResult } : {}),
       });
     });
     next();

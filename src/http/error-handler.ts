@@ -1,45 +1,57 @@
 import type { ErrorRequestHandler } from 'express';
+import { MaintenanceError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
-import { ProtocolError } from '../targets/inspector-session-target.js';
-import { TargetUnavailableError } from '../targets/target.js';
-import { HttpError } from './errors.js';
+import { STATUS_OF } from './error-status.js';
 
 /** Headers a failed artifact response may have set before the failure; an error body must not carry them. */
-const ARTIFACT_HEADERS = ['Content-Disposition', 'Content-Encoding', 'Content-Length', 'Vary'];
+const ARTIFACT_HEADERS = ['Content-Disposition', 'Content-Encoding', 'Content-Length', 'Vary', 'Maintenance-Warning'];
+
+/** Codes whose message may name internals: the client gets the catalogue's generic text, the log the rest. */
+const GENERIC = new MaintenanceError('INTERNAL_ERROR', 'The operation failed inside the endpoint; see its log.');
 
 /**
- * The last word on every failure: JSON `{ error: { code, message } }` with the right status. Unknown
- * errors are logged (with their stack) and answered with a generic 500: no stack, path or message of
- * the internals ever reaches the client. After the body has started, the response is cut off instead
- * of completed, so the client can tell the artifact is not whole.
+ * The last word on every failure: JSON `{ error: { code, message, ...details } }` with the status the
+ * code maps to. Unknown errors are logged (with their stack) and answered with a generic 500: no stack,
+ * path or message of the internals ever reaches the client. After the body has started, the response
+ * is cut off instead of completed, so the client can tell the artifact is not whole.
  */
 export function errorHandler(log: AuditLogger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const httpError = toHttpError(error);
-    if (httpError.status >= 500) {
-      log.error('request failed', { path: req.originalUrl.split('?')[0], code: httpError.code, detail: describe(error) });
+    const known = toMaintenanceError(error);
+    const status = STATUS_OF[known.code];
+    if (status >= 500) {
+      log.error('request failed', { path: req.originalUrl.split('?')[0], code: known.code, detail: describe(error) });
     }
     if (res.headersSent) {
       res.destroy();
       return;
     }
     for (const name of ARTIFACT_HEADERS) res.removeHeader(name);
-    for (const [name, value] of Object.entries(httpError.headers)) res.setHeader(name, value);
-    res.status(httpError.status).json({ error: { code: httpError.code, message: httpError.message } });
+    for (const [name, value] of Object.entries(headersOf(known))) res.setHeader(name, value);
+    res.status(status).json({ error: { code: known.code, message: known.message, ...known.details } });
   };
 }
 
-function toHttpError(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
-  if (error instanceof TargetUnavailableError) return new HttpError(503, 'TARGET_UNAVAILABLE', error.message, { 'Retry-After': '1' });
-  // The inspector's own messages name the failed command and say nothing secret.
-  if (error instanceof ProtocolError) return new HttpError(500, 'INSPECTOR_ERROR', error.message);
+function headersOf(error: MaintenanceError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
+  if (error.code === 'UNAUTHORIZED') headers['WWW-Authenticate'] = 'Bearer realm="maintenance-endpoint"';
+  const allow = error.details?.allow;
+  if (error.code === 'METHOD_NOT_ALLOWED' && typeof allow === 'string') headers.Allow = allow;
+  return headers;
+}
+
+function toMaintenanceError(error: unknown): MaintenanceError {
+  if (error instanceof MaintenanceError) {
+    // Start-up and engine codes never reach a client as such: they would only describe internals.
+    return STATUS_OF[error.code] === 500 && error.code !== 'INSPECTOR_ERROR' ? GENERIC : error;
+  }
   const status = (error as { status?: unknown } | null)?.status;
   // Errors raised by Express itself (a malformed URI, say) carry a 4xx status and a safe meaning.
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new HttpError(status, 'BAD_REQUEST', 'The request could not be understood.');
+    return new MaintenanceError('BAD_REQUEST', 'The request could not be understood.');
   }
-  return new HttpError(500, 'INTERNAL_ERROR', 'The operation failed inside the endpoint; see its log.');
+  return GENERIC;
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Request, RequestHandler } from 'express';
-import { HttpError } from './errors.js';
+import { MaintenanceError } from '../errors.js';
 
 /**
  * Refuses requests whose Host header names neither the address they arrived on nor a configured name.
@@ -11,7 +11,7 @@ export function hostCheck(allowedHosts: readonly string[]): RequestHandler {
   return (req, _res, next) => {
     const host = (req.headers.host ?? '').toLowerCase();
     if (host !== '' && isAllowedHost(host, req, allowedHosts)) return next();
-    next(new HttpError(421, 'HOST_NOT_ALLOWED', 'The Host header does not name this endpoint; add the name to `allowedHosts`.'));
+    next(new MaintenanceError('HOST_NOT_ALLOWED', 'The Host header does not name this endpoint; add the name to `allowedHosts`.'));
   };
 }
 

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { rateLimit, type Options } from 'express-rate-limit';
 import type { AuditLogger } from '../log/audit-logger.js';
 import type { ResolvedConfig, WindowLimit } from '../options/resolve-options.js';
-import { HttpError } from './errors.js';
+import { MaintenanceError } from '../errors.js';
 
 export interface RateLimiters {
   /** Every request. */
@@ -36,7 +36,7 @@ export function createRateLimiters(config: ResolvedConfig['rateLimit'], log: Aud
       handler: (req, _res, next) => {
         const resetTime = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
         const retryAfter = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + window.windowMs) - Date.now()) / 1000));
-        next(new HttpError(429, 'RATE_LIMITED', `Too many ${what}; retry in ${retryAfter} s.`, { 'Retry-After': String(retryAfter) }));
+        next(new MaintenanceError('RATE_LIMITED', `Too many ${what}; retry in ${retryAfter} s.`, { retryAfterSeconds: retryAfter }));
       },
       ...extra,
     });

@@ -10,13 +10,3 @@ export async function waitUnlessAborted(ms: number, signal?: AbortSignal): Promi
     throw error;
   }
 }
-
-/** Raised by an operation whose client went away; routes answer nothing more. */
-export class OperationAbortedError extends Error {
-  readonly code = 'ERR_OPERATION_ABORTED';
-
-  constructor(what: string) {
-    super(`${what} stopped early: the client went away`);
-    this.name = 'OperationAbortedError';
-  }
-}

@@ -1,5 +1,6 @@
 import type { CdpTarget } from '../targets/target.js';
-import { OperationAbortedError, waitUnlessAborted } from './abortable-delay.js';
+import { OperationAbortedError } from '../errors.js';
+import { waitUnlessAborted } from './abortable-delay.js';
 import { captureStack, type StackFrame } from './js-stack.js';
 
 export interface CallFrame {

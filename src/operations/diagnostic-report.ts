@@ -1,3 +1,4 @@
+import { evaluateJson } from '../targets/protocol.js';
 import type { CdpTarget } from '../targets/target.js';
 
 export const REDACTED = '[REDACTED]';
@@ -12,15 +13,7 @@ const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
  * unless told otherwise: environment values, credential-like command-line values and URL userinfo.
  */
 export async function diagnosticReport(target: CdpTarget, { redact }: { redact: boolean }): Promise<Record<string, any>> {
-  const result = await target.send<{ result: { value?: string }; exceptionDetails?: { text: string } }>('Runtime.evaluate', {
-    expression: 'JSON.stringify(process.report.getReport())',
-    returnByValue: true,
-    silent: true,
-  });
-  if (result.exceptionDetails !== undefined || typeof result.result.value !== 'string') {
-    throw new Error(`process.report.getReport() failed: ${result.exceptionDetails?.text ?? 'no value'}`);
-  }
-  const report = JSON.parse(result.result.value) as Record<string, any>;
+  const report = await evaluateJson<Record<string, any>>(target, 'process.report.getReport()', 'process.report.getReport()');
   return redact ? redactReport(report) : report;
 }
 

@@ -1,6 +1,7 @@
 import type { CdpTarget } from '../targets/target.js';
 import type { CallFrame } from './cpu-profile.js';
-import { OperationAbortedError, waitUnlessAborted } from './abortable-delay.js';
+import { OperationAbortedError } from '../errors.js';
+import { waitUnlessAborted } from './abortable-delay.js';
 
 export interface SamplingHeapProfileNode {
   callFrame: CallFrame;

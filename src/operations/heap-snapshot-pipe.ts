@@ -6,8 +6,9 @@ import { Worker } from 'node:worker_threads';
 import tmp from 'tmp';
 import { SpillFile } from '../streaming/spill-file.js';
 import type { PipeReaderInit, PipeReaderMessage } from '../streaming/pipe-reader-messages.js';
+import { evaluate } from '../targets/protocol.js';
 import type { CdpTarget } from '../targets/target.js';
-import { OperationAbortedError } from './abortable-delay.js';
+import { MaintenanceError, OperationAbortedError } from '../errors.js';
 
 /**
  * Linux only: its FIFOs report nothing to a non-blocking reader until a writer has come, which the
@@ -21,10 +22,8 @@ export function namedPipesAvailable(): boolean {
   return !pipesUnavailable;
 }
 
-/** Raised when a pipe engine could not start; nothing was asked of the target yet, so another engine may. */
-export class NamedPipeUnavailableError extends Error {
-  readonly code = 'ERR_NAMED_PIPE_UNAVAILABLE';
-}
+/** A pipe engine could not start; nothing was asked of the target yet, so another engine may. */
+const pipeUnavailable = (message: string) => new MaintenanceError('NAMED_PIPE_UNAVAILABLE', message);
 
 export interface PipeSnapshotOptions {
   exposeInternals: boolean;
@@ -49,7 +48,7 @@ export async function pipeHeapSnapshot(target: CdpTarget, onChunk: ChunkSink, op
     try {
       reader = new Socket({ fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
     } catch (error) {
-      throw new NamedPipeUnavailableError(`The snapshot pipe could not be opened: ${(error as Error).message}`);
+      throw pipeUnavailable(`The snapshot pipe could not be opened: ${(error as Error).message}`);
     }
     const drained = new Promise<void>((resolve, reject) => {
       reader.on('data', onChunk);
@@ -86,7 +85,7 @@ export async function pipeHeapSnapshotThroughReaderThread(
     try {
       const first = await messages.nextWithin(READER_START_MS);
       if (first?.type !== 'ready') {
-        throw new NamedPipeUnavailableError(`The pipe reader did not start: ${first?.type === 'error' ? first.message : 'no answer'}`);
+        throw pipeUnavailable(`The pipe reader did not start: ${first?.type === 'error' ? first.message : 'no answer'}`);
       }
       if (options.signal?.aborted) throw new OperationAbortedError('Heap snapshot');
       await writeSnapshotInto(target, path, options);
@@ -149,7 +148,7 @@ async function closeUnreadSpill(messages: ReaderMessages, path: string): Promise
 
 /**
  * Makes a FIFO (0600) in a fresh private (0700) directory for `use`, and removes both afterwards. A
- * directory or pipe that cannot be made is a NamedPipeUnavailableError: another engine can still work.
+ * directory or pipe that cannot be made is a NAMED_PIPE_UNAVAILABLE error: another engine can still work.
  */
 async function withSnapshotPipe(tmpdir: string | undefined, use: (path: string) => Promise<void>): Promise<void> {
   let dir: tmp.DirResult;
@@ -158,7 +157,7 @@ async function withSnapshotPipe(tmpdir: string | undefined, use: (path: string) 
     dir = tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-pipe-', unsafeCleanup: true, ...(tmpdir ? { tmpdir } : {}) });
     path = join(dir.name, 'heapsnapshot.fifo');
   } catch (error) {
-    throw new NamedPipeUnavailableError(`No private directory for the snapshot pipe: ${(error as Error).message}`);
+    throw pipeUnavailable(`No private directory for the snapshot pipe: ${(error as Error).message}`);
   }
   try {
     try {
@@ -166,7 +165,7 @@ async function withSnapshotPipe(tmpdir: string | undefined, use: (path: string) 
     } catch (error) {
       // Only a missing mkfifo is for good; a failed fork or a timeout under load may pass.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') pipesUnavailable = true;
-      throw new NamedPipeUnavailableError(`mkfifo failed: ${(error as Error).message}`);
+      throw pipeUnavailable(`mkfifo failed: ${(error as Error).message}`);
     }
     await use(path);
   } finally {
@@ -177,14 +176,7 @@ async function withSnapshotPipe(tmpdir: string | undefined, use: (path: string) 
 /** Has the target write its heap snapshot into `path` with `v8.writeHeapSnapshot()`. */
 export async function writeSnapshotInto(target: CdpTarget, path: string, options: Omit<PipeSnapshotOptions, 'tmpdir'>): Promise<void> {
   const writeOptions = JSON.stringify({ exposeInternals: options.exposeInternals, exposeNumericValues: options.captureNumericValue });
-  const reply = await target.send<{ exceptionDetails?: { text: string; exception?: { description?: string } } }>('Runtime.evaluate', {
-    expression: `void require('node:v8').writeHeapSnapshot(${JSON.stringify(path)}, ${writeOptions})`,
-    includeCommandLineAPI: true,
-    silent: true,
-  });
-  if (reply.exceptionDetails !== undefined) {
-    throw new Error(`v8.writeHeapSnapshot failed in the target: ${reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text}`);
-  }
+  await evaluate(target, 'v8.writeHeapSnapshot', `void require('node:v8').writeHeapSnapshot(${JSON.stringify(path)}, ${writeOptions})`, { commandLineApi: true });
 }
 
 function startReader(init: PipeReaderInit): ReaderMessages {
@@ -195,7 +187,7 @@ function startReader(init: PipeReaderInit): ReaderMessages {
       new Worker(new URL('../streaming/pipe-reader-thread.js', import.meta.url), { workerData: init, stdout: false, stderr: false, trackUnmanagedFds: false }),
     );
   } catch (error) {
-    throw new NamedPipeUnavailableError(`The pipe reader thread could not start: ${(error as Error).message}`);
+    throw pipeUnavailable(`The pipe reader thread could not start: ${(error as Error).message}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { CdpTarget } from '../targets/target.js';
-import { NamedPipeUnavailableError, namedPipesAvailable, pipeHeapSnapshot, pipeHeapSnapshotThroughReaderThread, writeSnapshotInto } from './heap-snapshot-pipe.js';
+import { isCode } from '../errors.js';
+import { namedPipesAvailable, pipeHeapSnapshot, pipeHeapSnapshotThroughReaderThread, writeSnapshotInto } from './heap-snapshot-pipe.js';
 
 export interface HeapSnapshotOptions {
   /** DevTools "expose internals": include V8's internal objects and edges. */
@@ -61,7 +62,7 @@ export async function takeHeapSnapshot(target: CdpTarget, onChunk: SnapshotChunk
       await pipeHeapSnapshot(target, onChunk, what);
       return { stagedOnDiskBytes: 0 };
     } catch (error) {
-      if (!(error instanceof NamedPipeUnavailableError)) throw error;
+      if (!isCode(error, 'NAMED_PIPE_UNAVAILABLE')) throw error;
     }
   }
   await takeHeapSnapshotByEvents(target, onChunk, options);

@@ -1,4 +1,5 @@
 import type { CdpTarget } from '../targets/target.js';
+import { evaluate } from '../targets/protocol.js';
 
 export interface StackFrame {
   functionName: string;
@@ -74,21 +75,14 @@ export async function captureStack(target: CdpTarget, timeoutMs: number): Promis
   const timeout = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), timeoutMs);
   });
-  const evaluation = target.send<{ result: { value?: string }; exceptionDetails?: { text: string } }>('Runtime.evaluate', {
-    expression: CAPTURE_EXPRESSION,
-    returnByValue: true,
-    silent: true,
-  });
+  const evaluation = evaluate<string>(target, 'Stack capture', CAPTURE_EXPRESSION);
   const result = await Promise.race([evaluation, timeout]).finally(() => clearTimeout(timer));
   const latencyMs = performance.now() - started;
   if (result === undefined) {
     evaluation.catch(() => {}); // it may still complete once the thread is back in JavaScript; nobody needs it then
     return { state: 'unresponsive', capturedAt, latencyMs, frames: [] };
   }
-  if (result.exceptionDetails !== undefined || typeof result.result.value !== 'string') {
-    throw new Error(`Stack capture failed: ${result.exceptionDetails?.text ?? 'no value'}`);
-  }
-  const frames = JSON.parse(result.result.value) as StackFrame[];
+  const frames = JSON.parse(result) as StackFrame[];
   return { state: frames.length > 0 ? 'running' : 'idle', capturedAt, latencyMs, frames };
 }
 

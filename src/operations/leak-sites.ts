@@ -1,5 +1,6 @@
 import type { CdpTarget } from '../targets/target.js';
-import { OperationAbortedError, waitUnlessAborted } from './abortable-delay.js';
+import { OperationAbortedError } from '../errors.js';
+import { waitUnlessAborted } from './abortable-delay.js';
 import type { SamplingHeapProfileNode } from './heap-profile.js';
 
 export interface AllocationSite {

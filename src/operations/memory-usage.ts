@@ -1,3 +1,4 @@
+import { evaluateJson } from '../targets/protocol.js';
 import type { CdpTarget } from '../targets/target.js';
 
 export interface InspectorMemoryFigures {
@@ -12,15 +13,10 @@ export interface InspectorMemoryFigures {
  * console's `require` so it works in ES module apps too.
  */
 export async function readMemoryViaInspector(target: CdpTarget): Promise<InspectorMemoryFigures> {
-  const reply = await target.send<{ result: { value?: string }; exceptionDetails?: { text: string } }>('Runtime.evaluate', {
-    expression:
-      "(() => { const v8 = require('node:v8'); return JSON.stringify({ memory: process.memoryUsage(), heap: v8.getHeapStatistics(), spaces: v8.getHeapSpaceStatistics() }); })()",
-    includeCommandLineAPI: true,
-    returnByValue: true,
-    silent: true,
-  });
-  if (reply.exceptionDetails !== undefined || typeof reply.result.value !== 'string') {
-    throw new Error(`Reading memory figures failed: ${reply.exceptionDetails?.text ?? 'no value'}`);
-  }
-  return JSON.parse(reply.result.value) as InspectorMemoryFigures;
+  return evaluateJson<InspectorMemoryFigures>(
+    target,
+    'Reading memory figures',
+    "(() => { const v8 = require('node:v8'); return { memory: process.memoryUsage(), heap: v8.getHeapStatistics(), spaces: v8.getHeapSpaceStatistics() }; })()",
+    { commandLineApi: true },
+  );
 }

@@ -1,4 +1,4 @@
-import { busy } from '../http/errors.js';
+import { operationInProgress } from '../errors.js';
 import { release, tryAcquire, type LockKind } from './process-locks.js';
 
 const DEFAULT_RETRY_AFTER_SECONDS = 10;
@@ -50,7 +50,7 @@ export class OperationRegistry {
   readonly #running = new Set<RunningOperation>();
 
   begin(kind: LockKind, expectedDurationMs?: number): RunningOperation {
-    if (!tryAcquire(kind)) throw busy(kind, this.#retryAfterSeconds(kind));
+    if (!tryAcquire(kind)) throw operationInProgress(kind, this.#retryAfterSeconds(kind));
     const operation = new RunningOperation(kind, () => {
       this.#running.delete(operation);
       release(kind);

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 import { loadTokenRecords, type TokenRecord, type TokenSources } from './tokens.js';
 
 export interface WindowLimit {
@@ -84,7 +84,7 @@ const DEFAULT_LIMITS = {
 
 export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigError('ERR_OPTIONS', 'Options must be an object; at least `tokens` is required.');
+    throw new ConfigError('INVALID_OPTIONS', 'Options must be an object; at least `tokens` is required.');
   }
   return {
     tokens: loadTokenRecords(options),
@@ -106,7 +106,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
 
 function resolveDumps(dumps: DumpOptions) {
   if (dumps.directory !== undefined && (typeof dumps.directory !== 'string' || !isAbsolute(dumps.directory))) {
-    throw new ConfigError('ERR_DUMPS_DIRECTORY', '`dumps.directory` must be an absolute path.');
+    throw new ConfigError('DUMPS_DIRECTORY', '`dumps.directory` must be an absolute path.');
   }
   return {
     directory: dumps.directory,
@@ -124,7 +124,7 @@ function resolveTrustProxy(value: unknown): number | string | string[] | false {
   if (typeof value === 'string' && value.trim() !== '') return value;
   if (Array.isArray(value) && value.length > 0 && value.every((entry) => typeof entry === 'string' && entry !== '')) return value;
   throw new ConfigError(
-    'ERR_TRUST_PROXY',
+    'TRUST_PROXY',
     '`trustProxy` must be a hop count or the proxy addresses/subnets; `true` would let any client choose its address.',
   );
 }
@@ -132,7 +132,7 @@ function resolveTrustProxy(value: unknown): number | string | string[] | false {
 function resolveAllowedHosts(hosts: unknown): string[] {
   if (hosts === undefined) return [];
   if (!Array.isArray(hosts) || hosts.some((host) => typeof host !== 'string' || host === '' || /[\s/@]/.test(host))) {
-    throw new ConfigError('ERR_ALLOWED_HOSTS', '`allowedHosts` must be an array of host names, optionally with :port.');
+    throw new ConfigError('ALLOWED_HOSTS', '`allowedHosts` must be an array of host names, optionally with :port.');
   }
   return hosts.map((host: string) => host.toLowerCase());
 }
@@ -148,14 +148,14 @@ function resolveAuditLog(value: unknown): number | string {
   if (value === undefined) return 2;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
   if (typeof value === 'string' && isAbsolute(value)) return value;
-  throw new ConfigError('ERR_AUDIT_LOG', '`auditLog` must be a file descriptor or an absolute file path.');
+  throw new ConfigError('AUDIT_LOG', '`auditLog` must be a file descriptor or an absolute file path.');
 }
 
 /** The API's path prefix (default `/ops`), for the out-of-band server and the sidecar alike. */
 export function resolveBasePath(basePath: string | undefined): string {
   const path = basePath ?? '/ops';
   if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) {
-    throw new ConfigError('ERR_BASE_PATH', '`basePath` must look like `/ops` or `/internal/ops`: no trailing slash, no special characters.');
+    throw new ConfigError('BASE_PATH', '`basePath` must look like `/ops` or `/internal/ops`: no trailing slash, no special characters.');
   }
   return path;
 }
@@ -163,7 +163,7 @@ export function resolveBasePath(basePath: string | undefined): string {
 export function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigError('ERR_OPTION_RANGE', `\`${name}\` must be a positive integer.`);
+    throw new ConfigError('OPTION_RANGE', `\`${name}\` must be a positive integer.`);
   }
   return value;
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 
 export const SCOPES = ['read', 'heap', 'profile', 'eval'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -50,7 +50,7 @@ function readSpecs(sources: TokenSources, env: NodeJS.ProcessEnv): unknown {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') {
     throw new ConfigError(
-      'ERR_NO_TOKENS',
+      'NO_TOKENS',
       `No tokens configured: pass \`tokens\`, \`tokensFile\`, or set ${name} to a JSON array of { id, token, scopes }. ` +
         'The maintenance endpoint never starts without authentication.',
     );
@@ -63,11 +63,11 @@ function readTokensFile(path: string): unknown {
   try {
     mode = statSync(path).mode;
   } catch (error) {
-    throw new ConfigError('ERR_TOKENS_FILE', `Cannot read tokens file ${path}: ${(error as Error).message}`);
+    throw new ConfigError('TOKENS_FILE', `Cannot read tokens file ${path}: ${(error as Error).message}`);
   }
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     throw new ConfigError(
-      'ERR_TOKENS_FILE_MODE',
+      'TOKENS_FILE_MODE',
       `Tokens file ${path} is readable by group or others (mode ${(mode & 0o777).toString(8)}); chmod 600 it.`,
     );
   }
@@ -79,21 +79,21 @@ function parseJson(text: string, where: string): unknown {
     return JSON.parse(text);
   } catch {
     // The parser's message may quote the secret text, so it is deliberately not passed on.
-    throw new ConfigError('ERR_TOKENS_JSON', `The ${where} is not valid JSON (expected an array of { id, token, scopes }).`);
+    throw new ConfigError('TOKENS_JSON', `The ${where} is not valid JSON (expected an array of { id, token, scopes }).`);
   }
 }
 
 function validateSpecs(value: unknown): TokenSpec[] {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new ConfigError('ERR_NO_TOKENS', 'At least one token is required: an array of { id, token, scopes }.');
+    throw new ConfigError('NO_TOKENS', 'At least one token is required: an array of { id, token, scopes }.');
   }
   const ids = new Set<string>();
   const digests = new Set<string>();
   return value.map((entry, index) => {
     const spec = validateSpec(entry, index);
-    if (ids.has(spec.id)) throw new ConfigError('ERR_TOKEN_ID', `Token id "${spec.id}" is used twice.`);
+    if (ids.has(spec.id)) throw new ConfigError('TOKEN_ID', `Token id "${spec.id}" is used twice.`);
     const digest = digestToken(spec.token).toString('hex');
-    if (digests.has(digest)) throw new ConfigError('ERR_TOKEN_REUSED', `Token "${spec.id}" repeats another token's secret.`);
+    if (digests.has(digest)) throw new ConfigError('TOKEN_REUSED', `Token "${spec.id}" repeats another token's secret.`);
     ids.add(spec.id);
     digests.add(digest);
     return spec;
@@ -102,28 +102,28 @@ function validateSpecs(value: unknown): TokenSpec[] {
 
 function validateSpec(entry: unknown, index: number): TokenSpec {
   if (typeof entry !== 'object' || entry === null) {
-    throw new ConfigError('ERR_TOKEN_SHAPE', `Token #${index} must be an object { id, token, scopes }.`);
+    throw new ConfigError('TOKEN_SHAPE', `Token #${index} must be an object { id, token, scopes }.`);
   }
   const { id, token, scopes } = entry as Record<string, unknown>;
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
-    throw new ConfigError('ERR_TOKEN_ID', `Token #${index}: id must be 1-64 characters of letters, digits, '_', '.' or '-'.`);
+    throw new ConfigError('TOKEN_ID', `Token #${index}: id must be 1-64 characters of letters, digits, '_', '.' or '-'.`);
   }
   if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH) {
     throw new ConfigError(
-      'ERR_TOKEN_TOO_SHORT',
+      'TOKEN_TOO_SHORT',
       `Token "${id}" must be a string of at least ${MIN_TOKEN_LENGTH} characters (generate one with ` +
         `\`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"\`).`,
     );
   }
   if (token.length > MAX_TOKEN_LENGTH || /[^\x21-\x7e]/.test(token)) {
-    throw new ConfigError('ERR_TOKEN_CHARS', `Token "${id}" must be at most ${MAX_TOKEN_LENGTH} printable ASCII characters without spaces.`);
+    throw new ConfigError('TOKEN_CHARS', `Token "${id}" must be at most ${MAX_TOKEN_LENGTH} printable ASCII characters without spaces.`);
   }
   if (!Array.isArray(scopes) || scopes.length === 0) {
-    throw new ConfigError('ERR_TOKEN_SCOPES', `Token "${id}" needs a non-empty scopes array (${SCOPES.join(', ')}).`);
+    throw new ConfigError('TOKEN_SCOPES', `Token "${id}" needs a non-empty scopes array (${SCOPES.join(', ')}).`);
   }
   for (const scope of scopes) {
     if (!SCOPES.includes(scope as Scope)) {
-      throw new ConfigError('ERR_TOKEN_SCOPES', `Token "${id}" has unknown scope ${JSON.stringify(scope)}; known: ${SCOPES.join(', ')}.`);
+      throw new ConfigError('TOKEN_SCOPES', `Token "${id}" has unknown scope ${JSON.stringify(scope)}; known: ${SCOPES.join(', ')}.`);
     }
   }
   return { id, token, scopes: [...new Set(scopes as Scope[])] };

@@ -1,14 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import type { ProbeView } from '../http/api-context.js';
-import { HttpError } from '../http/errors.js';
+import { isCode, MaintenanceError, OperationAbortedError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
+import { ARTIFACTS, type ArtifactKindName } from '../operations/artifacts/all-artifacts.js';
+import type { ArtifactSink, ProduceOptions } from '../operations/artifacts/artifact-kind.js';
+import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
 import type { OperationRegistry, RunningOperation } from '../operations/operation-registry.js';
 import type { LockKind } from '../operations/process-locks.js';
-import type { CdpTarget } from '../targets/target.js';
 import type { GcEvent } from '../probe/probe-reader.js';
-import { produceArtifact, type ArtifactRequest } from './produce-artifact.js';
-import { DumpStore } from './dump-store.js';
+import type { ProbeView } from '../probe/probe-view.js';
+import type { CdpTarget } from '../targets/target.js';
+import { DumpStore, type PartialFile } from './dump-store.js';
 import type { Trigger } from './triggers.js';
+
+/** What a scheduled job produces: an artifact kind of the shared table with its validated parameters. */
+export interface ArtifactRequest {
+  kind: ArtifactKindName;
+  params: Record<string, unknown>;
+}
 
 export type JobStatus = 'scheduled' | 'running' | 'ready' | 'failed' | 'cancelled';
 
@@ -29,11 +37,14 @@ export interface DumpJob {
 
 export interface SchedulerOptions {
   maxPendingJobs: number;
+  /** Where a producer that must stage keeps what the file cannot take yet (never needed for a file, kept for the contract). */
+  staging: ProduceOptions['staging'];
 }
 
 interface JobState {
   job: DumpJob;
   request: ArtifactRequest;
+  extension: string;
   cancel: () => void;
   abort: AbortController;
 }
@@ -86,17 +97,17 @@ export class DumpScheduler {
   /** The finished artifact's path, or undefined when the job is not ready. */
   filePath(id: string): string | undefined {
     const state = DumpStore.isId(id) ? this.#jobs.get(id) : undefined;
-    return state?.job.status === 'ready' ? this.store.pathOf(id, state.request.extension) : undefined;
+    return state?.job.status === 'ready' ? this.store.pathOf(id, state.extension) : undefined;
   }
 
   schedule(request: ArtifactRequest, trigger: Trigger): DumpJob {
-    if (this.#closed) throw new HttpError(503, 'SHUTTING_DOWN', 'The endpoint is closing.');
+    if (this.#closed) throw new MaintenanceError('SHUTTING_DOWN', 'The endpoint is closing.');
     const pending = [...this.#jobs.values()].filter((state) => state.job.status === 'scheduled').length;
     if (pending >= this.#options.maxPendingJobs) {
-      throw new HttpError(429, 'TOO_MANY_JOBS', `${pending} jobs are already pending (the limit); cancel one with DELETE /dumps/{id}.`);
+      throw new MaintenanceError('TOO_MANY_JOBS', `${pending} jobs are already pending (the limit); cancel one with DELETE /dumps/{id}.`);
     }
     if ((trigger.type === 'gc' || trigger.type === 'heap-above') && this.#probe === undefined) {
-      throw new HttpError(400, 'INVALID_PARAMETER', 'Query parameter "when" needs the main-thread probe, which this target does not run.');
+      throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when" needs the main-thread probe, which this target does not run.');
     }
     if (request.kind === 'heapsnapshot') this.#checkDiskSpace();
     const job: DumpJob = {
@@ -112,7 +123,8 @@ export class DumpScheduler {
       error: null,
       fileName: null,
     };
-    const state: JobState = { job, request, cancel: () => {}, abort: new AbortController() };
+    const extension = ARTIFACTS[request.kind].extension(request.params as never);
+    const state: JobState = { job, request, extension, cancel: () => {}, abort: new AbortController() };
     this.#jobs.set(job.id, state);
     this.#arm(state);
     return { ...job };
@@ -171,13 +183,13 @@ export class DumpScheduler {
     state.job.status = 'running';
     state.job.started = new Date().toISOString();
     let operation: RunningOperation | undefined;
-    const file = () => this.store.open(state.job.id, state.request.extension);
+    const file = () => this.store.open(state.job.id, state.extension);
     let partial: ReturnType<typeof file> | undefined;
     try {
-      operation = await this.#acquire(state.request.kind, state.abort.signal);
+      operation = await this.#acquire(ARTIFACTS[state.request.kind].lock, state.abort.signal);
       if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace();
       partial = file();
-      const fileName = await produceArtifact(this.#target, state.request, partial, state.abort.signal);
+      const fileName = await this.#produce(state, partial, operation);
       if (state.job.status !== 'running') {
         partial.discard(); // cancelled meanwhile
         return;
@@ -190,10 +202,29 @@ export class DumpScheduler {
       this.#enforceLimits(state);
     } catch (error) {
       partial?.discard();
-      if (state.job.status === 'running') this.#finish(state, 'failed', error instanceof HttpError ? error.message : `The dump failed: ${(error as Error).message}`);
+      if (state.job.status === 'running') this.#finish(state, 'failed', error instanceof MaintenanceError ? error.message : `The dump failed: ${(error as Error).message}`);
     } finally {
       operation?.end();
     }
+  }
+
+  /** Runs the job's artifact into the partial file; returns its download name, stamped when it was taken. */
+  async #produce(state: JobState, partial: PartialFile, operation: RunningOperation): Promise<string> {
+    const name = artifactFileName(state.extension, await this.#target.processId());
+    const sink: ArtifactSink = {
+      write: (chunk) => partial.write(chunk),
+      whenWritable: () => undefined,
+      warn: () => {},
+      filePath: partial.path,
+    };
+    const { signal } = state.abort;
+    await ARTIFACTS[state.request.kind].produce(this.#target, state.request.params as never, sink, {
+      signal,
+      progress: (values) => operation.update(values),
+      staging: this.#options.staging,
+    });
+    if (signal.aborted) throw new OperationAbortedError(`The ${state.job.kind}`);
+    return name;
   }
 
   async #acquire(kind: LockKind, signal: AbortSignal): Promise<RunningOperation> {
@@ -202,7 +233,7 @@ export class DumpScheduler {
       try {
         return this.#operations.begin(kind);
       } catch (error) {
-        if (!(error instanceof HttpError) || error.status !== 409 || Date.now() > deadline || signal.aborted) throw error;
+        if (!isCode(error, 'OPERATION_IN_PROGRESS') || Date.now() > deadline || signal.aborted) throw error;
         await new Promise((resolve) => setTimeout(resolve, 1000).unref());
       }
     }
@@ -215,8 +246,7 @@ export class DumpScheduler {
     const needed = heapUsed * 2;
     const usable = this.store.usableBytes();
     if (usable < needed) {
-      throw new HttpError(
-        507,
+      throw new MaintenanceError(
         'INSUFFICIENT_STORAGE',
         `The dump store has ${formatMiB(Math.max(0, usable))} usable (after its reserve) but a heap snapshot of this heap may need ${formatMiB(needed)}.`,
       );
@@ -226,7 +256,7 @@ export class DumpScheduler {
   #finish(state: JobState, status: 'failed' | 'cancelled', error: string): void {
     const { job } = state;
     if (job.status === 'ready') {
-      this.store.remove(job.id, state.request.extension);
+      this.store.remove(job.id, state.extension);
     } else if (job.status === 'scheduled' || job.status === 'running') {
       state.cancel();
       state.abort.abort();
@@ -251,7 +281,7 @@ export class DumpScheduler {
     for (let list = ready(); list.length > maxFiles || list.reduce((sum, s) => sum + (s.job.size ?? 0), 0) > maxBytes; list = ready()) {
       const oldest = list[0]!;
       this.#log.warn('scheduled dump evicted', { id: oldest.job.id, kind: oldest.job.kind, size: oldest.job.size });
-      this.store.remove(oldest.job.id, oldest.request.extension);
+      this.store.remove(oldest.job.id, oldest.extension);
       this.#jobs.delete(oldest.job.id);
     }
   }
@@ -260,7 +290,7 @@ export class DumpScheduler {
     const cutoff = Date.now() - this.store.limits.maxAgeMs;
     for (const state of [...this.#jobs.values()]) {
       if (state.job.status === 'ready' && Date.parse(state.job.finished!) < cutoff) {
-        this.store.remove(state.job.id, state.request.extension);
+        this.store.remove(state.job.id, state.extension);
         this.#jobs.delete(state.job.id);
       }
     }

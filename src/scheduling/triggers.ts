@@ -1,4 +1,5 @@
-import { badRequest } from '../http/errors.js';
+import { MaintenanceError, type ErrorCode } from '../errors.js';
+import { textParam } from '../params/param-spec.js';
 import { parseDuration, parseSize } from './durations.js';
 
 /** When a scheduled dump runs. */
@@ -9,14 +10,23 @@ export type Trigger =
 
 export const MAX_AHEAD_MS = 24 * 3_600_000;
 
-/** The query parameters that turn an artifact request into a scheduled job. */
-export const SCHEDULE_PARAMS = ['delay', 'at', 'when', 'expires'] as const;
+/** The parameters that turn an artifact request into a scheduled job; their values are checked by parseTrigger. */
+export const SCHEDULE_PARAMS = {
+  delay: textParam('a duration up to 24h (90s, 5m, 2h; plain numbers are seconds): run later and keep the result'),
+  at: textParam('an ISO 8601 time within the next 24 h (write + as %2B in a URL): run then and keep the result'),
+  when: textParam('gc (after the next major GC) or heap-above:<size|percent> (1.5GB, 80%): run when it happens'),
+  expires: textParam('with when: give up after this duration'),
+};
+
+export type ScheduleValues = Partial<Record<keyof typeof SCHEDULE_PARAMS, string>>;
+
+const badRequest = (code: ErrorCode, message: string) => new MaintenanceError(code, message);
 
 /**
  * Reads `delay`, `at`, `when` and `expires` from an already-validated query. Returns undefined when none
  * is given (stream now). Every mistake is a 400 that names the parameter.
  */
-export function parseTrigger(query: Partial<Record<(typeof SCHEDULE_PARAMS)[number], string>>, now = Date.now()): Trigger | undefined {
+export function parseTrigger(query: ScheduleValues, now = Date.now()): Trigger | undefined {
   const given = (['delay', 'at', 'when'] as const).filter((name) => query[name] !== undefined);
   if (given.length > 1) throw badRequest('CONFLICTING_TRIGGERS', `Give one of delay, at or when, not ${given.join(' and ')}.`);
   if (query.expires !== undefined && query.when === undefined) {

@@ -1,17 +1,6 @@
 import { Session } from 'node:inspector';
+import { ProtocolError } from '../errors.js';
 import type { CdpTarget, TargetCapabilities } from './target.js';
-
-/** Raised when a protocol command fails; `method` names the command, the message is the inspector's. */
-export class ProtocolError extends Error {
-  readonly code = 'ERR_PROTOCOL';
-  readonly method: string;
-
-  constructor(method: string, message: string) {
-    super(`${method} failed: ${message}`);
-    this.name = 'ProtocolError';
-    this.method = method;
-  }
-}
 
 /** A `node:inspector` Session, either connected to this thread or, from a worker, to the main thread. */
 export class InspectorSessionTarget implements CdpTarget {

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import CDP, { type Client } from 'chrome-remote-interface';
-import { ProtocolError } from './inspector-session-target.js';
-import { TargetUnavailableError, type CdpTarget, type TargetCapabilities } from './target.js';
+import { ProtocolError, targetUnavailable } from '../errors.js';
+import { evaluate } from './protocol.js';
+import type { CdpTarget, TargetCapabilities } from './target.js';
 
 export interface RemoteTargetOptions {
   host: string;
@@ -47,13 +48,13 @@ export class RemoteInspectorTarget implements CdpTarget {
   async send<T = unknown>(method: string, params?: object): Promise<T> {
     const client = this.#client;
     if (client === undefined) {
-      throw new TargetUnavailableError(`The target inspector at ${this.#address()} is not reachable (${this.#lastError}); retrying every second.`);
+      throw targetUnavailable(`The target inspector at ${this.#address()} is not reachable (${this.#lastError}); retrying every second.`);
     }
     try {
       return (await client.send(method, params ?? {})) as T;
     } catch (error) {
       if (this.#client !== client) {
-        throw new TargetUnavailableError(`The target at ${this.#address()} went away during ${method}.`);
+        throw targetUnavailable(`The target at ${this.#address()} went away during ${method}.`);
       }
       throw new ProtocolError(method, (error as Error).message);
     }
@@ -61,13 +62,10 @@ export class RemoteInspectorTarget implements CdpTarget {
 
   /** Asked of the target once per connection. */
   processId(): Promise<number> {
-    this.#pid ??= this.send<{ result: { value: number } }>('Runtime.evaluate', { expression: 'process.pid', returnByValue: true }).then(
-      (reply) => reply.result.value,
-      (error) => {
-        this.#pid = undefined;
-        throw error;
-      },
-    );
+    this.#pid ??= evaluate<number>(this, 'Reading the pid', 'process.pid').catch((error: unknown) => {
+      this.#pid = undefined;
+      throw error;
+    });
     return this.#pid;
   }
 

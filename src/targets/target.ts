@@ -17,16 +17,6 @@ export interface CdpTarget {
   close(): Promise<void>;
 }
 
-/** The target cannot be reached right now (a remote process that is gone or restarting). */
-export class TargetUnavailableError extends Error {
-  readonly code = 'ERR_TARGET_UNAVAILABLE';
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'TargetUnavailableError';
-  }
-}
-
 export interface TargetCapabilities {
   /**
    * Progress events may be requested. False on a session in the inspected thread itself: asking V8 for
@@ -43,4 +33,13 @@ export interface TargetCapabilities {
    * system: it can write an artifact into a pipe made here.
    */
   sharedFileSystem: boolean;
+}
+
+/**
+ * How the index names the kind of target, derived from what it can do: a session on the app's own
+ * thread is router mode, one on another thread of the process is worker mode, anything else a sidecar.
+ */
+export function targetMode(capabilities: TargetCapabilities): 'router' | 'worker' | 'sidecar' {
+  if (capabilities.sameThread) return 'router';
+  return capabilities.sharedFileSystem ? 'worker' : 'sidecar';
 }

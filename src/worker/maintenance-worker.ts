@@ -1,9 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createApiContext } from '../http/api-context.js';
-import { createServerApp } from '../http/create-server-app.js';
-import { AuditLogger } from '../log/audit-logger.js';
+import { createEndpoint } from '../endpoint/create-endpoint.js';
 import { adoptProcessLocks } from '../operations/process-locks.js';
 import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
@@ -18,11 +16,9 @@ const post = (message: WorkerToMain) => port.postMessage(message);
 
 adoptProcessLocks(init.locks);
 const config = { ...init.config, tokens: init.config.tokens.map((token) => ({ ...token, digest: Buffer.from(token.digest) })) };
-const log = new AuditLogger(config.auditLog);
 const target = InspectorSessionTarget.mainThread();
-const context = createApiContext({ mode: 'worker', target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory });
-const app = createServerApp(context, init.basePath);
-const server: Server = createServer(app);
+const endpoint = createEndpoint({ target, config, probe: init.probe, dumpsDirectory: init.dumpsDirectory });
+const server: Server = createServer(endpoint.app(init.basePath));
 
 server.once('error', (error: NodeJS.ErrnoException) => {
   post({ type: 'startFailed', code: error.code ?? 'ERR_LISTEN', message: error.message });
@@ -36,10 +32,8 @@ port.on('message', (message: MainToWorker) => {
   if (message.type !== 'close') return;
   server.close();
   server.closeAllConnections();
-  context.close();
-  void target.close().finally(() => {
-    // The worker does not track its descriptors (see start-maintenance-server.ts): close what it opened.
-    log.close();
-    post({ type: 'closed' });
-  });
+  // The worker does not track its descriptors (see start-maintenance-server.ts): the endpoint closes
+  // what it opened, its audit log file included.
+  endpoint.close();
+  void target.close().finally(() => post({ type: 'closed' }));
 });

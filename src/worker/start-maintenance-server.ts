@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { ConfigError } from '../options/errors.js';
+import { ConfigError } from '../errors.js';
 import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
@@ -36,7 +36,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   const config = resolveConfig(options);
   const host = options.host ?? '127.0.0.1';
   const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);
-  if (port > 65535) throw new ConfigError('ERR_OPTION_RANGE', '`port` must be from 0 to 65535.');
+  if (port > 65535) throw new ConfigError('OPTION_RANGE', '`port` must be from 0 to 65535.');
   const basePath = resolveBasePath(options.basePath);
   const probe = acquireMainThreadProbe();
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory);

@@ -1,20 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { notFound } from '../errors.js';
-import { parseQuery } from '../query.js';
+import { notFound } from '../../errors.js';
+import { ARTIFACTS } from '../../operations/artifacts/all-artifacts.js';
 import { scopeOfDump } from './dump-scope.js';
-import type { RouteDefinition } from './route.js';
+import { defineRoute } from './route.js';
 
 /** `GET {base}/dumps/{id}/file`: the stored artifact, streamed, named as a direct download would be. */
-export const dumpFileRoute: RouteDefinition = {
+export const dumpFileRoute = defineRoute({
   method: 'GET',
   path: '/dumps/:id/file',
   scope: scopeOfDump,
-  heavy: false,
   summary: "The finished dump's file, streamed; needs the scope of the dump's kind.",
-  query: () => ({}),
-  async handler(req, res, context) {
-    parseQuery(req, {});
+  async handle({ req, res, context }) {
     const id = String(req.params.id);
     const path = context.dumps.filePath(id);
     const job = context.dumps.get(id);
@@ -23,11 +20,11 @@ export const dumpFileRoute: RouteDefinition = {
     const stream = createReadStream(path);
     await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', () => reject(notFound('No such dump.'))));
     res.status(200);
-    res.setHeader('Content-Type', job.fileName?.endsWith('.pb.gz') ? 'application/octet-stream' : 'application/json; charset=utf-8');
+    res.setHeader('Content-Type', ARTIFACTS[job.kind].contentType(job.params as never));
     res.setHeader('Content-Disposition', `attachment; filename="${job.fileName}"`);
     if (job.size !== null) res.setHeader('Content-Length', String(job.size));
     await pipeline(stream, res).catch((error) => {
       if (!res.destroyed) throw error;
     });
   },
-};
+});

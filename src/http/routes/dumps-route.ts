@@ -1,16 +1,12 @@
-import { parseQuery } from '../query.js';
-import type { RouteDefinition } from './route.js';
+import { defineRoute } from './route.js';
 
 /** `GET {base}/dumps`: every scheduled dump with its status, trigger, times, size and error. */
-export const dumpsRoute: RouteDefinition = {
+export const dumpsRoute = defineRoute({
   method: 'GET',
   path: '/dumps',
   scope: 'read',
-  heavy: false,
   summary: 'Scheduled dumps: id, kind, status (scheduled, running, ready, failed, cancelled), trigger, times, size, error.',
-  query: () => ({}),
-  handler(req, res, context) {
-    parseQuery(req, {});
+  handle({ res, context }) {
     res.json({ dumps: context.dumps.list() });
   },
-};
+});

@@ -1,37 +1,31 @@
 import { packageInfo } from '../../package-info.js';
-import { parseQuery, type ParamSpecs } from '../query.js';
-import type { RouteDefinition } from './route.js';
-
-function describeParams(specs: ParamSpecs): Record<string, string> {
-  return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, spec.describe]));
-}
+import { describeParams } from '../../params/param-spec.js';
+import { targetMode } from '../../targets/target.js';
+import { defineRoute, type RouteDefinition } from './route.js';
 
 /** `GET {base}/`: what this endpoint is and offers, and what it is doing right now. */
 export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefinition {
-  return {
+  return defineRoute({
     method: 'GET',
     path: '/',
     scope: 'read',
-    heavy: false,
     summary: 'This index: the package, the process, the endpoints and the operations in progress.',
-    query: () => ({}),
-    async handler(req, res, context) {
-      parseQuery(req, {});
+    async handle({ req, res, context }) {
       const base = req.baseUrl;
       res.json({
         name: packageInfo.name,
         version: packageInfo.version,
         pid: await context.target.processId(),
-        mode: context.mode,
+        mode: targetMode(context.target.capabilities),
         endpoints: routes().map((route) => ({
           method: route.method,
           path: base + route.path,
           scope: typeof route.scope === 'string' ? route.scope : route.scope.describe,
           description: route.summary,
-          ...(route.query ? { params: describeParams(route.query(context.config)) } : {}),
+          ...(route.params ? { params: describeParams(route.params(context.config)) } : {}),
         })),
         operations: context.operations.list(),
       });
     },
-  };
+  });
 }

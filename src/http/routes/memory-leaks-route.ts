@@ -1,11 +1,8 @@
 import { findLeakSites } from '../../operations/leak-sites.js';
-import type { ResolvedConfig } from '../../options/resolve-options.js';
-import { integerParam, parseQuery } from '../query.js';
-import { runOperation } from '../run-operation.js';
+import { integerParam } from '../../params/param-spec.js';
 import { requireProbe } from './require-probe.js';
-import type { RouteDefinition } from './route.js';
+import { defineRoute } from './route.js';
 
-const query = (config: ResolvedConfig) => ({ seconds: integerParam(1, config.maxProfileSeconds) });
 const SITES_SHOWN = 20;
 const SAMPLING_INTERVAL_BYTES = 32 * 1024;
 
@@ -13,28 +10,28 @@ const SAMPLING_INTERVAL_BYTES = 32 * 1024;
  * `GET {base}/memory/leaks`: is the heap left after GC growing? With `seconds`, also where: the
  * allocation sites whose allocations in that time are still alive after a full GC.
  */
-export const memoryLeaksRoute: RouteDefinition = {
+export const memoryLeaksRoute = defineRoute({
   method: 'GET',
   path: '/memory/leaks',
   scope: 'read',
-  heavy: (req) => req.query.seconds !== undefined,
   summary: 'Leak verdict from the post-GC heap trend, with evidence; `seconds` also samples where retained memory is allocated.',
-  query,
-  async handler(req, res, context) {
-    const { seconds } = parseQuery(req, query(context.config));
-    res.locals.auditParams = seconds === undefined ? {} : { seconds };
+  params: (config) => ({ seconds: integerParam(1, config.maxProfileSeconds) }),
+  heavy: (params) => params.seconds !== undefined,
+  operation: {
+    kind: (params) => (params.seconds === undefined ? undefined : 'heapprofile'),
+    expectedMs: (params) => (params.seconds === undefined ? undefined : params.seconds * 1000),
+  },
+  async handle({ res, context, params, signal, audit }) {
     const probe = requireProbe(context);
+    const { seconds } = params;
     let where;
     if (seconds !== undefined) {
-      const sites = await runOperation(res, context, 'heapprofile', seconds * 1000, (signal) =>
-        findLeakSites(context.target, { durationMs: seconds * 1000, intervalBytes: SAMPLING_INTERVAL_BYTES, signal, limit: SITES_SHOWN }),
-      );
-      if (sites === undefined) return; // the client left
+      const sites = await findLeakSites(context.target, { durationMs: seconds * 1000, intervalBytes: SAMPLING_INTERVAL_BYTES, signal, limit: SITES_SHOWN });
       where = { seconds, samplingIntervalBytes: SAMPLING_INTERVAL_BYTES, sites };
     }
     probe.feed.drain();
     const verdict = probe.leaks.verdict({ windowSeconds: context.config.leakWindowSeconds });
-    res.locals.auditResult = { leakSuspected: verdict.leakSuspected };
+    audit.auditResult = { leakSuspected: verdict.leakSuspected };
     res.json({ ...verdict, ...(where ? { where } : {}) });
   },
-};
+});

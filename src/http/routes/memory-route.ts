@@ -1,25 +1,21 @@
 import { readMemoryViaInspector, type InspectorMemoryFigures } from '../../operations/memory-usage.js';
 import type { ProbeFigures } from '../../probe/probe-reader.js';
-import { parseQuery } from '../query.js';
-import type { RouteDefinition } from './route.js';
+import { defineRoute } from './route.js';
 
 /** `GET {base}/memory`: the app's memory, GC and event-loop figures from the main-thread probe. */
-export const memoryRoute: RouteDefinition = {
+export const memoryRoute = defineRoute({
   method: 'GET',
   path: '/memory',
   scope: 'read',
-  heavy: false,
   summary: "The app main thread's memory (bytes), GC counts and time, event-loop delay (seconds) and utilization.",
-  query: () => ({}),
-  async handler(req, res, context) {
-    parseQuery(req, {});
+  async handle({ res, context }) {
     if (context.probe !== undefined) {
       res.json(describeMemory(context.probe.reader.figures()));
       return;
     }
     res.json(describeInspectorMemory(await readMemoryViaInspector(context.target)));
   },
-};
+});
 
 /** Without a probe in the target (a sidecar), what the inspector can tell now, and plainly what it cannot. */
 function describeInspectorMemory({ memory, heap, spaces }: InspectorMemoryFigures): object {

@@ -1,8 +1,11 @@
 import type { Request, Response } from 'express';
-import type { Scope } from '../../options/tokens.js';
+import type { RunningOperation } from '../../operations/operation-registry.js';
+import type { LockKind } from '../../operations/process-locks.js';
 import type { ResolvedConfig } from '../../options/resolve-options.js';
+import type { Scope } from '../../options/tokens.js';
+import type { ParamSpecs, ParamValues } from '../../params/param-spec.js';
 import type { ApiContext } from '../api-context.js';
-import type { ParamSpecs } from '../query.js';
+import type { Caller, RequestState } from '../request-state.js';
 
 export type Method = 'GET' | 'POST' | 'DELETE';
 
@@ -13,18 +16,52 @@ export interface ScopeResolver {
   of(req: Request, context: ApiContext): Scope | undefined;
 }
 
-/** One endpoint: its method and path under the base path, the scope it needs, and what it does. */
-export interface RouteDefinition {
+/** What the dispatcher hands a handler: everything checked, typed, and the slot already held. */
+export interface RouteCall<P> {
+  req: Request;
+  res: Response;
+  context: ApiContext;
+  params: P;
+  caller: Caller;
+  /** The process-wide slot, when the route declares one; the dispatcher frees it. */
+  operation: RunningOperation | undefined;
+  /** Aborts when the client goes away before the response is complete. */
+  signal: AbortSignal;
+  /** What the audit line records of this request. */
+  audit: Pick<RequestState, 'auditParams' | 'auditResult'>;
+}
+
+/**
+ * One endpoint, declared: method, path, scope, parameters (the single source for the index and the
+ * docs' tables), and whether it takes a process-wide slot. The dispatcher does the rest before the
+ * handler runs: method, scope, parameters, heavy-rate limit, slot, audit.
+ */
+export interface RouteSpec<S extends ParamSpecs> {
   method: Method;
   /** Express path relative to the base path, e.g. `/heapsnapshot`. */
   path: string;
   /** The scope a token needs: fixed, or decided per request (a dump needs the scope of its kind). */
   scope: Scope | ScopeResolver;
-  /** Heavy requests pass the stricter rate limit; a function when only some of a route's requests are heavy. */
-  heavy: boolean | ((req: Request) => boolean);
   /** One line for the index. */
   summary: string;
-  /** The query parameters it accepts; ranges may depend on the configuration. */
-  query?: (config: ResolvedConfig) => ParamSpecs;
-  handler(req: Request, res: Response, context: ApiContext): Promise<void> | void;
+  /** The query parameters it accepts, with ranges and defaults; ranges may depend on the configuration. */
+  params?: (config: ResolvedConfig) => S;
+  /** Heavy requests pass the stricter rate limit; a function when only some of a route's requests are heavy. */
+  heavy?: boolean | ((params: ParamValues<S>) => boolean);
+  /** The process-wide slot the request holds while it runs (409 when taken), and for how long it expects to. */
+  operation?: {
+    kind: LockKind | ((params: ParamValues<S>) => LockKind | undefined);
+    expectedMs?: (params: ParamValues<S>) => number | undefined;
+  };
+  /** Parameters the audit line records; all of them when absent. */
+  audited?: (params: ParamValues<S>) => Record<string, unknown>;
+  handle(call: RouteCall<ParamValues<S>>): Promise<void> | void;
+}
+
+/** A route with its parameter types erased, as the route list holds it. */
+export type RouteDefinition = RouteSpec<ParamSpecs>;
+
+/** Checks a route's handler against its own parameters, then erases the types for the list. */
+export function defineRoute<S extends ParamSpecs = Record<never, never>>(spec: RouteSpec<S>): RouteDefinition {
+  return spec as unknown as RouteDefinition;
 }

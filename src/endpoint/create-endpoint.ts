@@ -1,0 +1,113 @@
+import express, { type Express, type Router } from 'express';
+import { notFound } from '../errors.js';
+import type { ApiContext } from '../http/api-context.js';
+import { createApiRouter } from '../http/create-api-router.js';
+import { errorHandler } from '../http/error-handler.js';
+import { allRoutes } from '../http/routes/all-routes.js';
+import { securityHeaders } from '../http/security-headers.js';
+import { AuditLogger } from '../log/audit-logger.js';
+import { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
+import { OperationRegistry } from '../operations/operation-registry.js';
+import type { ResolvedConfig } from '../options/resolve-options.js';
+import { LeakDetector } from '../probe/leak-detector.js';
+import type { ProbeHandle } from '../probe/main-thread-probe.js';
+import { ProbeFeed } from '../probe/probe-feed.js';
+import { ProbeReader } from '../probe/probe-reader.js';
+import type { ProbeView } from '../probe/probe-view.js';
+import { DumpScheduler } from '../scheduling/dump-scheduler.js';
+import { DumpStore } from '../scheduling/dump-store.js';
+import type { CdpTarget } from '../targets/target.js';
+
+export interface EndpointParts {
+  /** The process the endpoint inspects; what it can do is in its capabilities. */
+  target: CdpTarget;
+  /** The main-thread probe's shared memory, where one runs in the target (not for another process). */
+  probe: ProbeHandle | undefined;
+  config: ResolvedConfig;
+  /** The dump store's directory, made by DumpStore on the thread that owns the process's exit. */
+  dumpsDirectory: string;
+  /** An audit log the caller opened early (to record start-up); the endpoint owns and closes it. */
+  log?: AuditLogger;
+}
+
+export interface Endpoint {
+  context: ApiContext;
+  /** The API as an Express router, for an app that mounts it. */
+  router: Router;
+  /** A standalone app serving the API under `basePath` and a JSON 404 elsewhere, for a server of our own. */
+  app(basePath: string): Express;
+  /** Stops the endpoint's timers, cancels pending dumps, removes the dump store and closes the audit log. */
+  close(): void;
+}
+
+/**
+ * The one composition root: router mode, the worker's server and the sidecar all build the endpoint
+ * here from a target, an optional probe and the resolved configuration.
+ */
+export function createEndpoint({ target, probe: handle, config, dumpsDirectory, log = new AuditLogger(config.auditLog) }: EndpointParts): Endpoint {
+  const probe = handle === undefined ? undefined : probeView(handle);
+  const metrics = new PrometheusMetrics({
+    probe: probe?.reader,
+    leaks: probe?.leaks,
+    leakWindowSeconds: config.leakWindowSeconds,
+    inspectsOwnProcess: target.capabilities.sharedFileSystem,
+    drain: () => probe?.feed.drain(),
+  });
+  probe?.feed.onEvents((events) => metrics.observeGcEvents(events));
+  const operations = new OperationRegistry();
+  const { dumps: limits } = config;
+  const dumps = new DumpScheduler({
+    store: new DumpStore(dumpsDirectory, {
+      maxBytes: limits.maxBytes,
+      maxFiles: limits.maxFiles,
+      maxAgeMs: limits.maxAgeSeconds * 1000,
+      reserveBytes: limits.reserveBytes,
+    }),
+    target,
+    operations,
+    probe,
+    log,
+    options: { maxPendingJobs: limits.maxPendingJobs, staging: { memoryLimitBytes: config.spillThresholdBytes, tmpdir: config.tmpdir } },
+  });
+  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps };
+  const router = createApiRouter(context, allRoutes);
+  let closed = false;
+  return {
+    context,
+    router,
+    app: (basePath) => standaloneApp(router, basePath, context),
+    close: () => {
+      if (closed) return;
+      closed = true;
+      probe?.feed.stop();
+      dumps.close();
+      log.close();
+    },
+  };
+}
+
+function probeView(handle: ProbeHandle): ProbeView {
+  const reader = new ProbeReader(handle);
+  const feed = new ProbeFeed(reader);
+  const leaks = new LeakDetector(reader);
+  feed.onEvents((events, missed) => leaks.add(events, missed));
+  return { reader, feed, leaks };
+}
+
+/**
+ * The standalone app of a server of our own: the API under `basePath`, a JSON 404 everywhere else.
+ * `trust proxy` stays off unless configured: the server listens on its own port, normally loopback.
+ */
+function standaloneApp(router: Router, basePath: string, context: ApiContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('env', 'production');
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.set('trust proxy', context.config.trustProxy);
+  app.use(basePath, router);
+  app.use(securityHeaders());
+  app.use((_req, _res, next) => next(notFound()));
+  app.use(errorHandler(context.log));
+  return app;
+}

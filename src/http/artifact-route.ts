@@ -1,0 +1,49 @@
+import type { ArtifactKind } from '../operations/artifacts/artifact-kind.js';
+import { parseTrigger, SCHEDULE_PARAMS, type ScheduleValues } from '../scheduling/triggers.js';
+import { defineRoute, type RouteDefinition } from './routes/route.js';
+import { streamArtifact } from './stream-artifact.js';
+
+const SCHEDULE_NAMES = Object.keys(SCHEDULE_PARAMS) as (keyof typeof SCHEDULE_PARAMS)[];
+
+/** Splits validated parameters into the artifact's own and the scheduling ones. */
+function split(params: Record<string, unknown>): { own: Record<string, unknown>; schedule: ScheduleValues } {
+  const own: Record<string, unknown> = {};
+  const schedule: ScheduleValues = {};
+  for (const [name, value] of Object.entries(params)) {
+    if ((SCHEDULE_NAMES as string[]).includes(name)) schedule[name as keyof ScheduleValues] = value as string;
+    else own[name] = value;
+  }
+  return { own, schedule };
+}
+
+const asksForLater = (params: Record<string, unknown>) => SCHEDULE_NAMES.some((name) => params[name] !== undefined);
+
+/**
+ * `GET {base}/<kind>` for an artifact of the shared table: streamed now in the artifact's slot, or, with
+ * delay, at or when, scheduled into the dump store (202 with the job's Location) without taking a slot.
+ */
+export function artifactRoute(artifact: ArtifactKind, { path, summary }: { path: string; summary: string }): RouteDefinition {
+  return defineRoute({
+    method: 'GET',
+    path,
+    scope: artifact.scope,
+    summary,
+    params: (config) => ({ ...artifact.parameters(config), ...SCHEDULE_PARAMS }),
+    heavy: true,
+    operation: {
+      kind: (params) => (asksForLater(params) ? undefined : artifact.lock),
+      expectedMs: (params) => artifact.expectedMs(params as never),
+    },
+    async handle(call) {
+      const { own, schedule } = split(call.params);
+      const trigger = parseTrigger(schedule);
+      if (trigger === undefined) return streamArtifact(call, artifact, own);
+      const job = call.context.dumps.schedule({ kind: artifact.kind, params: own }, trigger);
+      call.audit.auditResult = { scheduled: job.id };
+      call.res
+        .status(202)
+        .location(`${call.req.baseUrl}/dumps/${job.id}`)
+        .json({ id: job.id, kind: job.kind, status: job.status, created: job.created, trigger: job.trigger });
+    },
+  });
+}

@@ -1,0 +1,67 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { notFound, OperationAbortedError } from '../errors.js';
+import type { RunningOperation } from '../operations/operation-registry.js';
+import type { ParamValues } from '../params/param-spec.js';
+import type { ApiContext } from './api-context.js';
+import { forbidden, methodNotAllowed } from './errors.js';
+import { readQuery } from './query.js';
+import type { RateLimiters } from './rate-limits.js';
+import { requestState } from './request-state.js';
+import type { RouteDefinition } from './routes/route.js';
+
+/**
+ * Runs the route for the request's method, after everything a route declares is checked, in this
+ * order: method (405 with Allow; Express would run a GET handler for HEAD), scope (403, or 404 when
+ * what the path names does not exist), parameters (400, before any rate limit is spent on a typo), the
+ * heavy-operation limit (429), and the process-wide slot (409). The handler gets typed values.
+ */
+export function dispatch(group: RouteDefinition[], limits: RateLimiters, context: ApiContext): RequestHandler {
+  const allow = group.map((route) => route.method).join(', ');
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const route = group.find((candidate) => candidate.method === req.method);
+    if (route === undefined) return next(methodNotAllowed(req.method, allow));
+    const state = requestState(res);
+    state.routePath = route.path;
+    const caller = state.caller!;
+    let params: ParamValues<Record<string, never>>;
+    try {
+      const scope = typeof route.scope === 'string' ? route.scope : route.scope.of(req, context);
+      if (scope === undefined) throw notFound('No such item.');
+      if (!caller.scopes.includes(scope)) throw forbidden(`Token "${caller.tokenId}" lacks the "${scope}" scope this endpoint needs.`);
+      params = readQuery(req, route.params?.(context.config) ?? {});
+    } catch (error) {
+      return next(error);
+    }
+    const given = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
+    if (Object.keys(given).length > 0 || route.audited) state.auditParams = route.audited?.(params) ?? given;
+    const run = () => void runRoute(route, req, res, context, params).catch(next);
+    const heavy = typeof route.heavy === 'function' ? route.heavy(params) : route.heavy === true;
+    if (heavy) limits.heavy(req, res, (error?: unknown) => (error ? next(error) : run()));
+    else run();
+  };
+}
+
+async function runRoute(route: RouteDefinition, req: Request, res: Response, context: ApiContext, params: ParamValues<Record<string, never>>): Promise<void> {
+  const state = requestState(res);
+  const kind = typeof route.operation?.kind === 'function' ? route.operation.kind(params) : route.operation?.kind;
+  let operation: RunningOperation | undefined;
+  if (kind !== undefined) operation = context.operations.begin(kind, route.operation?.expectedMs?.(params));
+  try {
+    await route.handle({ req, res, context, params, caller: state.caller!, operation, signal: clientGone(res), audit: state });
+  } catch (error) {
+    // Only a client that went away aborts a request's operation: there is nobody to answer, and nothing failed.
+    if (error instanceof OperationAbortedError) return;
+    throw error;
+  } finally {
+    operation?.end();
+  }
+}
+
+/** Aborts when the client goes away before the response is complete. */
+function clientGone(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}

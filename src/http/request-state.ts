@@ -1,0 +1,29 @@
+import type { Response } from 'express';
+import type { Scope } from '../options/tokens.js';
+
+/** Who made the request, once authenticated. */
+export interface Caller {
+  tokenId: string;
+  scopes: readonly Scope[];
+}
+
+/**
+ * What the layers of one request tell each other, typed: who called, which route matched, and what the
+ * audit line should say. Kept beside the response rather than in Express's untyped locals.
+ */
+export interface RequestState {
+  caller?: Caller;
+  /** The matched route's path pattern (bounded), for metrics labels. */
+  routePath?: string;
+  /** Parameters as the route validated them: nothing unvetted reaches the log. */
+  auditParams?: Record<string, unknown>;
+  auditResult?: Record<string, unknown>;
+}
+
+const states = new WeakMap<Response, RequestState>();
+
+export function requestState(res: Response): RequestState {
+  let state = states.get(res);
+  if (state === undefined) states.set(res, (state = {}));
+  return state;
+}

@@ -1,0 +1,60 @@
+import type { Scope } from '../../options/tokens.js';
+import type { ParamSpecs, ParamValues } from '../../params/param-spec.js';
+import type { CdpTarget } from '../../targets/target.js';
+import type { LockKind } from '../process-locks.js';
+
+/**
+ * Where an artifact's bytes go as they are produced: a download (through the one staging layer,
+ * streaming/spilling-writer.ts) or a file of the dump store. Producers never know which.
+ */
+export interface ArtifactSink {
+  /** Never blocks; the sink bounds its own memory. */
+  write(chunk: string | Buffer): void;
+  /** Undefined when the sink takes more now, else a promise of when it will (for producers that can wait). */
+  whenWritable(): Promise<void> | undefined;
+  /** A caveat about the artifact, said before its first byte (a download's Maintenance-Warning header). */
+  warn(message: string): void;
+  /** The file the sink writes, when it is one: a target sharing this file system may write it directly. */
+  readonly filePath: string | undefined;
+}
+
+export interface ProduceOptions {
+  /** Aborts when nobody waits for the artifact any more. */
+  signal: AbortSignal;
+  /** How far the producer has got, shown in the index while it runs. */
+  progress(values: Record<string, number | string | boolean>): void;
+  /** Where an engine that must stage (a frozen thread) keeps what the sink cannot take yet. */
+  staging: { memoryLimitBytes: number; tmpdir: string | undefined };
+}
+
+/** What the configuration bounds for artifact parameters. */
+export interface ArtifactLimits {
+  maxProfileSeconds: number;
+}
+
+/**
+ * One kind of artifact, as the direct download and the scheduled dump both use it: its scope and slot,
+ * its parameters, how its file is named and typed, and how it is produced into a sink.
+ */
+export interface ArtifactKind<S extends ParamSpecs = ParamSpecs> {
+  kind: 'heapsnapshot' | 'cpuprofile' | 'heapprofile';
+  scope: Scope;
+  lock: LockKind;
+  parameters(limits: ArtifactLimits): S;
+  /** How long producing it should take, when the parameters say (a profile's duration). */
+  expectedMs(params: ParamValues<S>): number | undefined;
+  extension(params: ParamValues<S>): string;
+  contentType(params: ParamValues<S>): string;
+  /** Worth gzip on the wire (JSON); pprof is compressed already. */
+  compressible(params: ParamValues<S>): boolean;
+  /** Produces the artifact into `sink`; resolves with facts for the audit line. */
+  produce(target: CdpTarget, params: ParamValues<S>, sink: ArtifactSink, options: ProduceOptions): Promise<Record<string, unknown>>;
+}
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+export const PPROF_TYPE = 'application/octet-stream';
+
+/** Keeps a kind's parameter types checked against its functions while the table holds it erased. */
+export function defineArtifact<S extends ParamSpecs>(kind: ArtifactKind<S>): ArtifactKind {
+  return kind as unknown as ArtifactKind;
+}

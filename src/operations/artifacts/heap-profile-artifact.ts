@@ -1,0 +1,29 @@
+import { enumParam, integerParam } from '../../params/param-spec.js';
+import { takeHeapProfile } from '../heap-profile.js';
+import { heapProfileToPprof } from '../pprof/heap-profile-to-pprof.js';
+import { defineArtifact, JSON_TYPE, PPROF_TYPE } from './artifact-kind.js';
+
+const EXTENSIONS = { heapprofile: 'heapprofile', pprof: 'heap.pb.gz' } as const;
+
+/** A sampling heap profile of the main thread over a time: sampled allocations by stack. */
+export const heapProfileArtifact = defineArtifact({
+  kind: 'heapprofile',
+  scope: 'profile',
+  lock: 'heapprofile',
+  parameters: ({ maxProfileSeconds }) => ({
+    seconds: integerParam(1, maxProfileSeconds, 10),
+    /** Mean bytes between samples: V8's default is 32 KiB; smaller is finer and dearer. */
+    interval: integerParam(1024, 16 * 1024 * 1024, 32 * 1024),
+    format: enumParam(['heapprofile', 'pprof'] as const, 'heapprofile'),
+  }),
+  expectedMs: (params) => params.seconds * 1000,
+  extension: (params) => EXTENSIONS[params.format],
+  contentType: (params) => (params.format === 'pprof' ? PPROF_TYPE : JSON_TYPE),
+  compressible: () => false,
+  async produce(target, params, sink, { signal }) {
+    const startedAtMs = Date.now();
+    const profile = await takeHeapProfile(target, { durationMs: params.seconds * 1000, intervalBytes: params.interval, signal });
+    sink.write(params.format === 'pprof' ? heapProfileToPprof(profile, params.interval, startedAtMs, Date.now() - startedAtMs) : JSON.stringify(profile));
+    return { samples: profile.samples.length };
+  },
+});
