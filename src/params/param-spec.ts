@@ -10,6 +10,8 @@ export interface ParamSpec<T> {
   describe: string;
   /** The value when the parameter is absent; undefined means "not given" reaches the handler. */
   default?: T;
+  /** What it means, for docs/api.md's tables (generated from the declarations). */
+  meaning?: string;
   parse(raw: string): T | undefined;
 }
 
@@ -56,6 +58,11 @@ export function textParam(describe: string): ParamSpec<string> {
   return { describe, parse: (raw) => (raw === '' ? undefined : raw) };
 }
 
+/** Gives a spec its meaning for the docs, keeping its type (and so whether it has a default). */
+export function documented<P extends ParamSpec<any>>(meaning: string, spec: P): P {
+  return { ...spec, meaning };
+}
+
 /**
  * Reads raw values strictly: a parameter the list does not know, one given twice, or one whose value
  * does not parse is an error that names it and says what is allowed. Absent ones take their default.
@@ -80,9 +87,12 @@ export function parseParams<S extends ParamSpecs>(raw: ReadonlyMap<string, reado
   return result as ParamValues<S>;
 }
 
-/** What the index shows of a parameter list: each name with what it takes and its default. */
+/** What the index shows of a parameter list: each name with what it takes, its default and what it means. */
 export function describeParams(specs: ParamSpecs): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(specs).map(([name, spec]) => [name, spec.default === undefined ? spec.describe : `${spec.describe} (default ${String(spec.default)})`]),
+    Object.entries(specs).map(([name, spec]) => {
+      const withDefault = spec.default === undefined ? spec.describe : `${spec.describe} (default ${String(spec.default)})`;
+      return [name, spec.meaning === undefined ? withDefault : `${withDefault}: ${spec.meaning}`];
+    }),
   );
 }

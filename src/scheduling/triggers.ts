@@ -1,5 +1,5 @@
 import { MaintenanceError, type ErrorCode } from '../errors.js';
-import { textParam } from '../params/param-spec.js';
+import { documented, textParam } from '../params/param-spec.js';
 import { parseDuration, parseSize } from './durations.js';
 
 /** When a scheduled dump runs. */
@@ -12,10 +12,10 @@ export const MAX_AHEAD_MS = 24 * 3_600_000;
 
 /** The parameters that turn an artifact request into a scheduled job; their values are checked by parseTrigger. */
 export const SCHEDULE_PARAMS = {
-  delay: textParam('a duration up to 24h (90s, 5m, 2h; plain numbers are seconds): run later and keep the result'),
-  at: textParam('an ISO 8601 time within the next 24 h (write + as %2B in a URL): run then and keep the result'),
-  when: textParam('gc (after the next major GC) or heap-above:<size|percent> (1.5GB, 80%): run when it happens'),
-  expires: textParam('with when: give up after this duration'),
+  delay: documented('take it this much later, into the dump store', textParam('a duration up to 24h (90s, 5m, 2h; plain numbers are seconds)')),
+  at: documented('take it then, into the dump store', textParam('an ISO 8601 time within the next 24 h (write + as %2B in a URL)')),
+  when: documented('take it when that happens, into the dump store', textParam('gc (after the next major GC), or heap-above: with a size (heap-above:1.5GB) or a percent of the heap limit (heap-above:80%)')),
+  expires: documented('with `when`: give up after this long', textParam('a duration up to 24h')),
 };
 
 export type ScheduleValues = Partial<Record<keyof typeof SCHEDULE_PARAMS, string>>;

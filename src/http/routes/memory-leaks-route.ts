@@ -1,5 +1,5 @@
 import { findLeakSites } from '../../operations/leak-sites.js';
-import { integerParam } from '../../params/param-spec.js';
+import { documented, integerParam } from '../../params/param-spec.js';
 import { requireProbe } from './require-probe.js';
 import { defineRoute } from './route.js';
 
@@ -15,7 +15,9 @@ export const memoryLeaksRoute = defineRoute({
   path: '/memory/leaks',
   scope: 'read',
   summary: 'Leak verdict from the post-GC heap trend, with evidence; `seconds` also samples where retained memory is allocated.',
-  params: (config) => ({ seconds: integerParam(1, config.maxProfileSeconds) }),
+  params: (config) => ({
+    seconds: documented('also sample this long where retained memory is allocated (heavy)', integerParam(1, config.maxProfileSeconds)),
+  }),
   heavy: (params) => params.seconds !== undefined,
   operation: {
     kind: (params) => (params.seconds === undefined ? undefined : 'heapprofile'),

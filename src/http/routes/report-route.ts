@@ -1,5 +1,5 @@
 import { diagnosticReport } from '../../operations/diagnostic-report.js';
-import { booleanParam } from '../../params/param-spec.js';
+import { booleanParam, documented } from '../../params/param-spec.js';
 import { forbidden } from '../errors.js';
 import { defineRoute } from './route.js';
 
@@ -9,7 +9,7 @@ export const reportRoute = defineRoute({
   path: '/report',
   scope: 'read',
   summary: "Node's diagnostic report of the app process (process.report), environment values and credentials redacted.",
-  params: () => ({ redact: booleanParam(true) }),
+  params: () => ({ redact: documented('false shows environment values and credentials; needs the `eval` scope too', booleanParam(true)) }),
   async handle({ res, context, params, caller }) {
     if (!params.redact && !caller.scopes.includes('eval')) {
       throw forbidden('An unredacted report shows environment values and credentials: it needs the "eval" scope.');

@@ -1,5 +1,5 @@
 import { captureStack, formatStackText } from '../../operations/js-stack.js';
-import { enumParam } from '../../params/param-spec.js';
+import { documented, enumParam } from '../../params/param-spec.js';
 import { defineRoute } from './route.js';
 
 /** How long the main thread gets to answer before it is reported unresponsive (outside JavaScript). */
@@ -11,7 +11,7 @@ export const stackRoute = defineRoute({
   path: '/stack',
   scope: 'profile',
   summary: "The main thread's JavaScript stack right now (works while the event loop is blocked); JSON or ?format=text.",
-  params: () => ({ format: enumParam(['json', 'text'] as const, 'json') }),
+  params: () => ({ format: documented('JSON, or text like a Node stack trace', enumParam(['json', 'text'] as const, 'json')) }),
   operation: { kind: 'stack', expectedMs: () => STACK_TIMEOUT_MS },
   async handle({ res, context, params, audit }) {
     const snapshot = await captureStack(context.target, STACK_TIMEOUT_MS);

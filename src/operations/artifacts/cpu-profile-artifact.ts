@@ -1,4 +1,4 @@
-import { enumParam, integerParam } from '../../params/param-spec.js';
+import { documented, enumParam, integerParam } from '../../params/param-spec.js';
 import { takeCpuProfile } from '../cpu-profile.js';
 import { cpuProfileToPprof } from '../pprof/cpu-profile-to-pprof.js';
 import { defineArtifact, JSON_TYPE, PPROF_TYPE } from './artifact-kind.js';
@@ -11,10 +11,13 @@ export const cpuProfileArtifact = defineArtifact({
   scope: 'profile',
   lock: 'cpuprofile',
   parameters: ({ maxProfileSeconds }) => ({
-    seconds: integerParam(1, maxProfileSeconds, 10),
-    /** Microseconds between samples: V8's default is 1000; below 50 the profiler itself dominates. */
-    interval: integerParam(50, 100_000, 1000),
-    format: enumParam(['cpuprofile', 'pprof'] as const, 'cpuprofile'),
+    seconds: documented('how long to sample', integerParam(1, maxProfileSeconds, 10)),
+    // V8's default is 1000; below 50 the profiler itself dominates.
+    interval: documented('microseconds between samples', integerParam(50, 100_000, 1000)),
+    format: documented(
+      'DevTools JSON (`.cpuprofile`: Performance tab, Load profile), or gzipped pprof protobuf (`.cpu.pb.gz`: `go tool pprof`, Pyroscope, Speedscope)',
+      enumParam(['cpuprofile', 'pprof'] as const, 'cpuprofile'),
+    ),
   }),
   expectedMs: (params) => params.seconds * 1000,
   extension: (params) => EXTENSIONS[params.format],

@@ -1,4 +1,4 @@
-import { enumParam, integerParam } from '../../params/param-spec.js';
+import { documented, enumParam, integerParam } from '../../params/param-spec.js';
 import { takeHeapProfile } from '../heap-profile.js';
 import { heapProfileToPprof } from '../pprof/heap-profile-to-pprof.js';
 import { defineArtifact, JSON_TYPE, PPROF_TYPE } from './artifact-kind.js';
@@ -11,10 +11,13 @@ export const heapProfileArtifact = defineArtifact({
   scope: 'profile',
   lock: 'heapprofile',
   parameters: ({ maxProfileSeconds }) => ({
-    seconds: integerParam(1, maxProfileSeconds, 10),
-    /** Mean bytes between samples: V8's default is 32 KiB; smaller is finer and dearer. */
-    interval: integerParam(1024, 16 * 1024 * 1024, 32 * 1024),
-    format: enumParam(['heapprofile', 'pprof'] as const, 'heapprofile'),
+    seconds: documented('how long to sample', integerParam(1, maxProfileSeconds, 10)),
+    // V8's default is 32 KiB.
+    interval: documented('mean bytes between samples: smaller is finer and dearer', integerParam(1024, 16 * 1024 * 1024, 32 * 1024)),
+    format: documented(
+      'DevTools JSON (`.heapprofile`: Memory tab, Load profile) or gzipped pprof (`.heap.pb.gz`)',
+      enumParam(['heapprofile', 'pprof'] as const, 'heapprofile'),
+    ),
   }),
   expectedMs: (params) => params.seconds * 1000,
   extension: (params) => EXTENSIONS[params.format],

@@ -1,4 +1,4 @@
-import { booleanParam } from '../../params/param-spec.js';
+import { booleanParam, documented } from '../../params/param-spec.js';
 import { takeHeapSnapshot, writeHeapSnapshotToFile } from '../heap-snapshot.js';
 import { defineArtifact, JSON_TYPE } from './artifact-kind.js';
 
@@ -10,7 +10,10 @@ export const heapSnapshotArtifact = defineArtifact({
   kind: 'heapsnapshot',
   scope: 'heap',
   lock: 'heapsnapshot',
-  parameters: () => ({ exposeInternals: booleanParam(false), captureNumericValue: booleanParam(false) }),
+  parameters: () => ({
+    exposeInternals: documented("include V8's internal objects and edges (DevTools \"Expose internals\")", booleanParam(false)),
+    captureNumericValue: documented('record the values of numbers (DevTools "Include numerical values")', booleanParam(false)),
+  }),
   expectedMs: () => undefined,
   extension: () => 'heapsnapshot',
   contentType: () => JSON_TYPE,

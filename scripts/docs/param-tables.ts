@@ -1,0 +1,38 @@
+import { allRoutes } from '../../src/http/routes/all-routes.js';
+import { resolveConfig } from '../../src/options/resolve-options.js';
+import type { ParamSpecs } from '../../src/params/param-spec.js';
+
+/**
+ * docs/api.md's parameter tables, rendered from the routes' own declarations (the single source):
+ * each sits between `<!-- params: METHOD /path -->` and `<!-- /params -->`.
+ */
+const MARKER = /<!-- params: (GET|POST|DELETE) (\S+) -->\n[\s\S]*?<!-- \/params -->/g;
+
+/** The documented values use the default configuration (e.g. maxProfileSeconds 300). */
+function defaultConfig() {
+  return resolveConfig({ tokens: [{ id: 'docs', token: 'documentation-only-token-0123456789abcdefghijk', scopes: ['read'] }] });
+}
+
+function table(specs: ParamSpecs): string {
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const cell = (text: string) => text.replace(/\|/g, '\\|');
+    return `| \`${name}\` | ${cell(spec.describe)} | ${spec.default === undefined ? '' : `\`${String(spec.default)}\``} | ${cell(spec.meaning ?? '')} |`;
+  });
+  return ['| parameter | values | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** Rewrites every marked table in `markdown`; a marker naming no route, or a route without parameters, is an error. */
+export function renderParamTables(markdown: string): string {
+  const config = defaultConfig();
+  return markdown.replace(MARKER, (_whole, method: string, path: string) => {
+    const route = allRoutes.find((candidate) => candidate.method === method && candidate.path === path.replace(/\{(\w+)\}/g, ':$1'));
+    if (route?.params === undefined) throw new Error(`docs/api.md marks parameters for ${method} ${path}, which declares none`);
+    return `<!-- params: ${method} ${path} -->\n${table(route.params(config))}\n<!-- /params -->`;
+  });
+}
+
+/** Routes that declare parameters but have no marked table in `markdown`. */
+export function undocumentedRoutes(markdown: string): string[] {
+  const marked = new Set([...markdown.matchAll(MARKER)].map((match) => `${match[1]} ${match[2]!.replace(/\{(\w+)\}/g, ':$1')}`));
+  return allRoutes.filter((route) => route.params !== undefined && !marked.has(`${route.method} ${route.path}`)).map((route) => `${route.method} ${route.path}`);
+}
