@@ -195,6 +195,31 @@ describe('egress to an S3-compatible server', () => {
   });
 });
 
+describe('egress start-up cost', () => {
+  test('the AWS SDK is not loaded until an upload needs it', async () => {
+    const dist = fileURLToPath(new URL('..', import.meta.url));
+    // A module hook counts every import of an @aws-sdk module, from the package's entry point on.
+    const hooks = `let seen; export function initialize(data) { seen = data.seen; }
+      export async function resolve(specifier, context, next) { if (specifier.startsWith('@aws-sdk/')) Atomics.add(seen, 0, 1); return next(specifier, context); }`;
+    const program = `
+      import { register } from 'node:module';
+      const seen = new Int32Array(new SharedArrayBuffer(4));
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}), { data: { seen } });
+      await import(${JSON.stringify(`${dist}src/index.js`)});
+      const { resolveEgressOptions } = await import(${JSON.stringify(`${dist}src/egress/egress-options.js`)});
+      await import(${JSON.stringify(`${dist}src/egress/upload-artifact.js`)});
+      resolveEgressOptions({ offsite: { type: 's3', bucket: 'b-1', region: 'eu-west-1' } });
+      const before = Atomics.load(seen, 0);
+      const { loadS3Sdk } = await import(${JSON.stringify(`${dist}src/egress/s3-sdk.js`)});
+      await loadS3Sdk();
+      console.log(JSON.stringify({ before, after: Atomics.load(seen, 0) }));`;
+    const { stdout } = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', program]);
+    const counts = JSON.parse(stdout.trim()) as { before: number; after: number };
+    assert.equal(counts.before, 0, 'no @aws-sdk module before the first upload');
+    assert.ok(counts.after >= 3, `the SDK loads on demand (${counts.after} imports seen)`);
+  });
+});
+
 describe('egress options', () => {
   const valid = { type: 's3', bucket: 'my-dumps', region: 'eu-west-1' };
   const problem = (options: Record<string, unknown>): string => {
