@@ -12,6 +12,7 @@
  *                  classic recipe failing on it
  *   --remote       also the remote path: a sidecar serving the app through its inspector
  *   --runtime      also the runtime overhead benchmarks (profilers and probe under load, /stack latency)
+ *   --egress       also a 600 MiB upload to an S3-compatible server (s3rver), against a produce-and-drain baseline
  *   --rss-poll     measure peak RSS by polling VmRSS even where VmHWM can be reset
  *   --write-docs   write docs/benchmarks.md from this run
  *
@@ -24,6 +25,7 @@ import { benchmarksDoc } from './bench/benchmarks-doc.js';
 import { runHugeSnapshot, type HugeResult } from './bench/huge-snapshot.js';
 import { describeMachine } from './bench/machine.js';
 import { runLine, snapshotTable, targetLines } from './bench/report.js';
+import { runEgressBench } from './bench/egress-upload.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
 import { runSnapshotScenario, type RunOptions } from './bench/snapshot-run.js';
@@ -44,6 +46,7 @@ const { values: flags } = parseArgs({
     huge: { type: 'boolean', default: false },
     remote: { type: 'boolean', default: false },
     runtime: { type: 'boolean', default: false },
+    egress: { type: 'boolean', default: false },
     'rss-poll': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
@@ -95,6 +98,11 @@ async function main(): Promise<void> {
     console.log('\nRuntime overhead');
     runtime = runtimeSection(await runRuntimeBench(10, 2, console.log));
     console.log(`\n${runtime}`);
+  }
+
+  if (flags.egress) {
+    console.log('\nEgress: 600 MiB to an S3-compatible server');
+    console.log(`\n${(await runEgressBench(600 * 1024 * 1024, console.log)).join('\n')}`);
   }
 
   const minutes = (Date.now() - started) / 60_000;

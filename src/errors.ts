@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   AUDIT_LOG: 'The audit log destination is unusable.',
   DUMPS_DIRECTORY: 'The dump store directory is unusable.',
   LISTEN_FAILED: 'The server cannot listen on the address.',
+  EGRESS_OPTIONS: 'An egress destination is misconfigured.',
 
   // A request that cannot be served as asked.
   BAD_REQUEST: 'The request could not be understood.',
@@ -52,6 +53,9 @@ export const ERROR_CODES = {
   NAMED_PIPE_UNAVAILABLE: 'A named pipe cannot be made here; another engine is used.',
   INSUFFICIENT_STORAGE: 'The dump store has no room for the artifact.',
   SHUTTING_DOWN: 'The endpoint is closing.',
+  EGRESS_ABORTED: 'An upload was stopped because its requester went away or cancelled it; its multipart upload was aborted.',
+  EGRESS_SOURCE_FAILED: 'The artifact failed while it was being uploaded; nothing was kept.',
+  EGRESS_UPLOAD_FAILED: 'The object store refused or failed the upload (credentials, permissions, bucket, network).',
   INTERNAL_ERROR: 'The endpoint failed; its log says why.',
 } as const;
 

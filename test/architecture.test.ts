@@ -17,6 +17,7 @@ const LAYERS: Record<string, number> = {
   targets: 2,
   log: 2,
   streaming: 2,
+  egress: 2,
   probe: 3,
   operations: 4,
   metrics: 5,
