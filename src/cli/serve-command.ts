@@ -68,7 +68,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     throw new CliError(`The inspector on port ${inspector.port} belongs to process ${targetPid}, not ${pid}; pass --inspect-port.`);
   }
 
-  const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory);
+  const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
   const endpoint = createEndpoint({ target, config, log, probe: undefined, dumpsDirectory: dumps.directory });
   const server = createServer(endpoint.app(basePath));
   await new Promise<void>((resolve, reject) => {

@@ -38,7 +38,7 @@ export function artifactRoute(artifact: ArtifactKind, { path, summary }: { path:
       const { own, schedule } = split(call.params);
       const trigger = parseTrigger(schedule);
       if (trigger === undefined) return streamArtifact(call, artifact, own);
-      const job = call.context.dumps.schedule({ kind: artifact.kind, params: own }, trigger);
+      const job = call.context.dumps.schedule({ kind: artifact.kind, params: own }, trigger, call.caller.tokenId);
       call.audit.auditResult = { scheduled: job.id };
       call.res
         .status(202)

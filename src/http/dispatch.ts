@@ -45,7 +45,16 @@ async function runRoute(route: RouteDefinition, req: Request, res: Response, con
   const state = requestState(res);
   const kind = typeof route.operation?.kind === 'function' ? route.operation.kind(params) : route.operation?.kind;
   let operation: RunningOperation | undefined;
-  if (kind !== undefined) operation = context.operations.begin(kind, route.operation?.expectedMs?.(params));
+  if (kind !== undefined) {
+    operation = context.operations.begin(kind, route.operation?.expectedMs?.(params));
+    context.log.started({
+      tokenId: state.caller?.tokenId ?? null,
+      client: req.socket.remoteAddress,
+      method: req.method,
+      path: req.originalUrl.split('?')[0]!.slice(0, 256),
+      ...(state.auditParams ? { params: state.auditParams } : {}),
+    });
+  }
   try {
     await route.handle({ req, res, context, params, caller: state.caller!, operation, signal: clientGone(res), audit: state });
   } catch (error) {

@@ -59,6 +59,16 @@ export class AuditLogger {
     this.#logger.info({ audit: true, ...entry }, 'request');
   }
 
+  /**
+   * A heavy operation is about to start: who asked, for what, and what it is expected to cost. Written
+   * (synchronously, like every line) before the work begins, so a process killed mid-way still leaves
+   * a record of who asked; the request's own line follows when it ends.
+   */
+  started(details: Record<string, unknown>): void {
+    if (this.#closed) return;
+    this.#logger.info({ audit: true, event: 'started', ...details }, 'operation started');
+  }
+
   /** Something the endpoint did on its own that an operator may want to know (a scheduled dump is ready). */
   info(message: string, details: Record<string, unknown> = {}): void {
     if (this.#closed) return;

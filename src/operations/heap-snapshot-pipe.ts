@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import tmp from 'tmp';
+import { cleanUpAtProcessEnd, privateDirPrefix } from '../streaming/private-dirs.js';
 import { SpillFile } from '../streaming/spill-file.js';
 import type { PipeReaderInit, PipeReaderMessage } from '../streaming/pipe-reader-messages.js';
 import { evaluate } from '../targets/protocol.js';
@@ -154,11 +155,13 @@ async function withSnapshotPipe(tmpdir: string | undefined, use: (path: string) 
   let dir: tmp.DirResult;
   let path: string;
   try {
-    dir = tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-pipe-', unsafeCleanup: true, ...(tmpdir ? { tmpdir } : {}) });
+    dir = tmp.dirSync({ mode: 0o700, prefix: privateDirPrefix('pipe'), unsafeCleanup: true, ...(tmpdir ? { tmpdir } : {}) });
     path = join(dir.name, 'heapsnapshot.fifo');
   } catch (error) {
     throw pipeUnavailable(`No private directory for the snapshot pipe: ${(error as Error).message}`);
   }
+  // On the main thread (router mode), a termination signal mid-snapshot must not leave the folder behind.
+  const removeAtEnd = isMainThread ? cleanUpAtProcessEnd(() => dir.removeCallback()) : () => dir.removeCallback();
   try {
     try {
       execFileSync('mkfifo', ['-m', '600', path], { stdio: 'ignore', timeout: 5000 });
@@ -169,7 +172,7 @@ async function withSnapshotPipe(tmpdir: string | undefined, use: (path: string) 
     }
     await use(path);
   } finally {
-    dir.removeCallback();
+    removeAtEnd();
   }
 }
 

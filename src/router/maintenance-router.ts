@@ -25,6 +25,6 @@ export function maintenanceRouter(options: MaintenanceOptions): Router {
     config,
     // The probe runs for the life of the process once a router is mounted: routers have no close().
     probe: acquireMainThreadProbe().handle,
-    dumpsDirectory: DumpStore.createDirectoryRemovedAtExit(config.dumps.directory).directory,
+    dumpsDirectory: DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir).directory,
   }).router;
 }

@@ -27,6 +27,8 @@ export interface DumpJob {
   trigger: Trigger;
   params: Record<string, unknown>;
   created: string;
+  /** The token id that scheduled it, for the audit trail. */
+  requestedBy: string | null;
   started: string | null;
   finished: string | null;
   size: number | null;
@@ -100,7 +102,7 @@ export class DumpScheduler {
     return state?.job.status === 'ready' ? this.store.pathOf(id, state.extension) : undefined;
   }
 
-  schedule(request: ArtifactRequest, trigger: Trigger): DumpJob {
+  schedule(request: ArtifactRequest, trigger: Trigger, requestedBy: string | null = null): DumpJob {
     if (this.#closed) throw new MaintenanceError('SHUTTING_DOWN', 'The endpoint is closing.');
     const pending = [...this.#jobs.values()].filter((state) => state.job.status === 'scheduled').length;
     if (pending >= this.#options.maxPendingJobs) {
@@ -117,6 +119,7 @@ export class DumpScheduler {
       trigger,
       params: request.params,
       created: new Date().toISOString(),
+      requestedBy,
       started: null,
       finished: null,
       size: null,
@@ -189,6 +192,7 @@ export class DumpScheduler {
       operation = await this.#acquire(ARTIFACTS[state.request.kind].lock, state.abort.signal);
       if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace();
       partial = file();
+      this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params });
       const fileName = await this.#produce(state, partial, operation);
       if (state.job.status !== 'running') {
         partial.discard(); // cancelled meanwhile

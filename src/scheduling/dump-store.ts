@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import tmp from 'tmp';
+import { cleanUpAtProcessEnd, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
 
 export interface DumpStoreLimits {
   /** Most bytes of finished artifacts kept; the oldest are evicted first. */
@@ -46,28 +47,24 @@ export class DumpStore {
    * subdirectory of a configured parent. The caller removes it with removeAll(), and on process exit.
    */
   static createDirectory(parent?: string): string {
-    if (parent === undefined) return tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-dumps-' }).name;
+    if (parent === undefined) return tmp.dirSync({ mode: 0o700, prefix: privateDirPrefix('dumps') }).name;
     mkdirSync(parent, { recursive: true, mode: 0o700 });
-    const directory = mkdtempSync(join(parent, 'maintenance-endpoint-dumps-'));
+    const directory = mkdtempSync(join(parent, privateDirPrefix('dumps')));
     chmodSync(directory, 0o700);
     return directory;
   }
 
   /**
-   * createDirectory(), plus removal on a normal process exit. Call it on the main thread: a worker's
-   * exit handlers do not run when the process ends. dispose() removes the directory and the handler.
+   * Sweeps what dead processes left in the store's parent and the temp directory, then
+   * createDirectory(), removed again when the process ends (exit, or a termination signal the app
+   * does not handle). Call it on the main thread: a worker's handlers do not run when the process
+   * ends. dispose() removes the directory now.
    */
-  static createDirectoryRemovedAtExit(parent?: string): { directory: string; dispose: () => void } {
+  static createDirectoryRemovedAtExit(parent: string | undefined, tmpdir?: string): { directory: string; dispose: () => void } {
+    sweepLeftovers([parent, tmpdir, undefined]);
     const directory = DumpStore.createDirectory(parent);
-    const remove = () => rmSync(directory, { recursive: true, force: true });
-    process.once('exit', remove);
-    return {
-      directory,
-      dispose: () => {
-        process.off('exit', remove);
-        remove();
-      },
-    };
+    const dispose = cleanUpAtProcessEnd(() => rmSync(directory, { recursive: true, force: true }));
+    return { directory, dispose };
   }
 
   static isId(id: string): boolean {

@@ -1,5 +1,6 @@
 import { closeSync, ftruncateSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import tmp from 'tmp';
+import { privateDirPrefix } from './private-dirs.js';
 
 /**
  * An anonymous, private scratch file: created 0600 inside a fresh 0700 directory made by `tmp`, then
@@ -26,7 +27,7 @@ export class SpillFile {
       this.#names = adopted.names;
       return;
     }
-    const dir = tmp.dirSync({ mode: 0o700, prefix: 'maintenance-endpoint-', ...(tmpdir ? { tmpdir } : {}) });
+    const dir = tmp.dirSync({ mode: 0o700, prefix: privateDirPrefix('spill'), ...(tmpdir ? { tmpdir } : {}) });
     const file = tmp.fileSync({ mode: 0o600, prefix: 'spill-', dir: dir.name });
     this.#fd = file.fd;
     // Not tmp's removeCallback: it also closes the descriptor, which is the one thing to keep.

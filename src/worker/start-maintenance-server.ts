@@ -39,7 +39,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   if (port > 65535) throw new ConfigError('OPTION_RANGE', '`port` must be from 0 to 65535.');
   const basePath = resolveBasePath(options.basePath);
   const probe = acquireMainThreadProbe();
-  const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory);
+  const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
   const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle, dumpsDirectory: dumps.directory };
   // trackUnmanagedFds off: the heap snapshot pipe is opened with fs.openSync and then owned (and closed)
   // by a net.Socket, which Node's fd tracking never sees close; it would warn on every reuse of the

@@ -1,0 +1,113 @@
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir as osTmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** What the endpoint keeps in a private directory of its own: stored dumps, a snapshot's pipe, a slow client's spill. */
+export type PrivateDirKind = 'dumps' | 'pipe' | 'spill';
+
+const NAME = /^maintenance-endpoint-(dumps|pipe|spill)-(\d+)-/;
+
+/**
+ * The name prefix of a private directory (for `tmp`'s `prefix`): it carries the owner's pid, so a later
+ * start can tell a directory left by a process that died from one a live process still uses.
+ */
+export function privateDirPrefix(kind: PrivateDirKind): string {
+  return `maintenance-endpoint-${kind}-${process.pid}-`;
+}
+
+/**
+ * Removes the private directories that processes which no longer exist left in `parents` (a process
+ * killed by a signal it does not handle runs no exit handler). Only this user's, and never a live
+ * process's: a pid that answers signal 0, or exists under another user, is left alone. Returns what
+ * was removed. Never throws: a sweep that cannot read a folder has nothing to say.
+ */
+export function sweepLeftovers(parents: readonly (string | undefined)[]): string[] {
+  const removed: string[] = [];
+  const uid = process.getuid?.();
+  for (const parent of new Set(parents.map((path) => path ?? osTmpdir()))) {
+    let names: string[];
+    try {
+      names = readdirSync(parent);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const pid = Number(NAME.exec(name)?.[2]);
+      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+      const path = join(parent, name);
+      try {
+        const stats = lstatSync(path);
+        if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) continue;
+        rmSync(path, { recursive: true, force: true });
+        removed.push(path);
+      } catch {
+        // Gone meanwhile, or not ours to remove: either way nothing to do.
+      }
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const cleanups = new Set<() => void>();
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+function runCleanups(): void {
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {
+      // One failed removal must not keep the others from running.
+    }
+  }
+}
+
+/**
+ * A termination signal the app does not handle ends the process without its exit handlers. Until
+ * then, this listener only cleans up when it is the sole listener: it runs the cleanups, steps aside
+ * and raises the signal again, so the process ends exactly as it would have. When the app has its own
+ * handler, the app decides whether to exit, and the exit handler cleans up.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  runCleanups();
+  cleanups.clear();
+  uninstall();
+  process.kill(process.pid, signal);
+}
+
+const listeners = new Map(SIGNALS.map((signal) => [signal, () => onSignal(signal)]));
+
+function install(): void {
+  process.on('exit', runCleanups);
+  for (const [signal, listener] of listeners) process.on(signal, listener);
+}
+
+function uninstall(): void {
+  process.off('exit', runCleanups);
+  for (const [signal, listener] of listeners) process.off(signal, listener);
+}
+
+/**
+ * Runs `cleanup` when the process ends: on a normal exit, and on SIGTERM, SIGINT or SIGHUP that the
+ * app does not handle itself. Call it on the main thread (a worker's handlers do not run when the
+ * process ends). The returned function runs the cleanup now and forgets it.
+ */
+export function cleanUpAtProcessEnd(cleanup: () => void): () => void {
+  if (cleanups.size === 0) install();
+  cleanups.add(cleanup);
+  return () => {
+    if (!cleanups.delete(cleanup)) return;
+    if (cleanups.size === 0) uninstall();
+    cleanup();
+  };
+}
