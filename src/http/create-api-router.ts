@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { notFound } from '../errors.js';
 import type { ApiContext } from './api-context.js';
 import { auditRequests } from './audit-requests.js';
@@ -8,6 +8,8 @@ import { errorHandler } from './error-handler.js';
 import { hostCheck } from './host-check.js';
 import { createRateLimiters } from './rate-limits.js';
 import { requestState } from './request-state.js';
+import { livezRoute } from './routes/livez-route.js';
+import { readyzRoute } from './routes/readyz-route.js';
 import type { RouteDefinition } from './routes/route.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -21,6 +23,7 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   const router = express.Router({ caseSensitive: true, strict: true });
   const limits = createRateLimiters(context.config.rateLimit, context.log);
   router.use(securityHeaders());
+  mountHealthProbes(router, context, limits.all);
   router.use(auditRequests(context.log));
   router.use(countRequests(context));
   router.use(hostCheck(context.config.allowedHosts));
@@ -30,6 +33,15 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   router.use((_req: Request, _res: Response, next: NextFunction) => next(notFound()));
   router.use(errorHandler(context.log));
   return router;
+}
+
+/** `livez` and `readyz`, when configured and a probe runs in the app: status only, no token. */
+function mountHealthProbes(router: Router, context: ApiContext, limit: RequestHandler): void {
+  const { healthProbes } = context.config;
+  if (healthProbes === undefined || context.probe === undefined) return;
+  const health = { probe: context.probe, operations: context.operations, unresponsiveAfterSeconds: healthProbes.unresponsiveAfterSeconds };
+  router.get('/livez', limit, livezRoute(health));
+  router.get('/readyz', limit, readyzRoute(health));
 }
 
 /** The endpoint's own request counter for /metrics, labelled with the route's path (bounded), not the URL. */

@@ -30,6 +30,12 @@ export function release(kind: LockKind): void {
   Atomics.compareExchange(processLocks(), LOCK_KINDS.indexOf(kind), threadId + 1, 0);
 }
 
+/** The kinds whose slot some thread of the process holds right now. */
+export function heldKinds(): LockKind[] {
+  const locks = processLocks();
+  return LOCK_KINDS.filter((_kind, index) => Atomics.load(locks, index) !== 0);
+}
+
 /** Frees every slot a (dead) thread still holds. */
 export function releaseAllHeldBy(ownerThreadId: number): void {
   const locks = processLocks();

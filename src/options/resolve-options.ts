@@ -60,6 +60,16 @@ export interface MaintenanceOptions extends TokenSources {
    * router mode the app's own setting applies.
    */
   trustProxy?: number | string | string[];
+  /**
+   * Out-of-band server only: adds `GET {base}/livez` and `GET {base}/readyz`, answered without a token
+   * (status only), that tell "paused for one of our own operations" from "hung". Off by default.
+   */
+  healthProbes?: HealthProbeOptions;
+}
+
+export interface HealthProbeOptions {
+  /** How long the main thread may not turn, outside our own pauses, before livez says 503. Default 10. */
+  unresponsiveAfterSeconds?: number;
 }
 
 /** Everything a server needs, resolved and validated once; plain data so it can cross into a worker. */
@@ -74,6 +84,7 @@ export interface ResolvedConfig {
   tmpdir: string | undefined;
   auditLog: number | string;
   trustProxy: number | string | string[] | false;
+  healthProbes: { unresponsiveAfterSeconds: number } | undefined;
 }
 
 const DEFAULT_LIMITS = {
@@ -101,6 +112,10 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
     trustProxy: resolveTrustProxy(options.trustProxy),
+    healthProbes:
+      options.healthProbes === undefined
+        ? undefined
+        : { unresponsiveAfterSeconds: positiveInteger('healthProbes.unresponsiveAfterSeconds', options.healthProbes?.unresponsiveAfterSeconds, 10) },
   };
 }
 

@@ -19,6 +19,12 @@ export function maintenanceRouter(options: MaintenanceOptions): Router {
   if (options?.trustProxy !== undefined) {
     throw new ConfigError('TRUST_PROXY', "In router mode the app's own `trust proxy` setting applies; set it on the app.");
   }
+  if (options?.healthProbes !== undefined) {
+    throw new ConfigError(
+      'INVALID_OPTIONS',
+      "`healthProbes` needs startMaintenanceServer(): in router mode they would be answered by the app's own thread, the one they are meant to judge.",
+    );
+  }
   const config = resolveConfig(options);
   return createEndpoint({
     target: InspectorSessionTarget.sameThread(),

@@ -25,6 +25,8 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
           ...(route.params ? { params: describeParams(route.params(context.config)) } : {}),
         })),
         operations: context.operations.list(),
+        // Unlisted above: they are not declared routes, since they answer without a token.
+        ...(context.config.healthProbes && context.probe ? { healthProbes: { livez: `${base}/livez`, readyz: `${base}/readyz` } } : {}),
       });
     },
   });
