@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { mainThreadHealth } from '../../probe/main-thread-health.js';
+import { mainThreadHealth } from '../../operations/main-thread-health.js';
 import type { HealthRouteContext } from './health-route.js';
 
 /**

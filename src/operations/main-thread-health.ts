@@ -1,6 +1,6 @@
-import type { OperationRegistry } from '../operations/operation-registry.js';
-import { heldKinds, type LockKind } from '../operations/process-locks.js';
-import type { ProbeReader } from './probe-reader.js';
+import type { ProbeReader } from '../probe/probe-reader.js';
+import type { OperationRegistry } from './operation-registry.js';
+import { heldKinds, type LockKind } from './process-locks.js';
 
 /** Operations during which the main thread does not turn because we asked: V8 writing a snapshot, a full GC, an evaluation. */
 const PAUSING: readonly LockKind[] = ['heapsnapshot', 'gc', 'eval'];
