@@ -1,0 +1,8 @@
+import type { Router } from 'express';
+import { createEndpoint, type EndpointParts } from '../endpoint/create-endpoint.js';
+import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
+
+/** Router mode's endpoint: a session on the app's own thread, loaded on demand by maintenance-router.ts. */
+export function routerEndpoint(parts: Omit<EndpointParts, 'target'>): Router {
+  return createEndpoint({ ...parts, target: InspectorSessionTarget.sameThread() }).router;
+}
