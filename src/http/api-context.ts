@@ -46,7 +46,7 @@ export function createApiContext(options: {
   if (options.probe !== undefined) {
     const reader = new ProbeReader(options.probe);
     const feed = new ProbeFeed(reader);
-    const leaks = new LeakDetector(reader);
+    const leaks = new LeakDetector(() => reader.startedAt());
     feed.onEvents((events, missed) => leaks.add(events, missed));
     probe = { reader, feed, leaks };
   }
