@@ -12,6 +12,7 @@ export interface LeakVerdictOptions {
 
 /** Most full-GC points kept: the oldest go first. */
 const MAX_POINTS = 5_000;
+const MAX_OLD_GENERATION_POINTS = 50_000;
 
 /**
  * Keeps what the leak verdict rests on: the heap left after each full (mark-compact) GC. Scavenges
@@ -21,6 +22,8 @@ const MAX_POINTS = 5_000;
 export class LeakDetector {
   readonly #startedAt: () => number;
   readonly #fullGcs: FullGcPoint[] = [];
+  /** The old generation after every GC, scavenges too: without full GCs it bounds what can have been kept. */
+  readonly #oldGeneration: Array<{ time: number; bytes: number }> = [];
   #gcCount = 0;
   #missed = 0;
 
@@ -34,16 +37,19 @@ export class LeakDetector {
     this.#missed += missed;
     this.#gcCount += events.length;
     for (const event of events) {
+      this.#oldGeneration.push({ time: event.time, bytes: event.oldGenerationAfter });
       if (event.kind !== 'major') continue;
       this.#fullGcs.push({ time: event.time, heapAfter: event.heapAfter, oldGenerationAfter: event.oldGenerationAfter });
     }
     if (this.#fullGcs.length > MAX_POINTS) this.#fullGcs.splice(0, this.#fullGcs.length - MAX_POINTS);
+    if (this.#oldGeneration.length > MAX_OLD_GENERATION_POINTS) this.#oldGeneration.splice(0, this.#oldGeneration.length - MAX_OLD_GENERATION_POINTS);
   }
 
   verdict(options: LeakVerdictOptions, now = Date.now()): LeakVerdict {
     const windowStart = Math.max(now - options.windowSeconds * 1000, this.#startedAt());
     return judgeFullGcFloors({
       points: this.#fullGcs.filter((point) => point.time >= windowStart),
+      oldGeneration: this.#oldGeneration.filter((point) => point.time >= windowStart),
       windowStart,
       now,
       missedGcEvents: this.#missed,

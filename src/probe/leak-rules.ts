@@ -55,6 +55,8 @@ export interface LeakVerdict {
 
 export interface JudgeInput {
   points: FullGcPoint[];
+  /** The old generation's used bytes after every GC in the window (scavenges too), oldest first. */
+  oldGeneration?: Array<{ time: number; bytes: number }>;
   windowStart: number;
   now: number;
   missedGcEvents: number;
@@ -94,6 +96,19 @@ export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
   }
   const floors = clusterFloors(points);
   const base = { ...(confirmation ? { confirmation } : {}) };
+
+  const bounded = boundWithoutFullGcs(floors, input);
+  if (bounded !== undefined && floors.length < MIN_FLOORS && confirmation === undefined) {
+    return {
+      verdict: 'no-leak',
+      leakSuspected: false,
+      reason:
+        `Too few full GCs to judge a trend (${floors.length}), but the old generation grew by at most ${formatMiB(bounded.growth)} ` +
+        `in ${bounded.seconds.toFixed(0)} s, garbage included: even if all of it were kept, that is no significant growth.`,
+      evidence: floors.length > 0 ? describe(floors, input, span) : null,
+      ...base,
+    };
+  }
 
   if (floors.length === 0 || (floors.length < 2 && confirmation === undefined)) {
     return {
@@ -183,6 +198,31 @@ export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
     evidence,
     ...base,
   };
+}
+
+/**
+ * What survives must sit in the old generation (or the young one, which is small), and between full GCs
+ * the old generation only grows, by what is kept and by promoted garbage alike. So its growth since the
+ * last floor (or since the window began) bounds what can have been kept: when that bound is small over
+ * MIN_SPAN_SECONDS or more, there is no leak to speak of, full GCs or not.
+ */
+function boundWithoutFullGcs(floors: FullGcPoint[], input: JudgeInput): { growth: number; seconds: number } | undefined {
+  const series = input.oldGeneration ?? [];
+  if (series.length === 0) return undefined;
+  const start = series[0]!;
+  const first = floors[0];
+  const highestFrom = (from: number, to = Infinity) =>
+    Math.max(-Infinity, ...series.filter((p) => p.time >= from && p.time < to).map((p) => p.bytes));
+  // Before the first full GC garbage only piles up, so the old generation's rise bounds what was kept;
+  // from the first floor on, the highest old generation since bounds it again.
+  const growth =
+    first === undefined
+      ? highestFrom(start.time) - start.bytes
+      : Math.max(0, highestFrom(start.time, first.time) - start.bytes) + (highestFrom(first.time) - first.oldGenerationAfter);
+  const seconds = (input.now - start.time) / 1000;
+  const reference = first?.oldGenerationAfter ?? start.bytes;
+  if (seconds < MIN_SPAN_SECONDS || !Number.isFinite(growth)) return undefined;
+  return growth < Math.max(MIN_GROWTH_BYTES, MIN_RELATIVE_GROWTH * reference) ? { growth: Math.max(0, growth), seconds } : undefined;
 }
 
 /** Full GCs sorted by time, those within CLUSTER_SECONDS of the previous merged into one at their lowest. */
