@@ -27,10 +27,11 @@ export function heapProfileArtifact(
   format: keyof typeof HEAP_PROFILE_EXTENSIONS,
   intervalBytes: number,
   startedAtMs: number,
+  includeCollected = false,
 ): Artifact {
   return format === 'pprof'
     ? {
-        body: heapProfileToPprof(profile, intervalBytes, startedAtMs, Date.now() - startedAtMs),
+        body: heapProfileToPprof(profile, intervalBytes, startedAtMs, Date.now() - startedAtMs, includeCollected),
         extension: HEAP_PROFILE_EXTENSIONS.pprof,
         contentType: PPROF_TYPE,
       }

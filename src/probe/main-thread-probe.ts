@@ -23,8 +23,6 @@ export interface ProbeHandle {
 const TICK_MS = 1000;
 /** Event-loop delay percentiles describe this window; the histogram restarts after it. */
 const ELD_WINDOW_MS = 10_000;
-/** After a reader asks, the probe refreshes every tick for this long (a scraper keeps it warm). */
-const WARM_MS = 60_000;
 
 /** V8's GC type names, as GCProfiler reports them, mapped to prom-client's kinds. */
 const KIND_OF: Record<string, GcKind> = {
@@ -63,8 +61,8 @@ interface GcRecord {
  *   (heap before and after each GC, per space) go into a ring, and a new one starts. The cost follows
  *   the GC count, which follows the app's own allocation.
  * - Figures (heap, spaces, process memory, event-loop delay and utilization): refreshed at once when a
- *   reader asks (it bumps a wake counter the main thread awaits with Atomics.waitAsync), on every tick
- *   for a minute after that. An app nobody watches pays for none of it.
+ *   reader asks (it bumps a wake counter the main thread awaits with Atomics.waitAsync), and only then:
+ *   a dashboard that scrapes every 15 s costs one refresh per 15 s, an app nobody watches none.
  * Nothing here may throw into the app: a figure that cannot be read marks the probe `degraded`.
  */
 class MainThreadProbe {
@@ -131,12 +129,10 @@ class MainThreadProbe {
   readonly #tick = (): void => {
     try {
       const f = this.#f64;
-      const now = Date.now();
-      f[F.heartbeatAt] = now;
+      f[F.heartbeatAt] = Date.now();
       const tickAt = performance.now();
       f[F.lastTickLagSeconds] = Math.max(0, tickAt - this.#lastTick - TICK_MS) / 1000;
       this.#lastTick = tickAt;
-      if (now - f[F.requestedAt]! < WARM_MS) this.#refresh();
     } catch {
       this.#f64[F.degraded] = 2;
     }

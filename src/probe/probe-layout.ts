@@ -51,8 +51,7 @@ export const F = {
   gcTotals: 26,
   /** The probe's last tick (ms since epoch): proof that the main thread still runs its timers. */
   heartbeatAt: 26 + GC_KINDS.length * 2,
-  /** When a reader last asked for figures (ms since epoch): the probe keeps them fresh a while after. */
-  requestedAt: 27 + GC_KINDS.length * 2,
+  // slot 27 + kinds is free
   /** 0, or the code (DEGRADED_REASONS index) of the last figure the probe could not read. */
   degraded: 28 + GC_KINDS.length * 2,
   spaces: 29 + GC_KINDS.length * 2,

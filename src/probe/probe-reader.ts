@@ -79,7 +79,6 @@ export class ProbeReader {
   #requestFresh(): void {
     const f = this.#f64;
     const now = Date.now();
-    f[F.requestedAt] = now;
     const interval = f[F.intervalMs]! || 1000;
     if (now - f[F.updatedAt]! < interval) return;
     if (refreshProbeInThisThread(this.#buffer)) return;

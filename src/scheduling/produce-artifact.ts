@@ -11,7 +11,7 @@ import type { PartialFile } from './dump-store.js';
 export type ArtifactRequest =
   | { kind: 'heapsnapshot'; extension: string; params: { exposeInternals?: boolean; captureNumericValue?: boolean } }
   | { kind: 'cpuprofile'; extension: string; params: { seconds: number; interval: number; format: 'cpuprofile' | 'pprof' } }
-  | { kind: 'heapprofile'; extension: string; params: { seconds: number; interval: number; format: 'heapprofile' | 'pprof' } };
+  | { kind: 'heapprofile'; extension: string; params: { seconds: number; interval: number; format: 'heapprofile' | 'pprof'; includeCollected?: boolean } };
 
 /**
  * Runs the operation into `file` chunk by chunk (a snapshot is never whole in memory) and returns the
@@ -36,9 +36,9 @@ export async function produceArtifact(target: CdpTarget, request: ArtifactReques
       return name;
     }
     case 'heapprofile': {
-      const { seconds, interval, format } = request.params;
-      const profile = await takeHeapProfile(target, { durationMs: seconds * 1000, intervalBytes: interval, signal });
-      file.write(heapProfileArtifact(profile, format, interval, startedAtMs).body);
+      const { seconds, interval, format, includeCollected = false } = request.params;
+      const profile = await takeHeapProfile(target, { durationMs: seconds * 1000, intervalBytes: interval, signal, includeCollected });
+      file.write(heapProfileArtifact(profile, format, interval, startedAtMs, includeCollected).body);
       return name;
     }
   }
