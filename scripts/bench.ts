@@ -14,6 +14,7 @@
  *   --runtime      also the runtime overhead benchmarks (profilers and probe under load, /stack latency)
  *   --egress       also a 600 MiB upload to an S3-compatible server (s3rver), against a produce-and-drain baseline
  *   --rss-poll     measure peak RSS by polling VmRSS even where VmHWM can be reset
+ *   --leaks-only   only the leak-verdict corpus (five minutes; it runs in every bench but --quick)
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
@@ -26,6 +27,7 @@ import { runHugeSnapshot, type HugeResult } from './bench/huge-snapshot.js';
 import { describeMachine } from './bench/machine.js';
 import { runLine, snapshotTable, targetLines } from './bench/report.js';
 import { runEgressBench } from './bench/egress-upload.js';
+import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
 import { runSnapshotScenario, type RunOptions } from './bench/snapshot-run.js';
@@ -48,6 +50,7 @@ const { values: flags } = parseArgs({
     runtime: { type: 'boolean', default: false },
     egress: { type: 'boolean', default: false },
     'rss-poll': { type: 'boolean', default: false },
+    'leaks-only': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -81,6 +84,11 @@ async function measureHeapSize(label: string, items: number, repetitions: number
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
+  if (!flags.quick) {
+    console.log(`Leak verdict corpus on ${machine}: every process at once, five minutes`);
+    await runLeakCorpusBench(console.log);
+    if (flags['leaks-only']) return;
+  }
   console.log(`Heap snapshots on ${machine}`);
   const sizes = [await measureHeapSize('Small heap', SMALL_ITEMS, runsPerSize.small)];
   if (!flags.quick) sizes.push(await measureHeapSize('Large heap', LARGE_ITEMS, runsPerSize.large));

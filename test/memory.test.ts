@@ -12,42 +12,42 @@ function metric(text: string, name: string, labels = ''): number {
   return Number(line.split(' ').at(-1));
 }
 
-/** Asks /memory/leaks every two seconds until it gives a boolean verdict or 30 s have passed since start. */
-async function verdictWithin30s(app: Fixture, startedAt: number): Promise<{ leakSuspected: unknown; evidence: any; reason: string }> {
-  for (;;) {
-    const verdict = (await request(`${app.url}/memory/leaks`, { token: app.tokens.reader })).json();
-    const elapsed = Date.now() - startedAt;
-    if (typeof verdict.leakSuspected === 'boolean' && (verdict.leakSuspected || elapsed > 20_000)) return verdict;
-    if (elapsed > 30_000) return verdict;
-    await sleep(2000);
-  }
-}
-
 describe('leak verdict', () => {
-  test('true within 30 s for a process retaining 5 MB/s, false for one churning as fast', async () => {
+  test('confirm=1 decides at once from two forced full GCs: a process retaining 5 MB/s leaks, one churning as fast does not', async () => {
     const [leaking, churning] = await Promise.all([startFixture({ mode: 'worker' }), startFixture({ mode: 'worker' })]);
     try {
-      const startedAt = Date.now();
-      await Promise.all([leaking.command({ cmd: 'leak', ms: 40_000 }, 'started'), churning.command({ cmd: 'churn', ms: 40_000 }, 'started')]);
-      const [leak, churn] = await Promise.all([verdictWithin30s(leaking, startedAt), verdictWithin30s(churning, startedAt)]);
-      assert.equal(leak.leakSuspected, true, leak.reason);
-      assert.ok(leak.evidence.growthBytesPerSecond > 2 * MB, `growth ${leak.evidence.growthBytesPerSecond} B/s`);
-      assert.ok(leak.evidence.fit > 0.8);
-      assert.equal(churn.leakSuspected, false, churn.reason);
-      assert.ok(churn.evidence === null || churn.evidence.growthBytesPerSecond < 0.5 * MB);
+      await Promise.all([leaking.command({ cmd: 'leak', ms: 30_000 }, 'started'), churning.command({ cmd: 'churn', ms: 30_000 }, 'started')]);
+      const ask = (app: Fixture) => request(`${app.url}/memory/leaks?confirm=1`, { token: app.tokens.admin });
+      const [leakReply, churnReply] = await Promise.all([ask(leaking), ask(churning)]);
+      assert.equal(leakReply.status, 200);
+      const leak = leakReply.json();
+      const churn = churnReply.json();
+      assert.equal(leak.verdict, 'leak', leak.reason);
+      assert.equal(leak.leakSuspected, true);
+      assert.ok(leak.confirmation.growthBytes > 10 * MB, `kept ${leak.confirmation.growthBytes} bytes in ${leak.confirmation.intervalSeconds} s`);
+      assert.equal(leak.confirmation.pauseMs.length, 2);
+      assert.ok(leak.confirmation.pauseMs.every((ms: number) => ms > 0), 'the pause each forced GC cost is stated');
+      assert.equal(churn.verdict, 'no-leak', churn.reason);
+      assert.equal(churn.leakSuspected, false);
+      assert.ok(churn.confirmation.growthBytes < 2 * MB, `churn kept ${churn.confirmation.growthBytes} bytes`);
+      const forbidden = await request(`${leaking.url}/memory/leaks?confirm=1`, { token: leaking.tokens.reader });
+      assert.equal(forbidden.status, 403, 'forcing GCs needs the heap scope');
       const metrics = (await request(`${leaking.url}/metrics`, { token: leaking.tokens.reader })).body.toString();
-      assert.equal(metric(metrics, 'maintenance_endpoint_leak_suspected'), 1);
+      const plain = (await request(`${leaking.url}/memory/leaks`, { token: leaking.tokens.reader })).json();
+      assert.equal(metric(metrics, 'maintenance_endpoint_leak_suspected'), { leak: 1, 'no-leak': 0, 'insufficient-data': -1 }[plain.verdict as string]);
     } finally {
       await Promise.all([leaking.stop(), churning.stop()]);
     }
   });
 
-  test('too early to judge is said plainly', async () => {
+  test('too early to judge is said plainly, with how long to wait', async () => {
     const app = await startFixture({ mode: 'router' });
     try {
       const verdict = (await request(`${app.url}/memory/leaks`, { token: app.tokens.reader })).json();
-      assert.equal(verdict.leakSuspected, 'insufficient data');
-      assert.match(verdict.reason, /at least 10 s/);
+      assert.equal(verdict.verdict, 'insufficient-data');
+      assert.equal(verdict.leakSuspected, false);
+      assert.ok(verdict.retryAfterSeconds > 0);
+      assert.match(verdict.reason, /full GC/);
     } finally {
       await app.stop();
     }

@@ -74,7 +74,7 @@ describe('profiles and stacks (worker mode)', () => {
     const pprofReply = await request(`${app.url}/heapprofile?seconds=2&interval=16384&format=pprof`, { token: app.tokens.admin });
     await more;
     const pprof = decodePprof(pprofReply.body);
-    assert.deepEqual(pprof.sampleTypes, ['objects/count', 'space/bytes']);
+    assert.deepEqual(pprof.sampleTypes, ['inuse_objects/count', 'inuse_space/bytes']);
     assert.equal(pprof.periodType, 'space/bytes');
     const bytes = pprof.samples
       .filter((sample) => sample.stack.some((frame) => frame.name === 'allocatingFunction'))

@@ -89,7 +89,7 @@ export function createEndpoint({ target, probe: handle, config, dumpsDirectory, 
 function probeView(handle: ProbeHandle): ProbeView {
   const reader = new ProbeReader(handle);
   const feed = new ProbeFeed(reader);
-  const leaks = new LeakDetector(reader);
+  const leaks = new LeakDetector(() => reader.startedAt());
   feed.onEvents((events, missed) => leaks.add(events, missed));
   return { reader, feed, leaks };
 }

@@ -149,8 +149,8 @@ export class PrometheusMetrics {
       help: 'Leak verdict from the post-GC heap trend: 1 suspected, 0 not, -1 insufficient data.',
       registers,
       collect() {
-        const suspected = verdict().leakSuspected;
-        this.set(suspected === true ? 1 : suspected === false ? 0 : -1);
+        const kind = verdict().verdict;
+        this.set(kind === 'leak' ? 1 : kind === 'no-leak' ? 0 : -1);
       },
     });
     new Gauge({

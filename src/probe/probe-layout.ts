@@ -11,7 +11,14 @@ export const GC_RING_CAPACITY = 8192;
 export const GC_KINDS = ['minor', 'major', 'incremental', 'weakcb'] as const;
 export type GcKind = (typeof GC_KINDS)[number];
 
-/** Scalar slots, in Float64 units. Slot 0 holds the sequence counter (as Int32 0 and 1). */
+/**
+ * Int32 slots over the first Float64 slot: 0 is the sequence counter; 1 is the wake counter, which a
+ * reader bumps (and notifies) to ask the main thread for fresh figures now.
+ */
+export const SEQ_INT32 = 0;
+export const WAKE_INT32 = 1;
+
+/** Scalar slots, in Float64 units. Slot 0 holds the sequence and wake counters (as Int32 0 and 1). */
 export const F = {
   seq: 0,
   startedAt: 1,
@@ -42,13 +49,28 @@ export const F = {
   gcWritten: 25,
   /** Per kind: count, then seconds (GC_KINDS order). */
   gcTotals: 26,
-  spaces: 26 + GC_KINDS.length * 2,
+  /** The probe's last tick (ms since epoch): proof that the main thread still runs its timers. */
+  heartbeatAt: 26 + GC_KINDS.length * 2,
+  // slot 27 + kinds is free
+  /** 0, or the code (DEGRADED_REASONS index) of the last figure the probe could not read. */
+  degraded: 28 + GC_KINDS.length * 2,
+  spaces: 29 + GC_KINDS.length * 2,
 } as const;
+
+/** Why the probe's figures may be incomplete; index = the code in F.degraded. */
+export const DEGRADED_REASONS = [
+  null,
+  'process.memoryUsage() failed (out of file descriptors?): external and arrayBuffers are the last values read',
+  'a probe tick failed: figures may be stale',
+] as const;
 
 /** Per space: size, used, available, physical. */
 export const SPACE_FIELDS = 4;
-/** Per GC event: time (ms since epoch), kind code, duration (s), heap used before, heap used after. */
-export const GC_FIELDS = 5;
+/**
+ * Per GC event: time (ms since epoch), kind code, duration (s), heap used before, heap used after, and
+ * the old generation's used bytes after it (every space but the young generation's).
+ */
+export const GC_FIELDS = 6;
 export const GC_RING_OFFSET = F.spaces + MAX_SPACES * SPACE_FIELDS;
 export const TOTAL_SLOTS = GC_RING_OFFSET + GC_RING_CAPACITY * GC_FIELDS;
 

@@ -1,5 +1,5 @@
-import type { ProbeHandle } from './main-thread-probe.js';
-import { F, GC_FIELDS, GC_KINDS, GC_RING_CAPACITY, GC_RING_OFFSET, SPACE_FIELDS, type GcKind } from './probe-layout.js';
+import { refreshProbeInThisThread, type ProbeHandle } from './main-thread-probe.js';
+import { DEGRADED_REASONS, F, GC_FIELDS, GC_KINDS, GC_RING_CAPACITY, GC_RING_OFFSET, SEQ_INT32, SPACE_FIELDS, WAKE_INT32, type GcKind } from './probe-layout.js';
 
 export interface HeapSpaceFigures {
   name: string;
@@ -27,6 +27,10 @@ export interface ProbeFigures {
   lastTickLagSeconds: number;
   gc: Record<GcKind, { count: number; seconds: number }>;
   spaces: HeapSpaceFigures[];
+  /** null, or why some figures could not be read at the last refresh (the probe went on without them). */
+  degraded: string | null;
+  /** The probe's last tick: the main thread ran its timers then, whatever the figures' age. */
+  heartbeatAt: number;
 }
 
 export interface GcEvent {
@@ -35,23 +39,64 @@ export interface GcEvent {
   seconds: number;
   heapBefore: number;
   heapAfter: number;
+  /** The old generation's used bytes after this GC (the heap but its young generation). */
+  oldGenerationAfter: number;
 }
 
 const MAX_READ_ATTEMPTS = 1000;
+/** How long a reader off the main thread waits for the probe to answer a wake: it is then busy, not idle. */
+const WAKE_WAIT_MS = 100;
 
 /** Reads the probe's figures from any thread, consistently, without ever waiting on the main thread. */
 export class ProbeReader {
   readonly #f64: Float64Array;
   readonly #seq: Int32Array;
+  readonly #buffer: SharedArrayBuffer;
   readonly #spaceNames: string[];
 
   constructor(handle: ProbeHandle) {
+    this.#buffer = handle.buffer;
     this.#f64 = new Float64Array(handle.buffer);
     this.#seq = new Int32Array(handle.buffer, 0, 2);
     this.#spaceNames = handle.spaceNames;
   }
 
+  /** When the probe started (ms since epoch); reading it asks nothing of the main thread. */
+  startedAt(): number {
+    return this.#f64[F.startedAt]!;
+  }
+
+  /**
+   * The probe's figures, fresh: they are refreshed on demand, so a read asks the main thread for new
+   * ones and (off the main thread, while the main thread is alive) waits briefly for them. A blocked or
+   * busy main thread leaves the last figures, whose `updatedAt` says how old they are.
+   */
   figures(): ProbeFigures {
+    this.#requestFresh();
+    return this.#read();
+  }
+
+  #requestFresh(): void {
+    const f = this.#f64;
+    const now = Date.now();
+    const interval = f[F.intervalMs]! || 1000;
+    if (now - f[F.updatedAt]! < interval) return;
+    if (refreshProbeInThisThread(this.#buffer)) return;
+    Atomics.add(this.#seq, WAKE_INT32, 1);
+    Atomics.notify(this.#seq, WAKE_INT32);
+    if (now - f[F.heartbeatAt]! > 2.5 * interval) return; // blocked: do not wait for it
+    const deadline = now + WAKE_WAIT_MS;
+    for (let left = WAKE_WAIT_MS; left > 0 && f[F.updatedAt]! < now; left = deadline - Date.now()) {
+      const seq = Atomics.load(this.#seq, SEQ_INT32);
+      try {
+        Atomics.wait(this.#seq, SEQ_INT32, seq, left);
+      } catch {
+        return; // a thread that may not block (a browser-like main thread): take what is there
+      }
+    }
+  }
+
+  #read(): ProbeFigures {
     return this.#consistent(() => {
       const f = this.#f64;
       const gc = Object.fromEntries(
@@ -88,6 +133,8 @@ export class ProbeReader {
         lastTickLagSeconds: f[F.lastTickLagSeconds]!,
         gc,
         spaces,
+        degraded: DEGRADED_REASONS[f[F.degraded]!] ?? null,
+        heartbeatAt: f[F.heartbeatAt]!,
       };
     });
   }
@@ -104,7 +151,14 @@ export class ProbeReader {
       const events: GcEvent[] = [];
       for (let i = from; i < written; i++) {
         const at = GC_RING_OFFSET + (i % GC_RING_CAPACITY) * GC_FIELDS;
-        events.push({ time: f[at]!, kind: GC_KINDS[f[at + 1]!]!, seconds: f[at + 2]!, heapBefore: f[at + 3]!, heapAfter: f[at + 4]! });
+        events.push({
+          time: f[at]!,
+          kind: GC_KINDS[f[at + 1]!]!,
+          seconds: f[at + 2]!,
+          heapBefore: f[at + 3]!,
+          heapAfter: f[at + 4]!,
+          oldGenerationAfter: f[at + 5]!,
+        });
       }
       return { events, cursor: written, missed: from - cursor };
     });
@@ -118,9 +172,9 @@ export class ProbeReader {
   #consistent<T>(read: () => T): T {
     let value: T | undefined;
     for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
-      const before = Atomics.load(this.#seq, 0);
+      const before = Atomics.load(this.#seq, SEQ_INT32);
       value = read();
-      if (before % 2 === 0 && Atomics.load(this.#seq, 0) === before) return value;
+      if (before % 2 === 0 && Atomics.load(this.#seq, SEQ_INT32) === before) return value;
     }
     return value!;
   }

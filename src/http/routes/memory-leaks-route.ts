@@ -1,5 +1,7 @@
+import { CONFIRM_INTERVAL_SECONDS, confirmLeak } from '../../operations/leak-confirmation.js';
 import { findLeakSites } from '../../operations/leak-sites.js';
-import { documented, integerParam } from '../../params/param-spec.js';
+import { booleanParam, documented, integerParam } from '../../params/param-spec.js';
+import { forbidden } from '../errors.js';
 import { requireProbe } from './require-probe.js';
 import { defineRoute } from './route.js';
 
@@ -7,33 +9,47 @@ const SITES_SHOWN = 20;
 const SAMPLING_INTERVAL_BYTES = 32 * 1024;
 
 /**
- * `GET {base}/memory/leaks`: is the heap left after GC growing? With `seconds`, also where: the
- * allocation sites whose allocations in that time are still alive after a full GC.
+ * `GET {base}/memory/leaks`: is the heap left after full GCs growing? With `confirm`, decided at once
+ * from two forced full GCs; with `seconds`, also where: the allocation sites whose allocations in that
+ * time are still alive after a full GC.
  */
 export const memoryLeaksRoute = defineRoute({
   method: 'GET',
   path: '/memory/leaks',
   scope: 'read',
-  summary: 'Leak verdict from the post-GC heap trend, with evidence; `seconds` also samples where retained memory is allocated.',
+  summary: 'Leak verdict from the heap left after full GCs, with evidence; `confirm` decides at once, `seconds` also samples where retained memory is allocated.',
   params: (config) => ({
-    seconds: documented('also sample this long where retained memory is allocated (heavy)', integerParam(1, config.maxProfileSeconds)),
+    seconds: documented('also sample this long where retained memory is allocated (heavy, the heap profile slot)', integerParam(1, config.maxProfileSeconds)),
+    confirm: documented(
+      `force two full GCs ${CONFIRM_INTERVAL_SECONDS} s apart and decide from them now (heavy, the GC slot; needs the heap scope too)`,
+      booleanParam(false),
+    ),
   }),
-  heavy: (params) => params.seconds !== undefined,
+  heavy: (params) => params.seconds !== undefined || params.confirm,
   operation: {
-    kind: (params) => (params.seconds === undefined ? undefined : 'heapprofile'),
-    expectedMs: (params) => (params.seconds === undefined ? undefined : params.seconds * 1000),
+    kind: (params) => (params.confirm ? 'gc' : params.seconds !== undefined ? 'heapprofile' : undefined),
+    expectedMs: (params) => (params.confirm ? CONFIRM_INTERVAL_SECONDS : params.seconds ?? 0) * 1000,
   },
-  async handle({ res, context, params, signal, audit }) {
+  async handle({ res, context, params, caller, signal, audit }) {
     const probe = requireProbe(context);
-    const { seconds } = params;
+    if (params.confirm && !caller.scopes.includes('heap')) {
+      throw forbidden('confirm=1 forces two full GCs, pausing the app: it needs the "heap" scope.');
+    }
+    const confirmation = params.confirm ? await confirmLeak(context.target, { signal }) : undefined;
     let where;
-    if (seconds !== undefined) {
-      const sites = await findLeakSites(context.target, { durationMs: seconds * 1000, intervalBytes: SAMPLING_INTERVAL_BYTES, signal, limit: SITES_SHOWN });
-      where = { seconds, samplingIntervalBytes: SAMPLING_INTERVAL_BYTES, sites };
+    if (params.seconds !== undefined) {
+      // With confirm the dispatcher holds the GC slot; the sampling needs its own.
+      const sampling = params.confirm ? context.operations.begin('heapprofile', params.seconds * 1000) : undefined;
+      try {
+        const sites = await findLeakSites(context.target, { durationMs: params.seconds * 1000, intervalBytes: SAMPLING_INTERVAL_BYTES, signal, limit: SITES_SHOWN });
+        where = { seconds: params.seconds, samplingIntervalBytes: SAMPLING_INTERVAL_BYTES, sites };
+      } finally {
+        sampling?.end();
+      }
     }
     probe.feed.drain();
-    const verdict = probe.leaks.verdict({ windowSeconds: context.config.leakWindowSeconds });
-    audit.auditResult = { leakSuspected: verdict.leakSuspected };
+    const verdict = probe.leaks.verdict({ windowSeconds: context.config.leakWindowSeconds, ...(confirmation ? { confirmation } : {}) });
+    audit.auditResult = { verdict: verdict.verdict };
     res.json({ ...verdict, ...(where ? { where } : {}) });
   },
 });

@@ -5,7 +5,7 @@ import { defineArtifact, JSON_TYPE, PPROF_TYPE } from './artifact-kind.js';
 
 const EXTENSIONS = { heapprofile: 'heapprofile', pprof: 'heap.pb.gz' } as const;
 
-/** A sampling heap profile of the main thread over a time: sampled allocations by stack. */
+/** A sampling heap profile of the main thread over a time: sampled allocations by stack, live or with the churn. */
 export const heapProfileArtifact = defineArtifact({
   kind: 'heapprofile',
   scope: 'profile',
@@ -18,6 +18,10 @@ export const heapProfileArtifact = defineArtifact({
       'DevTools JSON (`.heapprofile`: Memory tab, Load profile) or gzipped pprof (`.heap.pb.gz`)',
       enumParam(['heapprofile', 'pprof'] as const, 'heapprofile'),
     ),
+    include: documented(
+      '`collected` also keeps samples of objects the GC freed since (the churn); pprof sample types are then `alloc_objects`/`alloc_space` instead of `inuse_objects`/`inuse_space`',
+      enumParam(['live', 'collected'] as const, 'live'),
+    ),
   }),
   expectedMs: (params) => params.seconds * 1000,
   extension: (params) => EXTENSIONS[params.format],
@@ -25,8 +29,11 @@ export const heapProfileArtifact = defineArtifact({
   compressible: () => false,
   async produce(target, params, sink, { signal }) {
     const startedAtMs = Date.now();
-    const profile = await takeHeapProfile(target, { durationMs: params.seconds * 1000, intervalBytes: params.interval, signal });
-    sink.write(params.format === 'pprof' ? heapProfileToPprof(profile, params.interval, startedAtMs, Date.now() - startedAtMs) : JSON.stringify(profile));
+    const includeCollected = params.include === 'collected';
+    const profile = await takeHeapProfile(target, { durationMs: params.seconds * 1000, intervalBytes: params.interval, signal, includeCollected });
+    sink.write(
+      params.format === 'pprof' ? heapProfileToPprof(profile, params.interval, startedAtMs, Date.now() - startedAtMs, includeCollected) : JSON.stringify(profile),
+    );
     return { samples: profile.samples.length };
   },
 });

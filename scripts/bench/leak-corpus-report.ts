@@ -1,0 +1,38 @@
+import { confusionMatrix, runLeakCorpus, type MemberResult } from '../../test/helpers/leak-corpus.js';
+
+/** Seconds within which a leak of 1 MB/s or more must be called one. */
+const DETECT_WITHIN_SECONDS = 60;
+
+/**
+ * The leak verdict's corpus for five minutes, every process at once: a row per process (its truth, its
+ * first `leak` verdict, how many verdicts it gave) and the confusion matrix over them.
+ */
+export async function runLeakCorpusBench(log: (line: string) => void): Promise<string> {
+  const results = await runLeakCorpus({ durationSeconds: 300, keepLeaksAfterDetectionSeconds: 5, pollMs: 1000 });
+  const section = leakCorpusSection(results);
+  log(section);
+  return section;
+}
+
+export function leakCorpusSection(results: MemberResult[]): string {
+  const rows = results.map((r) => {
+    const truth = r.member.leakBytesPerSecond > 0 ? `leak (${r.member.leakBytesPerSecond / 1000} KB/s)` : 'steady';
+    const verdicts = r.samples.length;
+    const insufficient = r.samples.filter((s) => s.verdict === 'insufficient-data').length;
+    return `| ${r.member.name} | ${truth} | ${r.firstLeakSeconds ?? 'never'} | ${r.firstDecisionSeconds ?? 'never'} | ${verdicts} | ${insufficient} | ${r.watchedSeconds} |`;
+  });
+  const fast = results.filter((r) => r.member.leakBytesPerSecond === 0 || r.member.leakBytesPerSecond >= 1_000_000);
+  const m = confusionMatrix(fast, DETECT_WITHIN_SECONDS);
+  return [
+    '| process | truth | first `leak` verdict (s) | first decision (s) | verdicts | of them insufficient-data | watched (s) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    `Steady processes and leaks of 1 MB/s or more (a leak counts as found when called one within ${DETECT_WITHIN_SECONDS} s):`,
+    '',
+    '| | called a leak | never called a leak |',
+    '| --- | --- | --- |',
+    `| leaking | ${m.truePositives} | ${m.falseNegatives} |`,
+    `| steady | ${m.falsePositives} | ${m.trueNegatives} |`,
+  ].join('\n');
+}

@@ -1,0 +1,299 @@
+/**
+ * The leak verdict as a pure function of the heap left after full GCs. Thresholds are calibrated on
+ * the corpus in test/leak-corpus.test.ts (docs/memory.md shows its confusion matrix).
+ */
+
+export type LeakVerdictKind = 'leak' | 'no-leak' | 'insufficient-data';
+
+/** The heap right after one full (mark-compact) GC: all that is still referenced, plus little else. */
+export interface FullGcPoint {
+  /** ms since epoch */
+  time: number;
+  heapAfter: number;
+  oldGenerationAfter: number;
+}
+
+export interface LeakEvidence {
+  /** Slope of the least-squares line through the full-GC floors, in bytes per second. */
+  growthBytesPerSecond: number;
+  /** R² of that line (0..1): how steady the growth is. */
+  fit: number;
+  /** Seconds of data the verdict rests on (from the window's start, or the probe's, to now). */
+  windowSeconds: number;
+  /** Full GCs in the window; those less than CLUSTER_SECONDS apart count once, at their lowest. */
+  majorGcCount: number;
+  /** Every GC the probe has seen (scavenges included), for scale. */
+  gcCount: number;
+  /** The floors judged: seconds before now, heap and old generation after each full GC. */
+  floors: Array<{ secondsAgo: number; heapAfter: number; oldGenerationAfter: number }>;
+  /** First and last floor, in bytes. */
+  heapAfterGcStart: number;
+  heapAfterGcEnd: number;
+  /** GC events lost because nobody read them in time (the floors may miss some). */
+  missedGcEvents: number;
+}
+
+export interface ConfirmationEvidence {
+  intervalSeconds: number;
+  heapAfterFirst: number;
+  heapAfterSecond: number;
+  growthBytes: number;
+  /** What the two forced GCs cost: the main thread stood still this long, each time. */
+  pauseMs: [number, number];
+}
+
+export interface LeakVerdict {
+  verdict: LeakVerdictKind;
+  /** For older clients: true only when `verdict` is "leak". */
+  leakSuspected: boolean;
+  reason: string;
+  /** With "insufficient-data": about how long until enough full GCs have run to judge. */
+  retryAfterSeconds?: number;
+  evidence: LeakEvidence | null;
+  confirmation?: ConfirmationEvidence;
+}
+
+export interface JudgeInput {
+  points: FullGcPoint[];
+  /** The old generation's used bytes after every GC in the window (scavenges too), oldest first. */
+  oldGeneration?: Array<{ time: number; bytes: number }>;
+  windowStart: number;
+  now: number;
+  missedGcEvents: number;
+  gcCount: number;
+  confirmation?: { first: FullGcPoint; second: FullGcPoint; pauseMs: [number, number] } | undefined;
+}
+
+/** Full GCs closer than this are one event (V8 often finishes a cycle with a second, memory-reducing one). */
+export const CLUSTER_SECONDS = 3;
+/** Fewer floors than this cannot tell a leak from a cache that filled once. */
+export const MIN_FLOORS = 3;
+/** ... nor from a start-up that lasted this long. */
+export const MIN_SPAN_SECONDS = 20;
+export const MIN_FIT = 0.8;
+/** Growth along the fitted line over the floors' span: at least this much, and this share of the first floor. */
+export const MIN_GROWTH_BYTES = 4 * 1024 * 1024;
+export const MIN_RELATIVE_GROWTH = 0.1;
+/** The newest floor must stand above the one before by this much (and this share): the growth goes on now. */
+export const MIN_LAST_STEP_BYTES = 1024 * 1024;
+export const MIN_LAST_STEP_RELATIVE = 0.05;
+
+export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
+  const { now } = input;
+  const span = (now - input.windowStart) / 1000;
+  const points = [...input.points];
+  let confirmation: ConfirmationEvidence | undefined;
+  if (input.confirmation !== undefined) {
+    const { first, second, pauseMs } = input.confirmation;
+    points.push(first, second);
+    confirmation = {
+      intervalSeconds: round((second.time - first.time) / 1000, 1),
+      heapAfterFirst: first.heapAfter,
+      heapAfterSecond: second.heapAfter,
+      growthBytes: second.heapAfter - first.heapAfter,
+      pauseMs,
+    };
+  }
+  const floors = clusterFloors(points);
+  const base = { ...(confirmation ? { confirmation } : {}) };
+
+  const bounded = boundWithoutFullGcs(floors, input);
+  if (bounded !== undefined && floors.length < MIN_FLOORS && confirmation === undefined) {
+    return {
+      verdict: 'no-leak',
+      leakSuspected: false,
+      reason:
+        `Too few full GCs to judge a trend (${floors.length}), but the old generation grew by at most ${formatMiB(bounded.growth)} ` +
+        `in ${bounded.seconds.toFixed(0)} s, garbage included: even if all of it were kept, that is no significant growth.`,
+      evidence: floors.length > 0 ? describe(floors, input, span) : null,
+      ...base,
+    };
+  }
+
+  if (floors.length === 0 || (floors.length < 2 && confirmation === undefined)) {
+    return {
+      verdict: 'insufficient-data',
+      leakSuspected: false,
+      reason:
+        `${floors.length === 0 ? 'No full GC has run' : 'One full GC has run'} in the last ${span.toFixed(0)} s: ` +
+        `only the heap left after full GCs shows what is kept, and at least ${MIN_FLOORS} are needed. ` +
+        `V8 runs one when the old generation reaches its limit. Ask again later, or with confirm=1 (scope heap) to force two now.`,
+      retryAfterSeconds: estimateWait(floors, input.windowStart, now),
+      evidence: null,
+      ...base,
+    };
+  }
+
+  const evidence = describe(floors, input, span);
+  const first = floors[0]!.heapAfter;
+  const last = floors.at(-1)!.heapAfter;
+  const previous = floors.at(-2)!.heapAfter;
+  const lastStep = last - previous;
+  const lastStepRises = lastStep >= Math.max(MIN_LAST_STEP_BYTES, MIN_LAST_STEP_RELATIVE * previous);
+  const floorSpan = (floors.at(-1)!.time - floors[0]!.time) / 1000;
+  const { slope, fit } = linearFit(
+    floors.map((p) => p.time / 1000),
+    floors.map((p) => p.heapAfter),
+  );
+  const growth = slope * floorSpan;
+  const large = growth >= Math.max(MIN_GROWTH_BYTES, MIN_RELATIVE_GROWTH * first);
+
+  // With a forced pair the interval is known and short: judge that pair alone when history is thin.
+  if (confirmation !== undefined && floors.length < MIN_FLOORS + 2) {
+    const rises = confirmation.growthBytes >= Math.max(MIN_LAST_STEP_BYTES, MIN_LAST_STEP_RELATIVE * confirmation.heapAfterFirst);
+    return {
+      verdict: rises ? 'leak' : 'no-leak',
+      leakSuspected: rises,
+      reason: rises
+        ? `Between two forced full GCs ${confirmation.intervalSeconds} s apart the heap kept ${formatMiB(confirmation.growthBytes)} more: memory is being retained now.`
+        : `Between two forced full GCs ${confirmation.intervalSeconds} s apart the heap kept ${formatMiB(confirmation.growthBytes)}: nothing significant is being retained.`,
+      evidence,
+      ...base,
+    };
+  }
+
+  if (floors.length < MIN_FLOORS || floorSpan < MIN_SPAN_SECONDS) {
+    // Too few floors to judge a trend; still say "no-leak" when even the newest floor is not above the first.
+    if (last <= first + MIN_LAST_STEP_BYTES) {
+      return {
+        verdict: 'no-leak',
+        leakSuspected: false,
+        reason: `The heap left after full GCs has not grown (${formatMiB(first)} then ${formatMiB(last)}).`,
+        evidence,
+        ...base,
+      };
+    }
+    return {
+      verdict: 'insufficient-data',
+      leakSuspected: false,
+      reason:
+        `The heap left after full GCs rose from ${formatMiB(first)} to ${formatMiB(last)}, but ${floors.length} full GCs over ` +
+        `${floorSpan.toFixed(0)} s cannot tell a leak from a cache filling or a start-up: at least ${MIN_FLOORS} over ` +
+        `${MIN_SPAN_SECONDS} s are needed. Ask again later, or with confirm=1 (scope heap).`,
+      retryAfterSeconds: estimateWait(floors, input.windowStart, now),
+      evidence,
+      ...base,
+    };
+  }
+
+  if (slope > 0 && fit >= MIN_FIT && large && lastStepRises && last >= Math.max(...floors.map((p) => p.heapAfter))) {
+    return {
+      verdict: 'leak',
+      leakSuspected: true,
+      reason:
+        `The heap left after full GCs grew steadily by ${formatMiB(slope)}/s over ${floorSpan.toFixed(0)} s ` +
+        `(${floors.length} full GCs, fit ${evidence.fit}), and was still growing at the last one.`,
+      evidence,
+      ...base,
+    };
+  }
+  return {
+    verdict: 'no-leak',
+    leakSuspected: false,
+    reason: !large
+      ? `The heap left after full GCs changed by ${formatMiB(growth)} over ${floorSpan.toFixed(0)} s: no significant growth.`
+      : !lastStepRises
+        ? `The heap left after full GCs grew by ${formatMiB(growth)} over ${floorSpan.toFixed(0)} s but has stopped growing (a cache that filled, a start-up that ended).`
+        : `The heap left after full GCs moves (${formatMiB(growth)}), but not steadily (fit ${evidence.fit}).`,
+    evidence,
+    ...base,
+  };
+}
+
+/**
+ * What survives must sit in the old generation (or the young one, which is small), and between full GCs
+ * the old generation only grows, by what is kept and by promoted garbage alike. So its growth since the
+ * last floor (or since the window began) bounds what can have been kept: when that bound is small over
+ * MIN_SPAN_SECONDS or more, there is no leak to speak of, full GCs or not.
+ */
+function boundWithoutFullGcs(floors: FullGcPoint[], input: JudgeInput): { growth: number; seconds: number } | undefined {
+  const series = input.oldGeneration ?? [];
+  if (series.length === 0) return undefined;
+  const start = series[0]!;
+  const first = floors[0];
+  const highestFrom = (from: number, to = Infinity) =>
+    Math.max(-Infinity, ...series.filter((p) => p.time >= from && p.time < to).map((p) => p.bytes));
+  // Before the first full GC garbage only piles up, so the old generation's rise bounds what was kept;
+  // from the first floor on, the highest old generation since bounds it again.
+  const growth =
+    first === undefined
+      ? highestFrom(start.time) - start.bytes
+      : Math.max(0, highestFrom(start.time, first.time) - start.bytes) + (highestFrom(first.time) - first.oldGenerationAfter);
+  const seconds = (input.now - start.time) / 1000;
+  const reference = first?.oldGenerationAfter ?? start.bytes;
+  if (seconds < MIN_SPAN_SECONDS || !Number.isFinite(growth)) return undefined;
+  return growth < Math.max(MIN_GROWTH_BYTES, MIN_RELATIVE_GROWTH * reference) ? { growth: Math.max(0, growth), seconds } : undefined;
+}
+
+/** Full GCs sorted by time, those within CLUSTER_SECONDS of the previous merged into one at their lowest. */
+export function clusterFloors(points: readonly FullGcPoint[]): FullGcPoint[] {
+  const sorted = [...points].sort((a, b) => a.time - b.time);
+  const floors: FullGcPoint[] = [];
+  for (const point of sorted) {
+    const last = floors.at(-1);
+    if (last !== undefined && point.time - last.time < CLUSTER_SECONDS * 1000) {
+      if (point.heapAfter < last.heapAfter) floors[floors.length - 1] = { ...point, time: last.time };
+    } else {
+      floors.push(point);
+    }
+  }
+  return floors;
+}
+
+/**
+ * Seconds until about enough full GCs will have run: V8 spaces them further apart as the heap grows,
+ * so the wait is at least as long as the time the last floors took, and at least what the span needs.
+ */
+function estimateWait(floors: FullGcPoint[], windowStart: number, now: number): number {
+  const missing = Math.max(1, MIN_FLOORS - floors.length);
+  const times = [windowStart, ...floors.map((p) => p.time)];
+  const gaps = times.slice(1).map((t, i) => t - times[i]!);
+  const typicalGap = Math.max(...gaps, now - (floors.at(-1)?.time ?? windowStart), 10_000);
+  const spanWait = floors.length > 0 ? MIN_SPAN_SECONDS * 1000 - (now - floors[0]!.time) : 0;
+  return Math.ceil(Math.max(missing * typicalGap - (now - (floors.at(-1)?.time ?? windowStart)), spanWait, 5_000) / 1000);
+}
+
+function describe(floors: FullGcPoint[], input: JudgeInput, span: number): LeakEvidence {
+  const { slope, fit } = linearFit(
+    floors.map((p) => p.time / 1000),
+    floors.map((p) => p.heapAfter),
+  );
+  return {
+    growthBytesPerSecond: Math.round(slope),
+    fit: round(fit, 3),
+    windowSeconds: Math.round(span),
+    majorGcCount: floors.length,
+    gcCount: input.gcCount,
+    floors: floors.map((p) => ({ secondsAgo: round((input.now - p.time) / 1000, 1), heapAfter: p.heapAfter, oldGenerationAfter: p.oldGenerationAfter })),
+    heapAfterGcStart: floors[0]!.heapAfter,
+    heapAfterGcEnd: floors.at(-1)!.heapAfter,
+    missedGcEvents: input.missedGcEvents,
+  };
+}
+
+/** Least-squares line through (x, y): its slope and R². */
+export function linearFit(xs: number[], ys: number[]): { slope: number; fit: number } {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+    syy += (ys[i]! - my) ** 2;
+  }
+  const slope = sxx === 0 ? 0 : sxy / sxx;
+  const fit = sxx === 0 || syy === 0 ? 0 : (sxy * sxy) / (sxx * syy);
+  return { slope, fit };
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
+}

@@ -1,0 +1,159 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { newToken, stopChild } from './fixture.js';
+import { request, sleep } from './http.js';
+
+/** One process of the corpus: a workload of test/fixtures/leak-corpus-app.ts and what the truth is. */
+export interface CorpusMember {
+  name: string;
+  workload: string;
+  /** Retained bytes per second it keeps for good (0: steady). */
+  leakBytesPerSecond: number;
+  nodeArgs?: string[];
+}
+
+/** The corpus the verdict is calibrated on: steady processes of several shapes, and leaks of several rates. */
+export const LEAK_CORPUS: CorpusMember[] = [
+  { name: 'churn 400 KB/s', workload: 'churn:400', leakBytesPerSecond: 0 },
+  { name: 'churn 2 MB/s', workload: 'churn:2000', leakBytesPerSecond: 0 },
+  { name: 'churn 8 MB/s', workload: 'churn:8000', leakBytesPerSecond: 0 },
+  { name: 'LRU cache of 20k entries (22 MB), full after 20 s', workload: 'lru:20000', leakBytesPerSecond: 0 },
+  { name: 'bursty traffic', workload: 'bursty', leakBytesPerSecond: 0 },
+  { name: '120 MB live set under a 200 MB heap limit', workload: 'steady-large', leakBytesPerSecond: 0, nodeArgs: ['--max-old-space-size=200'] },
+  { name: 'leak 100 KB/s', workload: 'leak:100', leakBytesPerSecond: 100_000 },
+  { name: 'leak 1 MB/s', workload: 'leak:1000', leakBytesPerSecond: 1_000_000 },
+  { name: 'leak 3 MB/s', workload: 'leak:3000', leakBytesPerSecond: 3_000_000 },
+  { name: 'leak 1 MB/s under a 200 MB heap limit', workload: 'leak:1000', leakBytesPerSecond: 1_000_000, nodeArgs: ['--max-old-space-size=200'] },
+];
+
+export interface VerdictSample {
+  seconds: number;
+  verdict: string;
+  leakSuspected: boolean;
+  growthBytesPerSecond: number | null;
+  majorGcCount: number | null;
+}
+
+export interface MemberResult {
+  member: CorpusMember;
+  /** Seconds from the process's start to its first `leak` verdict; null if none came. */
+  firstLeakSeconds: number | null;
+  /** Seconds from start to the first answer other than insufficient-data. */
+  firstDecisionSeconds: number | null;
+  samples: VerdictSample[];
+  /** Seconds the process was watched. */
+  watchedSeconds: number;
+  /** Why it ended before its time, if it did (a crash is a result too). */
+  ended: string | null;
+}
+
+export interface CorpusOptions {
+  members?: CorpusMember[];
+  /** How long steady processes (and leaks not yet detected) are watched. */
+  durationSeconds: number;
+  /** A leak that has been detected is stopped this long after, to keep the heap of the run small. */
+  keepLeaksAfterDetectionSeconds?: number;
+  pollMs?: number;
+  onSample?: (member: CorpusMember, sample: VerdictSample) => void;
+}
+
+const APP = fileURLToPath(new URL('../fixtures/leak-corpus-app.js', import.meta.url));
+
+/** Runs every member at once, each in its own process, and polls its `/memory/leaks` verdict. */
+export async function runLeakCorpus(options: CorpusOptions): Promise<MemberResult[]> {
+  const members = options.members ?? LEAK_CORPUS;
+  return Promise.all(members.map((member) => watchMember(member, options)));
+}
+
+async function watchMember(member: CorpusMember, options: CorpusOptions): Promise<MemberResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'me-corpus-'));
+  const token = newToken();
+  const child = spawn(process.execPath, [...(member.nodeArgs ?? []), APP, member.workload], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      TMPDIR: dir,
+      MAINTENANCE_ENDPOINT_TOKENS: JSON.stringify([{ id: 'reader', token, scopes: ['read'] }]),
+    },
+  });
+  let startedAt = Date.now();
+  const result: MemberResult = { member, firstLeakSeconds: null, firstDecisionSeconds: null, samples: [], watchedSeconds: 0, ended: null };
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  try {
+    const url = await firstUrl(child);
+    // The workload starts with the endpoint: its seconds count from here, however slow the start was.
+    startedAt = Date.now();
+    const pollMs = options.pollMs ?? 1000;
+    let stopAt = startedAt + options.durationSeconds * 1000;
+    while (Date.now() < stopAt) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        result.ended = `exited (${child.exitCode ?? child.signalCode}): ${stderr.trim().split('\n').at(-1) ?? ''}`;
+        break;
+      }
+      const reply = await request(`${url}/memory/leaks`, { token }).catch(() => undefined);
+      const seconds = (Date.now() - startedAt) / 1000;
+      if (reply?.status === 200) {
+        const body = reply.json();
+        const sample: VerdictSample = {
+          seconds: Math.round(seconds * 10) / 10,
+          verdict: body.verdict,
+          leakSuspected: body.leakSuspected,
+          growthBytesPerSecond: body.evidence?.growthBytesPerSecond ?? null,
+          majorGcCount: body.evidence?.majorGcCount ?? null,
+        };
+        result.samples.push(sample);
+        options.onSample?.(member, sample);
+        if (body.verdict !== 'insufficient-data') result.firstDecisionSeconds ??= sample.seconds;
+        if (body.leakSuspected === true && result.firstLeakSeconds === null) {
+          result.firstLeakSeconds = sample.seconds;
+          if (member.leakBytesPerSecond > 0) stopAt = Math.min(stopAt, Date.now() + (options.keepLeaksAfterDetectionSeconds ?? 0) * 1000);
+        }
+      }
+      await sleep(pollMs);
+    }
+  } catch (error) {
+    result.ended = String(error);
+  } finally {
+    result.watchedSeconds = Math.round((Date.now() - startedAt) / 1000);
+    await stopChild(child, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}
+
+function firstUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('corpus app did not start in 90 s')), 90_000);
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`corpus app exited with ${code}`)));
+  });
+}
+
+/** Rows of a confusion matrix over the verdicts each process ever gave, and the detection times. */
+export function confusionMatrix(results: MemberResult[], detectWithinSeconds: number): {
+  truePositives: number;
+  falseNegatives: number;
+  falsePositives: number;
+  trueNegatives: number;
+} {
+  let truePositives = 0;
+  let falseNegatives = 0;
+  let falsePositives = 0;
+  let trueNegatives = 0;
+  for (const result of results) {
+    if (result.member.leakBytesPerSecond > 0) {
+      if (result.firstLeakSeconds !== null && result.firstLeakSeconds <= detectWithinSeconds) truePositives++;
+      else falseNegatives++;
+    } else if (result.firstLeakSeconds !== null) falsePositives++;
+    else trueNegatives++;
+  }
+  return { truePositives, falseNegatives, falsePositives, trueNegatives };
+}
