@@ -29,7 +29,12 @@ server.listen(init.port, init.host, () => {
 });
 
 port.on('message', (message: MainToWorker) => {
-  if (message.type !== 'close') return;
+  if (message.type === 'detach') {
+    void target.close();
+    Atomics.store(init.detached, 0, 1);
+    Atomics.notify(init.detached, 0);
+    return;
+  }
   server.close();
   server.closeAllConnections();
   // The worker does not track its descriptors (see start-maintenance-server.ts): the endpoint closes

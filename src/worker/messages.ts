@@ -10,6 +10,8 @@ export interface WorkerInit {
   locks: Int32Array;
   probe: ProbeHandle;
   dumpsDirectory: string;
+  /** Set to 1 by the worker once its inspector session has let go of the main thread (see `detach`). */
+  detached: Int32Array;
 }
 
 export type WorkerToMain =
@@ -17,4 +19,5 @@ export type WorkerToMain =
   | { type: 'startFailed'; code: string; message: string }
   | { type: 'closed' };
 
-export type MainToWorker = { type: 'close' };
+/** `detach`: the process is exiting; let go of the main thread's inspector now, then flag `detached`. */
+export type MainToWorker = { type: 'close' } | { type: 'detach' };

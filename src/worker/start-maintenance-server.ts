@@ -24,6 +24,7 @@ export interface MaintenanceServer {
 }
 
 const CLOSE_GRACE_MS = 5_000;
+const DETACH_WAIT_MS = 500;
 
 /**
  * Starts the maintenance API out of band: an HTTP server in its own worker thread, on its own port,
@@ -40,12 +41,21 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   const basePath = resolveBasePath(options.basePath);
   const probe = acquireMainThreadProbe();
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
-  const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle, dumpsDirectory: dumps.directory };
+  const detached = new Int32Array(new SharedArrayBuffer(4));
+  const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle, dumpsDirectory: dumps.directory, detached };
   // trackUnmanagedFds off: the heap snapshot pipe is opened with fs.openSync and then owned (and closed)
   // by a net.Socket, which Node's fd tracking never sees close; it would warn on every reuse of the
   // number. The worker closes what it opens itself.
   const worker = new Worker(new URL('./maintenance-worker.js', import.meta.url), { workerData: init, stdout: false, trackUnmanagedFds: false });
+  // A session still attached to the main thread when the process exits makes Node print "Waiting for
+  // the debugger to disconnect..." on the app's stderr: have the worker let go first (briefly waited for).
+  const detach = () => {
+    worker.postMessage({ type: 'detach' } satisfies MainToWorker);
+    Atomics.wait(detached, 0, 0, DETACH_WAIT_MS);
+  };
+  process.once('exit', detach);
   worker.once('exit', () => {
+    process.off('exit', detach);
     probe.release();
     dumps.dispose();
   });
