@@ -233,7 +233,9 @@
         row.insertCell().textContent = entry.name;
         const where = row.insertCell();
         where.className = 'where';
-        where.textContent = entry.url ? `${entry.url}:${entry.line}` : '';
+        // The file's name is enough to read; the whole URL is in the tooltip.
+        where.textContent = entry.url ? `${entry.url.split('/').pop()}:${entry.line}` : '';
+        if (entry.url) where.title = `${entry.url}:${entry.line}`;
         const self = row.insertCell();
         self.className = 'num';
         self.textContent = this.format(entry.self);
