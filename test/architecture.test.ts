@@ -22,6 +22,7 @@ const LAYERS: Record<string, number> = {
   operations: 4,
   metrics: 5,
   scheduling: 5,
+  live: 5,
   http: 6,
   endpoint: 7,
   worker: 8,

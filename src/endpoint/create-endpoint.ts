@@ -5,6 +5,7 @@ import { createApiRouter } from '../http/create-api-router.js';
 import { errorHandler } from '../http/error-handler.js';
 import { allRoutes } from '../http/routes/all-routes.js';
 import { securityHeaders } from '../http/security-headers.js';
+import { LiveHistory } from '../live/live-history.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
 import { OperationRegistry } from '../operations/operation-registry.js';
@@ -69,7 +70,8 @@ export function createEndpoint({ target, probe: handle, config, dumpsDirectory, 
     log,
     options: { maxPendingJobs: limits.maxPendingJobs, staging: { memoryLimitBytes: config.spillThresholdBytes, tmpdir: config.tmpdir } },
   });
-  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps };
+  const live = new LiveHistory({ target, probe });
+  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
   return {
@@ -80,6 +82,7 @@ export function createEndpoint({ target, probe: handle, config, dumpsDirectory, 
       if (closed) return;
       closed = true;
       probe?.feed.stop();
+      live.close();
       dumps.close();
       log.close();
     },

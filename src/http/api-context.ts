@@ -1,3 +1,4 @@
+import type { LiveHistory } from '../live/live-history.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
 import type { OperationRegistry } from '../operations/operation-registry.js';
@@ -20,4 +21,6 @@ export interface ApiContext {
   probe: ProbeView | undefined;
   metrics: PrometheusMetrics;
   dumps: DumpScheduler;
+  /** The last fifteen minutes of figures, and the live feed of new ones, for the console. */
+  live: LiveHistory;
 }

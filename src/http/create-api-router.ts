@@ -3,6 +3,7 @@ import { notFound } from '../errors.js';
 import type { ApiContext } from './api-context.js';
 import { auditRequests } from './audit-requests.js';
 import { authenticate } from './authenticate.js';
+import { consoleRoutes } from './console/console-routes.js';
 import { dispatch } from './dispatch.js';
 import { errorHandler } from './error-handler.js';
 import { hostCheck } from './host-check.js';
@@ -28,6 +29,8 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   router.use(countRequests(context));
   router.use(hostCheck(context.config.allowedHosts));
   router.use(limits.all, limits.authFailures);
+  // The console's page and assets are public (no data in them); everything it shows needs a token.
+  router.use(consoleRoutes());
   router.use(authenticate(context.config.tokens));
   for (const [path, group] of groupByPath(routes)) router.all(path, dispatch(group, limits, context));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(notFound()));

@@ -2,6 +2,7 @@ import { cpuProfileRoute } from './cpuprofile-route.js';
 import { deleteDumpRoute, dumpRoute } from './dumps-id-route.js';
 import { dumpFileRoute } from './dumps-id-file-route.js';
 import { dumpsRoute } from './dumps-route.js';
+import { eventsRoute } from './events-route.js';
 import { gcRoute } from './gc-route.js';
 import { heapProfileRoute } from './heapprofile-route.js';
 import { heapSnapshotRoute } from './heapsnapshot-route.js';
@@ -12,6 +13,7 @@ import { metricsRoute } from './metrics-route.js';
 import { reportRoute } from './report-route.js';
 import type { RouteDefinition } from './route.js';
 import { stackRoute } from './stack-route.js';
+import { whoamiRoute } from './whoami-route.js';
 
 /**
  * Every endpoint, in the order the index lists them. Each lives in `<path>-route.ts`, named after its
@@ -32,4 +34,6 @@ export const allRoutes: readonly RouteDefinition[] = [
   dumpRoute,
   deleteDumpRoute,
   dumpFileRoute,
+  whoamiRoute,
+  eventsRoute,
 ];

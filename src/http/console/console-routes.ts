@@ -1,0 +1,48 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { notFound } from '../../errors.js';
+import { consoleAssets } from './console-assets.js';
+
+/**
+ * The console's page may run its own scripts and styles and talk to this origin, nothing else: no
+ * inline script or style, no other origin, no plugin, no frame, no form. Its data all comes from the
+ * API with the operator's bearer token, which the page keeps in sessionStorage.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/**
+ * `GET {base}/console` and its assets: public (they hold no data), mounted before authentication.
+ * A browser asking for `{base}/` (Accept: text/html) is sent to the console; API clients get the index.
+ * The page's asset names carry their content hash, so they are cached for a year; the page itself,
+ * which names them, is never cached.
+ */
+export function consoleRoutes(): Router {
+  const router = express.Router({ caseSensitive: true, strict: true });
+  router.get('/', (req: Request, res: Response, next) => {
+    if (req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
+    res.redirect(303, `${req.baseUrl}/console`);
+  });
+  router.get('/console', (_req: Request, res: Response) => {
+    res.setHeader('Content-Security-Policy', CONSOLE_CSP);
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(consoleAssets().html);
+  });
+  router.get('/console/assets/:name', (req: Request, res: Response, next) => {
+    const asset = consoleAssets().byHashedName.get(String(req.params.name));
+    if (asset === undefined) return next(notFound('No such console asset.'));
+    res.setHeader('Content-Security-Policy', CONSOLE_CSP);
+    res.setHeader('Cache-Control', IMMUTABLE);
+    res.type(asset.contentType).send(asset.body);
+  });
+  return router;
+}
