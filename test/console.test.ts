@@ -134,7 +134,8 @@ describe('web console in headless Chromium (worker mode)', () => {
 
   test("a 2 s CPU profile renders a flame graph whose widest frame is the app's hot function; it downloads as .cpuprofile and pprof", async () => {
     const { page } = admin;
-    const hot = app.command({ cmd: 'hot', ms: 6000 }, 'cool');
+    // Busy until told to rest, so the profile falls inside the work however late it starts.
+    await app.command({ cmd: 'work', work: 'hot' }, 'working');
     await page.$eval('#cpu-seconds', (el: any) => (el.value = '2'));
     await page.click('#take-cpuprofile');
     await page.waitForSelector('#panel-profile-view:not([hidden]) #flame-frames tbody tr', { timeout: 30_000 });
@@ -162,7 +163,7 @@ describe('web console in headless Chromium (worker mode)', () => {
     const samples = pprof.samples.reduce((sum, sample) => sum + sample.values[0]!, 0);
     assert.equal(samples, profile.samples.length, 'the pprof holds the same samples as the .cpuprofile');
     assert.ok(pprof.samples.some((sample) => sample.stack[0]?.name === 'hotFunction'));
-    await hot;
+    await app.command({ cmd: 'rest' }, 'rested');
   });
 
   test('a heap snapshot download completes and parses', async () => {

@@ -9,7 +9,7 @@ import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.j
 import { eventually, request, sleep } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
 
-async function waitForStatus(app: Fixture, id: string, status: string, timeoutMs = 20_000): Promise<any> {
+async function waitForStatus(app: Fixture, id: string, status: string, timeoutMs = 60_000): Promise<any> {
   return eventually(async () => {
     const job = (await request(`${app.url}/dumps/${id}`, { token: app.tokens.admin })).json();
     if (job.status === 'failed' && status !== 'failed') throw new Error(`job failed: ${job.error}`);

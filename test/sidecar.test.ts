@@ -35,9 +35,9 @@ describe('sidecar for a process started with --inspect', () => {
   });
 
   test('CPU profiles show the hot function; /stack names a blocked loop; GC works remotely', async () => {
-    const hot = app.command({ cmd: 'hot', ms: 2500 }, 'cool');
+    const hot = await app.work('hot');
     const cpu = (await request(`${sidecar.url}/cpuprofile?seconds=2`, { token: sidecar.token })).json<CpuProfile>();
-    await hot;
+    await hot.rest();
     assert.ok(cpu.nodes.some((node) => node.callFrame.functionName === 'hotFunction'));
     const { unblocked } = await app.block(2000);
     const stack = (await request(`${sidecar.url}/stack`, { token: sidecar.token })).json();
@@ -119,9 +119,10 @@ describe('sidecar when the target goes away', () => {
     let app = await startFixture({ mode: 'plain', nodeArgs });
     const sidecar = await startSidecar(['--target', `127.0.0.1:${port}`]);
     try {
-      await app.command({ cmd: 'grow-objects', count: 3_000_000 }, 'grown');
+      // Enough objects that the download lasts seconds, long enough to be cut while it runs.
+      await app.command({ cmd: 'grow-objects', count: 1_000_000 }, 'grown');
       const cli = runCli(['heapsnapshot', '--url', sidecar.url, '--token-file', sidecar.tokenFile, '-o', 'cut.heapsnapshot'], { cwd: sidecar.dir });
-      await eventually(async () => existsSync(join(sidecar.dir, 'cut.heapsnapshot.partial')), 20_000, 'the download to start');
+      await eventually(async () => existsSync(join(sidecar.dir, 'cut.heapsnapshot.partial')), 90_000, 'the download to start');
       app.child.kill('SIGKILL');
       const result = await cli;
       assert.equal(result.code, 1);

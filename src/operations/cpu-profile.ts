@@ -1,7 +1,8 @@
 import type { CdpTarget } from '../targets/target.js';
 import { OperationAbortedError } from '../errors.js';
 import { waitUnlessAborted } from './abortable-delay.js';
-import { captureStack, type StackFrame } from './js-stack.js';
+import { creditedToCallerWarnings } from './credited-to-caller.js';
+import { captureStack } from './js-stack.js';
 
 export interface CallFrame {
   functionName: string;
@@ -16,6 +17,7 @@ export interface CpuProfileNode {
   callFrame: CallFrame;
   hitCount?: number;
   children?: number[];
+  positionTicks?: Array<{ line: number; ticks: number }>;
 }
 
 /** The DevTools `Profiler.Profile`: what Chrome DevTools, VS Code and speedscope open as `.cpuprofile`. */
@@ -49,39 +51,15 @@ export async function takeCpuProfile(target: CdpTarget, options: CpuProfileOptio
   try {
     await target.send('Profiler.setSamplingInterval', { interval: options.intervalUs });
     await target.send('Profiler.start');
-    // Where the thread is as profiling begins: used to detect samples V8 may credit to a caller.
-    const atStart = target.capabilities.sameThread ? undefined : await captureStack(target, 1000).catch(() => undefined);
+    // Where the thread is as profiling begins: used to detect samples V8 may credit to a caller. It runs
+    // alongside the profile and may take all of it (a busy machine can be slow to serve the interrupt).
+    const startingStack = target.capabilities.sameThread ? undefined : captureStack(target, options.durationMs).catch(() => undefined);
     const completed = await waitUnlessAborted(options.durationMs, options.signal);
     const { profile } = await target.send<{ profile: CpuProfile }>('Profiler.stop');
     if (!completed) throw new OperationAbortedError('CPU profile');
+    const atStart = await startingStack;
     return { profile, warnings: atStart ? creditedToCallerWarnings(profile, atStart.frames) : [] };
   } finally {
     await target.send('Profiler.disable').catch(() => {});
   }
-}
-
-/**
- * V8 cannot name code that was optimized on the stack (OSR) before the profiler started: samples taken
- * in a function that was already running, such as a busy loop that blocks the event loop, are credited
- * to its nearest known caller. This finds functions that were on the stack at the start, are absent
- * from the profile, and sit above a caller that is present, and says so rather than letting the
- * profile mislead silently.
- */
-export function creditedToCallerWarnings(profile: CpuProfile, framesAtStart: readonly StackFrame[]): string[] {
-  const named = new Set(profile.nodes.map((node) => key(node.callFrame.functionName || '(anonymous)', node.callFrame.url)));
-  const frames = framesAtStart.filter((frame) => frame.url !== '');
-  const firstPresent = frames.findIndex((frame) => named.has(key(frame.functionName, frame.url)));
-  if (firstPresent <= 0) return [];
-  const missing = frames.slice(0, firstPresent).map((frame) => frame.functionName);
-  const caller = frames[firstPresent]!;
-  const callerName = `${caller.functionName} (${caller.url}:${caller.line ?? 0})`;
-  return [
-    `${missing.join(' < ')} ${missing.length > 1 ? 'were' : 'was'} already running when profiling started; ` +
-      `V8 credits ${missing.length > 1 ? 'their' : 'its'} samples to ${callerName}. Use /stack for the exact frames, ` +
-      'or profile again once the function is re-entered.',
-  ];
-}
-
-function key(functionName: string, url: string): string {
-  return `${functionName}\u0000${url}`;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { newToken, stopChild } from './fixture.js';
+import { newToken, STARTUP_TIMEOUT_MS, stopChild } from './fixture.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -51,16 +51,26 @@ export async function startSidecar(targetArgs: string[]): Promise<Sidecar> {
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sidecar did not start: ${stderr}`)), 15_000);
-    createInterface({ input: child.stdout }).once('line', (line) => {
-      clearTimeout(timer);
-      const match = /^Serving (http:\/\/\S+) for /.exec(line);
-      if (match) resolve(match[1]!);
-      else reject(new Error(`unexpected sidecar output: ${line}`));
+  let url: string;
+  try {
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`sidecar did not start: ${stderr}`)), STARTUP_TIMEOUT_MS);
+      createInterface({ input: child.stdout }).once('line', (line) => {
+        clearTimeout(timer);
+        const match = /^Serving (http:\/\/\S+) for /.exec(line);
+        if (match) resolve(match[1]!);
+        else reject(new Error(`unexpected sidecar output: ${line}`));
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`sidecar exited with ${code}: ${stderr}`));
+      });
     });
-    child.once('exit', (code) => reject(new Error(`sidecar exited with ${code}: ${stderr}`)));
-  });
+  } catch (error) {
+    await stopChild(child, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url,
     token,

@@ -16,6 +16,8 @@ export interface FixtureOptions {
   args?: string[];
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /** The app to run: test/fixtures/app.ts unless a test needs another kind of app. */
+  script?: 'app.js' | 'commonjs-app.cjs';
 }
 
 /** A running fixture app (test/fixtures/app.ts) with its endpoint, tokens and private directories. */
@@ -38,22 +40,31 @@ export interface Fixture {
    * promise of its end.
    */
   block(ms: number): Promise<{ unblocked: Promise<unknown> }>;
+  /**
+   * Sets the app working turn after turn (CPU-heavy `hotFunction` or retaining `allocatingFunction`)
+   * until `rest()`: resolves once it works, so whatever a test measures next falls inside the work,
+   * however slow a busy machine makes the test's requests.
+   */
+  work(kind: 'hot' | 'allocate'): Promise<{ rest(): Promise<unknown> }>;
   stop(): Promise<void>;
 }
 
-const APP = fileURLToPath(new URL('../fixtures/app.js', import.meta.url));
+/** How long a child process may take to start and report its URL. */
+export const STARTUP_TIMEOUT_MS = 60_000;
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {} }: FixtureOptions): Promise<Fixture> {
+export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js' }: FixtureOptions): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'me-test-'));
   const childTmp = join(dir, 'tmp');
   mkdirSync(childTmp);
   const auditLog = join(dir, 'audit.log');
   const tokens = { admin: newToken(), reader: newToken(), heap: newToken() };
-  const child = spawn(process.execPath, [...nodeArgs, APP, mode, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, join(FIXTURES, script), mode, ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       ...process.env,
@@ -97,16 +108,27 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
       }
     });
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('fixture did not start in 20 s')), 20_000);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string | null }).url ?? '');
+  let url: string;
+  try {
+    url = await new Promise<string>((resolve, reject) => {
+      // Generous: on a loaded machine a Node process with a worker thread can take many seconds to start.
+      const timer = setTimeout(() => reject(new Error(`fixture did not start in ${STARTUP_TIMEOUT_MS / 1000} s`)), STARTUP_TIMEOUT_MS);
+      createInterface({ input: child.stdout! }).once('line', (line) => {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url: string | null }).url ?? '');
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`fixture exited with ${code}`));
+      });
     });
-    child.once('exit', (code) => reject(new Error(`fixture exited with ${code}`)));
-  });
-
-  if (nodeArgs.some((arg) => arg.startsWith('--inspect='))) await inspectorListening;
+    if (nodeArgs.some((arg) => arg.startsWith('--inspect='))) await inspectorListening;
+  } catch (error) {
+    // A child left running would keep the test file's process alive after its tests: the run would hang.
+    await stopChild(child, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   const auditText = () => {
     try {
@@ -139,6 +161,17 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
       child.send({ cmd: 'block', ms });
       await eventAfter(seen, 'blocking');
       return { unblocked: eventAfter(seen, 'unblocked') };
+    },
+    async work(kind) {
+      const seen = events.length;
+      child.send({ cmd: 'work', work: kind });
+      await eventAfter(seen, 'working');
+      return {
+        rest: () => {
+          child.send({ cmd: 'rest' });
+          return eventAfter(seen, 'rested');
+        },
+      };
     },
     async stop() {
       await stopChild(child, 'SIGKILL');

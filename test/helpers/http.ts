@@ -14,10 +14,15 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** A plain HTTP request with node:http (no client magic: HEAD, odd Host headers and raw bytes as sent). */
+/**
+ * A plain HTTP request with node:http (no client magic: HEAD, odd Host headers and raw bytes as sent),
+ * on a connection of its own: a kept-alive one may be closed by the server while idle just as it is
+ * reused (a test process frozen by its own heap snapshot idles past the server's keep-alive timeout),
+ * and that race would fail the request with "socket hang up".
+ */
 export function request(url: string, { token, method = 'GET', headers = {} }: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } }, (res) => {
+    const req = httpRequest(url, { agent: false, method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -36,7 +41,7 @@ export function request(url: string, { token, method = 'GET', headers = {} }: Re
 /** Resolves with the response head and leaves the body unread (paused): a client that is slow or leaves. */
 export function openStream(url: string, token: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { headers: { authorization: `Bearer ${token}`, ...headers } }, (res) => {
+    const req = httpRequest(url, { agent: false, headers: { authorization: `Bearer ${token}`, ...headers } }, (res) => {
       res.pause();
       resolve(res);
     });
@@ -61,8 +66,8 @@ export function gunzip(body: Buffer): Buffer {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` until it returns a truthy value or `timeoutMs` passes. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes (generous: a loaded machine is slow). */
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -75,7 +80,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
 /** Sends a request and hangs up after `ms`, before any answer: a client that gives up. */
 export function abandonAfter(url: string, token: string, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const req = httpRequest(url, { headers: { authorization: `Bearer ${token}` } });
+    const req = httpRequest(url, { agent: false, headers: { authorization: `Bearer ${token}` } });
     req.on('error', () => {});
     req.end();
     setTimeout(() => {
