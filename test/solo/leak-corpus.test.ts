@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runLeakCorpus } from './helpers/leak-corpus.js';
+import { runLeakCorpus } from '../helpers/leak-corpus.js';
 
 /**
  * The verdict's acceptance test: every process of the corpus at once, each small (a few MB/s, tens of
  * MB of heap), watched for five minutes of its life through its own /memory/leaks. Steady processes must
  * never be called leaks; processes keeping 1 MB/s or more must be called leaks within 60 s. Running them
- * side by side keeps this one five-minute test instead of fifty minutes of them; npm run bench -- --leaks
- * runs the same corpus and prints its confusion matrix.
+ * side by side keeps this one five-minute test instead of fifty minutes of them; npm run bench -- --leaks-only
+ * runs the same corpus and prints its confusion matrix. It lives in test/solo/: `npm test` runs it alone,
+ * after the rest of the suite, so that other tests' processes do not compete with the corpus for the cores.
  */
 test('leak corpus: no steady process is called a leak in five minutes, every leak of 1 MB/s or more within 60 s', { timeout: 420_000 }, async (t) => {
   const results = await runLeakCorpus({ durationSeconds: 300, keepLeaksAfterDetectionSeconds: 5, pollMs: 1000 });
