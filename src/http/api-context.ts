@@ -29,6 +29,8 @@ export interface ApiContext {
   probe: ProbeView | undefined;
   metrics: PrometheusMetrics;
   dumps: DumpScheduler;
+  /** What the operator must be told on every start (plain HTTP beyond loopback); shown by the index. */
+  warnings: readonly string[];
   /** Stops the context's timers, cancels pending dumps and removes the dump store. */
   close(): void;
 }
@@ -41,6 +43,7 @@ export function createApiContext(options: {
   probe: ProbeHandle | undefined;
   /** The dump store's directory, made by DumpStore.createDirectory() on the thread that owns the process's exit. */
   dumpsDirectory: string;
+  warnings?: readonly string[];
 }): ApiContext {
   let probe: ProbeView | undefined;
   if (options.probe !== undefined) {
@@ -82,6 +85,7 @@ export function createApiContext(options: {
     probe,
     metrics,
     dumps,
+    warnings: options.warnings ?? [],
     close: () => {
       probe?.feed.stop();
       dumps.close();

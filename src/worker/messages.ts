@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import type { ProbeHandle } from '../probe/main-thread-probe.js';
+import type { ResolvedServerSecurity } from '../server/server-options.js';
 
 /** What the starting thread hands the worker. Plain data: tokens travel as digests only. */
 export interface WorkerInit {
@@ -10,6 +11,7 @@ export interface WorkerInit {
   locks: Int32Array;
   probe: ProbeHandle;
   dumpsDirectory: string;
+  security: ResolvedServerSecurity;
 }
 
 export type WorkerToMain =

@@ -16,12 +16,16 @@ export interface FixtureOptions {
   args?: string[];
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /** The app's limit on open descriptors (`ulimit -n`), as a careful operator would set it. */
+  maxOpenFiles?: number;
 }
 
 /** A running fixture app (test/fixtures/app.ts) with its endpoint, tokens and private directories. */
 export interface Fixture {
   /** The endpoint's base URL; empty in plain mode. */
   url: string;
+  /** The app's own server (worker and router modes): it must keep answering whatever the endpoint faces. */
+  appUrl: string;
   /** The port the app's inspector listens on, when it was started with --inspect. */
   inspectorPort: number | undefined;
   child: ChildProcess;
@@ -47,13 +51,14 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {} }: FixtureOptions): Promise<Fixture> {
+export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, maxOpenFiles }: FixtureOptions): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'me-test-'));
   const childTmp = join(dir, 'tmp');
   mkdirSync(childTmp);
   const auditLog = join(dir, 'audit.log');
   const tokens = { admin: newToken(), reader: newToken(), heap: newToken() };
-  const child = spawn(process.execPath, [...nodeArgs, APP, mode, ...args], {
+  const command = [process.execPath, ...nodeArgs, APP, mode, ...args];
+  const child = spawn(maxOpenFiles === undefined ? command[0]! : '/bin/sh', maxOpenFiles === undefined ? command.slice(1) : ['-c', `ulimit -n ${maxOpenFiles} && exec "$@"`, 'sh', ...command], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       ...process.env,
@@ -97,11 +102,12 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
       }
     });
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, appUrl } = await new Promise<{ url: string; appUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('fixture did not start in 20 s')), 20_000);
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string | null }).url ?? '');
+      const started = JSON.parse(line) as { url: string | null; appUrl?: string };
+      resolve({ url: started.url ?? '', appUrl: started.appUrl ?? '' });
     });
     child.once('exit', (code) => reject(new Error(`fixture exited with ${code}`)));
   });
@@ -117,6 +123,7 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
   };
   return {
     url,
+    appUrl,
     get inspectorPort() {
       return inspectorPort;
     },

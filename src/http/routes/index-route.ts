@@ -23,6 +23,7 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
         version: packageInfo.version,
         pid: await context.target.processId(),
         mode: context.mode,
+        ...(context.warnings.length > 0 ? { warnings: context.warnings } : {}),
         endpoints: routes().map((route) => ({
           method: route.method,
           path: base + route.path,
