@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import { findToken, type TokenRecord } from '../options/tokens.js';
-import { unauthorized } from './errors.js';
+import { badRequest, unauthorized } from './errors.js';
+import type { RateLimiters } from './rate-limits.js';
+import { headerCount } from './single-headers.js';
 
 export interface Caller {
   tokenId: string;
@@ -9,15 +11,24 @@ export interface Caller {
 
 const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
 
-/** Requires `Authorization: Bearer <token>` naming a configured token; stores the caller in res.locals. */
-export function authenticate(tokens: readonly TokenRecord[]): RequestHandler {
+/**
+ * Requires `Authorization: Bearer <token>` naming a configured token and stores the caller in
+ * res.locals. Authentication comes before the limits, and it is cheap (one SHA-256): a request with a
+ * valid token is limited by its own token's allowance only, so no flood of bad guesses from the same
+ * address (everyone behind one tunnel shares 127.0.0.1) can lock it out; every other request counts
+ * against its client's failure allowance, and is refused 401, or 429 once that is used up.
+ */
+export function authenticate(tokens: readonly TokenRecord[], limits: Pick<RateLimiters, 'all' | 'authFailures'>): RequestHandler {
   return (req, res, next) => {
+    const refuse = (error: Error) => limits.authFailures(req, res, (limited?: unknown) => next(limited ?? error));
+    // Proxies and servers disagree on which of two Authorization headers counts: refuse the ambiguity.
+    if (headerCount(req, 'authorization') > 1) return refuse(badRequest('DUPLICATE_HEADER', 'Send exactly one Authorization header.'));
     const match = BEARER.exec(req.headers.authorization ?? '');
-    if (match === null) return next(unauthorized('A bearer token is required: send `Authorization: Bearer <token>`.'));
+    if (match === null) return refuse(unauthorized('A bearer token is required: send `Authorization: Bearer <token>`.'));
     const record = findToken(tokens, match[1]!);
-    if (record === undefined) return next(unauthorized('The bearer token is not valid.'));
+    if (record === undefined) return refuse(unauthorized('The bearer token is not valid.'));
     const caller: Caller = { tokenId: record.id, scopes: record.scopes };
     res.locals.caller = caller;
-    next();
+    limits.all(req, res, next);
   };
 }

@@ -23,8 +23,7 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   router.use(auditRequests(context.log));
   router.use(countRequests(context));
   router.use(hostCheck(context.config.allowedHosts));
-  router.use(limits.all, limits.authFailures);
-  router.use(authenticate(context.config.tokens));
+  router.use(authenticate(context.config.tokens, limits));
   for (const [path, group] of groupByPath(routes)) router.all(path, dispatch(group, limits, context));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(notFound()));
   router.use(errorHandler(context.log));

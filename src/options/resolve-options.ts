@@ -9,13 +9,21 @@ export interface WindowLimit {
   limit: number;
 }
 
+/** Derives the client key of failed attempts from a request: router mode, when the app trusts every proxy. */
+export type ClientKeyFunction = (req: import('express').Request) => string;
+
 export interface RateLimitOptions {
   /** Every request under the base path. Default: 300 a minute. */
   all?: Partial<WindowLimit>;
   /** Heavy operations (heap snapshots, profiles), counted whether or not they finish. Default: 10 a minute. */
   heavy?: Partial<WindowLimit>;
-  /** Requests answered 401 (bad or missing token). Default: 20 in 15 minutes. */
+  /** Requests without a valid token, per client; they never count against a valid token. Default: 20 in 15 minutes. */
   authFailures?: Partial<WindowLimit>;
+  /**
+   * Router mode only: the client key of failed attempts, for an app whose `trust proxy` believes every
+   * hop (then `req.ip` is whatever the client claims, and the router refuses to mount without this).
+   */
+  keyGenerator?: ClientKeyFunction;
 }
 
 export interface DumpOptions {
@@ -66,7 +74,8 @@ export interface MaintenanceOptions extends TokenSources {
 export interface ResolvedConfig {
   tokens: TokenRecord[];
   allowedHosts: string[];
-  rateLimit: { all: WindowLimit; heavy: WindowLimit; authFailures: WindowLimit };
+  /** keyGenerator (router mode only) is the one member that is not plain data. */
+  rateLimit: { all: WindowLimit; heavy: WindowLimit; authFailures: WindowLimit; keyGenerator?: ClientKeyFunction };
   spillThresholdBytes: number;
   maxProfileSeconds: number;
   leakWindowSeconds: number;
@@ -93,6 +102,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
       all: resolveWindow('all', options.rateLimit?.all, DEFAULT_LIMITS.all),
       heavy: resolveWindow('heavy', options.rateLimit?.heavy, DEFAULT_LIMITS.heavy),
       authFailures: resolveWindow('authFailures', options.rateLimit?.authFailures, DEFAULT_LIMITS.authFailures),
+      ...resolveKeyGenerator(options.rateLimit?.keyGenerator),
     },
     spillThresholdBytes: positiveInteger('spillThresholdBytes', options.spillThresholdBytes, 32 * 1024 * 1024),
     maxProfileSeconds: positiveInteger('maxProfileSeconds', options.maxProfileSeconds, 300),
@@ -116,6 +126,12 @@ function resolveDumps(dumps: DumpOptions) {
     maxPendingJobs: positiveInteger('dumps.maxPendingJobs', dumps.maxPendingJobs, 10),
     reserveBytes: dumps.reserveBytes === 0 ? 0 : positiveInteger('dumps.reserveBytes', dumps.reserveBytes, 256 * 1024 ** 2),
   };
+}
+
+function resolveKeyGenerator(value: unknown): { keyGenerator?: ClientKeyFunction } {
+  if (value === undefined) return {};
+  if (typeof value !== 'function') throw new ConfigError('ERR_OPTION_TYPE', '`rateLimit.keyGenerator` must be a function (req) => string.');
+  return { keyGenerator: value as ClientKeyFunction };
 }
 
 function resolveTrustProxy(value: unknown): number | string | string[] | false {

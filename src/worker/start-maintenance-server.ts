@@ -36,6 +36,9 @@ const CLOSE_GRACE_MS = 5_000;
  */
 export async function startMaintenanceServer(options: MaintenanceServerOptions): Promise<MaintenanceServer> {
   const config = resolveConfig(options);
+  if (config.rateLimit.keyGenerator !== undefined) {
+    throw new ConfigError('ERR_OPTION_TYPE', '`rateLimit.keyGenerator` is for router mode; behind a proxy, the out-of-band server takes `trustProxy`.');
+  }
   const host = options.host ?? '127.0.0.1';
   const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);
   if (port > 65535) throw new ConfigError('ERR_OPTION_RANGE', '`port` must be from 0 to 65535.');
