@@ -53,6 +53,11 @@ export interface MaintenanceOptions extends TokenSources {
   spillThresholdBytes?: number;
   /** Directory in which private spill directories are made. Default: the OS temp directory. */
   tmpdir?: string;
+  /**
+   * A download whose client takes no data for this many seconds while data waits is aborted, freeing
+   * its slot and spill file. Default 60.
+   */
+  stallTimeoutSeconds?: number;
   /** The private store of scheduled dumps and its limits. */
   dumps?: DumpOptions;
   /** How far back the leak verdict looks, in seconds. Default 600. */
@@ -77,6 +82,7 @@ export interface ResolvedConfig {
   /** keyGenerator (router mode only) is the one member that is not plain data. */
   rateLimit: { all: WindowLimit; heavy: WindowLimit; authFailures: WindowLimit; keyGenerator?: ClientKeyFunction };
   spillThresholdBytes: number;
+  stallTimeoutSeconds: number;
   maxProfileSeconds: number;
   leakWindowSeconds: number;
   dumps: { directory: string | undefined; maxBytes: number; maxFiles: number; maxAgeSeconds: number; maxPendingJobs: number; reserveBytes: number };
@@ -105,6 +111,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
       ...resolveKeyGenerator(options.rateLimit?.keyGenerator),
     },
     spillThresholdBytes: positiveInteger('spillThresholdBytes', options.spillThresholdBytes, 32 * 1024 * 1024),
+    stallTimeoutSeconds: positiveInteger('stallTimeoutSeconds', options.stallTimeoutSeconds, 60),
     maxProfileSeconds: positiveInteger('maxProfileSeconds', options.maxProfileSeconds, 300),
     leakWindowSeconds: positiveInteger('leakWindowSeconds', options.leakWindowSeconds, 600),
     dumps: resolveDumps(options.dumps ?? {}),

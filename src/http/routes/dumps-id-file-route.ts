@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { watchForStall } from '../../streaming/stall-watchdog.js';
 import { notFound } from '../errors.js';
 import { parseQuery } from '../query.js';
 import { scopeOfDump } from './dump-scope.js';
@@ -26,6 +27,8 @@ export const dumpFileRoute: RouteDefinition = {
     res.setHeader('Content-Type', job.fileName?.endsWith('.pb.gz') ? 'application/octet-stream' : 'application/json; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="${job.fileName}"`);
     if (job.size !== null) res.setHeader('Content-Length', String(job.size));
+    const stall = watchForStall(res.socket, { timeoutMs: context.config.stallTimeoutSeconds * 1000, onStall: (error) => void (res.locals.auditResult = { aborted: error.message }) });
+    res.once('close', () => stall.stop());
     await pipeline(stream, res).catch((error) => {
       if (!res.destroyed) throw error;
     });

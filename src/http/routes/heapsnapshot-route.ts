@@ -6,6 +6,7 @@ import { OperationAbortedError } from '../../operations/abortable-delay.js';
 import { takeHeapSnapshot } from '../../operations/heap-snapshot.js';
 import type { RunningOperation } from '../../operations/operation-registry.js';
 import { SpillingWriter } from '../../streaming/spilling-writer.js';
+import { watchForStall } from '../../streaming/stall-watchdog.js';
 import type { ApiContext } from '../api-context.js';
 import { attachment } from '../artifact-name.js';
 import { clientGone } from '../send-artifact.js';
@@ -65,6 +66,11 @@ async function streamSnapshot(
     if (!res.writableFinished) writer.destroy();
   };
   res.on('close', onClientGone);
+  const stall = watchForStall(res.socket, {
+    timeoutMs: context.config.stallTimeoutSeconds * 1000,
+    onStall: (error) => void (res.locals.auditResult = { ...writer.stats, aborted: error.message }),
+  });
+  res.once('close', () => stall.stop());
   operation.update({ phase: 'building', bytesStreamed: 0 });
   let staged = 0;
   try {
