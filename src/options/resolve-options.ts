@@ -62,6 +62,11 @@ export interface MaintenanceOptions extends TokenSources {
   dumps?: DumpOptions;
   /** How far back the leak verdict looks, in seconds. Default 600. */
   leakWindowSeconds?: number;
+  /**
+   * Command-line arguments the redacted /report may show as they are. Positional arguments are
+   * redacted by default (a password can be passed bare); the script and code files are always shown.
+   */
+  reportAllowedArguments?: string[];
   /** Longest CPU or heap profile a request may ask for, in seconds. Default 300. */
   maxProfileSeconds?: number;
   /** Where the JSON audit log goes: a file descriptor (default 2, stderr) or an absolute file path (appended). */
@@ -85,6 +90,7 @@ export interface ResolvedConfig {
   stallTimeoutSeconds: number;
   maxProfileSeconds: number;
   leakWindowSeconds: number;
+  reportAllowedArguments: string[];
   dumps: { directory: string | undefined; maxBytes: number; maxFiles: number; maxAgeSeconds: number; maxPendingJobs: number; reserveBytes: number };
   tmpdir: string | undefined;
   auditLog: number | string;
@@ -114,6 +120,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     stallTimeoutSeconds: positiveInteger('stallTimeoutSeconds', options.stallTimeoutSeconds, 60),
     maxProfileSeconds: positiveInteger('maxProfileSeconds', options.maxProfileSeconds, 300),
     leakWindowSeconds: positiveInteger('leakWindowSeconds', options.leakWindowSeconds, 600),
+    reportAllowedArguments: resolveStringList('reportAllowedArguments', options.reportAllowedArguments),
     dumps: resolveDumps(options.dumps ?? {}),
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
@@ -133,6 +140,12 @@ function resolveDumps(dumps: DumpOptions) {
     maxPendingJobs: positiveInteger('dumps.maxPendingJobs', dumps.maxPendingJobs, 10),
     reserveBytes: dumps.reserveBytes === 0 ? 0 : positiveInteger('dumps.reserveBytes', dumps.reserveBytes, 256 * 1024 ** 2),
   };
+}
+
+function resolveStringList(name: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string')) throw new ConfigError('ERR_OPTION_TYPE', `\`${name}\` must be an array of strings.`);
+  return [...value];
 }
 
 function resolveKeyGenerator(value: unknown): { keyGenerator?: ClientKeyFunction } {

@@ -21,6 +21,6 @@ export const reportRoute: RouteDefinition = {
     if (!redact && !caller.scopes.includes('eval')) {
       throw forbidden('An unredacted report shows environment values and credentials: it needs the "eval" scope.');
     }
-    res.json(await diagnosticReport(context.target, { redact }));
+    res.json(await diagnosticReport(context.target, { redact, allowedArguments: context.config.reportAllowedArguments }));
   },
 };
