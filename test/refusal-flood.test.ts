@@ -43,9 +43,11 @@ describe('a flood of refused requests', () => {
     await stopChild(app.child, 'SIGTERM');
     const added = app.auditLines().slice(before);
     assert.ok(added.length <= 30, `${added.length} lines`);
-    const summary = added.find((line) => line.msg === 'refused requests' && line.client === '127.0.0.1');
-    assert.ok(summary, 'a summary line for the client');
-    assert.equal(Number(summary.count) + added.filter((line) => line.msg === 'request' && line.tokenId === null).length, 5_000);
+    // One summary per client per minute (a slow machine may take more than one), plus each minute's first refusal in full.
+    const summaries = added.filter((line) => line.msg === 'refused requests' && line.client === '127.0.0.1');
+    assert.ok(summaries.length > 0, 'a summary line for the client');
+    const counted = summaries.reduce((sum, line) => sum + Number(line.count), 0);
+    assert.equal(counted + added.filter((line) => line.msg === 'request' && line.tokenId === null).length, 5_000);
   });
 });
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, startMaintenanceServer } from '../src/index.js';
-import { runCli } from './helpers/cli.js';
-import { newToken } from './helpers/fixture.js';
+import { runCli, startSidecar } from './helpers/cli.js';
+import { newToken, startFixture } from './helpers/fixture.js';
 import { request } from './helpers/http.js';
 import { makeTestPki, type TestPki } from './helpers/test-ca.js';
 
@@ -92,6 +92,28 @@ describe('TLS on the out-of-band server', () => {
     }
     assert.match(readFileSync(auditLog, 'utf8'), /insecure remote listening/);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('serve speaks mutual TLS with --tls-key, --tls-cert, --tls-ca and --tls-request-client-cert', async () => {
+    const app = await startFixture({ mode: 'plain', nodeArgs: ['--inspect=127.0.0.1:0'] });
+    const sidecar = await startSidecar([
+      '--target', `127.0.0.1:${app.inspectorPort}`,
+      '--tls-key', join(pki.dir, 'server.key'),
+      '--tls-cert', join(pki.dir, 'server.pem'),
+      '--tls-ca', join(pki.dir, 'ca.pem'),
+      '--tls-request-client-cert',
+    ]);
+    try {
+      assert.match(sidecar.url, /^https:\/\/127\.0\.0\.1:\d+\/ops$/);
+      const headers = { authorization: `Bearer ${sidecar.token}` };
+      const index = await httpsGet(`${sidecar.url}/`, { ca: pki.ca, key: pki.clientKey, cert: pki.clientCert, headers });
+      assert.equal(index.status, 200);
+      assert.equal(JSON.parse(index.body).pid, app.child.pid);
+      await assert.rejects(httpsGet(`${sidecar.url}/`, { ca: pki.ca, headers }), /certificate|ECONNRESET|socket hang up/i);
+    } finally {
+      await sidecar.stop();
+      await app.stop();
+    }
   });
 
   test('serve refuses 0.0.0.0 without TLS, and names the TLS flags', async () => {
