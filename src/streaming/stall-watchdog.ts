@@ -33,13 +33,19 @@ export interface StallWatchdogOptions {
 export function watchForStall(socket: WatchedSocket | null | undefined, { timeoutMs, onStall }: StallWatchdogOptions): { stop(): void } {
   if (socket === null || socket === undefined) return { stop() {} };
   const accepted = () => socket.bytesWritten - socket.writableLength;
+  const periodMs = Math.min(1_000, Math.max(50, timeoutMs / 4));
   let lastAccepted = accepted();
   let lastProgress = Date.now();
+  let lastTick = Date.now();
   const timer = setInterval(
     () => {
       if (socket.destroyed) return stop();
       const now = accepted();
-      if (now !== lastAccepted || socket.writableLength === 0) {
+      const late = Date.now() - lastTick > 2 * periodMs + 100;
+      lastTick = Date.now();
+      // A late tick means this thread was frozen (router mode, while V8 serializes): the socket could
+      // not be served meanwhile, and its completions are not counted yet. That time is not the client's.
+      if (late || now !== lastAccepted || socket.writableLength === 0) {
         lastAccepted = now;
         lastProgress = Date.now();
         return;
@@ -52,7 +58,7 @@ export function watchForStall(socket: WatchedSocket | null | undefined, { timeou
       // Without an error: the server would take one on the socket for a client's bad request.
       socket.destroy();
     },
-    Math.min(1_000, Math.max(50, timeoutMs / 4)),
+    periodMs,
   ).unref();
   const stop = () => clearInterval(timer);
   return { stop };
