@@ -11,6 +11,11 @@ export interface Caller {
 
 const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
 
+// Built once: under a flood of bad requests, an Error (and its stack) per refusal is a cost the app pays.
+const NO_TOKEN = unauthorized('A bearer token is required: send `Authorization: Bearer <token>`.');
+const BAD_TOKEN = unauthorized('The bearer token is not valid.');
+const TWO_TOKENS = badRequest('DUPLICATE_HEADER', 'Send exactly one Authorization header.');
+
 /**
  * Requires `Authorization: Bearer <token>` naming a configured token and stores the caller in
  * res.locals. Authentication comes before the limits, and it is cheap (one SHA-256): a request with a
@@ -22,11 +27,11 @@ export function authenticate(tokens: readonly TokenRecord[], limits: Pick<RateLi
   return (req, res, next) => {
     const refuse = (error: Error) => limits.authFailures(req, res, (limited?: unknown) => next(limited ?? error));
     // Proxies and servers disagree on which of two Authorization headers counts: refuse the ambiguity.
-    if (headerCount(req, 'authorization') > 1) return refuse(badRequest('DUPLICATE_HEADER', 'Send exactly one Authorization header.'));
+    if (headerCount(req, 'authorization') > 1) return refuse(TWO_TOKENS);
     const match = BEARER.exec(req.headers.authorization ?? '');
-    if (match === null) return refuse(unauthorized('A bearer token is required: send `Authorization: Bearer <token>`.'));
+    if (match === null) return refuse(NO_TOKEN);
     const record = findToken(tokens, match[1]!);
-    if (record === undefined) return refuse(unauthorized('The bearer token is not valid.'));
+    if (record === undefined) return refuse(BAD_TOKEN);
     const caller: Caller = { tokenId: record.id, scopes: record.scopes };
     res.locals.caller = caller;
     limits.all(req, res, next);
