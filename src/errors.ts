@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   TOKEN_CHARS: 'A token has characters a bearer header cannot carry.',
   TOKEN_SHAPE: 'A token entry is not { id, token, scopes }.',
   TOKEN_REUSED: 'Two entries share one token.',
+  TOKEN_WEAK: 'A token is not random enough.',
   TOKENS_FILE: 'The tokens file cannot be read.',
   TOKENS_FILE_MODE: 'The tokens file is readable by others.',
   TOKENS_JSON: 'The tokens JSON does not parse.',
@@ -27,6 +28,9 @@ export const ERROR_CODES = {
   AUDIT_LOG: 'The audit log destination is unusable.',
   DUMPS_DIRECTORY: 'The dump store directory is unusable.',
   LISTEN_FAILED: 'The server cannot listen on the address.',
+  OPTION_TYPE: 'An option has the wrong type.',
+  TLS: 'The TLS options are unusable.',
+  INSECURE_REMOTE: 'A non-loopback address without TLS would send bearer tokens in the clear.',
   EGRESS_OPTIONS: 'An egress destination is misconfigured.',
 
   // A request that cannot be served as asked.
@@ -35,6 +39,7 @@ export const ERROR_CODES = {
   REPEATED_PARAMETER: 'A parameter given more than once.',
   INVALID_PARAMETER: 'A parameter whose value is out of range or malformed.',
   CONFLICTING_TRIGGERS: 'More than one of delay, at and when.',
+  DUPLICATE_HEADER: 'A header that must appear once appears twice.',
   UNAUTHORIZED: 'No valid bearer token.',
   FORBIDDEN: "The token lacks the endpoint's scope.",
   NOT_FOUND: 'No such endpoint or item.',
@@ -50,6 +55,7 @@ export const ERROR_CODES = {
   INSPECTOR_ERROR: 'An inspector command failed.',
   EVALUATION_FAILED: 'An expression evaluated in the target threw.',
   OPERATION_ABORTED: 'The operation stopped because its requester went away or cancelled it.',
+  STREAM_STALLED: 'A download made no progress for the stall timeout and was aborted.',
   NAMED_PIPE_UNAVAILABLE: 'A named pipe cannot be made here; another engine is used.',
   INSUFFICIENT_STORAGE: 'The dump store has no room for the artifact.',
   SHUTTING_DOWN: 'The endpoint is closing.',

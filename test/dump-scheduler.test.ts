@@ -80,3 +80,23 @@ describe('DumpScheduler', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 });
+
+describe('a dump that fills the disk', () => {
+  test('the write error fails the dump instead of escaping into the producer; no descriptor or file is left', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const parent = mkdtempSync(join(tmpdir(), 'me-full-'));
+    try {
+      const script = fileURLToPath(new URL('./fixtures/full-disk-writer.js', import.meta.url));
+      // 256 blocks of 512 bytes: the 1 MiB the script writes does not fit.
+      const output = execFileSync('/bin/sh', ['-c', 'ulimit -f 256 && exec "$@"', 'sh', process.execPath, script, parent], { encoding: 'utf8' });
+      const result = JSON.parse(output) as { writeThrew: boolean; completeError: string; openOnStore: number; files: string[] };
+      assert.deepEqual(result, { writeThrew: false, completeError: 'EFBIG', openOnStore: 0, files: [] });
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ describe('startMaintenanceServer', () => {
       await server.close();
       assert.deepEqual(openOnAuditLog(), [], 'and closes it');
       assert.match(readFileSync(auditLog, 'utf8'), /"path":"\/ops\/"/, 'the line was written before it closed');
+      assert.equal(statSync(auditLog).mode & 0o777, 0o600, 'the audit log it creates is private');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

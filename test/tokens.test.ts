@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ConfigError, maintenanceRouter, startMaintenanceServer } from '../src/index.js';
-import { findToken, loadTokenRecords } from '../src/options/tokens.js';
+import { findToken, loadTokenRecords, lowEntropy } from '../src/options/tokens.js';
 import { newToken } from './helpers/fixture.js';
+import { request } from './helpers/http.js';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 
 const good = () => ({ id: 'ops', token: newToken(), scopes: ['read' as const] });
 
@@ -28,13 +31,67 @@ describe('token configuration', () => {
     assertConfigError(() => maintenanceRouter({ tokens: [good()], trustProxy: 1 }), 'TRUST_PROXY');
   });
 
+  test('router mode refuses to mount in an app that trusts every proxy, unless it is given a key function', async () => {
+    const { default: express } = await import('express');
+    for (const trust of [true, () => true]) {
+      const app = express();
+      app.set('trust proxy', trust);
+      assertConfigError(() => app.use('/ops', maintenanceRouter({ tokens: [good()], auditLog: '/dev/null' })), 'TRUST_PROXY');
+    }
+    for (const trust of [1, 'loopback', ['10.0.0.0/8'], false]) {
+      const app = express();
+      app.set('trust proxy', trust);
+      app.use('/ops', maintenanceRouter({ tokens: [good()], auditLog: '/dev/null' }));
+    }
+    const app = express();
+    app.set('trust proxy', true);
+    app.use('/ops', maintenanceRouter({ tokens: [good()], auditLog: '/dev/null', rateLimit: { keyGenerator: (req) => String(req.headers['x-client-id']) } }));
+    await assert.rejects(startMaintenanceServer({ tokens: [good()], rateLimit: { keyGenerator: () => 'x' } }), { code: 'OPTION_TYPE' });
+    // Set after mounting: the endpoint refuses to serve instead.
+    const late = express();
+    const spec = good();
+    late.use('/ops', maintenanceRouter({ tokens: [spec], auditLog: '/dev/null' }));
+    late.set('trust proxy', true);
+    const listener = late.listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    try {
+      const reply = await request(`http://127.0.0.1:${(listener.address() as AddressInfo).port}/ops/`, { token: spec.token });
+      assert.equal(reply.status, 500);
+      assert.equal(reply.json().error.code, 'MISCONFIGURED');
+    } finally {
+      listener.close();
+    }
+  });
+
   test('a token shorter than 24 characters is refused, and the message does not echo it', () => {
     const short = 'x'.repeat(23);
     assert.throws(
       () => loadTokenRecords({ tokens: [{ id: 'a', token: short, scopes: ['read'] }] }),
       (error: Error) => error instanceof ConfigError && error.code === 'TOKEN_TOO_SHORT' && !error.message.includes(short),
     );
-    assert.equal(loadTokenRecords({ tokens: [{ id: 'a', token: 'x'.repeat(24), scopes: ['read'] }] }).length, 1);
+    // One random 24-character token in a few hundred has under 16 distinct characters: pick one that has.
+    let token = newToken().slice(0, 24);
+    while (lowEntropy(token) !== undefined) token = newToken().slice(0, 24);
+    assert.equal(loadTokenRecords({ tokens: [{ id: 'a', token, scopes: ['read'] }] }).length, 1);
+  });
+
+  test('a long token that is not random is refused, with how to make one, and never echoed', async () => {
+    const weak = ['x'.repeat(24), 'aabbccddeeffgghhiijjkkll', 'password1password1password1', 'Kq7!Zp2mKq7!Zp2mKq7!Zp2m', 'abcdefghijklmnopqrstuvwxyz', `${newToken().slice(0, 20)}12345678`];
+    for (const token of weak) {
+      assert.throws(
+        () => loadTokenRecords({ tokens: [{ id: 'a', token, scopes: ['read'] }] }),
+        (error: Error) =>
+          error instanceof ConfigError && error.code === 'TOKEN_WEAK' && !error.message.includes(token) && /randomBytes\(32\)/.test(error.message),
+        token,
+      );
+    }
+    // Random tokens pass, whatever their alphabet.
+    const { randomBytes } = await import('node:crypto');
+    for (let i = 0; i < 200; i++) {
+      for (const token of [newToken(), randomBytes(32).toString('hex'), randomBytes(32).toString('base64')]) {
+        assert.equal(loadTokenRecords({ tokens: [{ id: 'a', token, scopes: ['read'] }] }).length, 1, token);
+      }
+    }
   });
 
   test('shapes, scopes, ids and reuse are validated', () => {

@@ -10,7 +10,7 @@ const MARKER = /<!-- params: (GET|POST|DELETE) (\S+) -->\n[\s\S]*?<!-- \/params 
 
 /** The documented values use the default configuration (e.g. maxProfileSeconds 300). */
 function defaultConfig() {
-  return resolveConfig({ tokens: [{ id: 'docs', token: 'documentation-only-token-0123456789abcdefghijk', scopes: ['read'] }] });
+  return resolveConfig({ tokens: [{ id: 'docs', token: 'k3Tq9ZpWx7LrV2mNb8YcHd4Fs6GjAu5E', scopes: ['read'] }] });
 }
 
 function table(specs: ParamSpecs): string {

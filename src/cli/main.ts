@@ -10,8 +10,11 @@ import { runServeCommand } from './serve-command.js';
 const USAGE = `Usage:
   maintenance-endpoint serve (--target HOST:PORT | --pid PID [--inspect-port PORT])
                              [--port PORT] [--host HOST] [--base-path /ops] [--tokens-file FILE] [--audit-log PATH]
+                             [--tls-key FILE --tls-cert FILE [--tls-ca FILE [--tls-request-client-cert]]]
+                             [--allow-insecure-remote]
       Serve the maintenance API for another Node process through its inspector.
-      Tokens: --tokens-file (JSON, chmod 600) or MAINTENANCE_ENDPOINT_TOKENS.
+      Tokens: --tokens-file (JSON, chmod 600) or MAINTENANCE_ENDPOINT_TOKENS. A --host other than loopback
+      needs TLS (--tls-*), or --allow-insecure-remote behind a TLS proxy on the same host.
 
   maintenance-endpoint heapsnapshot|cpuprofile|heapprofile --url BASE [--seconds N] [--format F] [-o FILE]
   maintenance-endpoint stack|memory --url BASE

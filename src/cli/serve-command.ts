@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
 import { AuditLogger } from '../log/audit-logger.js';
@@ -7,6 +6,9 @@ import { ConfigError } from '../errors.js';
 import { resolveBasePath, resolveConfig } from '../options/resolve-options.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import { evaluate } from '../targets/protocol.js';
+import { createOpsServer, listenOpsServer, opsUrl } from '../server/listen.js';
+import { serverEvents, startWarnings } from '../server/server-audit.js';
+import { resolveServerSecurity, type ResolvedServerSecurity } from '../server/server-options.js';
 import { RemoteInspectorTarget } from '../targets/remote-inspector-target.js';
 import { openInspectorOf } from './attach-by-pid.js';
 import { CliError } from './cli-error.js';
@@ -28,6 +30,11 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       'base-path': { type: 'string', default: '/ops' },
       'tokens-file': { type: 'string' },
       'audit-log': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'tls-request-client-cert': { type: 'boolean', default: false },
+      'allow-insecure-remote': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -35,12 +42,14 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   const port = integer('--port', values.port, 0, 65535);
   let config;
   let basePath: string;
+  let security: ResolvedServerSecurity;
   try {
     basePath = resolveBasePath(values['base-path']);
     config = resolveConfig({
       ...(values['tokens-file'] !== undefined ? { tokensFile: values['tokens-file'] } : {}),
       ...(values['audit-log'] !== undefined ? { auditLog: values['audit-log'] } : {}),
     });
+    security = resolveServerSecurity(values.host, { tls: readTlsFiles(values), allowInsecureRemote: values['allow-insecure-remote'] }, config.maxProfileSeconds);
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, 2);
     throw error;
@@ -69,15 +78,14 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   }
 
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
-  const endpoint = createEndpoint({ target, config, log, probe: undefined, dumpsDirectory: dumps.directory });
-  const server = createServer(endpoint.app(basePath));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => reject(new CliError(`Cannot listen on ${values.host}:${port}: ${error.message}`)));
-    server.listen(port, values.host, resolve);
+  const warnings = startWarnings(values.host, security, log);
+  const endpoint = createEndpoint({ target, config, log, probe: undefined, dumpsDirectory: dumps.directory, warnings });
+  const server = createOpsServer(endpoint.app(basePath), security, serverEvents(log));
+  const address = await listenOpsServer(server, port, values.host, serverEvents(log)).catch((error: Error) => {
+    throw new CliError(`Cannot listen on ${values.host}:${port}: ${error.message}`);
   });
-  const address = server.address() as AddressInfo;
-  const host = values.host.includes(':') ? `[${values.host}]` : values.host;
-  process.stdout.write(`Serving http://${host}:${address.port}${basePath} for ${inspector.host}:${inspector.port} (pid ${targetPid})\n`);
+  const url = opsUrl(values.host, address.port, basePath, security.tls !== undefined);
+  process.stdout.write(`Serving ${url} for ${inspector.host}:${inspector.port} (pid ${targetPid})\n`);
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -91,6 +99,28 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   endpoint.close();
   dumps.dispose();
   return 0;
+}
+
+/** `--tls-*` name PEM files; read here so the server gets contents, as the library takes them. */
+function readTlsFiles(values: { 'tls-key'?: string; 'tls-cert'?: string; 'tls-ca'?: string; 'tls-request-client-cert'?: boolean }) {
+  const key = values['tls-key'];
+  const cert = values['tls-cert'];
+  if (key === undefined && cert === undefined && values['tls-ca'] === undefined && !values['tls-request-client-cert']) return undefined;
+  if (key === undefined || cert === undefined) throw new CliError('--tls-key and --tls-cert go together.', 2);
+  const read = (flag: string, path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new CliError(`Cannot read ${flag} ${path}: ${(error as Error).message}`, 2);
+    }
+  };
+  const ca = values['tls-ca'];
+  return {
+    key: read('--tls-key', key),
+    cert: read('--tls-cert', cert),
+    ...(ca !== undefined ? { ca: read('--tls-ca', ca) } : {}),
+    requestClientCert: values['tls-request-client-cert'] === true,
+  };
 }
 
 /** The inspector this sidecar opened by signal would otherwise stay open on loopback after it leaves. */

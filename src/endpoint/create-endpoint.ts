@@ -29,6 +29,8 @@ export interface EndpointParts {
   dumpsDirectory: string;
   /** An audit log the caller opened early (to record start-up); the endpoint owns and closes it. */
   log?: AuditLogger;
+  /** What the operator must be told on every start (plain HTTP beyond loopback); shown by the index. */
+  warnings?: readonly string[];
 }
 
 export interface Endpoint {
@@ -45,7 +47,7 @@ export interface Endpoint {
  * The one composition root: router mode, the worker's server and the sidecar all build the endpoint
  * here from a target, an optional probe and the resolved configuration.
  */
-export function createEndpoint({ target, probe: handle, config, dumpsDirectory, log = new AuditLogger(config.auditLog) }: EndpointParts): Endpoint {
+export function createEndpoint({ target, probe: handle, config, dumpsDirectory, log = new AuditLogger(config.auditLog), warnings = [] }: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
   const metrics = new PrometheusMetrics({
     probe: probe?.reader,
@@ -71,7 +73,7 @@ export function createEndpoint({ target, probe: handle, config, dumpsDirectory, 
     options: { maxPendingJobs: limits.maxPendingJobs, staging: { memoryLimitBytes: config.spillThresholdBytes, tmpdir: config.tmpdir } },
   });
   const live = new LiveHistory({ target, probe });
-  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live };
+  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
   return {

@@ -23,4 +23,6 @@ export interface ApiContext {
   dumps: DumpScheduler;
   /** The last fifteen minutes of figures, and the live feed of new ones, for the console. */
   live: LiveHistory;
+  /** What the operator must be told on every start (plain HTTP beyond loopback); shown by the index. */
+  warnings: readonly string[];
 }

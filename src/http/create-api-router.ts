@@ -24,14 +24,13 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   const router = express.Router({ caseSensitive: true, strict: true });
   const limits = createRateLimiters(context.config.rateLimit, context.log);
   router.use(securityHeaders());
-  mountHealthProbes(router, context, limits.all);
+  mountHealthProbes(router, context, limits.tokenless);
   router.use(auditRequests(context.log));
   router.use(countRequests(context));
   router.use(hostCheck(context.config.allowedHosts));
-  router.use(limits.all, limits.authFailures);
   // The console's page and assets are public (no data in them); everything it shows needs a token.
-  router.use(consoleRoutes());
-  router.use(authenticate(context.config.tokens));
+  router.use(consoleRoutes(limits.tokenless));
+  router.use(authenticate(context.config.tokens, limits));
   for (const [path, group] of groupByPath(routes)) router.all(path, dispatch(group, limits, context));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(notFound()));
   router.use(errorHandler(context.log));

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Request, RequestHandler } from 'express';
 import { MaintenanceError } from '../errors.js';
+import { headerCount } from './single-headers.js';
 
 /**
  * Refuses requests whose Host header names neither the address they arrived on nor a configured name.
@@ -9,6 +10,8 @@ import { MaintenanceError } from '../errors.js';
  */
 export function hostCheck(allowedHosts: readonly string[]): RequestHandler {
   return (req, _res, next) => {
+    // Node keeps the first of two Host headers, a proxy in front may route by the second.
+    if (headerCount(req, 'host') > 1) return next(new MaintenanceError('DUPLICATE_HEADER', 'Send exactly one Host header.'));
     const host = (req.headers.host ?? '').toLowerCase();
     if (host !== '' && isAllowedHost(host, req, allowedHosts)) return next();
     next(new MaintenanceError('HOST_NOT_ALLOWED', 'The Host header does not name this endpoint; add the name to `allowedHosts`.'));

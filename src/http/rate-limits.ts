@@ -1,55 +1,85 @@
-import type { RequestHandler } from 'express';
-import { rateLimit, type Options } from 'express-rate-limit';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, MemoryStore, rateLimit, type Options } from 'express-rate-limit';
 import type { AuditLogger } from '../log/audit-logger.js';
 import type { ResolvedConfig, WindowLimit } from '../options/resolve-options.js';
 import { MaintenanceError } from '../errors.js';
+import { requestState } from './request-state.js';
 
 export interface RateLimiters {
-  /** Every request. */
+  /** Requests with a valid token, per token: one caller's volume never touches another's. */
   all: RequestHandler;
-  /** Counts only requests that end in 401, so guessing tokens runs into a wall while real users do not. */
+  /**
+   * Requests without a valid token, per client address: every one counts, so guessing runs into a
+   * wall. It never sees a request with a valid token, so nobody's failures lock a valid token out.
+   */
   authFailures: RequestHandler;
-  /** Heavy operations; every attempt counts, including those the client aborts. */
+  /** Heavy operations, per token; counted when they start (an abort still counts), a 400 gives its hit back. */
   heavy: RequestHandler;
+  /** What answers without a token (health probes, the console's page), per client address, at the general rate. */
+  tokenless: RequestHandler;
 }
 
 /**
- * Limits are keyed by client address as Express sees it (`req.ip`). `trust proxy` stays off unless the
- * operator sets it: with it on, a client that rotates X-Forwarded-For would get a new key each time.
- * express-rate-limit reports configuration mistakes (ERR_ERL_*) through the audit log, never the console.
+ * express-rate-limit with in-memory stores, one per limit. The failure limit is keyed by client address
+ * as Express sees it (`req.ip`, IPv6 by its /56), or by `keyFunction` when given; the others by the
+ * token id the request authenticated with. Every refusal carries one wait figure: the seconds until the
+ * client's window resets, in the message, in Retry-After and in the RateLimit header alike.
+ * Configuration mistakes reported by express-rate-limit (ERR_ERL_*) go to the audit log.
  */
 export function createRateLimiters(config: ResolvedConfig['rateLimit'], log: AuditLogger): RateLimiters {
+  const keyFunction = config.keyGenerator;
   const logger = {
     warn: (error: unknown) => log.warn('express-rate-limit warning', describe(error)),
     error: (error: unknown) => log.error('express-rate-limit error', describe(error)),
   };
-  const make = (window: WindowLimit, what: string, extra: Partial<Options> = {}): RequestHandler =>
+  const make = (window: WindowLimit, name: string, what: string, extra: Partial<Options>): RequestHandler =>
     rateLimit({
       windowMs: window.windowMs,
       limit: window.limit,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
+      requestPropertyName: name,
       logger,
       // An X-Forwarded-For header while `trust proxy` is off is a client's claim we deliberately ignore,
       // not a configuration mistake, so it should not fill the log.
       validate: { xForwardedForHeader: false },
-      handler: (req, _res, next) => {
-        const resetTime = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-        const retryAfter = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + window.windowMs) - Date.now()) / 1000));
+      handler: (req, res, next) => {
+        const retryAfter = secondsUntilReset(req, name, window.windowMs);
+        res.setHeader('RateLimit', `limit=${window.limit}, remaining=0, reset=${retryAfter}`);
         next(new MaintenanceError('RATE_LIMITED', `Too many ${what}; retry in ${retryAfter} s.`, { retryAfterSeconds: retryAfter }));
       },
       ...extra,
     });
+  const tokenKey = (_req: Request, res: Response) => `token:${requestState(res).caller!.tokenId}`;
+  const clientKey = keyFunction ?? ((req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown'));
+  const heavyStore = new MemoryStore();
+  const heavyLimit = make(config.heavy, 'rateLimitHeavy', 'heavy operations', { keyGenerator: tokenKey, store: heavyStore });
   return {
-    all: make(config.all, 'requests'),
-    authFailures: make(config.authFailures, 'failed authentications', {
-      // Its headers would overwrite those of `all` and tell a guesser how many tries remain.
+    all: make(config.all, 'rateLimitAll', 'requests', { keyGenerator: tokenKey }),
+    authFailures: make(config.authFailures, 'rateLimitAuth', 'failed authentications', {
+      // Its headers would tell a guesser how many tries remain.
       standardHeaders: false,
-      skipSuccessfulRequests: true,
-      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+      keyGenerator: clientKey,
     }),
-    heavy: make(config.heavy, 'heavy operations'),
+    tokenless: make(config.all, 'rateLimitTokenless', 'requests', { keyGenerator: clientKey }),
+    // A request refused for a malformed parameter did nothing heavy: its hit is given back, so a typo
+    // does not cost a minute. An aborted one still counts.
+    heavy: (req: Request, res: Response, next: NextFunction) =>
+      heavyLimit(req, res, (error?: unknown) => {
+        if (error === undefined) {
+          res.once('finish', () => {
+            const key = (req as unknown as Record<string, { key?: string } | undefined>).rateLimitHeavy?.key;
+            if (res.statusCode === 400 && key !== undefined) void heavyStore.decrement(key);
+          });
+        }
+        next(error);
+      }),
   };
+}
+
+function secondsUntilReset(req: Request, name: string, windowMs: number): number {
+  const resetTime = (req as unknown as Record<string, { resetTime?: Date } | undefined>)[name]?.resetTime;
+  return Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
 }
 
 function describe(error: unknown): Record<string, unknown> {

@@ -5,6 +5,7 @@ import { OperationAbortedError } from '../errors.js';
 import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
 import type { ArtifactKind, ArtifactSink } from '../operations/artifacts/artifact-kind.js';
 import { SpillingWriter } from '../streaming/spilling-writer.js';
+import { watchForStall } from '../streaming/stall-watchdog.js';
 import type { RouteCall } from './routes/route.js';
 
 /**
@@ -38,6 +39,16 @@ export async function streamArtifact(call: RouteCall<Record<string, unknown>>, a
     if (!res.writableFinished) writer.destroy();
   };
   res.on('close', onClientGone);
+  // A client that keeps its connection but takes nothing would hold the slot and the spill file.
+  let stalled: string | undefined;
+  const stall = watchForStall(res.socket, {
+    timeoutMs: context.config.stallTimeoutSeconds * 1000,
+    onStall: (error) => {
+      stalled = error.message;
+      audit.auditResult = { ...audit.auditResult, ...writer.stats, aborted: stalled };
+    },
+  });
+  res.once('close', () => stall.stop());
   const warnings: string[] = [];
   const sink: ArtifactSink = {
     write: (chunk) => {
@@ -66,7 +77,7 @@ export async function streamArtifact(call: RouteCall<Record<string, unknown>>, a
     compressor?.destroy();
     throw error;
   }
-  audit.auditResult = { ...result, ...writer.stats };
+  audit.auditResult = { ...result, ...writer.stats, ...(stalled === undefined ? {} : { aborted: stalled }) };
   if (res.destroyed) return; // the client went away; the producer has finished, so the slot can be freed
   operation?.update({ phase: 'flushing' });
   try {

@@ -1,5 +1,7 @@
-import { closeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { RefusalTally } from './refusal-tally.js';
 
 export interface AuditEntry {
   tokenId: string | null;
@@ -14,8 +16,12 @@ export interface AuditEntry {
   result?: Record<string, unknown>;
 }
 
+/** How often the counts of refused requests are written. */
+const REFUSAL_INTERVAL_MS = 60_000;
+
 /**
- * The audit log: one JSON line per request, plus the endpoint's own warnings. It writes synchronously
+ * The audit log: one JSON line per request (refusals of unauthenticated or rate-limited requests are
+ * counted instead, see RefusalTally, so no flood can fill the disk), plus the endpoint's own warnings. It writes synchronously
  * to a descriptor or file it owns, so in a worker it never waits on the main thread's loop (a worker's
  * console is relayed through the main thread and would stall exactly when the app is stuck), and a
  * line is on its way to the kernel before the response completes.
@@ -26,10 +32,15 @@ export class AuditLogger {
   /** A path was given, so the descriptor is this logger's to close; a given descriptor is the caller's. */
   readonly #ownsDescriptor: boolean;
   #closed = false;
+  readonly #refusals = new RefusalTally();
+  readonly #refusalTimer: NodeJS.Timeout;
 
-  constructor(destination: number | string) {
+  constructor(destination: number | string, { refusalIntervalMs = REFUSAL_INTERVAL_MS }: { refusalIntervalMs?: number } = {}) {
     this.#ownsDescriptor = typeof destination === 'string';
-    this.#destination = pino.destination({ dest: destination, sync: true, mkdir: true });
+    // A file we create is the owner's alone (0600): it names clients, tokens' ids and what they did.
+    const fd = typeof destination === 'string' ? openPrivately(destination) : destination;
+    this.#destination = pino.destination({ fd, sync: true });
+    this.#refusalTimer = setInterval(() => this.#writeRefusals(), refusalIntervalMs).unref();
     this.#logger = pino(
       {
         name: 'maintenance-endpoint',
@@ -47,6 +58,8 @@ export class AuditLogger {
    */
   close(): void {
     if (this.#closed) return;
+    this.#writeRefusals();
+    clearInterval(this.#refusalTimer);
     this.#closed = true;
     this.#destination.flushSync();
     // Closed here and now: sonic-boom's own close is asynchronous, and a worker about to stop would not
@@ -56,7 +69,14 @@ export class AuditLogger {
 
   request(entry: AuditEntry): void {
     if (this.#closed) return;
+    const refused = entry.tokenId === null || entry.status === 429;
+    if (refused && !this.#refusals.add({ client: entry.client, status: entry.status })) return;
     this.#logger.info({ audit: true, ...entry }, 'request');
+  }
+
+  #writeRefusals(): void {
+    if (this.#closed) return;
+    for (const summary of this.#refusals.drain()) this.#logger.warn({ audit: true, ...summary }, 'refused requests');
   }
 
   /**
@@ -87,6 +107,12 @@ export class AuditLogger {
 
   flush(): void {
     if (this.#closed) return;
+    this.#writeRefusals();
     this.#logger.flush();
   }
+}
+
+function openPrivately(path: string): number {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  return openSync(path, 'a', 0o600);
 }

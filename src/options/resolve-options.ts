@@ -9,13 +9,21 @@ export interface WindowLimit {
   limit: number;
 }
 
+/** Derives the client key of failed attempts from a request: router mode, when the app trusts every proxy. */
+export type ClientKeyFunction = (req: import('express').Request) => string;
+
 export interface RateLimitOptions {
   /** Every request under the base path. Default: 300 a minute. */
   all?: Partial<WindowLimit>;
   /** Heavy operations (heap snapshots, profiles), counted whether or not they finish. Default: 10 a minute. */
   heavy?: Partial<WindowLimit>;
-  /** Requests answered 401 (bad or missing token). Default: 20 in 15 minutes. */
+  /** Requests without a valid token, per client; they never count against a valid token. Default: 20 in 15 minutes. */
   authFailures?: Partial<WindowLimit>;
+  /**
+   * Router mode only: the client key of failed attempts, for an app whose `trust proxy` believes every
+   * hop (then `req.ip` is whatever the client claims, and the router refuses to mount without this).
+   */
+  keyGenerator?: ClientKeyFunction;
 }
 
 export interface DumpOptions {
@@ -45,10 +53,20 @@ export interface MaintenanceOptions extends TokenSources {
   spillThresholdBytes?: number;
   /** Directory in which private spill directories are made. Default: the OS temp directory. */
   tmpdir?: string;
+  /**
+   * A download whose client takes no data for this many seconds while data waits is aborted, freeing
+   * its slot and spill file. Default 60.
+   */
+  stallTimeoutSeconds?: number;
   /** The private store of scheduled dumps and its limits. */
   dumps?: DumpOptions;
   /** How far back the leak verdict looks, in seconds. Default 600. */
   leakWindowSeconds?: number;
+  /**
+   * Command-line arguments the redacted /report may show as they are. Positional arguments are
+   * redacted by default (a password can be passed bare); the script and code files are always shown.
+   */
+  reportAllowedArguments?: string[];
   /** Longest CPU or heap profile a request may ask for, in seconds. Default 300. */
   maxProfileSeconds?: number;
   /** Where the JSON audit log goes: a file descriptor (default 2, stderr) or an absolute file path (appended). */
@@ -76,10 +94,13 @@ export interface HealthProbeOptions {
 export interface ResolvedConfig {
   tokens: TokenRecord[];
   allowedHosts: string[];
-  rateLimit: { all: WindowLimit; heavy: WindowLimit; authFailures: WindowLimit };
+  /** keyGenerator (router mode only) is the one member that is not plain data. */
+  rateLimit: { all: WindowLimit; heavy: WindowLimit; authFailures: WindowLimit; keyGenerator?: ClientKeyFunction };
   spillThresholdBytes: number;
+  stallTimeoutSeconds: number;
   maxProfileSeconds: number;
   leakWindowSeconds: number;
+  reportAllowedArguments: string[];
   dumps: { directory: string | undefined; maxBytes: number; maxFiles: number; maxAgeSeconds: number; maxPendingJobs: number; reserveBytes: number };
   tmpdir: string | undefined;
   auditLog: number | string;
@@ -104,10 +125,13 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
       all: resolveWindow('all', options.rateLimit?.all, DEFAULT_LIMITS.all),
       heavy: resolveWindow('heavy', options.rateLimit?.heavy, DEFAULT_LIMITS.heavy),
       authFailures: resolveWindow('authFailures', options.rateLimit?.authFailures, DEFAULT_LIMITS.authFailures),
+      ...resolveKeyGenerator(options.rateLimit?.keyGenerator),
     },
     spillThresholdBytes: positiveInteger('spillThresholdBytes', options.spillThresholdBytes, 32 * 1024 * 1024),
+    stallTimeoutSeconds: positiveInteger('stallTimeoutSeconds', options.stallTimeoutSeconds, 60),
     maxProfileSeconds: positiveInteger('maxProfileSeconds', options.maxProfileSeconds, 300),
     leakWindowSeconds: positiveInteger('leakWindowSeconds', options.leakWindowSeconds, 600),
+    reportAllowedArguments: resolveStringList('reportAllowedArguments', options.reportAllowedArguments),
     dumps: resolveDumps(options.dumps ?? {}),
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
@@ -131,6 +155,18 @@ function resolveDumps(dumps: DumpOptions) {
     maxPendingJobs: positiveInteger('dumps.maxPendingJobs', dumps.maxPendingJobs, 10),
     reserveBytes: dumps.reserveBytes === 0 ? 0 : positiveInteger('dumps.reserveBytes', dumps.reserveBytes, 256 * 1024 ** 2),
   };
+}
+
+function resolveStringList(name: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string')) throw new ConfigError('OPTION_TYPE', `\`${name}\` must be an array of strings.`);
+  return [...value];
+}
+
+function resolveKeyGenerator(value: unknown): { keyGenerator?: ClientKeyFunction } {
+  if (value === undefined) return {};
+  if (typeof value !== 'function') throw new ConfigError('OPTION_TYPE', '`rateLimit.keyGenerator` must be a function (req) => string.');
+  return { keyGenerator: value as ClientKeyFunction };
 }
 
 function resolveTrustProxy(value: unknown): number | string | string[] | false {

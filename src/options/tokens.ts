@@ -30,6 +30,9 @@ export interface TokenRecord {
 
 export const DEFAULT_TOKENS_ENV = 'MAINTENANCE_ENDPOINT_TOKENS';
 export const MIN_TOKEN_LENGTH = 24;
+/** Fewer distinct characters than this is no random token: a word, a date, a key held down. */
+export const MIN_DISTINCT_CHARACTERS = 16;
+const GENERATE_HINT = `generate one with \`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"\``;
 const MAX_TOKEN_LENGTH = 1024;
 const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -111,9 +114,13 @@ function validateSpec(entry: unknown, index: number): TokenSpec {
   if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH) {
     throw new ConfigError(
       'TOKEN_TOO_SHORT',
-      `Token "${id}" must be a string of at least ${MIN_TOKEN_LENGTH} characters (generate one with ` +
-        `\`node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"\`).`,
+      `Token "${id}" must be a string of at least ${MIN_TOKEN_LENGTH} characters (${GENERATE_HINT}).`,
     );
+  }
+  const weakness = lowEntropy(token);
+  if (weakness !== undefined) {
+    // The message says what is wrong with it, never the token itself.
+    throw new ConfigError('TOKEN_WEAK', `Token "${id}" is not random enough: ${weakness}. Use a random one: ${GENERATE_HINT}.`);
   }
   if (token.length > MAX_TOKEN_LENGTH || /[^\x21-\x7e]/.test(token)) {
     throw new ConfigError('TOKEN_CHARS', `Token "${id}" must be at most ${MAX_TOKEN_LENGTH} printable ASCII characters without spaces.`);
@@ -127,6 +134,50 @@ function validateSpec(entry: unknown, index: number): TokenSpec {
     }
   }
   return { id, token, scopes: [...new Set(scopes as Scope[])] };
+}
+
+/**
+ * Why a token of sufficient length is still guessable, or undefined. Length alone lets through
+ * `aaaaaaaaaaaaaaaaaaaaaaaa` or `password1password1password1`; these are what a careless operator types.
+ */
+export function lowEntropy(token: string): string | undefined {
+  const distinct = new Set(token).size;
+  // A long hex token often lacks one of its 16 digits, yet carries far more than 128 bits: only a
+  // small alphabet that also leaves the token short of 128 bits counts against it.
+  if (distinct < MIN_DISTINCT_CHARACTERS && token.length * Math.log2(Math.max(distinct, 1)) < 128) {
+    return `it has ${distinct} distinct characters (at least ${MIN_DISTINCT_CHARACTERS}, or a longer token, are needed)`;
+  }
+  const period = shortestPeriod(token);
+  if (period <= token.length / 2) return `it repeats a pattern of ${period} characters`;
+  if (longestRun(token) >= 8) return 'it contains a long run of consecutive characters (like abcdefgh or 12345678)';
+  return undefined;
+}
+
+/** The smallest p with token[i] === token[i + p] everywhere (the token's length if there is none). */
+function shortestPeriod(text: string): number {
+  // Knuth-Morris-Pratt failure function: the longest proper border gives the period.
+  const border = new Array<number>(text.length).fill(0);
+  for (let i = 1, k = 0; i < text.length; i++) {
+    while (k > 0 && text[i] !== text[k]) k = border[k - 1]!;
+    if (text[i] === text[k]) k++;
+    border[i] = k;
+  }
+  return text.length - border[text.length - 1]!;
+}
+
+/** Length of the longest run of characters whose codes go up or down by one at each step. */
+function longestRun(text: string): number {
+  let longest = 1;
+  let run = 1;
+  let step = 0;
+  for (let i = 1; i < text.length; i++) {
+    const delta = text.charCodeAt(i) - text.charCodeAt(i - 1);
+    if ((delta === 1 || delta === -1) && (run === 1 || delta === step)) run++;
+    else run = delta === 1 || delta === -1 ? 2 : 1;
+    step = delta;
+    longest = Math.max(longest, run);
+  }
+  return longest;
 }
 
 /**

@@ -1,27 +1,27 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Express } from 'express';
+import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.js';
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
-
-/** What `maintenanceRouter()` returns: Express middleware to mount with `app.use(path, ...)`. */
-export type MaintenanceRouter = (req: Request, res: Response, next: NextFunction) => void;
+import { guardTrustProxy } from './trust-proxy-guard.js';
 
 /**
- * The maintenance API as middleware for the app's own Express app:
+ * The maintenance API as a sub-app for the app's own Express app:
  * `app.use('/ops', maintenanceRouter({ tokens }))`.
  *
  * It runs on the app's thread through an in-process inspector session, so it answers only while the
  * app's loop turns, and a heap snapshot freezes the loop while V8 serializes (a reader thread stages
  * what V8 writes, within the memory bound and then in a private spill file). Prefer
- * `startMaintenanceServer()`, which stays out of band. Throws a ConfigError on bad options, at once.
+ * `startMaintenanceServer()`, which stays out of band. Throws a ConfigError on bad options, at once,
+ * and when mounted in an app whose `trust proxy` believes every hop (unless `rateLimit.keyGenerator`
+ * is given).
  *
- * The HTTP stack behind it (the endpoint's router, helmet, the rate limiter, prom-client, pino) is
- * loaded in the background from here on, not when the package is imported: an app that only starts
- * the out-of-band server never loads it on its own thread. A request that arrives before it is ready
- * waits for it.
+ * Nothing of the HTTP stack is loaded when the package is imported: Express is required here, when a
+ * router is asked for, and the endpoint itself (its router, helmet, the rate limiter, prom-client,
+ * pino) is imported in the background from then on. A request that arrives before it is ready waits.
  */
-export function maintenanceRouter(options: MaintenanceOptions): MaintenanceRouter {
+export function maintenanceRouter(options: MaintenanceOptions): Express {
   if (options?.trustProxy !== undefined) {
     throw new ConfigError('TRUST_PROXY', "In router mode the app's own `trust proxy` setting applies; set it on the app.");
   }
@@ -32,13 +32,17 @@ export function maintenanceRouter(options: MaintenanceOptions): MaintenanceRoute
     );
   }
   const config = resolveConfig(options);
+  const express = createRequire(import.meta.url)('express') as () => Express;
   // The probe runs for the life of the process once a router is mounted: routers have no close().
   const probe = acquireMainThreadProbe().handle;
   const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
-  const router = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, dumpsDirectory: directory }));
+  const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, dumpsDirectory: directory }));
   // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
-  router.catch(() => {});
-  return (req, res, next) => {
-    router.then((handle) => handle(req, res, next), next);
-  };
+  endpoint.catch(() => {});
+  return guardTrustProxy(
+    express,
+    (req, res, next) => void endpoint.then(({ router }) => router(req, res, next), next),
+    config.rateLimit.keyGenerator !== undefined,
+    (message) => void endpoint.then(({ log }) => log.error('refusing requests: misconfigured trust proxy', { detail: message })),
+  );
 }

@@ -1,8 +1,8 @@
-import type { Router } from 'express';
 import { createEndpoint, type EndpointParts } from '../endpoint/create-endpoint.js';
 import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 
 /** Router mode's endpoint: a session on the app's own thread, loaded on demand by maintenance-router.ts. */
-export function routerEndpoint(parts: Omit<EndpointParts, 'target'>): Router {
-  return createEndpoint({ ...parts, target: InspectorSessionTarget.sameThread() }).router;
+export function routerEndpoint(parts: Omit<EndpointParts, 'target'>) {
+  const { router, context } = createEndpoint({ ...parts, target: InspectorSessionTarget.sameThread() });
+  return { router, log: context.log };
 }

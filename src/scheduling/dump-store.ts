@@ -88,26 +88,40 @@ export class DumpStore {
     const fd = openSync(partialPath, 'wx', 0o600);
     let open = true;
     let size = 0;
+    // The first write error (ENOSPC, EIO), kept rather than thrown: write() runs inside the producer's
+    // chunk callback, where a throw would not stop the producer but could leave this descriptor open on
+    // a file the job's failure then deletes. complete() reports it instead, and the caller discards.
+    let failed: Error | undefined;
     const close = () => {
-      if (open) closeSync(fd);
+      if (!open) return;
       open = false;
+      closeSync(fd);
     };
     return {
       path: partialPath,
       write(data) {
+        if (failed !== undefined || !open) return;
         const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-        let offset = 0;
-        while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset, size + offset);
-        size += buffer.length;
+        try {
+          let offset = 0;
+          while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset, size + offset);
+          size += buffer.length;
+        } catch (error) {
+          failed = error as Error;
+        }
       },
       complete() {
+        if (failed !== undefined) throw failed;
         close();
         renameSync(partialPath, finalPath);
         return statSync(finalPath).size;
       },
       discard() {
-        close();
-        rmSync(partialPath, { force: true });
+        try {
+          close();
+        } finally {
+          rmSync(partialPath, { force: true });
+        }
       },
     };
   }

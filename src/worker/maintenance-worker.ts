@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
+import { AuditLogger } from '../log/audit-logger.js';
 import { adoptProcessLocks } from '../operations/process-locks.js';
+import { createOpsServer, listenOpsServer } from '../server/listen.js';
+import { serverEvents, startWarnings } from '../server/server-audit.js';
 import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
 
@@ -17,16 +18,15 @@ const post = (message: WorkerToMain) => port.postMessage(message);
 adoptProcessLocks(init.locks);
 const config = { ...init.config, tokens: init.config.tokens.map((token) => ({ ...token, digest: Buffer.from(token.digest) })) };
 const target = InspectorSessionTarget.mainThread();
-const endpoint = createEndpoint({ target, config, probe: init.probe, dumpsDirectory: init.dumpsDirectory });
-const server: Server = createServer(endpoint.app(init.basePath));
+const log = new AuditLogger(config.auditLog);
+const warnings = startWarnings(init.host, init.security, log);
+const endpoint = createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings });
+const server = createOpsServer(endpoint.app(init.basePath), init.security, serverEvents(log));
 
-server.once('error', (error: NodeJS.ErrnoException) => {
-  post({ type: 'startFailed', code: error.code ?? 'ERR_LISTEN', message: error.message });
-});
-server.listen(init.port, init.host, () => {
-  const address = server.address() as AddressInfo;
-  post({ type: 'listening', port: address.port, address: address.address });
-});
+listenOpsServer(server, init.port, init.host, serverEvents(log)).then(
+  (address) => post({ type: 'listening', port: address.port, address: address.address }),
+  (error: NodeJS.ErrnoException) => post({ type: 'startFailed', code: error.code ?? 'ERR_LISTEN', message: error.message }),
+);
 
 port.on('message', (message: MainToWorker) => {
   if (message.type === 'detach') {

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import type { ProbeHandle } from '../probe/main-thread-probe.js';
+import type { ResolvedServerSecurity } from '../server/server-options.js';
 
 /** What the starting thread hands the worker. Plain data: tokens travel as digests only. */
 export interface WorkerInit {
@@ -12,6 +13,7 @@ export interface WorkerInit {
   dumpsDirectory: string;
   /** Set to 1 by the worker once its inspector session has let go of the main thread (see `detach`). */
   detached: Int32Array;
+  security: ResolvedServerSecurity;
 }
 
 export type WorkerToMain =

@@ -4,9 +4,11 @@ import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOption
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
+import { opsUrl } from '../server/listen.js';
+import { resolveServerSecurity, type ServerSecurityOptions } from '../server/server-options.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
 
-export interface MaintenanceServerOptions extends MaintenanceOptions {
+export interface MaintenanceServerOptions extends MaintenanceOptions, ServerSecurityOptions {
   /** TCP port; 0 (the default) picks a free one, reported in the result. */
   port?: number;
   /** Interface to listen on. Default `127.0.0.1`: reachable from this machine only. */
@@ -16,7 +18,7 @@ export interface MaintenanceServerOptions extends MaintenanceOptions {
 }
 
 export interface MaintenanceServer {
-  /** Base URL of the API, e.g. `http://127.0.0.1:41234/ops`. */
+  /** Base URL of the API, e.g. `http://127.0.0.1:41234/ops` (https with `tls`). */
   url: string;
   port: number;
   /** Stops the server and its thread and frees everything it holds. Safe to call more than once. */
@@ -35,14 +37,18 @@ const DETACH_WAIT_MS = 500;
  */
 export async function startMaintenanceServer(options: MaintenanceServerOptions): Promise<MaintenanceServer> {
   const config = resolveConfig(options);
+  if (config.rateLimit.keyGenerator !== undefined) {
+    throw new ConfigError('OPTION_TYPE', '`rateLimit.keyGenerator` is for router mode; behind a proxy, the out-of-band server takes `trustProxy`.');
+  }
   const host = options.host ?? '127.0.0.1';
   const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);
   if (port > 65535) throw new ConfigError('OPTION_RANGE', '`port` must be from 0 to 65535.');
   const basePath = resolveBasePath(options.basePath);
+  const security = resolveServerSecurity(host, options, config.maxProfileSeconds);
   const probe = acquireMainThreadProbe();
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
   const detached = new Int32Array(new SharedArrayBuffer(4));
-  const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle, dumpsDirectory: dumps.directory, detached };
+  const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle, dumpsDirectory: dumps.directory, detached, security };
   // trackUnmanagedFds off: the heap snapshot pipe is opened with fs.openSync and then owned (and closed)
   // by a net.Socket, which Node's fd tracking never sees close; it would warn on every reuse of the
   // number. The worker closes what it opens itself.
@@ -80,7 +86,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${listening.port}${basePath}`,
+    url: opsUrl(host, listening.port, basePath, security.tls !== undefined),
     port: listening.port,
     close: () => (closing ??= closeWorker(worker)),
   };

@@ -57,7 +57,7 @@ export async function startSidecar(targetArgs: string[]): Promise<Sidecar> {
       const timer = setTimeout(() => reject(new Error(`sidecar did not start: ${stderr}`)), STARTUP_TIMEOUT_MS);
       createInterface({ input: child.stdout }).once('line', (line) => {
         clearTimeout(timer);
-        const match = /^Serving (http:\/\/\S+) for /.exec(line);
+        const match = /^Serving (https?:\/\/\S+) for /.exec(line);
         if (match) resolve(match[1]!);
         else reject(new Error(`unexpected sidecar output: ${line}`));
       });

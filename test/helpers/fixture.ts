@@ -18,12 +18,16 @@ export interface FixtureOptions {
   env?: Record<string, string>;
   /** The app to run: test/fixtures/app.ts unless a test needs another kind of app. */
   script?: 'app.js' | 'commonjs-app.cjs';
+  /** The app's limit on open descriptors (`ulimit -n`), as a careful operator would set it. */
+  maxOpenFiles?: number;
 }
 
 /** A running fixture app (test/fixtures/app.ts) with its endpoint, tokens and private directories. */
 export interface Fixture {
   /** The endpoint's base URL; empty in plain mode. */
   url: string;
+  /** The app's own server (worker and router modes): it must keep answering whatever the endpoint faces. */
+  appUrl: string;
   /** The port the app's inspector listens on, when it was started with --inspect. */
   inspectorPort: number | undefined;
   child: ChildProcess;
@@ -58,13 +62,14 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js' }: FixtureOptions): Promise<Fixture> {
+export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js', maxOpenFiles }: FixtureOptions): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'me-test-'));
   const childTmp = join(dir, 'tmp');
   mkdirSync(childTmp);
   const auditLog = join(dir, 'audit.log');
   const tokens = { admin: newToken(), reader: newToken(), heap: newToken() };
-  const child = spawn(process.execPath, [...nodeArgs, join(FIXTURES, script), mode, ...args], {
+  const command = [process.execPath, ...nodeArgs, join(FIXTURES, script), mode, ...args];
+  const child = spawn(maxOpenFiles === undefined ? command[0]! : '/bin/sh', maxOpenFiles === undefined ? command.slice(1) : ['-c', `ulimit -n ${maxOpenFiles} && exec "$@"`, 'sh', ...command], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       ...process.env,
@@ -109,19 +114,21 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
     });
   });
   let url: string;
+  let appUrl: string;
   try {
-    url = await new Promise<string>((resolve, reject) => {
+    ({ url, appUrl } = await new Promise<{ url: string; appUrl: string }>((resolve, reject) => {
       // Generous: on a loaded machine a Node process with a worker thread can take many seconds to start.
       const timer = setTimeout(() => reject(new Error(`fixture did not start in ${STARTUP_TIMEOUT_MS / 1000} s`)), STARTUP_TIMEOUT_MS);
       createInterface({ input: child.stdout! }).once('line', (line) => {
         clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string | null }).url ?? '');
+        const started = JSON.parse(line) as { url: string | null; appUrl?: string };
+        resolve({ url: started.url ?? '', appUrl: started.appUrl ?? '' });
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`fixture exited with ${code}`));
       });
-    });
+    }));
     if (nodeArgs.some((arg) => arg.startsWith('--inspect='))) await inspectorListening;
   } catch (error) {
     // A child left running would keep the test file's process alive after its tests: the run would hang.
@@ -139,6 +146,7 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
   };
   return {
     url,
+    appUrl,
     get inspectorPort() {
       return inspectorPort;
     },

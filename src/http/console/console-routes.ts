@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { notFound } from '../../errors.js';
 import { consoleAssets } from './console-assets.js';
 
@@ -21,23 +21,24 @@ export const CONSOLE_CSP = [
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
- * `GET {base}/console` and its assets: public (they hold no data), mounted before authentication.
+ * `GET {base}/console` and its assets: public (they hold no data), mounted before authentication,
+ * behind `limit` (per client address).
  * A browser asking for `{base}/` (Accept: text/html) is sent to the console; API clients get the index.
  * The page's asset names carry their content hash, so they are cached for a year; the page itself,
  * which names them, is never cached.
  */
-export function consoleRoutes(): Router {
+export function consoleRoutes(limit: RequestHandler): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
   router.get('/', (req: Request, res: Response, next) => {
     if (req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
-    res.redirect(303, `${req.baseUrl}/console`);
+    limit(req, res, (error?: unknown) => (error ? next(error) : res.redirect(303, `${req.baseUrl}/console`)));
   });
-  router.get('/console', (_req: Request, res: Response) => {
+  router.get('/console', limit, (_req: Request, res: Response) => {
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(consoleAssets().html);
   });
-  router.get('/console/assets/:name', (req: Request, res: Response, next) => {
+  router.get('/console/assets/:name', limit, (req: Request, res: Response, next) => {
     const asset = consoleAssets().byHashedName.get(String(req.params.name));
     if (asset === undefined) return next(notFound('No such console asset.'));
     res.setHeader('Content-Security-Policy', CONSOLE_CSP);

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { notFound } from '../../errors.js';
 import { ARTIFACTS } from '../../operations/artifacts/all-artifacts.js';
+import { watchForStall } from '../../streaming/stall-watchdog.js';
 import { scopeOfDump } from './dump-scope.js';
 import { defineRoute } from './route.js';
 
@@ -11,7 +12,7 @@ export const dumpFileRoute = defineRoute({
   path: '/dumps/:id/file',
   scope: scopeOfDump,
   summary: "The finished dump's file, streamed; needs the scope of the dump's kind.",
-  async handle({ req, res, context }) {
+  async handle({ req, res, context, audit }) {
     const id = String(req.params.id);
     const path = context.dumps.filePath(id);
     const job = context.dumps.get(id);
@@ -23,6 +24,11 @@ export const dumpFileRoute = defineRoute({
     res.setHeader('Content-Type', ARTIFACTS[job.kind].contentType(job.params as never));
     res.setHeader('Content-Disposition', `attachment; filename="${job.fileName}"`);
     if (job.size !== null) res.setHeader('Content-Length', String(job.size));
+    const stall = watchForStall(res.socket, {
+      timeoutMs: context.config.stallTimeoutSeconds * 1000,
+      onStall: (error) => void (audit.auditResult = { aborted: error.message }),
+    });
+    res.once('close', () => stall.stop());
     await pipeline(stream, res).catch((error) => {
       if (!res.destroyed) throw error;
     });

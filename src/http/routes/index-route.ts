@@ -17,6 +17,7 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
         version: packageInfo.version,
         pid: await context.target.processId(),
         mode: targetMode(context.target.capabilities),
+        ...(context.warnings.length > 0 ? { warnings: context.warnings } : {}),
         endpoints: routes().map((route) => ({
           method: route.method,
           path: base + route.path,

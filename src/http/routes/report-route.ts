@@ -14,6 +14,6 @@ export const reportRoute = defineRoute({
     if (!params.redact && !caller.scopes.includes('eval')) {
       throw forbidden('An unredacted report shows environment values and credentials: it needs the "eval" scope.');
     }
-    res.json(await diagnosticReport(context.target, { redact: params.redact }));
+    res.json(await diagnosticReport(context.target, { redact: params.redact, allowedArguments: context.config.reportAllowedArguments }));
   },
 });

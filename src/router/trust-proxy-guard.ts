@@ -1,0 +1,41 @@
+import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import { ConfigError } from '../errors.js';
+import { trustsEveryProxy } from '../options/trust-proxy.js';
+
+const MESSAGE =
+  "The app's `trust proxy` believes every hop, so any client could pick its own address with X-Forwarded-For " +
+  "and step around the endpoint's per-client limits. Set `trust proxy` to your proxies (a hop count, 'loopback', " +
+  'addresses or subnets), or pass `rateLimit.keyGenerator` to maintenanceRouter() to key clients yourself.';
+
+/**
+ * Wraps the endpoint in a sub-app so that mounting it (`app.use('/ops', ...)`) is a moment to check the
+ * app: an app that trusts every proxy gets a ConfigError there, before it serves anything. A setting
+ * changed after mounting, or a mount on a plain Router, is caught on the first request instead: the
+ * endpoint then answers 500 MISCONFIGURED and reports why, once. The sub-app takes every setting from
+ * the app it is mounted in, so it behaves as the router alone would. `express` is the app factory,
+ * passed in so that this module loads nothing at import.
+ */
+export function guardTrustProxy(express: () => Express, endpoint: RequestHandler, hasKeyFunction: boolean, report: (message: string) => void): Express {
+  const app = express();
+  app.on('mount', (parent: { get(name: string): unknown }) => {
+    // Inherit everything (Express links the settings to the parent's on mount; own defaults would shadow them).
+    for (const name of Object.keys(app.settings)) delete app.settings[name];
+    if (!hasKeyFunction && trustsEveryProxy(parent.get('trust proxy fn'))) throw new ConfigError('TRUST_PROXY', MESSAGE);
+  });
+  let checked: unknown;
+  let reported = false;
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const trust = req.app.get('trust proxy fn');
+    if (hasKeyFunction || trust === checked) return next();
+    if (!trustsEveryProxy(trust)) {
+      checked = trust;
+      return next();
+    }
+    if (!reported) report(MESSAGE);
+    reported = true;
+    res.status(500).setHeader('Cache-Control', 'no-store');
+    res.json({ error: { code: 'MISCONFIGURED', message: 'The endpoint refuses to serve: its configuration is unsafe; see its log.' } });
+  });
+  app.use(endpoint);
+  return app;
+}

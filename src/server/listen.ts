@@ -1,0 +1,120 @@
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { ResolvedServerSecurity } from './server-options.js';
+
+/** What a server reports about connections it refused or that failed, so the owner can log them. */
+export interface OpsServerEvents {
+  /** A connection closed at once because `maxConnections` were open; called at most once a second with a count. */
+  onRefused?(count: number): void;
+  /** An error of the listening server after start-up (EMFILE on accept...): logged, never thrown. */
+  onError?(error: NodeJS.ErrnoException): void;
+  /** A TLS handshake that failed (no or a bad client certificate); called at most once a second with a count. */
+  onTlsFailure?(count: number, lastReason: string): void;
+}
+
+/** How often idle connections are checked against the headers and request timeouts. */
+const CONNECTIONS_CHECK_MS = 1_000;
+
+/**
+ * An HTTP or HTTPS server for the endpoint with connection discipline: a cap on open connections, and
+ * timeouts for headers, requests, keep-alive and idle sockets, so that a flood of idle connections can
+ * make the endpoint refuse connections but can never exhaust the process's descriptors. Errors after
+ * start-up are reported, never thrown: an unhandled 'error' on a server would end the process.
+ */
+export function createOpsServer(app: RequestListener, security: ResolvedServerSecurity, events: OpsServerEvents = {}): Server {
+  const limits = security.connections;
+  const common = {
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+  };
+  const server: Server =
+    security.tls === undefined
+      ? createHttpServer(common, app)
+      : createHttpsServer(
+          {
+            ...common,
+            key: toPem(security.tls.key),
+            cert: toPem(security.tls.cert),
+            ...(security.tls.ca ? { ca: security.tls.ca.map(toPem) } : {}),
+            requestCert: security.tls.requestClientCert,
+            rejectUnauthorized: security.tls.requestClientCert,
+            minVersion: 'TLSv1.2',
+            // A handshake must not hold a slot for long either.
+            handshakeTimeout: limits.headersTimeoutMs,
+          },
+          app,
+        );
+  server.maxConnections = limits.maxConnections;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  server.setTimeout(limits.idleTimeoutMs, (socket: Socket) => socket.destroy());
+  // Node's headersTimeout only starts with a request's first byte: a socket that never sends one
+  // would hold its slot until the idle timeout. Until its first request it gets the headers timeout.
+  server.on(security.tls === undefined ? 'connection' : 'secureConnection', (socket: Socket) => socket.setTimeout(limits.headersTimeoutMs));
+  server.on('request', (req: IncomingMessage) => req.socket.setTimeout(limits.idleTimeoutMs));
+
+  const refused = batched((count) => events.onRefused?.(count));
+  server.on('drop', () => refused.add(''));
+  const tlsFailures = batched((count, reason) => events.onTlsFailure?.(count, reason));
+  server.on('tlsClientError', (error: Error & { code?: string }, socket: Socket) => {
+    tlsFailures.add(error.code ?? error.message);
+    socket.destroy();
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // Node's default answer (400 or 408, then close), without letting a write error escape.
+    if (socket.writable && error.code !== 'ECONNRESET') {
+      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
+    socket.destroy();
+  });
+  server.on('close', () => {
+    refused.flush();
+    tlsFailures.flush();
+  });
+  return server;
+}
+
+/** Listens, resolving with the address; rejects with the listen error, and reports later errors instead of throwing. */
+export function listenOpsServer(server: Server, port: number, host: string, events: OpsServerEvents = {}): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      server.on('error', (error: NodeJS.ErrnoException) => events.onError?.(error));
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** The API's URL on a server we own. */
+export function opsUrl(host: string, port: number, basePath: string, tls: boolean): string {
+  return `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}${basePath}`;
+}
+
+function toPem(value: string | Uint8Array): string | Buffer {
+  return typeof value === 'string' ? value : Buffer.from(value);
+}
+
+/** Counts events and reports them at most once a second: a flood produces a few reports, not one per event. */
+function batched(report: (count: number, last: string) => void) {
+  let count = 0;
+  let last = '';
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (count > 0) report(count, last);
+    count = 0;
+  };
+  return {
+    add(detail: string) {
+      count++;
+      last = detail;
+      timer ??= setTimeout(flush, 1_000).unref();
+    },
+    flush,
+  };
+}
