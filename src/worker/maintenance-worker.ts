@@ -35,10 +35,12 @@ port.on('message', (message: MainToWorker) => {
     Atomics.notify(init.detached, 0);
     return;
   }
-  server.close();
+  // Once the server has closed (its last summaries, such as refused TLS handshakes, are then written),
+  // the endpoint closes what it opened, its audit log file included: the worker does not track its
+  // descriptors (see start-maintenance-server.ts).
+  server.close(() => {
+    endpoint.close();
+    void target.close().finally(() => post({ type: 'closed' }));
+  });
   server.closeAllConnections();
-  // The worker does not track its descriptors (see start-maintenance-server.ts): the endpoint closes
-  // what it opened, its audit log file included.
-  endpoint.close();
-  void target.close().finally(() => post({ type: 'closed' }));
 });
