@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { estimateSnapshotPeak, type SnapshotEstimateInputs } from '../../src/operations/snapshot-memory-estimate.js';
 import { HEAP_SHAPES, type HeapShape } from './heap-shapes.js';
 import { script } from './processes.js';
 import { MiB } from './units.js';
@@ -9,19 +10,24 @@ export interface SnapshotMemoryPoint {
   mib: number;
   method: 'write' | 'events';
   heapUsed: number;
+  inputs: SnapshotEstimateInputs;
   estimateBytes: number;
   peakExtraBytes: number;
   seconds: number;
 }
 
 /**
- * The calibration corpus: every shape at three sizes. Shapes of many objects cost about 7-20 bytes of
- * RSS per heap byte at the snapshot's peak, so they stop at 300 MiB (a peak of several GiB); shapes of
- * few large objects go to 1 GiB.
+ * The calibration corpus: every shape at several sizes. Shapes of many objects cost about 8-16 bytes
+ * of RSS per heap byte at the snapshot's peak and take about a minute per 100 MiB to snapshot on a
+ * small machine, so they stop at 100 MiB (300 MiB with --snapshot-memory-large); shapes of few large
+ * objects go to 1 GiB. The chunk-event engine (a sidecar's) is measured on the smallest heap of each
+ * shape: its peak was within a few percent of v8.writeHeapSnapshot's on every heap tried.
  */
-export function calibrationCorpus(quick: boolean): Array<{ shape: HeapShape; mib: number }> {
-  const sizes = (shape: HeapShape) => (quick ? [20] : shape === 'large-strings' || shape === 'large-arrays' ? [20, 300, 1000] : [20, 100, 300]);
-  return HEAP_SHAPES.flatMap((shape) => sizes(shape).map((mib) => ({ shape, mib })));
+export function calibrationCorpus(quick: boolean, large = false): Array<{ shape: HeapShape; mib: number; method: 'write' | 'events' }> {
+  const sizes = (shape: HeapShape) => (quick ? [20] : shape === 'large-strings' || shape === 'large-arrays' ? [20, 300, 1000] : large ? [20, 100, 300] : [20, 100]);
+  return HEAP_SHAPES.flatMap((shape) =>
+    sizes(shape).flatMap((mib, index) => (index === 0 ? (['write', 'events'] as const) : (['write'] as const)).map((method) => ({ shape, mib, method }))),
+  );
 }
 
 /** Measures one heap in a fresh process (see snapshot-memory-app.ts). */
@@ -36,10 +42,10 @@ export async function measureSnapshotMemory(shape: HeapShape, mib: number, metho
   return JSON.parse(line) as SnapshotMemoryPoint;
 }
 
-export async function runSnapshotMemoryCalibration(quick: boolean, log: (line: string) => void): Promise<SnapshotMemoryPoint[]> {
+export async function runSnapshotMemoryCalibration(quick: boolean, large: boolean, log: (line: string) => void): Promise<SnapshotMemoryPoint[]> {
   const points: SnapshotMemoryPoint[] = [];
-  for (const { shape, mib } of calibrationCorpus(quick)) {
-    for (const method of ['write', 'events'] as const) {
+  for (const { shape, mib, method } of calibrationCorpus(quick, large)) {
+    {
       const point = await measureSnapshotMemory(shape, mib, method);
       points.push(point);
       log(`  ${shape} ${mib} MiB ${method}: heapUsed ${(point.heapUsed / MiB).toFixed(0)} MiB, peak +${(point.peakExtraBytes / MiB).toFixed(0)} MiB, estimate ${(point.estimateBytes / MiB).toFixed(0)} MiB (${(point.estimateBytes / point.peakExtraBytes).toFixed(2)}x), ${point.seconds.toFixed(1)} s`);
@@ -49,7 +55,9 @@ export async function runSnapshotMemoryCalibration(quick: boolean, log: (line: s
 }
 
 /** The markdown table docs/memory.md shows: measured peak against estimate, per heap. */
-export function snapshotMemoryTable(points: SnapshotMemoryPoint[]): string {
+export function snapshotMemoryTable(measured: SnapshotMemoryPoint[]): string {
+  // Estimated again from the recorded figures, so a table of earlier measurements shows the current model.
+  const points = measured.map((point) => ({ ...point, estimateBytes: estimateSnapshotPeak(point.inputs).peakExtraBytes }));
   const rows = ['| heap shape | target size | heapUsed | engine | measured peak extra RSS | estimate | estimate / measured |', '| --- | ---: | ---: | --- | ---: | ---: | ---: |'];
   for (const point of points) {
     rows.push(

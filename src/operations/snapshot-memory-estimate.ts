@@ -19,17 +19,19 @@ export interface SnapshotMemoryEstimate {
 /**
  * The model, calibrated by `npm run bench -- --snapshot-memory` (docs/memory.md shows the corpus and
  * the table): V8's snapshot keeps one entry per object and one edge per reference, plus an object id
- * for each, so its size follows the number of objects, not their bytes. Bytes in the regular spaces
- * are the proxy for that number: small objects are the worst case per byte, and the factor is set so
- * a heap of them is not underestimated. Large-object spaces hold few, big objects whose contents V8
- * does not copy (a string's name is cut at 1 KiB), but an array or hash table there holds one edge per
- * slot, so their bytes count too, at a smaller factor.
+ * for each, so its size follows the number of objects and references, not their bytes. Bytes in the
+ * regular spaces are the only cheap proxy for that number. Measured per regular heap byte, a heap of
+ * small objects costs about 8 bytes at the peak, and a big Map of small objects up to 16-20 (more
+ * objects per byte, and its hash table's references, which live in the large-object space). The factor
+ * is set for the Map, so the estimate is an upper bound on every shape measured, but up to about 2.5x
+ * above the peak of a heap of plain small objects. Large-object spaces (big strings, arrays of numbers)
+ * cost almost nothing: V8 copies at most 1 KiB of a string and records no edge for a number.
  */
 export const SNAPSHOT_MODEL = {
-  perRegularByte: 14,
-  perLargeObjectByte: 3,
+  perRegularByte: 20,
+  perLargeObjectByte: 0.25,
   perNativeContextBytes: 4 * 1024 * 1024,
-  baseBytes: 48 * 1024 * 1024,
+  baseBytes: 64 * 1024 * 1024,
 } as const;
 
 const LARGE_OBJECT_SPACES = new Set(['large_object_space', 'code_large_object_space', 'new_large_object_space', 'shared_large_object_space', 'trusted_large_object_space']);
