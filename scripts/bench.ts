@@ -13,6 +13,11 @@
  *   --remote       also the remote path: a sidecar serving the app through its inspector
  *   --runtime      also the runtime overhead benchmarks (profilers and probe under load, /stack latency)
  *   --rss-poll     measure peak RSS by polling VmRSS even where VmHWM can be reset
+ *   --snapshot-memory  also the snapshot peak estimate's calibration: heaps of five shapes, each
+ *                  snapshot's measured peak extra RSS against the estimate (with --quick: 20 MiB heaps
+ *                  only; --snapshot-memory-large adds 300 MiB heaps of many objects, peaks of several GiB)
+ *   --release      also the RSS a process still holds 10 s after a snapshot, per allocator, with and
+ *                  without the release of V8's snapshot bookkeeping
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
@@ -26,6 +31,8 @@ import { describeMachine } from './bench/machine.js';
 import { runLine, snapshotTable, targetLines } from './bench/report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
+import { runReleaseBench, releaseTable } from './bench/snapshot-release.js';
+import { runSnapshotMemoryCalibration, snapshotMemoryTable } from './bench/snapshot-memory.js';
 import { runSnapshotScenario, type RunOptions } from './bench/snapshot-run.js';
 import { DEFAULT_SCENARIOS, type Scenario } from './bench/snapshot-scenarios.js';
 import type { HeapSizeResult } from './bench/snapshot-summary.js';
@@ -45,6 +52,9 @@ const { values: flags } = parseArgs({
     remote: { type: 'boolean', default: false },
     runtime: { type: 'boolean', default: false },
     'rss-poll': { type: 'boolean', default: false },
+    'snapshot-memory': { type: 'boolean', default: false },
+    'snapshot-memory-large': { type: 'boolean', default: false },
+    release: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -89,6 +99,16 @@ async function main(): Promise<void> {
   }
 
   for (const size of sizes) console.log(`\n${snapshotTable(size)}\n\n${targetLines(size).join('\n')}`);
+
+  if (flags['snapshot-memory']) {
+    console.log('\nSnapshot peak estimate against measured peak extra RSS');
+    const points = await runSnapshotMemoryCalibration(flags.quick, flags['snapshot-memory-large'], console.log);
+    console.log(`\n${snapshotMemoryTable(points)}`);
+  }
+  if (flags.release) {
+    console.log('\nRSS held 10 s after a snapshot (1,000,000 small objects)');
+    console.log(`\n${releaseTable(await runReleaseBench(flags.quick ? 250_000 : 1_000_000, console.log))}`);
+  }
 
   let runtime: string | undefined;
   if (flags.runtime) {

@@ -20,18 +20,19 @@ export interface SnapshotMemoryEstimate {
  * The model, calibrated by `npm run bench -- --snapshot-memory` (docs/memory.md shows the corpus and
  * the table): V8's snapshot keeps one entry per object and one edge per reference, plus an object id
  * for each, so its size follows the number of objects and references, not their bytes. Bytes in the
- * regular spaces are the only cheap proxy for that number. Measured per regular heap byte, a heap of
- * small objects costs about 8 bytes at the peak, and a big Map of small objects up to 16-20 (more
+ * regular spaces are the only cheap proxy for that number. Measured per regular heap byte, heaps of
+ * small objects or closures cost 6-8 bytes at the peak, a big Map of small objects about 25 (more
  * objects per byte, and its hash table's references, which live in the large-object space). The factor
- * is set for the Map, so the estimate is an upper bound on every shape measured, but up to about 2.5x
- * above the peak of a heap of plain small objects. Large-object spaces (big strings, arrays of numbers)
- * cost almost nothing: V8 copies at most 1 KiB of a string and records no edge for a number.
+ * is set for the Map, so the estimate is an upper bound on every heap measured, at the price of about
+ * 3x too much for plain small objects. Large-object spaces cost almost nothing when they hold strings
+ * or arrays of numbers (V8 copies at most 1 KiB of a string and records no edge for a number); a
+ * Map's table there is covered by the regular factor, since its entries are regular objects.
  */
 export const SNAPSHOT_MODEL = {
-  perRegularByte: 20,
-  perLargeObjectByte: 0.25,
+  perRegularByte: 26,
+  perLargeObjectByte: 0.05,
   perNativeContextBytes: 4 * 1024 * 1024,
-  baseBytes: 64 * 1024 * 1024,
+  baseBytes: 48 * 1024 * 1024,
 } as const;
 
 const LARGE_OBJECT_SPACES = new Set(['large_object_space', 'code_large_object_space', 'new_large_object_space', 'shared_large_object_space', 'trusted_large_object_space']);
