@@ -11,7 +11,7 @@ export const ALLOCATORS: Array<{ label: string; env: Record<string, string> }> =
   { label: 'glibc', env: {} },
   { label: 'glibc, MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=0', env: { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '0' } },
   { label: 'jemalloc', env: { LD_PRELOAD: JEMALLOC } },
-  { label: 'jemalloc, MALLOC_CONF=background_thread:true', env: { LD_PRELOAD: JEMALLOC, MALLOC_CONF: 'background_thread:true' } },
+  { label: 'jemalloc, MALLOC_CONF=background_thread:true,dirty_decay_ms:1000', env: { LD_PRELOAD: JEMALLOC, MALLOC_CONF: 'background_thread:true,dirty_decay_ms:1000' } },
 ];
 
 export interface ReleasePoint {
