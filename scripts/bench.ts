@@ -15,6 +15,11 @@
  *   --egress       also a 600 MiB upload to an S3-compatible server (s3rver), against a produce-and-drain baseline
  *   --rss-poll     measure peak RSS by polling VmRSS even where VmHWM can be reset
  *   --leaks-only   only the leak-verdict corpus (five minutes; it runs in every bench but --quick)
+ *   --snapshot-memory  also the snapshot peak estimate's calibration: heaps of five shapes, each
+ *                  snapshot's measured peak extra RSS against the estimate (with --quick: 20 MiB heaps
+ *                  only; --snapshot-memory-large adds 300 MiB heaps of many objects, peaks of several GiB)
+ *   --release      also the RSS a process still holds 10 s after a snapshot, per allocator, with and
+ *                  without the release of V8's snapshot bookkeeping
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
@@ -30,6 +35,8 @@ import { runEgressBench } from './bench/egress-upload.js';
 import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
+import { runReleaseBench, releaseTable } from './bench/snapshot-release.js';
+import { runSnapshotMemoryCalibration, snapshotMemoryTable } from './bench/snapshot-memory.js';
 import { runSnapshotScenario, type RunOptions } from './bench/snapshot-run.js';
 import { DEFAULT_SCENARIOS, type Scenario } from './bench/snapshot-scenarios.js';
 import type { HeapSizeResult } from './bench/snapshot-summary.js';
@@ -51,6 +58,9 @@ const { values: flags } = parseArgs({
     egress: { type: 'boolean', default: false },
     'rss-poll': { type: 'boolean', default: false },
     'leaks-only': { type: 'boolean', default: false },
+    'snapshot-memory': { type: 'boolean', default: false },
+    'snapshot-memory-large': { type: 'boolean', default: false },
+    release: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -100,6 +110,16 @@ async function main(): Promise<void> {
   }
 
   for (const size of sizes) console.log(`\n${snapshotTable(size)}\n\n${targetLines(size).join('\n')}`);
+
+  if (flags['snapshot-memory']) {
+    console.log('\nSnapshot peak estimate against measured peak extra RSS');
+    const points = await runSnapshotMemoryCalibration(flags.quick, flags['snapshot-memory-large'], console.log);
+    console.log(`\n${snapshotMemoryTable(points)}`);
+  }
+  if (flags.release) {
+    console.log('\nRSS held 10 s after a snapshot (1,000,000 small objects)');
+    console.log(`\n${releaseTable(await runReleaseBench(flags.quick ? 250_000 : 1_000_000, console.log))}`);
+  }
 
   let runtime: string | undefined;
   if (flags.runtime) {

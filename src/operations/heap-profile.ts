@@ -2,6 +2,7 @@ import type { CdpTarget } from '../targets/target.js';
 import type { CallFrame } from './cpu-profile.js';
 import { OperationAbortedError } from '../errors.js';
 import { waitUnlessAborted } from './abortable-delay.js';
+import { releaseDeferredSnapshotMemory } from './snapshot-memory-release.js';
 
 export interface SamplingHeapProfileNode {
   callFrame: CallFrame;
@@ -52,7 +53,11 @@ export async function takeHeapProfile(target: CdpTarget, options: HeapProfileOpt
   try {
     completed = await waitUnlessAborted(options.durationMs, options.signal);
   } finally {
-    profile = (await target.send<{ profile: SamplingHeapProfile }>('HeapProfiler.stopSampling')).profile;
+    try {
+      profile = (await target.send<{ profile: SamplingHeapProfile }>('HeapProfiler.stopSampling')).profile;
+    } finally {
+      await releaseDeferredSnapshotMemory(target);
+    }
   }
   if (!completed) throw new OperationAbortedError('Heap profile');
   return profile;

@@ -1,6 +1,7 @@
 import type { CdpTarget } from '../targets/target.js';
 import { isCode } from '../errors.js';
 import { namedPipesAvailable, pipeHeapSnapshot, pipeHeapSnapshotThroughReaderThread, writeSnapshotInto } from './heap-snapshot-pipe.js';
+import { releaseSnapshotMemory } from './snapshot-memory-release.js';
 
 export interface HeapSnapshotOptions {
   /** DevTools "expose internals": include V8's internal objects and edges. */
@@ -22,6 +23,8 @@ export interface HeapSnapshotOptions {
   consumerReady?: () => Promise<void> | undefined;
   /** Stops handing staged data over (the consumer went away); V8 itself cannot be stopped mid-snapshot. */
   signal?: AbortSignal;
+  /** Give back what V8 keeps after the snapshot (its object ids; see snapshot-memory-release.ts). Default true. */
+  releaseMemory?: boolean;
 }
 
 /** Receives each chunk, in order. */
@@ -46,6 +49,14 @@ const DEFAULT_STAGING = { memoryLimitBytes: 32 * 1024 * 1024, tmpdir: undefined 
  * - otherwise (another process) the protocol's chunk events carry it.
  */
 export async function takeHeapSnapshot(target: CdpTarget, onChunk: SnapshotChunkSink, options: HeapSnapshotOptions = {}): Promise<HeapSnapshotStats> {
+  try {
+    return await takeHeapSnapshotWithEngine(target, onChunk, options);
+  } finally {
+    if (options.releaseMemory !== false) await releaseSnapshotMemory(target);
+  }
+}
+
+async function takeHeapSnapshotWithEngine(target: CdpTarget, onChunk: SnapshotChunkSink, options: HeapSnapshotOptions): Promise<HeapSnapshotStats> {
   const { sharedFileSystem, sameThread } = target.capabilities;
   if (sharedFileSystem && namedPipesAvailable()) {
     const staging = options.staging ?? DEFAULT_STAGING;
@@ -99,6 +110,14 @@ export async function takeHeapSnapshotByEvents(
  * speed and chunk by chunk. An existing file there is truncated and keeps its mode (the dump store
  * makes it 0600 first).
  */
-export async function writeHeapSnapshotToFile(target: CdpTarget, path: string, options: Pick<HeapSnapshotOptions, 'exposeInternals' | 'captureNumericValue'> = {}): Promise<void> {
-  await writeSnapshotInto(target, path, { exposeInternals: options.exposeInternals === true, captureNumericValue: options.captureNumericValue === true });
+export async function writeHeapSnapshotToFile(
+  target: CdpTarget,
+  path: string,
+  options: Pick<HeapSnapshotOptions, 'exposeInternals' | 'captureNumericValue' | 'releaseMemory'> = {},
+): Promise<void> {
+  try {
+    await writeSnapshotInto(target, path, { exposeInternals: options.exposeInternals === true, captureNumericValue: options.captureNumericValue === true });
+  } finally {
+    if (options.releaseMemory !== false) await releaseSnapshotMemory(target);
+  }
 }

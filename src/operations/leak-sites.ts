@@ -1,6 +1,7 @@
 import type { CdpTarget } from '../targets/target.js';
 import { OperationAbortedError } from '../errors.js';
 import { waitUnlessAborted } from './abortable-delay.js';
+import { releaseDeferredSnapshotMemory } from './snapshot-memory-release.js';
 import type { SamplingHeapProfileNode } from './heap-profile.js';
 
 export interface AllocationSite {
@@ -35,7 +36,11 @@ export async function findLeakSites(target: CdpTarget, options: LeakSitesOptions
     completed = await waitUnlessAborted(options.durationMs, options.signal);
     if (completed) await target.send('HeapProfiler.collectGarbage');
   } finally {
-    head = (await target.send<{ profile: { head: SamplingHeapProfileNode } }>('HeapProfiler.stopSampling')).profile.head;
+    try {
+      head = (await target.send<{ profile: { head: SamplingHeapProfileNode } }>('HeapProfiler.stopSampling')).profile.head;
+    } finally {
+      await releaseDeferredSnapshotMemory(target);
+    }
   }
   if (!completed) throw new OperationAbortedError('Leak site sampling');
   const sites = new Map<string, AllocationSite & { heaviest: number }>();

@@ -1,0 +1,60 @@
+import type { CdpTarget } from '../targets/target.js';
+import { LOCK_KINDS, processLocks } from './process-locks.js';
+
+/**
+ * What V8 keeps after a heap snapshot, and how it is given back (measured on Node 20, 22, 24 and 26;
+ * docs/operations.md has the figures):
+ *
+ * - the snapshot itself (entries, edges, copied names) is freed as soon as it is written, by every
+ *   engine: HeapProfiler.takeHeapSnapshot and v8.writeHeapSnapshot alike;
+ * - the heap profiler's object ids are not: an id for every object of the heap (about 95 bytes per
+ *   object, 285 MB for 3 million), kept until some inspector session disables the heap profiler or
+ *   disconnects, and while they exist every GC also records each moved object. A session that lives as
+ *   long as the endpoint never disconnects, so they stay for good; v8.writeHeapSnapshot keeps them too.
+ *   HeapProfiler.collectGarbage frees none of it.
+ *
+ * `HeapProfiler.disable` clears the ids on any session of the isolate, even one that never enabled the
+ * heap profiler, so it serves the snapshot written with v8.writeHeapSnapshot as well. It also stops a
+ * sampling heap profile started on the same session, and V8's allocation tracker holds a pointer into
+ * the ids: so while a heap profile runs the release waits until it ends.
+ */
+export type ReleaseOutcome = 'released' | 'deferred';
+
+const deferred = new Set<CdpTarget>();
+
+/** Whether this process is running a heap profile (its heapprofile slot is held, by any thread). */
+export function heapProfileRunning(): boolean {
+  return Atomics.load(processLocks(), LOCK_KINDS.indexOf('heapprofile')) !== 0;
+}
+
+/**
+ * Gives back what V8 keeps for the snapshot just taken: now, or once the running heap profile ends
+ * (then `releaseDeferredSnapshotMemory` does it). Never throws: a target that went away keeps nothing.
+ */
+export async function releaseSnapshotMemory(target: CdpTarget, options: { heapProfileRunning?: boolean } = {}): Promise<ReleaseOutcome> {
+  if (options.heapProfileRunning ?? heapProfileRunning()) {
+    deferred.add(target);
+    return 'deferred';
+  }
+  await disableHeapProfiler(target);
+  return 'released';
+}
+
+/**
+ * Called when a heap profile has stopped sampling: releases what the snapshots taken meanwhile left
+ * behind, through `target` (any session of the same isolate will do). Nothing to do if none were.
+ */
+export async function releaseDeferredSnapshotMemory(target: CdpTarget): Promise<boolean> {
+  if (deferred.size === 0) return false;
+  deferred.clear();
+  await disableHeapProfiler(target);
+  return true;
+}
+
+async function disableHeapProfiler(target: CdpTarget): Promise<void> {
+  try {
+    await target.send('HeapProfiler.disable');
+  } catch {
+    // The target is gone or closing: its memory is no longer this process's concern.
+  }
+}
