@@ -58,6 +58,7 @@ export const ERROR_CODES = {
   STREAM_STALLED: 'A download made no progress for the stall timeout and was aborted.',
   NAMED_PIPE_UNAVAILABLE: 'A named pipe cannot be made here; another engine is used.',
   INSUFFICIENT_STORAGE: 'The dump store has no room for the artifact.',
+  INSUFFICIENT_MEMORY: 'A heap snapshot would need more memory than the process may still use.',
   SHUTTING_DOWN: 'The endpoint is closing.',
   EGRESS_ABORTED: 'An upload was stopped because its requester went away or cancelled it; its multipart upload was aborted.',
   EGRESS_SOURCE_FAILED: 'The artifact failed while it was being uploaded; nothing was kept.',

@@ -39,7 +39,7 @@ class ScriptedSnapshotTarget implements CdpTarget {
 
 function schedulerWith(target: CdpTarget): DumpScheduler {
   const store = new DumpStore(DumpStore.createDirectory(), { maxBytes: 1e9, maxFiles: 10, maxAgeMs: 3_600_000, reserveBytes: 0 });
-  return new DumpScheduler({ store, target, operations: new OperationRegistry(), probe: undefined, log: new AuditLogger('/dev/null'), options: { maxPendingJobs: 5, staging: { memoryLimitBytes: 1024 * 1024, tmpdir: undefined } } });
+  return new DumpScheduler({ store, target, operations: new OperationRegistry(), probe: undefined, log: new AuditLogger('/dev/null'), options: { maxPendingJobs: 5, staging: { memoryLimitBytes: 1024 * 1024, tmpdir: undefined }, limits: { maxProfileSeconds: 60, memoryLimit: undefined } } });
 }
 
 const soon = () => ({ type: 'at' as const, at: new Date(Date.now() + 10).toISOString() });

@@ -70,7 +70,11 @@ export function createEndpoint({ target, probe: handle, config, dumpsDirectory, 
     operations,
     probe,
     log,
-    options: { maxPendingJobs: limits.maxPendingJobs, staging: { memoryLimitBytes: config.spillThresholdBytes, tmpdir: config.tmpdir } },
+    options: {
+      maxPendingJobs: limits.maxPendingJobs,
+      staging: { memoryLimitBytes: config.spillThresholdBytes, tmpdir: config.tmpdir },
+      limits: { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit },
+    },
   });
   const live = new LiveHistory({ target, probe });
   const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings };

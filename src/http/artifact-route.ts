@@ -34,6 +34,8 @@ export function artifactRoute(artifact: ArtifactKind, { path, summary }: { path:
       kind: (params) => (asksForLater(params) ? undefined : artifact.lock),
       expectedMs: (params) => artifact.expectedMs(params as never),
     },
+    admit: async ({ params, context }) =>
+      asksForLater(params) || artifact.admit === undefined ? undefined : artifact.admit(context.target, split(params).own as never, context.config),
     async handle(call) {
       const { own, schedule } = split(call.params);
       const trigger = parseTrigger(schedule);

@@ -45,18 +45,25 @@ async function runRoute(route: RouteDefinition, req: Request, res: Response, con
   const state = requestState(res);
   const kind = typeof route.operation?.kind === 'function' ? route.operation.kind(params) : route.operation?.kind;
   let operation: RunningOperation | undefined;
-  if (kind !== undefined) {
-    operation = context.operations.begin(kind, route.operation?.expectedMs?.(params));
-    context.log.started({
-      tokenId: state.caller?.tokenId ?? null,
-      client: req.socket.remoteAddress,
-      method: req.method,
-      path: req.originalUrl.split('?')[0]!.slice(0, 256),
-      ...(state.auditParams ? { params: state.auditParams } : {}),
-    });
-  }
+  if (kind !== undefined) operation = context.operations.begin(kind, route.operation?.expectedMs?.(params));
   try {
-    await route.handle({ req, res, context, params, caller: state.caller!, operation, signal: clientGone(res), audit: state });
+    const call = { req, res, context, params, caller: state.caller!, operation, signal: clientGone(res), audit: state };
+    const admission = await route.admit?.(call);
+    if (admission !== undefined) {
+      state.auditResult = { admission };
+      operation?.update({ estimateBytes: Number(admission.estimateBytes ?? 0) });
+    }
+    if (operation !== undefined) {
+      context.log.started({
+        tokenId: state.caller?.tokenId ?? null,
+        client: req.socket.remoteAddress,
+        method: req.method,
+        path: req.originalUrl.split('?')[0]!.slice(0, 256),
+        ...(state.auditParams ? { params: state.auditParams } : {}),
+        ...(admission ? { admission } : {}),
+      });
+    }
+    await route.handle(call);
   } catch (error) {
     // Only a client that went away aborts a request's operation: there is nobody to answer, and nothing failed.
     if (error instanceof OperationAbortedError) return;

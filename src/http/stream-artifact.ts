@@ -77,7 +77,7 @@ export async function streamArtifact(call: RouteCall<Record<string, unknown>>, a
     compressor?.destroy();
     throw error;
   }
-  audit.auditResult = { ...result, ...writer.stats, ...(stalled === undefined ? {} : { aborted: stalled }) };
+  audit.auditResult = { ...audit.auditResult, ...result, ...writer.stats, ...(stalled === undefined ? {} : { aborted: stalled }) };
   if (res.destroyed) return; // the client went away; the producer has finished, so the slot can be freed
   operation?.update({ phase: 'flushing' });
   try {

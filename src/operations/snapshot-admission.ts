@@ -1,9 +1,14 @@
+import { MaintenanceError } from '../errors.js';
 import type { MemoryBudget } from '../probe/memory-limit.js';
-import type { SnapshotMemoryEstimate } from './snapshot-memory-estimate.js';
+import type { CdpTarget } from '../targets/target.js';
+import { estimateSnapshotMemory, type SnapshotMemoryEstimate } from './snapshot-memory-estimate.js';
+import { readTargetMemoryBudget } from './target-memory-budget.js';
 
-/** A heap snapshot was refused: its estimated peak does not fit in what the target may still use. */
-export class InsufficientMemoryError extends Error {
-  readonly code = 'INSUFFICIENT_MEMORY';
+/**
+ * A heap snapshot was refused: its estimated peak does not fit in what the target may still use. The
+ * answer carries the figures (estimateBytes, limitBytes, availableBytes, source) beside the message.
+ */
+export class InsufficientMemoryError extends MaintenanceError {
   readonly estimateBytes: number;
   readonly limitBytes: number | undefined;
   readonly availableBytes: number;
@@ -11,8 +16,10 @@ export class InsufficientMemoryError extends Error {
 
   constructor(estimateBytes: number, budget: MemoryBudget & { availableBytes: number }) {
     super(
+      'INSUFFICIENT_MEMORY',
       `A heap snapshot needs about ${mebibytes(estimateBytes)} more memory at its peak; the target may use only ${mebibytes(budget.availableBytes)} more (${budget.source}). ` +
-        'Retry with force to take it anyway.',
+        'Nothing was taken; retry with force=1 to take it anyway.',
+      { details: { estimateBytes, limitBytes: budget.limitBytes ?? null, availableBytes: budget.availableBytes, source: budget.source } },
     );
     this.name = 'InsufficientMemoryError';
     this.estimateBytes = estimateBytes;
@@ -40,4 +47,36 @@ export function admitSnapshot(estimate: SnapshotMemoryEstimate, budget: MemoryBu
 
 function mebibytes(bytes: number): string {
   return `${Math.round(bytes / (1024 * 1024))} MiB`;
+}
+
+/** What admission said, for the audit line, the index and the operation's progress. */
+export interface AdmissionFacts {
+  estimateBytes: number;
+  availableBytes: number | null;
+  limitBytes: number | null;
+  source: MemoryBudget['source'];
+  /** False when the budget is unknown (a target on another host): nothing could be checked. */
+  checked: boolean;
+  /** The estimate did not fit and force took it anyway. */
+  forced: boolean;
+}
+
+/**
+ * Estimates the target's snapshot peak and compares it with its memory budget. Resolves with the facts
+ * when it fits (or force is given, or nothing can be checked); throws InsufficientMemoryError otherwise,
+ * before anything was asked of V8.
+ */
+export async function checkSnapshotAdmission(target: CdpTarget, options: { memoryLimit?: number; force?: boolean }): Promise<AdmissionFacts> {
+  const [estimate, budget] = await Promise.all([estimateSnapshotMemory(target), readTargetMemoryBudget(target, { memoryLimit: options.memoryLimit })]);
+  const admission = admitSnapshot(estimate, budget);
+  const facts = {
+    estimateBytes: estimate.peakExtraBytes,
+    availableBytes: budget.availableBytes ?? null,
+    limitBytes: budget.limitBytes ?? null,
+    source: budget.source,
+    checked: budget.availableBytes !== undefined,
+  };
+  if (admission.ok) return { ...facts, forced: false };
+  if (options.force === true) return { ...facts, forced: true };
+  throw admission.error;
 }

@@ -83,6 +83,11 @@ export interface MaintenanceOptions extends TokenSources {
    * (status only), that tell "paused for one of our own operations" from "hung". Off by default.
    */
   healthProbes?: HealthProbeOptions;
+  /**
+   * The memory the process may use in all (bytes), for the heap snapshot admission check; overrides the
+   * cgroup limit or physical memory the endpoint reads otherwise.
+   */
+  memoryLimit?: number;
 }
 
 export interface HealthProbeOptions {
@@ -106,6 +111,7 @@ export interface ResolvedConfig {
   auditLog: number | string;
   trustProxy: number | string | string[] | false;
   healthProbes: { unresponsiveAfterSeconds: number } | undefined;
+  memoryLimit: number | undefined;
 }
 
 const DEFAULT_LIMITS = {
@@ -136,6 +142,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
     trustProxy: resolveTrustProxy(options.trustProxy),
+    memoryLimit: options.memoryLimit === undefined ? undefined : positiveInteger('memoryLimit', options.memoryLimit, 0),
     healthProbes:
       options.healthProbes === undefined
         ? undefined

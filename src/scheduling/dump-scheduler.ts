@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isCode, MaintenanceError, OperationAbortedError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import { ARTIFACTS, type ArtifactKindName } from '../operations/artifacts/all-artifacts.js';
-import type { ArtifactSink, ProduceOptions } from '../operations/artifacts/artifact-kind.js';
+import type { ArtifactLimits, ArtifactSink, ProduceOptions } from '../operations/artifacts/artifact-kind.js';
 import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
 import type { OperationRegistry, RunningOperation } from '../operations/operation-registry.js';
 import type { LockKind } from '../operations/process-locks.js';
@@ -41,6 +41,8 @@ export interface SchedulerOptions {
   maxPendingJobs: number;
   /** Where a producer that must stage keeps what the file cannot take yet (never needed for a file, kept for the contract). */
   staging: ProduceOptions['staging'];
+  /** What bounds artifacts: the memory limit the admission check uses, among others. */
+  limits: ArtifactLimits;
 }
 
 interface JobState {
@@ -191,8 +193,10 @@ export class DumpScheduler {
     try {
       operation = await this.#acquire(ARTIFACTS[state.request.kind].lock, state.abort.signal);
       if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace();
+      // A dump that would not fit in memory when it fires fails with the same reason a request would get.
+      const admission = await ARTIFACTS[state.request.kind].admit?.(this.#target, state.request.params as never, this.#options.limits);
       partial = file();
-      this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params });
+      this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params, ...(admission ? { admission } : {}) });
       const fileName = await this.#produce(state, partial, operation);
       if (state.job.status !== 'running') {
         partial.discard(); // cancelled meanwhile

@@ -1,7 +1,19 @@
 import { packageInfo } from '../../package-info.js';
 import { describeParams } from '../../params/param-spec.js';
 import { targetMode } from '../../targets/target.js';
+import { checkSnapshotAdmission } from '../../operations/snapshot-admission.js';
+import type { ApiContext } from '../api-context.js';
 import { defineRoute, type RouteDefinition } from './route.js';
+
+/** What a heap snapshot would cost now and whether it fits, as the admission check would say; null when it cannot be read. */
+async function snapshotEstimate(context: ApiContext): Promise<object | null> {
+  try {
+    const { forced, ...facts } = await checkSnapshotAdmission(context.target, { memoryLimit: context.config.memoryLimit, force: true });
+    return { ...facts, fits: !forced };
+  } catch {
+    return null;
+  }
+}
 
 /** `GET {base}/`: what this endpoint is and offers, and what it is doing right now. */
 export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefinition {
@@ -26,6 +38,7 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
           ...(route.params ? { params: describeParams(route.params(context.config)) } : {}),
         })),
         operations: context.operations.list(),
+        heapSnapshotEstimate: await snapshotEstimate(context),
         // Unlisted above: they are not declared routes, since they answer without a token.
         ...(context.config.healthProbes && context.probe ? { healthProbes: { livez: `${base}/livez`, readyz: `${base}/readyz` } } : {}),
       });

@@ -53,6 +53,11 @@ export interface RouteSpec<S extends ParamSpecs> {
     kind: LockKind | ((params: ParamValues<S>) => LockKind | undefined);
     expectedMs?: (params: ParamValues<S>) => number | undefined;
   };
+  /**
+   * Checks run once the slot is held and before the work starts (a heap snapshot's memory): facts for
+   * the audit line's `started` entry and the request's own, or a MaintenanceError to refuse.
+   */
+  admit?: (call: RouteCall<ParamValues<S>>) => Promise<Record<string, unknown> | undefined>;
   /** Parameters the audit line records; all of them when absent. */
   audited?: (params: ParamValues<S>) => Record<string, unknown>;
   handle(call: RouteCall<ParamValues<S>>): Promise<void> | void;

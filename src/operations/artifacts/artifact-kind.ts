@@ -30,6 +30,8 @@ export interface ProduceOptions {
 /** What the configuration bounds for artifact parameters. */
 export interface ArtifactLimits {
   maxProfileSeconds: number;
+  /** A memory limit the operator set for the target (bytes), over what the system says. */
+  memoryLimit: number | undefined;
 }
 
 /**
@@ -47,6 +49,11 @@ export interface ArtifactKind<S extends ParamSpecs = ParamSpecs> {
   contentType(params: ParamValues<S>): string;
   /** Worth gzip on the wire (JSON); pprof is compressed already. */
   compressible(params: ParamValues<S>): boolean;
+  /**
+   * Checks, before anything is asked of the target, that producing it may not harm it (a heap
+   * snapshot's memory). Resolves with facts for the audit line; throws a MaintenanceError to refuse.
+   */
+  admit?(target: CdpTarget, params: ParamValues<S>, limits: ArtifactLimits): Promise<Record<string, unknown>>;
   /** Produces the artifact into `sink`; resolves with facts for the audit line. */
   produce(target: CdpTarget, params: ParamValues<S>, sink: ArtifactSink, options: ProduceOptions): Promise<Record<string, unknown>>;
 }

@@ -1,5 +1,6 @@
 import { booleanParam, documented } from '../../params/param-spec.js';
 import { takeHeapSnapshot, writeHeapSnapshotToFile } from '../heap-snapshot.js';
+import { checkSnapshotAdmission } from '../snapshot-admission.js';
 import { defineArtifact, JSON_TYPE } from './artifact-kind.js';
 
 /**
@@ -13,7 +14,9 @@ export const heapSnapshotArtifact = defineArtifact({
   parameters: () => ({
     exposeInternals: documented("include V8's internal objects and edges (DevTools \"Expose internals\")", booleanParam(false)),
     captureNumericValue: documented('record the values of numbers (DevTools "Include numerical values")', booleanParam(false)),
+    force: documented("take it even when the estimated peak does not fit in the process's memory budget (audited as forced)", booleanParam(false)),
   }),
+  admit: async (target, params, { memoryLimit }) => ({ ...(await checkSnapshotAdmission(target, { memoryLimit, force: params.force })) }),
   expectedMs: () => undefined,
   extension: () => 'heapsnapshot',
   contentType: () => JSON_TYPE,
