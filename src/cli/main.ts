@@ -10,8 +10,10 @@ import { runServeCommand } from './serve-command.js';
 const USAGE = `Usage:
   maintenance-endpoint serve (--target HOST:PORT | --pid PID [--inspect-port PORT])
                              [--port PORT] [--host HOST] [--base-path /ops] [--tokens-file FILE] [--audit-log PATH]
+                             [--egress-config FILE]
       Serve the maintenance API for another Node process through its inspector.
       Tokens: --tokens-file (JSON, chmod 600) or MAINTENANCE_ENDPOINT_TOKENS.
+      Uploads (?egress=NAME): --egress-config, the egress option as JSON (chmod 600: it may hold keys).
 
   maintenance-endpoint heapsnapshot|cpuprofile|heapprofile --url BASE [--seconds N] [--format F] [-o FILE]
   maintenance-endpoint stack|memory --url BASE

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { ConfigError } from '../errors.js';
+import { readEgressConfigFile } from '../options/egress-config-file.js';
 import { resolveBasePath, resolveConfig } from '../options/resolve-options.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import { evaluate } from '../targets/protocol.js';
@@ -28,6 +29,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       'base-path': { type: 'string', default: '/ops' },
       'tokens-file': { type: 'string' },
       'audit-log': { type: 'string' },
+      'egress-config': { type: 'string' },
     },
     strict: true,
   });
@@ -40,6 +42,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     config = resolveConfig({
       ...(values['tokens-file'] !== undefined ? { tokensFile: values['tokens-file'] } : {}),
       ...(values['audit-log'] !== undefined ? { auditLog: values['audit-log'] } : {}),
+      ...(values['egress-config'] !== undefined ? { egress: readEgressConfigFile(values['egress-config']) } : {}),
     });
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, 2);

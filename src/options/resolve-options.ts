@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { resolveEgressOptions, type EgressOptions, type S3Destination } from './egress-options.js';
 import { loadTokenRecords, type TokenRecord, type TokenSources } from './tokens.js';
 
 export interface WindowLimit {
@@ -60,6 +61,8 @@ export interface MaintenanceOptions extends TokenSources {
    * router mode the app's own setting applies.
    */
   trustProxy?: number | string | string[];
+  /** Named S3-compatible destinations artifacts can be uploaded to (`?egress=NAME`); see docs/egress.md. */
+  egress?: EgressOptions;
 }
 
 /** Everything a server needs, resolved and validated once; plain data so it can cross into a worker. */
@@ -74,6 +77,8 @@ export interface ResolvedConfig {
   tmpdir: string | undefined;
   auditLog: number | string;
   trustProxy: number | string | string[] | false;
+  /** Upload destinations by name, validated; a plain object so that it crosses into the worker as is. */
+  egress: Record<string, S3Destination>;
 }
 
 const DEFAULT_LIMITS = {
@@ -101,6 +106,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
     trustProxy: resolveTrustProxy(options.trustProxy),
+    egress: Object.fromEntries(resolveEgressOptions(options.egress)),
   };
 }
 
