@@ -163,7 +163,7 @@ describe('egress from the endpoint (worker mode, a real S3-compatible server)', 
   });
 
   test('a client that leaves mid-upload leaves no multipart upload open, and frees the slot', async () => {
-    await app.command({ cmd: 'grow-objects', count: 600_000 }, 'grown');
+    await app.command({ cmd: 'grow-objects', count: 300_000 }, 'grown');
     const req = httpRequest(`${app.url}/heapsnapshot?egress=offsite`, { headers: { authorization: `Bearer ${app.tokens.heap}` } });
     req.on('error', () => {});
     req.end();
@@ -175,7 +175,7 @@ describe('egress from the endpoint (worker mode, a real S3-compatible server)', 
   });
 
   test("a large snapshot's upload costs the app no more peak RSS than a direct download of it", async () => {
-    // The heap grown above (600,000 more small objects) makes a snapshot of about 70 MB; 600 MB: npm run bench -- --egress.
+    // The heap grown above (300,000 more small objects) makes a snapshot of about 40 MB; 600 MB: npm run bench -- --egress.
     const pid = app.child.pid!;
     const direct = await watchPeakRss(pid);
     const download = await openStream(`${app.url}/heapsnapshot`, app.tokens.heap);
@@ -192,7 +192,7 @@ describe('egress from the endpoint (worker mode, a real S3-compatible server)', 
       `snapshot ${(downloaded.length / MIB).toFixed(0)} MiB downloaded: peak RSS +${(directGrowth / MIB).toFixed(0)} MiB; ` +
         `${(size / MIB).toFixed(0)} MiB uploaded: +${(uploadGrowth / MIB).toFixed(0)} MiB (${direct.method})`,
     );
-    assert.ok(size > 50 * MIB, `a large snapshot (${size} bytes)`);
+    assert.ok(size > 30 * MIB, `a large snapshot (${size} bytes)`);
     // Both are dominated by V8 building the snapshot; the upload adds at most its parts, 15 MiB here.
     assert.ok(uploadGrowth <= directGrowth + 16 * MIB, `upload +${uploadGrowth} against download +${directGrowth}`);
   });
@@ -238,7 +238,10 @@ describe('egress from the endpoint (worker mode, a real S3-compatible server)', 
     assert.ok(lines.length > 10);
     for (const line of lines) assertNoCredentials(line, `log line ${line.slice(0, 120)}`);
         // Errors and failed jobs; a successful answer carries a presigned URL, meant for the requester.
-    const failures = answers.filter((text) => typeof JSON.parse(text).error === 'object' || JSON.parse(text).status === 'failed');
+    const failures = answers.filter((text) => {
+      const body = JSON.parse(text);
+      return (typeof body.error === 'object' && body.error !== null) || body.status === 'failed';
+    });
     assert.ok(failures.length >= 2);
     for (const answer of failures) assertNoCredentials(answer, `an error: ${answer}`);
     assert.ok(app.auditText().includes('scheduled dump uploaded'), 'uploads are logged');

@@ -9,7 +9,7 @@ import type { ParamSpec } from '../../params/param-spec.js';
 export function egressParam(destinations: Record<string, S3Destination>): ParamSpec<string> {
   const names = Object.keys(destinations);
   return {
-    describe: names.length === 0 ? 'the name of a destination of the `egress` option (none is configured)' : `one of the configured destinations: ${names.join(', ')}`,
+    describe: names.length === 0 ? 'a destination named in the `egress` option' : `one of the configured destinations: ${names.join(', ')}`,
     meaning: 'upload the artifact to that S3-compatible destination as it is produced, and answer with where it landed (JSON) instead of the artifact',
     parse: (raw) => (Object.hasOwn(destinations, raw) ? raw : undefined),
   };
