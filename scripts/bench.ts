@@ -12,7 +12,8 @@
  *                  classic recipe failing on it
  *   --remote       also the remote path: a sidecar serving the app through its inspector
  *   --runtime      also the runtime overhead benchmarks (profilers and probe under load, /stack latency)
- *   --egress       also a 600 MiB upload to an S3-compatible server (s3rver), against a produce-and-drain baseline
+ *   --egress       also a 600 MiB upload to an S3-compatible server (s3rver), against a produce-and-drain baseline,
+ *                  and a 600 MB heap snapshot of an app uploaded with ?egress=, against its direct download
  *   --rss-poll     measure peak RSS by polling VmRSS even where VmHWM can be reset
  *   --leaks-only   only the leak-verdict corpus (five minutes; it runs in every bench but --quick)
  *   --snapshot-memory  also the snapshot peak estimate's calibration: heaps of five shapes, each
@@ -31,6 +32,7 @@ import { benchmarksDoc } from './bench/benchmarks-doc.js';
 import { runHugeSnapshot, type HugeResult } from './bench/huge-snapshot.js';
 import { describeMachine } from './bench/machine.js';
 import { runLine, snapshotTable, targetLines } from './bench/report.js';
+import { runEgressEndpointBench } from './bench/egress-endpoint.js';
 import { runEgressBench } from './bench/egress-upload.js';
 import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
@@ -131,6 +133,9 @@ async function main(): Promise<void> {
   if (flags.egress) {
     console.log('\nEgress: 600 MiB to an S3-compatible server');
     console.log(`\n${(await runEgressBench(600 * 1024 * 1024, console.log)).join('\n')}`);
+    // About 100 bytes of snapshot per small object: 6 M of them make a snapshot of about 600 MB.
+    console.log('\nEgress from the endpoint: a 600 MB heap snapshot, downloaded and uploaded');
+    console.log(`\n${(await runEgressEndpointBench(6_000_000, console.log)).join('\n')}`);
   }
 
   const minutes = (Date.now() - started) / 60_000;

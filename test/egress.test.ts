@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { EgressError } from '../src/egress/egress-error.js';
-import { resolveEgressOptions, type S3Destination } from '../src/egress/egress-options.js';
+import { resolveEgressOptions, type S3Destination } from '../src/options/egress-options.js';
 import { buildObjectKey, DEFAULT_KEY_TEMPLATE, validateKeyTemplate } from '../src/egress/object-key.js';
 import { uploadArtifact } from '../src/egress/upload-artifact.js';
 import { generatedStream } from './helpers/generated-stream.js';
@@ -206,7 +206,7 @@ describe('egress start-up cost', () => {
       const seen = new Int32Array(new SharedArrayBuffer(4));
       register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}), { data: { seen } });
       await import(${JSON.stringify(`${dist}src/index.js`)});
-      const { resolveEgressOptions } = await import(${JSON.stringify(`${dist}src/egress/egress-options.js`)});
+      const { resolveEgressOptions } = await import(${JSON.stringify(`${dist}src/options/egress-options.js`)});
       await import(${JSON.stringify(`${dist}src/egress/upload-artifact.js`)});
       resolveEgressOptions({ offsite: { type: 's3', bucket: 'b-1', region: 'eu-west-1' } });
       const before = Atomics.load(seen, 0);

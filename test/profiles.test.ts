@@ -73,6 +73,7 @@ describe('profiles and stacks (worker mode)', () => {
     assert.match(String(reply.headers['content-disposition']), /\.cpu\.pb\.gz"$/);
     const pprof = decodePprof(reply.body);
     assert.deepEqual(pprof.sampleTypes, ['samples/count', 'cpu/nanoseconds']);
+    assert.equal(pprof.defaultSampleType, 'cpu');
     assert.equal(pprof.period, 500_000);
     const hotSamples = pprof.samples.filter((sample) => sample.stack.some((frame) => frame.name === 'hotFunction'));
     const frame = hotSamples[0]!.stack.find((f) => f.name === 'hotFunction')!;
@@ -97,11 +98,12 @@ describe('profiles and stacks (worker mode)', () => {
     const pprofReply = await request(`${app.url}/heapprofile?seconds=2&interval=16384&format=pprof`, { token: app.tokens.admin });
     await more.rest();
     const pprof = decodePprof(pprofReply.body);
-    assert.deepEqual(pprof.sampleTypes, ['inuse_objects/count', 'inuse_space/bytes']);
+    assert.deepEqual(pprof.sampleTypes, ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes']);
+    assert.equal(pprof.defaultSampleType, 'inuse_space');
     assert.equal(pprof.periodType, 'space/bytes');
     const bytes = pprof.samples
       .filter((sample) => sample.stack.some((frame) => frame.name === 'allocatingFunction'))
-      .reduce((sum, sample) => sum + sample.values[1]!, 0);
+      .reduce((sum, sample) => sum + sample.values[3]!, 0);
     assert.ok(bytes > 1024 * 1024, `allocatingFunction holds ${bytes} sampled bytes`);
   });
 

@@ -11,10 +11,11 @@ const USAGE = `Usage:
   maintenance-endpoint serve (--target HOST:PORT | --pid PID [--inspect-port PORT])
                              [--port PORT] [--host HOST] [--base-path /ops] [--tokens-file FILE] [--audit-log PATH]
                              [--tls-key FILE --tls-cert FILE [--tls-ca FILE [--tls-request-client-cert]]]
-                             [--allow-insecure-remote]
+                             [--allow-insecure-remote] [--egress-config FILE]
       Serve the maintenance API for another Node process through its inspector.
       Tokens: --tokens-file (JSON, chmod 600) or MAINTENANCE_ENDPOINT_TOKENS. A --host other than loopback
       needs TLS (--tls-*), or --allow-insecure-remote behind a TLS proxy on the same host.
+      Uploads (?egress=NAME): --egress-config, the egress option as JSON (chmod 600: it may hold keys).
 
   maintenance-endpoint heapsnapshot|cpuprofile|heapprofile --url BASE [--seconds N] [--format F] [-o FILE]
   maintenance-endpoint stack|memory --url BASE

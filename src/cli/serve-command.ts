@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { ConfigError } from '../errors.js';
+import { readEgressConfigFile } from '../options/egress-config-file.js';
 import { resolveBasePath, resolveConfig } from '../options/resolve-options.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import { evaluate } from '../targets/protocol.js';
@@ -35,6 +36,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       'tls-ca': { type: 'string' },
       'tls-request-client-cert': { type: 'boolean', default: false },
       'allow-insecure-remote': { type: 'boolean', default: false },
+      'egress-config': { type: 'string' },
     },
     strict: true,
   });
@@ -48,6 +50,7 @@ export async function runServeCommand(argv: string[]): Promise<number> {
     config = resolveConfig({
       ...(values['tokens-file'] !== undefined ? { tokensFile: values['tokens-file'] } : {}),
       ...(values['audit-log'] !== undefined ? { auditLog: values['audit-log'] } : {}),
+      ...(values['egress-config'] !== undefined ? { egress: readEgressConfigFile(values['egress-config']) } : {}),
     });
     security = resolveServerSecurity(values.host, { tls: readTlsFiles(values), allowInsecureRemote: values['allow-insecure-remote'] }, config.maxProfileSeconds);
   } catch (error) {

@@ -1,5 +1,5 @@
 import { MaintenanceError } from '../errors.js';
-import type { S3Destination } from './egress-options.js';
+import type { S3Destination } from '../options/egress-options.js';
 
 export type EgressErrorCode = 'EGRESS_ABORTED' | 'EGRESS_SOURCE_FAILED' | 'EGRESS_UPLOAD_FAILED';
 

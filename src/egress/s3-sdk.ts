@@ -1,4 +1,4 @@
-import type { S3Destination } from './egress-options.js';
+import type { S3Destination } from '../options/egress-options.js';
 
 type ClientS3 = typeof import('@aws-sdk/client-s3');
 type LibStorage = typeof import('@aws-sdk/lib-storage');

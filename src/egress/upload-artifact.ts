@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { basename, extname } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { describeS3Failure, EgressError } from './egress-error.js';
-import type { S3Destination } from './egress-options.js';
+import type { S3Destination } from '../options/egress-options.js';
 import { buildObjectKey, type ArtifactIdentity } from './object-key.js';
 import { createS3Client, loadS3Sdk, type S3Sdk } from './s3-sdk.js';
 import { Sha256Tap } from './sha256-tap.js';

@@ -1,19 +1,21 @@
 import type { ArtifactKind } from '../operations/artifacts/artifact-kind.js';
+import { egressParam } from '../operations/artifacts/egress-param.js';
 import { parseTrigger, SCHEDULE_PARAMS, type ScheduleValues } from '../scheduling/triggers.js';
 import { defineRoute, type RouteDefinition } from './routes/route.js';
 import { streamArtifact } from './stream-artifact.js';
+import { uploadArtifactResponse } from './upload-artifact-response.js';
 
 const SCHEDULE_NAMES = Object.keys(SCHEDULE_PARAMS) as (keyof typeof SCHEDULE_PARAMS)[];
 
 /** Splits validated parameters into the artifact's own and the scheduling ones. */
-function split(params: Record<string, unknown>): { own: Record<string, unknown>; schedule: ScheduleValues } {
+function split(params: Record<string, unknown>): { own: Record<string, unknown>; schedule: ScheduleValues; egress: string | undefined } {
   const own: Record<string, unknown> = {};
   const schedule: ScheduleValues = {};
   for (const [name, value] of Object.entries(params)) {
     if ((SCHEDULE_NAMES as string[]).includes(name)) schedule[name as keyof ScheduleValues] = value as string;
-    else own[name] = value;
+    else if (name !== 'egress') own[name] = value;
   }
-  return { own, schedule };
+  return { own, schedule, egress: params.egress as string | undefined };
 }
 
 const asksForLater = (params: Record<string, unknown>) => SCHEDULE_NAMES.some((name) => params[name] !== undefined);
@@ -21,6 +23,8 @@ const asksForLater = (params: Record<string, unknown>) => SCHEDULE_NAMES.some((n
 /**
  * `GET {base}/<kind>` for an artifact of the shared table: streamed now in the artifact's slot, or, with
  * delay, at or when, scheduled into the dump store (202 with the job's Location) without taking a slot.
+ * With egress=NAME it is uploaded to that destination instead: now (answered with where it landed), or
+ * when the scheduled job has taken it.
  */
 export function artifactRoute(artifact: ArtifactKind, { path, summary }: { path: string; summary: string }): RouteDefinition {
   return defineRoute({
@@ -28,7 +32,7 @@ export function artifactRoute(artifact: ArtifactKind, { path, summary }: { path:
     path,
     scope: artifact.scope,
     summary,
-    params: (config) => ({ ...artifact.parameters(config), ...SCHEDULE_PARAMS }),
+    params: (config) => ({ ...artifact.parameters(config), ...SCHEDULE_PARAMS, egress: egressParam(config.egress) }),
     heavy: true,
     operation: {
       kind: (params) => (asksForLater(params) ? undefined : artifact.lock),
@@ -37,15 +41,16 @@ export function artifactRoute(artifact: ArtifactKind, { path, summary }: { path:
     admit: async ({ params, context }) =>
       asksForLater(params) || artifact.admit === undefined ? undefined : artifact.admit(context.target, split(params).own as never, context.config),
     async handle(call) {
-      const { own, schedule } = split(call.params);
+      const { own, schedule, egress } = split(call.params);
       const trigger = parseTrigger(schedule);
-      if (trigger === undefined) return streamArtifact(call, artifact, own);
-      const job = call.context.dumps.schedule({ kind: artifact.kind, params: own }, trigger, call.caller.tokenId);
+      if (trigger === undefined) return egress === undefined ? streamArtifact(call, artifact, own) : uploadArtifactResponse(call, artifact, own, egress);
+      const destination = egress === undefined ? undefined : call.context.config.egress[egress];
+      const job = call.context.dumps.schedule({ kind: artifact.kind, params: own, ...(destination && { egress: destination }) }, trigger, call.caller.tokenId);
       call.audit.auditResult = { scheduled: job.id };
       call.res
         .status(202)
         .location(`${call.req.baseUrl}/dumps/${job.id}`)
-        .json({ id: job.id, kind: job.kind, status: job.status, created: job.created, trigger: job.trigger });
+        .json({ id: job.id, kind: job.kind, status: job.status, created: job.created, trigger: job.trigger, ...(job.egress !== null && { egress: job.egress }) });
     },
   });
 }

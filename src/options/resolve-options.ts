@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { resolveEgressOptions, type EgressOptions, type S3Destination } from './egress-options.js';
 import { loadTokenRecords, type TokenRecord, type TokenSources } from './tokens.js';
 
 export interface WindowLimit {
@@ -88,6 +89,8 @@ export interface MaintenanceOptions extends TokenSources {
    * cgroup limit or physical memory the endpoint reads otherwise.
    */
   memoryLimit?: number;
+  /** Named S3-compatible destinations artifacts can be uploaded to (`?egress=NAME`); see docs/egress.md. */
+  egress?: EgressOptions;
 }
 
 export interface HealthProbeOptions {
@@ -112,6 +115,8 @@ export interface ResolvedConfig {
   trustProxy: number | string | string[] | false;
   healthProbes: { unresponsiveAfterSeconds: number } | undefined;
   memoryLimit: number | undefined;
+  /** Upload destinations by name, validated; a plain object so that it crosses into the worker as is. */
+  egress: Record<string, S3Destination>;
 }
 
 const DEFAULT_LIMITS = {
@@ -147,6 +152,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
       options.healthProbes === undefined
         ? undefined
         : { unresponsiveAfterSeconds: positiveInteger('healthProbes.unresponsiveAfterSeconds', options.healthProbes?.unresponsiveAfterSeconds, 10) },
+    egress: Object.fromEntries(resolveEgressOptions(options.egress)),
   };
 }
 

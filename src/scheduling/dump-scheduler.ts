@@ -8,17 +8,22 @@ import type { OperationRegistry, RunningOperation } from '../operations/operatio
 import type { LockKind } from '../operations/process-locks.js';
 import type { GcEvent } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
+import type { S3Destination } from '../options/egress-options.js';
 import type { CdpTarget } from '../targets/target.js';
 import { DumpStore, type PartialFile } from './dump-store.js';
 import type { Trigger } from './triggers.js';
+import { uploadStoredDump, type DumpUpload } from './upload-stored-dump.js';
 
 /** What a scheduled job produces: an artifact kind of the shared table with its validated parameters. */
 export interface ArtifactRequest {
   kind: ArtifactKindName;
   params: Record<string, unknown>;
+  /** Upload the artifact there once taken, then drop it from the store. */
+  egress?: S3Destination;
 }
 
-export type JobStatus = 'scheduled' | 'running' | 'ready' | 'failed' | 'cancelled';
+/** `uploading` and `uploaded` are an egress job's: it never becomes `ready`, its file leaves with the upload. */
+export type JobStatus = 'scheduled' | 'running' | 'uploading' | 'uploaded' | 'ready' | 'failed' | 'cancelled';
 
 export interface DumpJob {
   id: string;
@@ -35,6 +40,10 @@ export interface DumpJob {
   error: string | null;
   /** The download name, `<host>-<pid>-<timestamp>.<ext>`, set when the artifact is taken. */
   fileName: string | null;
+  /** The destination's name, for a job that uploads. */
+  egress: string | null;
+  /** Where the upload landed, once `uploaded`. */
+  upload: DumpUpload | null;
 }
 
 export interface SchedulerOptions {
@@ -127,6 +136,8 @@ export class DumpScheduler {
       size: null,
       error: null,
       fileName: null,
+      egress: request.egress?.name ?? null,
+      upload: null,
     };
     const extension = ARTIFACTS[request.kind].extension(request.params as never);
     const state: JobState = { job, request, extension, cancel: () => {}, abort: new AbortController() };
@@ -204,6 +215,11 @@ export class DumpScheduler {
       }
       state.job.size = partial.complete();
       state.job.fileName = fileName;
+      if (state.request.egress !== undefined) {
+        operation.end(); // the upload reads the file, not the target: the slot is free for others meanwhile
+        await this.#upload(state, state.request.egress);
+        return;
+      }
       state.job.status = 'ready';
       state.job.finished = new Date().toISOString();
       this.#log.info('scheduled dump ready', { id: state.job.id, kind: state.job.kind, size: state.job.size });
@@ -213,6 +229,32 @@ export class DumpScheduler {
       if (state.job.status === 'running') this.#finish(state, 'failed', error instanceof MaintenanceError ? error.message : `The dump failed: ${(error as Error).message}`);
     } finally {
       operation?.end();
+    }
+  }
+
+  /**
+   * Uploads a taken artifact, then removes it from the store whatever the outcome: the job asked for
+   * it to leave the pod, and a failed job holds no file (the store's limits count ready files only, so
+   * a kept one would hold disk that nothing evicts). The failure's reason is in the job and the log.
+   */
+  async #upload(state: JobState, destination: S3Destination): Promise<void> {
+    const { job } = state;
+    job.status = 'uploading';
+    try {
+      const path = this.store.pathOf(job.id, state.extension);
+      job.upload = await uploadStoredDump(this.#target, ARTIFACTS[job.kind], state.request.params, path, destination, state.abort.signal);
+      if (job.status !== 'uploading') return; // cancelled as it finished
+      job.status = 'uploaded';
+      job.finished = new Date().toISOString();
+      const { presignedUrl: _secret, expiresAt: _expiry, ...logged } = job.upload;
+      this.#log.info('scheduled dump uploaded', { id: job.id, kind: job.kind, ...logged });
+      this.#trimRecords();
+    } catch (error) {
+      if (job.status !== 'uploading') return;
+      this.#log.warn('scheduled dump upload failed', { id: job.id, kind: job.kind, egress: destination.name, error: (error as Error).message });
+      this.#finish(state, 'failed', error instanceof MaintenanceError ? error.message : `The upload failed: ${(error as Error).message}`);
+    } finally {
+      this.store.remove(job.id, state.extension);
     }
   }
 
@@ -265,7 +307,7 @@ export class DumpScheduler {
     const { job } = state;
     if (job.status === 'ready') {
       this.store.remove(job.id, state.extension);
-    } else if (job.status === 'scheduled' || job.status === 'running') {
+    } else if (job.status === 'scheduled' || job.status === 'running' || job.status === 'uploading') {
       state.cancel();
       state.abort.abort();
       if (job.status === 'running') this.store.remove(job.id, 'partial');
@@ -305,7 +347,7 @@ export class DumpScheduler {
   }
 
   #trimRecords(): void {
-    const finished = [...this.#jobs.values()].filter((state) => state.job.status === 'failed' || state.job.status === 'cancelled');
+    const finished = [...this.#jobs.values()].filter((state) => ['failed', 'cancelled', 'uploaded'].includes(state.job.status));
     for (const state of finished.slice(0, Math.max(0, finished.length - FINISHED_RECORDS_KEPT))) this.#jobs.delete(state.job.id);
   }
 }

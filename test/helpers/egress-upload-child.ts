@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { resolveEgressOptions } from '../../src/egress/egress-options.js';
+import { resolveEgressOptions } from '../../src/options/egress-options.js';
 import { loadS3Sdk } from '../../src/egress/s3-sdk.js';
 import { uploadArtifact } from '../../src/egress/upload-artifact.js';
 import { generatedStream } from './generated-stream.js';

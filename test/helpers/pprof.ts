@@ -48,6 +48,8 @@ export interface DecodedProfile {
   sampleTypes: string[];
   period: number;
   periodType: string;
+  /** The sample type tools show first; empty when the profile sets none. */
+  defaultSampleType: string;
   samples: DecodedSample[];
 }
 
@@ -61,6 +63,7 @@ export function decodePprof(gzipped: Buffer): DecodedProfile {
     sampleTypes: raw.sampleType.map((type: any) => `${str(type.type)}/${str(type.unit)}`),
     period: raw.period,
     periodType: `${str(raw.periodType.type)}/${str(raw.periodType.unit)}`,
+    defaultSampleType: str(raw.defaultSampleType),
     samples: raw.sample.map((sample: any) => ({
       values: sample.value,
       stack: sample.locationId.map((id: number) => {

@@ -1,4 +1,7 @@
 import { cpuProfileRoute } from './cpuprofile-route.js';
+import { debugPprofGoroutineRoute } from './debug-pprof-goroutine-route.js';
+import { debugPprofHeapRoute } from './debug-pprof-heap-route.js';
+import { debugPprofProfileRoute } from './debug-pprof-profile-route.js';
 import { deleteDumpRoute, dumpRoute } from './dumps-id-route.js';
 import { dumpFileRoute } from './dumps-id-file-route.js';
 import { dumpsRoute } from './dumps-route.js';
@@ -36,4 +39,7 @@ export const allRoutes: readonly RouteDefinition[] = [
   dumpFileRoute,
   whoamiRoute,
   eventsRoute,
+  debugPprofProfileRoute,
+  debugPprofHeapRoute,
+  debugPprofGoroutineRoute,
 ];

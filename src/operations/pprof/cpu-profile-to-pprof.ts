@@ -33,6 +33,7 @@ export function cpuProfileToPprof(profile: CpuProfile, intervalUs: number, start
     period: ['cpu', 'nanoseconds', intervalUs * 1000],
     timeNanos: Math.round(startedAtMs * 1e6),
     durationNanos: Math.max(0, Math.round((profile.endTime - profile.startTime) * 1000)),
+    defaultSampleType: 'cpu',
   });
 }
 

@@ -48,6 +48,8 @@ export class PprofBuilder {
     period: [type: string, unit: string, value: number];
     timeNanos: number;
     durationNanos: number;
+    /** The sample type tools show first (`go tool pprof`'s -sample_index), as Go sets it: inuse_space for heap, cpu for CPU. */
+    defaultSampleType?: string;
   }): Buffer {
     const valueType = ([type, unit]: [string, string]) =>
       new ValueType({ type: this.strings.dedup(type), unit: this.strings.dedup(unit) });
@@ -60,6 +62,7 @@ export class PprofBuilder {
       period: options.period[2],
       timeNanos: options.timeNanos,
       durationNanos: options.durationNanos,
+      ...(options.defaultSampleType !== undefined && { defaultSampleType: this.strings.dedup(options.defaultSampleType) }),
       stringTable: this.strings,
     });
     return gzipSync(profile.encode());

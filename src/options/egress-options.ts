@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { DEFAULT_KEY_TEMPLATE, validateKeyTemplate } from './object-key.js';
+import { DEFAULT_KEY_TEMPLATE, validateKeyTemplate } from './key-template.js';
 
 /** An S3-compatible bucket that artifacts are copied to (AWS S3, MinIO, Ceph RGW, Cloudflare R2...). */
 export interface S3DestinationOptions {

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { assertNoCredentials, destinations, objectBytes, sha256, waitForStatus } from './helpers/egress-endpoint.js';
+import { filesIn, startFixture, type Fixture } from './helpers/fixture.js';
+import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
+import { request } from './helpers/http.js';
+import { decodePprof } from './helpers/pprof.js';
+import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3TestServer } from './helpers/s3-server.js';
+
+describe('egress from the endpoint (worker mode, a real S3-compatible server)', () => {
+  let server: S3TestServer;
+  let s3: S3Client;
+  let app: Fixture;
+  let parent: string;
+  const answers: string[] = [];
+  const openUploads = async () => (await s3.send(new ListMultipartUploadsCommand({ Bucket: 'dumps' }))).Uploads ?? [];
+
+  before(async () => {
+    server = await startS3Server();
+    s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY },
+    });
+    parent = mkdtempSync(join(tmpdir(), 'me-egress-dumps-'));
+    app = await startFixture({
+      mode: 'worker',
+      options: { egress: destinations(server), dumps: { directory: parent }, rateLimit: { heavy: { limit: 200 } } },
+      env: { OTEL_SERVICE_NAME: 'checkout' },
+    });
+  });
+  after(async () => {
+    await app?.stop();
+    s3?.destroy();
+    await server?.stop();
+    if (parent) rmSync(parent, { recursive: true, force: true });
+  });
+
+  test('?egress= uploads a heap snapshot as it is taken: the object parses, its checksum matches, nothing stays local', async () => {
+    const reply = await request(`${app.url}/heapsnapshot?egress=offsite`, { token: app.tokens.heap });
+    answers.push(reply.body.toString());
+    assert.equal(reply.status, 200, reply.body.toString());
+    assert.match(String(reply.headers['content-type']), /^application\/json/);
+    const result = reply.json();
+    assert.equal(result.egress, 'offsite');
+    assert.equal(result.bucket, 'dumps');
+    // service, host, time, kind and the inspected process's pid
+    assert.match(result.key, new RegExp(`^tests/checkout/[A-Za-z0-9._-]+/\\d{4}-\\d\\d-\\d\\dT[0-9-]+\\.\\d{3}Z-heap-snapshot-${app.child.pid}\\.heapsnapshot$`));
+
+    const stored = await objectBytes(s3, result.key);
+    assert.equal(stored.length, result.size);
+    assert.equal(sha256(stored), result.sha256);
+    assertWholeSnapshotWithPlantedObjects(stored);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'dumps', Key: result.key }));
+    assert.equal(head.Metadata?.sha256, result.sha256);
+
+    // The presigned URL fetches the same bytes without credentials.
+    const viaLink = Buffer.from(await (await fetch(result.presignedUrl)).arrayBuffer());
+    assert.equal(sha256(viaLink), result.sha256);
+    assert.ok(Date.parse(result.expiresAt) > Date.now());
+
+    assert.deepEqual(await openUploads(), []);
+    assert.deepEqual(filesIn(app.tmpdir), [], 'no spill or staging file left');
+    const audit = app.auditLines().filter((line) => line.path === '/ops/heapsnapshot').at(-1)!;
+    assert.deepEqual((audit.result as Record<string, unknown>).sha256, result.sha256, 'the audit line records the checksum');
+  });
+
+  test('an unknown destination is a 400 that names the configured ones', async () => {
+    const reply = await request(`${app.url}/cpuprofile?seconds=1&egress=elsewhere`, { token: app.tokens.admin });
+    assert.equal(reply.status, 400);
+    const { error } = reply.json();
+    assert.equal(error.code, 'INVALID_PARAMETER');
+    assert.match(error.message, /"egress" must be one of the configured destinations: offsite, refused/);
+  });
+
+  test('a destination that refuses the upload: 502 with the reason, no upload left open, no secret in the answer', async () => {
+    const reply = await request(`${app.url}/cpuprofile?seconds=1&format=pprof&egress=refused`, { token: app.tokens.admin });
+    answers.push(reply.body.toString());
+    assert.equal(reply.status, 502, reply.body.toString());
+    const { error } = reply.json();
+    assert.equal(error.code, 'EGRESS_UPLOAD_FAILED');
+    assert.match(error.message, /^Upload to s3:\/\/dumps\/refused\/.+ failed \(SignatureDoesNotMatch, HTTP 403\)/);
+    assert.deepEqual(await openUploads(), []);
+  });
+
+  test('a CPU profile goes up as pprof, named for its kind', async () => {
+    const reply = await request(`${app.url}/cpuprofile?seconds=1&format=pprof&egress=offsite`, { token: app.tokens.admin });
+    answers.push(reply.body.toString());
+    const result = reply.json();
+    assert.match(result.key, new RegExp(`-cpu-profile-${app.child.pid}\\.cpu\\.pb\\.gz$`));
+    const profile = decodePprof(await objectBytes(s3, result.key));
+    assert.equal(profile.defaultSampleType, 'cpu');
+  });
+
+  test('a scheduled dump with egress is uploaded when taken and leaves the local store', async () => {
+    const reply = await request(`${app.url}/heapsnapshot?delay=1s&egress=offsite`, { token: app.tokens.heap });
+    assert.equal(reply.status, 202);
+    const job = reply.json();
+    assert.equal(job.egress, 'offsite');
+    const done = await waitForStatus(app, job.id, 'uploaded');
+    answers.push(JSON.stringify(done));
+    assert.equal(done.upload.egress, 'offsite');
+    assert.match(done.upload.key, new RegExp(`-heap-snapshot-${app.child.pid}\\.heapsnapshot$`));
+    const stored = await objectBytes(s3, done.upload.key);
+    assert.equal(sha256(stored), done.upload.sha256);
+    assertWholeSnapshotWithPlantedObjects(stored);
+    assert.deepEqual(filesIn(parent).filter((path) => path.includes('/')), [], 'the store holds no file');
+    assert.equal((await request(`${app.url}/dumps/${job.id}/file`, { token: app.tokens.heap })).status, 404);
+    assert.deepEqual(await openUploads(), []);
+  });
+
+  test('a scheduled upload that fails marks the job failed with the reason and removes the local file', async () => {
+    const reply = await request(`${app.url}/heapprofile?seconds=1&delay=1s&egress=refused`, { token: app.tokens.admin });
+    const failed = await waitForStatus(app, reply.json().id, 'failed');
+    answers.push(JSON.stringify(failed));
+    assert.match(failed.error, /^Upload to s3:\/\/dumps\/refused\/.+ failed \(SignatureDoesNotMatch, HTTP 403\)/);
+    assert.deepEqual(filesIn(parent).filter((path) => path.includes('/')), [], 'the store holds no file');
+    assert.deepEqual(await openUploads(), []);
+  });
+
+  test('no credential, signature or presigned URL in any log line or error', async () => {
+    const index = await request(`${app.url}/`, { token: app.tokens.admin });
+    assertNoCredentials(index.body.toString(), 'the index');
+    const lines = app.auditText().split('\n').filter(Boolean);
+    assert.ok(lines.length > 10);
+    for (const line of lines) assertNoCredentials(line, `log line ${line.slice(0, 120)}`);
+        // Errors and failed jobs; a successful answer carries a presigned URL, meant for the requester.
+    const failures = answers.filter((text) => {
+      const body = JSON.parse(text);
+      return (typeof body.error === 'object' && body.error !== null) || body.status === 'failed';
+    });
+    assert.ok(failures.length >= 2);
+    for (const answer of failures) assertNoCredentials(answer, `an error: ${answer}`);
+    assert.ok(app.auditText().includes('scheduled dump uploaded'), 'uploads are logged');
+  });
+});
