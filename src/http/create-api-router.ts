@@ -26,7 +26,8 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   router.use(hostCheck(context.config.allowedHosts));
   router.use(limits.all, limits.authFailures);
   router.use(authenticate(context.config.tokens));
-  for (const [path, group] of groupByPath(routes)) router.all(path, dispatch(group, limits, context));
+  const enabled = routes.filter((route) => route.enabled?.(context.config) ?? true);
+  for (const [path, group] of groupByPath(enabled)) router.all(path, dispatch(group, limits, context));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(notFound()));
   router.use(errorHandler(context.log));
   return router;

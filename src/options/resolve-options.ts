@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { resolveEvalOptions, type EvalOptions, type ResolvedEvalConfig } from './eval-options.js';
 import { loadTokenRecords, type TokenRecord, type TokenSources } from './tokens.js';
 
 export interface WindowLimit {
@@ -60,6 +61,8 @@ export interface MaintenanceOptions extends TokenSources {
    * router mode the app's own setting applies.
    */
   trustProxy?: number | string | string[];
+  /** `POST {base}/eval`, a read-only REPL into the app's main thread: off unless enabled. */
+  eval?: EvalOptions;
 }
 
 /** Everything a server needs, resolved and validated once; plain data so it can cross into a worker. */
@@ -74,6 +77,7 @@ export interface ResolvedConfig {
   tmpdir: string | undefined;
   auditLog: number | string;
   trustProxy: number | string | string[] | false;
+  eval: ResolvedEvalConfig;
 }
 
 const DEFAULT_LIMITS = {
@@ -101,6 +105,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
     trustProxy: resolveTrustProxy(options.trustProxy),
+    eval: resolveEvalOptions(options.eval),
   };
 }
 

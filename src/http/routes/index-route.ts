@@ -1,4 +1,5 @@
 import { packageInfo } from '../../package-info.js';
+import { describeFields } from '../../params/body-spec.js';
 import { describeParams } from '../../params/param-spec.js';
 import { targetMode } from '../../targets/target.js';
 import { defineRoute, type RouteDefinition } from './route.js';
@@ -17,12 +18,13 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
         version: packageInfo.version,
         pid: await context.target.processId(),
         mode: targetMode(context.target.capabilities),
-        endpoints: routes().map((route) => ({
+        endpoints: routes().filter((route) => route.enabled?.(context.config) ?? true).map((route) => ({
           method: route.method,
           path: base + route.path,
           scope: typeof route.scope === 'string' ? route.scope : route.scope.describe,
           description: route.summary,
           ...(route.params ? { params: describeParams(route.params(context.config)) } : {}),
+          ...(route.body ? { body: describeFields(route.body(context.config)) } : {}),
         })),
         operations: context.operations.list(),
       });
