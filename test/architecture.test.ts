@@ -18,6 +18,7 @@ const LAYERS: Record<string, number> = {
   log: 2,
   streaming: 2,
   egress: 2,
+  commands: 2,
   probe: 3,
   operations: 4,
   metrics: 5,

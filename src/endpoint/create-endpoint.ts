@@ -1,4 +1,6 @@
 import express, { type Express, type Router } from 'express';
+import type { CommandRunner } from '../commands/command-runner.js';
+import { LocalCommandRunner } from '../commands/local-command-runner.js';
 import { notFound } from '../errors.js';
 import type { ApiContext } from '../http/api-context.js';
 import { createApiRouter } from '../http/create-api-router.js';
@@ -28,6 +30,8 @@ export interface EndpointParts {
   dumpsDirectory: string;
   /** An audit log the caller opened early (to record start-up); the endpoint owns and closes it. */
   log?: AuditLogger;
+  /** The app's commands: run here (router mode) or on the main thread through a port (worker mode). */
+  commands?: CommandRunner;
 }
 
 export interface Endpoint {
@@ -44,7 +48,7 @@ export interface Endpoint {
  * The one composition root: router mode, the worker's server and the sidecar all build the endpoint
  * here from a target, an optional probe and the resolved configuration.
  */
-export function createEndpoint({ target, probe: handle, config, dumpsDirectory, log = new AuditLogger(config.auditLog) }: EndpointParts): Endpoint {
+export function createEndpoint({ target, probe: handle, config, dumpsDirectory, log = new AuditLogger(config.auditLog), commands = new LocalCommandRunner([]) }: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
   const metrics = new PrometheusMetrics({
     probe: probe?.reader,
@@ -69,7 +73,7 @@ export function createEndpoint({ target, probe: handle, config, dumpsDirectory, 
     log,
     options: { maxPendingJobs: limits.maxPendingJobs, staging: { memoryLimitBytes: config.spillThresholdBytes, tmpdir: config.tmpdir } },
   });
-  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps };
+  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, commands };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
   return {

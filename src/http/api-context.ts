@@ -1,3 +1,4 @@
+import type { CommandRunner } from '../commands/command-runner.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
 import type { OperationRegistry } from '../operations/operation-registry.js';
@@ -20,4 +21,6 @@ export interface ApiContext {
   probe: ProbeView | undefined;
   metrics: PrometheusMetrics;
   dumps: DumpScheduler;
+  /** The app's own commands, run where their functions live (none for another process). */
+  commands: CommandRunner;
 }

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { ConfigError } from '../errors.js';
+import type { AppCommands } from './command-options.js';
 import { resolveEvalOptions, type EvalOptions, type ResolvedEvalConfig } from './eval-options.js';
 import { loadTokenRecords, type TokenRecord, type TokenSources } from './tokens.js';
 
@@ -63,6 +64,8 @@ export interface MaintenanceOptions extends TokenSources {
   trustProxy?: number | string | string[];
   /** `POST {base}/eval`, a read-only REPL into the app's main thread: off unless enabled. */
   eval?: EvalOptions;
+  /** The app's own maintenance actions, run on its main thread: `GET {base}/commands`, `POST {base}/commands/{name}`. */
+  commands?: AppCommands;
 }
 
 /** Everything a server needs, resolved and validated once; plain data so it can cross into a worker. */

@@ -38,12 +38,16 @@ export function jsonField<P extends ParamSpec<any>>(type: JsonType, spec: P): Fi
 }
 
 /** A string of at most `maxLength` characters; the empty string is refused. */
-export function stringField(maxLength: number, options: { required?: true; meaning?: string } = {}): FieldSpec<string> & { required?: true } {
+export function stringField(maxLength: number): FieldSpec<string> {
   return {
     describe: `a string of 1 to ${maxLength} characters`,
-    ...options,
     check: (value) => (typeof value === 'string' && value.length > 0 && value.length <= maxLength ? value : undefined),
   };
+}
+
+/** A field without which the request means nothing (400 when absent). */
+export function required<F extends FieldSpec<any>>(spec: F): F & { required: true } {
+  return { ...spec, required: true };
 }
 
 /** A JSON object, checked further by whoever receives it (an app command's declared parameters). */

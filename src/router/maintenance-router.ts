@@ -1,5 +1,7 @@
 import type { Router } from 'express';
+import { LocalCommandRunner } from '../commands/local-command-runner.js';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
+import { resolveCommands } from '../options/command-options.js';
 import { ConfigError } from '../errors.js';
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
@@ -20,7 +22,9 @@ export function maintenanceRouter(options: MaintenanceOptions): Router {
     throw new ConfigError('TRUST_PROXY', "In router mode the app's own `trust proxy` setting applies; set it on the app.");
   }
   const config = resolveConfig(options);
+  const commands = new LocalCommandRunner(resolveCommands(options.commands));
   return createEndpoint({
+    commands,
     target: InspectorSessionTarget.sameThread(),
     config,
     // The probe runs for the life of the process once a router is mounted: routers have no close().

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { PortCommandRunner } from '../commands/port-command-runner.js';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
 import { adoptProcessLocks } from '../operations/process-locks.js';
 import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
@@ -17,7 +18,8 @@ const post = (message: WorkerToMain) => port.postMessage(message);
 adoptProcessLocks(init.locks);
 const config = { ...init.config, tokens: init.config.tokens.map((token) => ({ ...token, digest: Buffer.from(token.digest) })) };
 const target = InspectorSessionTarget.mainThread();
-const endpoint = createEndpoint({ target, config, probe: init.probe, dumpsDirectory: init.dumpsDirectory });
+const commands = new PortCommandRunner(init.commandPort, init.commands);
+const endpoint = createEndpoint({ target, config, probe: init.probe, dumpsDirectory: init.dumpsDirectory, commands });
 const server: Server = createServer(endpoint.app(init.basePath));
 
 server.once('error', (error: NodeJS.ErrnoException) => {

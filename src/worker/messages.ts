@@ -1,3 +1,5 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { CommandInfo } from '../options/command-options.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import type { ProbeHandle } from '../probe/main-thread-probe.js';
 
@@ -10,6 +12,9 @@ export interface WorkerInit {
   locks: Int32Array;
   probe: ProbeHandle;
   dumpsDirectory: string;
+  /** The app's commands, and the port on which the main thread runs them. */
+  commands: CommandInfo[];
+  commandPort: MessagePort;
 }
 
 export type WorkerToMain =

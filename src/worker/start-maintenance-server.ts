@@ -1,4 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { serveCommandsOnPort } from '../commands/port-command-runner.js';
+import { commandInfo, resolveCommands } from '../options/command-options.js';
 import { ConfigError } from '../errors.js';
 import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
@@ -34,18 +36,38 @@ const CLOSE_GRACE_MS = 5_000;
  */
 export async function startMaintenanceServer(options: MaintenanceServerOptions): Promise<MaintenanceServer> {
   const config = resolveConfig(options);
+  const commands = resolveCommands(options.commands);
   const host = options.host ?? '127.0.0.1';
   const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);
   if (port > 65535) throw new ConfigError('OPTION_RANGE', '`port` must be from 0 to 65535.');
   const basePath = resolveBasePath(options.basePath);
   const probe = acquireMainThreadProbe();
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory);
-  const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle, dumpsDirectory: dumps.directory };
+  // The commands' functions stay here, on the app's thread; the worker asks for them over this channel.
+  const channel = new MessageChannel();
+  serveCommandsOnPort(channel.port1, commands);
+  const init: WorkerInit = {
+    config,
+    host,
+    port,
+    basePath,
+    locks: processLocks(),
+    probe: probe.handle,
+    dumpsDirectory: dumps.directory,
+    commands: commands.map(commandInfo),
+    commandPort: channel.port2,
+  };
   // trackUnmanagedFds off: the heap snapshot pipe is opened with fs.openSync and then owned (and closed)
   // by a net.Socket, which Node's fd tracking never sees close; it would warn on every reuse of the
   // number. The worker closes what it opens itself.
-  const worker = new Worker(new URL('./maintenance-worker.js', import.meta.url), { workerData: init, stdout: false, trackUnmanagedFds: false });
+  const worker = new Worker(new URL('./maintenance-worker.js', import.meta.url), {
+    workerData: init,
+    transferList: [channel.port2],
+    stdout: false,
+    trackUnmanagedFds: false,
+  });
   worker.once('exit', () => {
+    channel.port1.close();
     probe.release();
     dumps.dispose();
   });

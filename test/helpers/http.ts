@@ -12,12 +12,16 @@ export interface RequestOptions {
   token?: string;
   method?: string;
   headers?: Record<string, string>;
+  /** Sent as JSON (with its content type) when given. */
+  json?: unknown;
 }
 
 /** A plain HTTP request with node:http (no client magic: HEAD, odd Host headers and raw bytes as sent). */
-export function request(url: string, { token, method = 'GET', headers = {} }: RequestOptions = {}): Promise<Reply> {
+export function request(url: string, { token, method = 'GET', headers = {}, json }: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } }, (res) => {
+    const body = json === undefined ? undefined : JSON.stringify(json);
+    const contentType: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    const req = httpRequest(url, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...contentType, ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -29,8 +33,13 @@ export function request(url: string, { token, method = 'GET', headers = {} }: Re
       });
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+
+/** POSTs `json` and reads the reply. */
+export function postJson(url: string, token: string | undefined, json: unknown): Promise<Reply> {
+  return request(url, { token, method: 'POST', json });
 }
 
 /** Resolves with the response head and leaves the body unread (paused): a client that is slow or leaves. */

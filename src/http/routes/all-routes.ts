@@ -1,7 +1,9 @@
+import { commandsRoute, runCommandRoute } from './commands-route.js';
 import { cpuProfileRoute } from './cpuprofile-route.js';
 import { deleteDumpRoute, dumpRoute } from './dumps-id-route.js';
 import { dumpFileRoute } from './dumps-id-file-route.js';
 import { dumpsRoute } from './dumps-route.js';
+import { evalCompletionsRoute, evalRoute } from './eval-route.js';
 import { gcRoute } from './gc-route.js';
 import { heapProfileRoute } from './heapprofile-route.js';
 import { heapSnapshotRoute } from './heapsnapshot-route.js';
@@ -27,6 +29,10 @@ export const allRoutes: readonly RouteDefinition[] = [
   memoryLeaksRoute,
   gcRoute,
   reportRoute,
+  evalRoute,
+  evalCompletionsRoute,
+  commandsRoute,
+  runCommandRoute,
   metricsRoute,
   dumpsRoute,
   dumpRoute,
