@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   TLS: 'The TLS options are unusable.',
   INSECURE_REMOTE: 'A non-loopback address without TLS would send bearer tokens in the clear.',
   EGRESS_OPTIONS: 'An egress destination is misconfigured.',
+  EVAL_OPTIONS: 'The eval options or an app command are misconfigured.',
 
   // A request that cannot be served as asked.
   BAD_REQUEST: 'The request could not be understood.',
@@ -49,6 +50,11 @@ export const ERROR_CODES = {
   TOO_MANY_JOBS: 'Too many scheduled dumps are pending.',
   OPERATION_IN_PROGRESS: 'An operation of that kind is already running in the process.',
   NO_PROBE: 'The target runs no main-thread probe, so its figures cannot be read.',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than the endpoint accepts.',
+  SIDE_EFFECT: 'The expression would change state, and this evaluation is read-only.',
+  EVALUATION_TIMEOUT: 'An evaluation ran past its time limit and was stopped, or its promise did not settle in time.',
+  COMMAND_FAILED: "An app command threw; its message is passed on, never its stack.",
+  COMMAND_TIMEOUT: "An app command did not answer in time (in worker mode: the app's event loop may be blocked).",
 
   // The target, the inspector, the machine.
   TARGET_UNAVAILABLE: 'The inspected process cannot be reached right now.',

@@ -19,6 +19,7 @@ const LAYERS: Record<string, number> = {
   streaming: 2,
   egress: 2,
   server: 3,
+  commands: 2,
   probe: 3,
   operations: 4,
   metrics: 5,

@@ -49,7 +49,7 @@ export async function runClientCommand(command: ClientCommand, argv: string[]): 
   return 0;
 }
 
-function readToken(tokenFile: string | undefined): string {
+export function readToken(tokenFile: string | undefined): string {
   const token = tokenFile !== undefined ? readFileSync(tokenFile, 'utf8').trim() : process.env[TOKEN_ENV];
   if (token === undefined || token === '') {
     throw new CliError(`No token: pass --token-file FILE or set ${TOKEN_ENV} (never on the command line, where ps shows it).`, 2);

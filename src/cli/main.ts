@@ -5,6 +5,8 @@
  */
 import { runClientCommand, CLIENT_COMMANDS } from './client-command.js';
 import { CliError } from './cli-error.js';
+import { runCommandCommand } from './command-command.js';
+import { runReplCommand } from './repl-command.js';
 import { runServeCommand } from './serve-command.js';
 
 const USAGE = `Usage:
@@ -19,7 +21,12 @@ const USAGE = `Usage:
 
   maintenance-endpoint heapsnapshot|cpuprofile|heapprofile --url BASE [--seconds N] [--format F] [-o FILE]
   maintenance-endpoint stack|memory --url BASE
-      Fetch from a running endpoint. The token comes from --token-file FILE or
+      Fetch from a running endpoint.
+
+  maintenance-endpoint repl --url BASE [--timeout MS] [--depth N]
+      A read-only REPL into the app's main thread (needs the app's eval option and an eval token).
+  maintenance-endpoint command [NAME [--param KEY=VALUE]...] --url BASE
+      List the app's own commands, or run one. The token comes from --token-file FILE or
       MAINTENANCE_ENDPOINT_TOKEN, never from the command line (where ps would show it).
 `;
 
@@ -30,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === 'serve') return runServeCommand(rest);
+  if (command === 'repl') return runReplCommand(rest);
+  if (command === 'command') return runCommandCommand(rest);
   if ((CLIENT_COMMANDS as readonly string[]).includes(command)) return runClientCommand(command as (typeof CLIENT_COMMANDS)[number], rest);
   throw new CliError(`Unknown command "${command}".\n\n${USAGE}`, 2);
 }

@@ -1,4 +1,6 @@
 import express, { type Express, type Router } from 'express';
+import type { CommandRunner } from '../commands/command-runner.js';
+import { LocalCommandRunner } from '../commands/local-command-runner.js';
 import { notFound } from '../errors.js';
 import type { ApiContext } from '../http/api-context.js';
 import { createApiRouter } from '../http/create-api-router.js';
@@ -31,6 +33,8 @@ export interface EndpointParts {
   log?: AuditLogger;
   /** What the operator must be told on every start (plain HTTP beyond loopback); shown by the index. */
   warnings?: readonly string[];
+  /** The app's commands: run here (router mode) or on the main thread through a port (worker mode). */
+  commands?: CommandRunner;
 }
 
 export interface Endpoint {
@@ -47,7 +51,15 @@ export interface Endpoint {
  * The one composition root: router mode, the worker's server and the sidecar all build the endpoint
  * here from a target, an optional probe and the resolved configuration.
  */
-export function createEndpoint({ target, probe: handle, config, dumpsDirectory, log = new AuditLogger(config.auditLog), warnings = [] }: EndpointParts): Endpoint {
+export function createEndpoint({
+  target,
+  probe: handle,
+  config,
+  dumpsDirectory,
+  log = new AuditLogger(config.auditLog),
+  warnings = [],
+  commands = new LocalCommandRunner([]),
+}: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
   const metrics = new PrometheusMetrics({
     probe: probe?.reader,
@@ -77,7 +89,7 @@ export function createEndpoint({ target, probe: handle, config, dumpsDirectory, 
     },
   });
   const live = new LiveHistory({ target, probe });
-  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings };
+  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings, commands };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
   return {

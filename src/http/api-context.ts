@@ -1,3 +1,4 @@
+import type { CommandRunner } from '../commands/command-runner.js';
 import type { LiveHistory } from '../live/live-history.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import type { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
@@ -25,4 +26,6 @@ export interface ApiContext {
   live: LiveHistory;
   /** What the operator must be told on every start (plain HTTP beyond loopback); shown by the index. */
   warnings: readonly string[];
+  /** The app's own commands, run where their functions live (none for another process). */
+  commands: CommandRunner;
 }

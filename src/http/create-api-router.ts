@@ -31,7 +31,8 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   // The console's page and assets are public (no data in them); everything it shows needs a token.
   router.use(consoleRoutes(limits.tokenless));
   router.use(authenticate(context.config.tokens, limits));
-  for (const [path, group] of groupByPath(routes)) router.all(path, dispatch(group, limits, context));
+  const enabled = routes.filter((route) => route.enabled?.(context.config) ?? true);
+  for (const [path, group] of groupByPath(enabled)) router.all(path, dispatch(group, limits, context));
   router.use((_req: Request, _res: Response, next: NextFunction) => next(notFound()));
   router.use(errorHandler(context.log));
   return router;

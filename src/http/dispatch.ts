@@ -5,6 +5,7 @@ import type { ParamValues } from '../params/param-spec.js';
 import type { ApiContext } from './api-context.js';
 import { forbidden, methodNotAllowed } from './errors.js';
 import { readQuery } from './query.js';
+import { readJsonBody } from './read-body.js';
 import type { RateLimiters } from './rate-limits.js';
 import { requestState } from './request-state.js';
 import type { RouteDefinition } from './routes/route.js';
@@ -13,6 +14,7 @@ import type { RouteDefinition } from './routes/route.js';
  * Runs the route for the request's method, after everything a route declares is checked, in this
  * order: method (405 with Allow; Express would run a GET handler for HEAD), scope (403, or 404 when
  * what the path names does not exist), parameters (400, before any rate limit is spent on a typo), the
+ * JSON body, when the route declares one (413 past its size limit, 400 naming a bad field), the
  * heavy-operation limit (429), and the process-wide slot (409). The handler gets typed values.
  */
 export function dispatch(group: RouteDefinition[], limits: RateLimiters, context: ApiContext): RequestHandler {
@@ -34,20 +36,31 @@ export function dispatch(group: RouteDefinition[], limits: RateLimiters, context
     }
     const given = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
     if (Object.keys(given).length > 0 || route.audited) state.auditParams = route.audited?.(params) ?? given;
-    const run = () => void runRoute(route, req, res, context, params).catch(next);
-    const heavy = typeof route.heavy === 'function' ? route.heavy(params) : route.heavy === true;
-    if (heavy) limits.heavy(req, res, (error?: unknown) => (error ? next(error) : run()));
-    else run();
+    const proceed = (body: Record<string, unknown>) => {
+      const run = () => void runRoute(route, req, res, context, params, body).catch(next);
+      const heavy = typeof route.heavy === 'function' ? route.heavy(params) : route.heavy === true;
+      if (heavy) limits.heavy(req, res, (error?: unknown) => (error ? next(error) : run()));
+      else run();
+    };
+    if (route.body === undefined) proceed({});
+    else readJsonBody(req, res, route.body(context.config), route.bodyLimitBytes).then(proceed, next);
   };
 }
 
-async function runRoute(route: RouteDefinition, req: Request, res: Response, context: ApiContext, params: ParamValues<Record<string, never>>): Promise<void> {
+async function runRoute(
+  route: RouteDefinition,
+  req: Request,
+  res: Response,
+  context: ApiContext,
+  params: ParamValues<Record<string, never>>,
+  body: Record<string, unknown>,
+): Promise<void> {
   const state = requestState(res);
   const kind = typeof route.operation?.kind === 'function' ? route.operation.kind(params) : route.operation?.kind;
   let operation: RunningOperation | undefined;
   if (kind !== undefined) operation = context.operations.begin(kind, route.operation?.expectedMs?.(params));
   try {
-    const call = { req, res, context, params, caller: state.caller!, operation, signal: clientGone(res), audit: state };
+    const call = { req, res, context, params, body, caller: state.caller!, operation, signal: clientGone(res), audit: state };
     const admission = await route.admit?.(call);
     if (admission !== undefined) {
       state.auditResult = { admission };

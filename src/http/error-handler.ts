@@ -43,8 +43,9 @@ function headersOf(error: MaintenanceError): Record<string, string> {
 
 function toMaintenanceError(error: unknown): MaintenanceError {
   if (error instanceof MaintenanceError) {
-    // Start-up and engine codes never reach a client as such: they would only describe internals.
-    return STATUS_OF[error.code] === 500 && error.code !== 'INSPECTOR_ERROR' ? GENERIC : error;
+    // Start-up and engine codes never reach a client as such: they would only describe internals. A
+    // failed app command is the app's own message, which its caller needs.
+    return STATUS_OF[error.code] === 500 && error.code !== 'INSPECTOR_ERROR' && error.code !== 'COMMAND_FAILED' ? GENERIC : error;
   }
   const status = (error as { status?: unknown } | null)?.status;
   // Errors raised by Express itself (a malformed URI, say) carry a 4xx status and a safe meaning.

@@ -1,6 +1,8 @@
 import { isAbsolute } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { resolveEgressOptions, type EgressOptions, type S3Destination } from './egress-options.js';
+import type { AppCommands } from './command-options.js';
+import { resolveEvalOptions, type EvalOptions, type ResolvedEvalConfig } from './eval-options.js';
 import { loadTokenRecords, type TokenRecord, type TokenSources } from './tokens.js';
 
 export interface WindowLimit {
@@ -91,6 +93,10 @@ export interface MaintenanceOptions extends TokenSources {
   memoryLimit?: number;
   /** Named S3-compatible destinations artifacts can be uploaded to (`?egress=NAME`); see docs/egress.md. */
   egress?: EgressOptions;
+  /** `POST {base}/eval`, a read-only REPL into the app's main thread: off unless enabled. */
+  eval?: EvalOptions;
+  /** The app's own maintenance actions, run on its main thread: `GET {base}/commands`, `POST {base}/commands/{name}`. */
+  commands?: AppCommands;
 }
 
 export interface HealthProbeOptions {
@@ -117,6 +123,7 @@ export interface ResolvedConfig {
   memoryLimit: number | undefined;
   /** Upload destinations by name, validated; a plain object so that it crosses into the worker as is. */
   egress: Record<string, S3Destination>;
+  eval: ResolvedEvalConfig;
 }
 
 const DEFAULT_LIMITS = {
@@ -153,6 +160,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
         ? undefined
         : { unresponsiveAfterSeconds: positiveInteger('healthProbes.unresponsiveAfterSeconds', options.healthProbes?.unresponsiveAfterSeconds, 10) },
     egress: Object.fromEntries(resolveEgressOptions(options.egress)),
+    eval: resolveEvalOptions(options.eval),
   };
 }
 

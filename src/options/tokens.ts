@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 
-export const SCOPES = ['read', 'heap', 'profile', 'eval'] as const;
+export const SCOPES = ['read', 'heap', 'profile', 'eval', 'command'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** A token as the operator configures it. */

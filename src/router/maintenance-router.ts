@@ -1,5 +1,7 @@
 import type { Express } from 'express';
 import { createRequire } from 'node:module';
+import { LocalCommandRunner } from '../commands/local-command-runner.js';
+import { resolveCommands } from '../options/command-options.js';
 import { ConfigError } from '../errors.js';
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
@@ -36,7 +38,7 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
   // The probe runs for the life of the process once a router is mounted: routers have no close().
   const probe = acquireMainThreadProbe().handle;
   const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
-  const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, dumpsDirectory: directory }));
+  const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)) }));
   // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
   endpoint.catch(() => {});
   return guardTrustProxy(

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { PortCommandRunner } from '../commands/port-command-runner.js';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { adoptProcessLocks } from '../operations/process-locks.js';
@@ -20,7 +21,8 @@ const config = { ...init.config, tokens: init.config.tokens.map((token) => ({ ..
 const target = InspectorSessionTarget.mainThread();
 const log = new AuditLogger(config.auditLog);
 const warnings = startWarnings(init.host, init.security, log);
-const endpoint = createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings });
+const commands = new PortCommandRunner(init.commandPort, init.commands);
+const endpoint = createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings, commands });
 const server = createOpsServer(endpoint.app(init.basePath), init.security, serverEvents(log));
 
 listenOpsServer(server, init.port, init.host, serverEvents(log)).then(

@@ -1,3 +1,5 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { CommandInfo } from '../options/command-options.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import type { ProbeHandle } from '../probe/main-thread-probe.js';
 import type { ResolvedServerSecurity } from '../server/server-options.js';
@@ -14,6 +16,9 @@ export interface WorkerInit {
   /** Set to 1 by the worker once its inspector session has let go of the main thread (see `detach`). */
   detached: Int32Array;
   security: ResolvedServerSecurity;
+  /** The app's commands, and the port on which the main thread runs them. */
+  commands: CommandInfo[];
+  commandPort: MessagePort;
 }
 
 export type WorkerToMain =

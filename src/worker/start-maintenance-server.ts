@@ -1,4 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { serveCommandsOnPort } from '../commands/port-command-runner.js';
+import { commandInfo, resolveCommands } from '../options/command-options.js';
 import { ConfigError } from '../errors.js';
 import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
@@ -40,6 +42,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   if (config.rateLimit.keyGenerator !== undefined) {
     throw new ConfigError('OPTION_TYPE', '`rateLimit.keyGenerator` is for router mode; behind a proxy, the out-of-band server takes `trustProxy`.');
   }
+  const commands = resolveCommands(options.commands);
   const host = options.host ?? '127.0.0.1';
   const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);
   if (port > 65535) throw new ConfigError('OPTION_RANGE', '`port` must be from 0 to 65535.');
@@ -48,11 +51,31 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   const probe = acquireMainThreadProbe();
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
   const detached = new Int32Array(new SharedArrayBuffer(4));
-  const init: WorkerInit = { config, host, port, basePath, locks: processLocks(), probe: probe.handle, dumpsDirectory: dumps.directory, detached, security };
+  // The commands' functions stay here, on the app's thread; the worker asks for them over this channel.
+  const channel = new MessageChannel();
+  serveCommandsOnPort(channel.port1, commands);
+  const init: WorkerInit = {
+    config,
+    host,
+    port,
+    basePath,
+    locks: processLocks(),
+    probe: probe.handle,
+    dumpsDirectory: dumps.directory,
+    detached,
+    security,
+    commands: commands.map(commandInfo),
+    commandPort: channel.port2,
+  };
   // trackUnmanagedFds off: the heap snapshot pipe is opened with fs.openSync and then owned (and closed)
   // by a net.Socket, which Node's fd tracking never sees close; it would warn on every reuse of the
   // number. The worker closes what it opens itself.
-  const worker = new Worker(new URL('./maintenance-worker.js', import.meta.url), { workerData: init, stdout: false, trackUnmanagedFds: false });
+  const worker = new Worker(new URL('./maintenance-worker.js', import.meta.url), {
+    workerData: init,
+    transferList: [channel.port2],
+    stdout: false,
+    trackUnmanagedFds: false,
+  });
   // A session still attached to the main thread when the process exits makes Node print "Waiting for
   // the debugger to disconnect..." on the app's stderr: have the worker let go first (briefly waited for).
   const detach = () => {
@@ -62,6 +85,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   process.once('exit', detach);
   worker.once('exit', () => {
     process.off('exit', detach);
+    channel.port1.close();
     probe.release();
     dumps.dispose();
   });

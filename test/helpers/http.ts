@@ -12,6 +12,8 @@ export interface RequestOptions {
   token?: string;
   method?: string;
   headers?: Record<string, string>;
+  /** Sent as JSON (with its content type) when given. */
+  json?: unknown;
 }
 
 /**
@@ -20,9 +22,11 @@ export interface RequestOptions {
  * reused (a test process frozen by its own heap snapshot idles past the server's keep-alive timeout),
  * and that race would fail the request with "socket hang up".
  */
-export function request(url: string, { token, method = 'GET', headers = {} }: RequestOptions = {}): Promise<Reply> {
+export function request(url: string, { token, method = 'GET', headers = {}, json }: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { agent: false, method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } }, (res) => {
+    const body = json === undefined ? undefined : JSON.stringify(json);
+    const contentType: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    const req = httpRequest(url, { agent: false, method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...contentType, ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -34,8 +38,13 @@ export function request(url: string, { token, method = 'GET', headers = {} }: Re
       });
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+
+/** POSTs `json` and reads the reply. */
+export function postJson(url: string, token: string | undefined, json: unknown): Promise<Reply> {
+  return request(url, { token, method: 'POST', json });
 }
 
 /** Resolves with the response head and leaves the body unread (paused): a client that is slow or leaves. */

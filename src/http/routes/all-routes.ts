@@ -1,3 +1,4 @@
+import { commandsRoute, runCommandRoute } from './commands-route.js';
 import { cpuProfileRoute } from './cpuprofile-route.js';
 import { debugPprofGoroutineRoute } from './debug-pprof-goroutine-route.js';
 import { debugPprofHeapRoute } from './debug-pprof-heap-route.js';
@@ -6,6 +7,7 @@ import { deleteDumpRoute, dumpRoute } from './dumps-id-route.js';
 import { dumpFileRoute } from './dumps-id-file-route.js';
 import { dumpsRoute } from './dumps-route.js';
 import { eventsRoute } from './events-route.js';
+import { evalCompletionsRoute, evalRoute } from './eval-route.js';
 import { gcRoute } from './gc-route.js';
 import { heapProfileRoute } from './heapprofile-route.js';
 import { heapSnapshotRoute } from './heapsnapshot-route.js';
@@ -32,6 +34,10 @@ export const allRoutes: readonly RouteDefinition[] = [
   memoryLeaksRoute,
   gcRoute,
   reportRoute,
+  evalRoute,
+  evalCompletionsRoute,
+  commandsRoute,
+  runCommandRoute,
   metricsRoute,
   dumpsRoute,
   dumpRoute,

@@ -1,4 +1,5 @@
 import { packageInfo } from '../../package-info.js';
+import { describeFields } from '../../params/body-spec.js';
 import { describeParams } from '../../params/param-spec.js';
 import { targetMode } from '../../targets/target.js';
 import { checkSnapshotAdmission } from '../../operations/snapshot-admission.js';
@@ -30,12 +31,13 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
         pid: await context.target.processId(),
         mode: targetMode(context.target.capabilities),
         ...(context.warnings.length > 0 ? { warnings: context.warnings } : {}),
-        endpoints: routes().map((route) => ({
+        endpoints: routes().filter((route) => route.enabled?.(context.config) ?? true).map((route) => ({
           method: route.method,
           path: base + route.path,
           scope: typeof route.scope === 'string' ? route.scope : route.scope.describe,
           description: route.summary,
           ...(route.params ? { params: describeParams(route.params(context.config)) } : {}),
+          ...(route.body ? { body: describeFields(route.body(context.config)) } : {}),
         })),
         operations: context.operations.list(),
         heapSnapshotEstimate: await snapshotEstimate(context),

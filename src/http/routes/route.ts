@@ -3,6 +3,7 @@ import type { RunningOperation } from '../../operations/operation-registry.js';
 import type { LockKind } from '../../operations/process-locks.js';
 import type { ResolvedConfig } from '../../options/resolve-options.js';
 import type { Scope } from '../../options/tokens.js';
+import type { FieldSpecs, FieldValues } from '../../params/body-spec.js';
 import type { ParamSpecs, ParamValues } from '../../params/param-spec.js';
 import type { ApiContext } from '../api-context.js';
 import type { Caller, RequestState } from '../request-state.js';
@@ -17,11 +18,13 @@ export interface ScopeResolver {
 }
 
 /** What the dispatcher hands a handler: everything checked, typed, and the slot already held. */
-export interface RouteCall<P> {
+export interface RouteCall<P, B = Record<never, never>> {
   req: Request;
   res: Response;
   context: ApiContext;
   params: P;
+  /** The JSON body's fields, checked against the route's `body` specs (empty when it declares none). */
+  body: B;
   caller: Caller;
   /** The process-wide slot, when the route declares one; the dispatcher frees it. */
   operation: RunningOperation | undefined;
@@ -36,7 +39,7 @@ export interface RouteCall<P> {
  * docs' tables), and whether it takes a process-wide slot. The dispatcher does the rest before the
  * handler runs: method, scope, parameters, heavy-rate limit, slot, audit.
  */
-export interface RouteSpec<S extends ParamSpecs> {
+export interface RouteSpec<S extends ParamSpecs, B extends FieldSpecs = Record<never, never>> {
   method: Method;
   /** Express path relative to the base path, e.g. `/heapsnapshot`. */
   path: string;
@@ -46,6 +49,11 @@ export interface RouteSpec<S extends ParamSpecs> {
   summary: string;
   /** The query parameters it accepts, with ranges and defaults; ranges may depend on the configuration. */
   params?: (config: ResolvedConfig) => S;
+  /** The JSON body's fields, for POST routes that take one; read within `bodyLimitBytes` (default 64 KiB). */
+  body?: (config: ResolvedConfig) => B;
+  bodyLimitBytes?: number;
+  /** Whether the route exists in this configuration; when not, its path answers 404 and the index omits it. */
+  enabled?: (config: ResolvedConfig) => boolean;
   /** Heavy requests pass the stricter rate limit; a function when only some of a route's requests are heavy. */
   heavy?: boolean | ((params: ParamValues<S>) => boolean);
   /** The process-wide slot the request holds while it runs (409 when taken), and for how long it expects to. */
@@ -60,13 +68,13 @@ export interface RouteSpec<S extends ParamSpecs> {
   admit?: (call: RouteCall<ParamValues<S>>) => Promise<Record<string, unknown> | undefined>;
   /** Parameters the audit line records; all of them when absent. */
   audited?: (params: ParamValues<S>) => Record<string, unknown>;
-  handle(call: RouteCall<ParamValues<S>>): Promise<void> | void;
+  handle(call: RouteCall<ParamValues<S>, FieldValues<B>>): Promise<void> | void;
 }
 
 /** A route with its parameter types erased, as the route list holds it. */
-export type RouteDefinition = RouteSpec<ParamSpecs>;
+export type RouteDefinition = RouteSpec<ParamSpecs, FieldSpecs>;
 
 /** Checks a route's handler against its own parameters, then erases the types for the list. */
-export function defineRoute<S extends ParamSpecs = Record<never, never>>(spec: RouteSpec<S>): RouteDefinition {
+export function defineRoute<S extends ParamSpecs = Record<never, never>, B extends FieldSpecs = Record<never, never>>(spec: RouteSpec<S, B>): RouteDefinition {
   return spec as unknown as RouteDefinition;
 }

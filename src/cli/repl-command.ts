@@ -1,0 +1,168 @@
+import { parse } from 'acorn';
+import { appendFileSync, chmodSync, existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import repl, { type REPLServer } from 'node:repl';
+import type { Readable, Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { CliError } from './cli-error.js';
+import { readToken } from './client-command.js';
+import { describeError, requestJson } from './endpoint-client.js';
+import { formatPreview, type Preview } from './format-preview.js';
+
+export interface ReplOptions {
+  url: string;
+  token: string;
+  input: Readable;
+  output: Writable;
+  /** Node's line editing, history keys and tab completion: a terminal. */
+  terminal: boolean;
+  /** Where lines are kept between sessions (created 0600). */
+  historyFile: string;
+  timeoutMs?: number;
+  depth?: number;
+}
+
+const HISTORY_FILE = '.maintenance-endpoint_repl_history';
+const HISTORY_SIZE = 1000;
+
+/** `maintenance-endpoint repl --url BASE [--token-file FILE] [--timeout MS] [--depth N]` */
+export async function runReplCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { url: { type: 'string' }, 'token-file': { type: 'string' }, timeout: { type: 'string' }, depth: { type: 'string' } },
+    strict: true,
+  });
+  if (values.url === undefined) throw new CliError('--url BASE is required, e.g. --url http://127.0.0.1:41234/ops.', 2);
+  const token = readToken(values['token-file']);
+  const index = await requestJson(values.url, '/', token);
+  if (index.status !== 200) throw new CliError(describeError(index));
+  if (!(index.body.endpoints as Array<{ path: string; method: string }>).some((endpoint) => endpoint.method === 'POST' && endpoint.path.endsWith('/eval'))) {
+    throw new CliError('This endpoint offers no /eval: the app has not enabled it (option eval: { enabled: true }).');
+  }
+  const server = startRepl({
+    url: values.url,
+    token,
+    input: process.stdin,
+    output: process.stdout,
+    terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    historyFile: join(homedir(), HISTORY_FILE),
+    ...(values.timeout === undefined ? {} : { timeoutMs: Number(values.timeout) }),
+    ...(values.depth === undefined ? {} : { depth: Number(values.depth) }),
+  });
+  await new Promise((resolve) => server.once('exit', resolve));
+  return 0;
+}
+
+/**
+ * A REPL on node:repl whose lines are evaluated in the app's main thread by POST {base}/eval:
+ * multi-line input (an incomplete line waits for the next), tab completion from the target, history
+ * in a private file, and `.sideeffects on|off` where the app allows side effects.
+ */
+export function startRepl(options: ReplOptions): REPLServer {
+  let sideEffects = false;
+  const server = repl.start({
+    prompt: 'app> ',
+    input: options.input,
+    output: options.output,
+    terminal: options.terminal,
+    ignoreUndefined: false,
+    writer: (text: unknown) => String(text),
+    eval: (code, _context, _file, callback) => {
+      const expression = code.trim();
+      if (expression === '') return callback(null, undefined);
+      if (incomplete(code)) return callback(new repl.Recoverable(new SyntaxError('incomplete input')), undefined);
+      remember(options.historyFile, expression);
+      const body = { expression, sideEffects, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.depth !== undefined ? { depth: options.depth } : {}) };
+      requestJson(options.url, '/eval', options.token, body).then(
+        (reply) => callback(null, describeReply(reply)),
+        (error: Error) => callback(null, `Failed: ${error.message}`),
+      );
+    },
+    completer: (line: string, callback: (error: Error | null, result: [string[], string]) => void) => {
+      complete(options, line).then(
+        (result) => callback(null, result),
+        () => callback(null, [[], line]),
+      );
+    },
+  });
+  loadHistory(server, options.historyFile);
+  server.defineCommand('sideeffects', {
+    help: 'Let expressions change state: .sideeffects on|off (only where the app set eval.allowSideEffects)',
+    action(argument: string) {
+      const wanted = argument.trim();
+      if (wanted !== 'on' && wanted !== 'off') {
+        this.output.write(`Side effects are ${sideEffects ? 'on' : 'off'}; use .sideeffects on|off\n`);
+        return this.displayPrompt();
+      }
+      if (wanted === 'off') {
+        sideEffects = false;
+        this.output.write('Side effects off: expressions are read-only.\n');
+        return this.displayPrompt();
+      }
+      // Asked of the server, which alone knows whether the app allows them.
+      requestJson(options.url, '/eval', options.token, { expression: 'undefined', sideEffects: true }).then(
+        (reply) => {
+          sideEffects = reply.status === 200;
+          this.output.write(sideEffects ? 'Side effects ON: expressions can change the app’s state.\n' : `Side effects stay off: ${describeError(reply)}\n`);
+          this.displayPrompt();
+        },
+        (error: Error) => {
+          this.output.write(`Failed: ${error.message}\n`);
+          this.displayPrompt();
+        },
+      );
+    },
+  });
+  return server;
+}
+
+/** An input that ends before its syntax does (an open bracket, string or template) waits for more lines. */
+function incomplete(code: string): boolean {
+  try {
+    parse(code, { ecmaVersion: 'latest', sourceType: 'script' });
+    return false;
+  } catch (error) {
+    const { pos, message } = error as { pos?: number; message: string };
+    return /Unterminated (template|string|comment)/.test(message) || (pos !== undefined && pos >= code.trimEnd().length);
+  }
+}
+
+function describeReply(reply: { status: number; body: any }): string {
+  if (reply.status !== 200) return `Refused: ${describeError(reply)}`;
+  const body = reply.body as { outcome: string; result?: Preview; exception?: { className: string; message: string; stack?: string }; preview?: string };
+  if (body.outcome === 'exception') {
+    const exception = body.exception!;
+    return `Uncaught ${exception.stack ?? `${exception.className}: ${exception.message}`}`;
+  }
+  const text = formatPreview(body.result!);
+  return body.preview === 'names' ? `${text}\n(names only: reading these values could have side effects)` : text;
+}
+
+/** Completes the trailing `a.b.c` of a line: properties of `a.b` in the target, or global names. */
+async function complete(options: ReplOptions, line: string): Promise<[string[], string]> {
+  const member = /((?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)\.([\w$]*)$/.exec(line);
+  const global = /([A-Za-z_$][\w$]*)$/.exec(line);
+  const request = member ? { expression: member[1]!, prefix: member[2]! } : { prefix: global?.[1] ?? '' };
+  const reply = await requestJson(options.url, '/eval/completions', options.token, request);
+  if (reply.status !== 200) return [[], line];
+  const names = reply.body.completions as string[];
+  return member ? [names.map((name) => `${member[1]}.${name}`), `${member[1]}.${member[2]}`] : [names, request.prefix];
+}
+
+function loadHistory(server: REPLServer, file: string): void {
+  if (!existsSync(file)) return;
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(-HISTORY_SIZE);
+  // readline keeps the newest first.
+  (server as unknown as { history: string[] }).history = lines.reverse();
+}
+
+/** Appends a line to the history file, private to the user: it may hold what was typed about the app. */
+function remember(file: string, line: string): void {
+  try {
+    appendFileSync(file, `${line.replace(/\n/g, ' ')}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  } catch {
+    // History is a convenience: a read-only home must not stop the REPL.
+  }
+}

@@ -1,0 +1,61 @@
+import { parse, parseExpressionAt, type Node, type Program } from 'acorn';
+import { buildPreview, type PreviewLimits } from './preview.js';
+
+/** The program sent to the target for one request, or the syntax error that stops it being sent. */
+export type EvalSource = { source: string } | { syntaxError: string };
+
+const PREVIEW_SOURCE = `(${buildPreview.toString()})`;
+
+/**
+ * Rewrites the operator's program so that its value comes back as a capped preview (see preview.ts):
+ * the last expression statement's value is handed to `buildPreview` in the target; a program that
+ * ends in another statement (a declaration, a loop) answers undefined. The prefix stays on the first
+ * line, so line numbers in a stack are the operator's own. With promises awaited (side effects on),
+ * a promise's result is previewed when it settles.
+ */
+export function evaluationSource(text: string, limits: PreviewLimits, options: { awaitPromises: boolean }): EvalSource {
+  let program: Program;
+  let code = text;
+  try {
+    program = parseProgram(text);
+    const objectLiteral = asObjectLiteral(text);
+    if (objectLiteral !== undefined) ({ program, code } = objectLiteral);
+  } catch (error) {
+    return { syntaxError: (error as Error).message };
+  }
+  const last = program.body.at(-1);
+  // The expression is evaluated first (arguments run in order), the preview's source after it.
+  const tail = `\n), ${PREVIEW_SOURCE}, ${JSON.stringify(limits)})`;
+  const wrap = (expression: string) =>
+    options.awaitPromises ? `((v, f, l) => v instanceof Promise ? v.then((r) => f(r, l)) : f(v, l))((${expression}${tail}` : `((v, f, l) => f(v, l))((${expression}${tail}`;
+  if (last?.type === 'ExpressionStatement') {
+    const expression = (last as Node & { expression: Node }).expression;
+    return { source: `${code.slice(0, expression.start)}${wrap(code.slice(expression.start, expression.end))}${code.slice(expression.end)}` };
+  }
+  return { source: `${code}\n;${wrap('undefined')}` };
+}
+
+/** True when `text` is one expression and nothing else (what completion may evaluate). */
+export function isSingleExpression(text: string): boolean {
+  try {
+    const expression = parseExpressionAt(text, 0, { ecmaVersion: 'latest' });
+    return text.slice(expression.end).trim() === '';
+  } catch {
+    return false;
+  }
+}
+
+function parseProgram(text: string): Program {
+  return parse(text, { ecmaVersion: 'latest', sourceType: 'script' });
+}
+
+/** `{ a: 1 }` typed at a prompt means an object, not a block with a label, as in Node's own REPL. */
+function asObjectLiteral(text: string): { program: Program; code: string } | undefined {
+  if (!/^\s*\{/.test(text) || /;\s*$/.test(text)) return undefined;
+  const code = `(${text}\n)`;
+  try {
+    return { program: parseProgram(code), code };
+  } catch {
+    return undefined;
+  }
+}
