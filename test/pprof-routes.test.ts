@@ -21,9 +21,10 @@ describe('Go-style /debug/pprof/* paths (worker mode)', () => {
     assert.equal(cpuProfile.defaultSampleType, 'cpu');
     assert.equal(cpuProfile.periodType, 'cpu/nanoseconds');
 
-    const allocating = app.command({ cmd: 'allocate', ms: 1500 }, 'allocated');
+    // Allocating until told to rest, so the profile falls inside the work however late it starts.
+    await app.command({ cmd: 'work', work: 'allocate' }, 'working');
     const heap = await request(`${app.url}/debug/pprof/heap?seconds=2`, { token: app.tokens.admin });
-    await allocating;
+    await app.command({ cmd: 'rest' }, 'rested');
     assert.equal(heap.status, 200);
     const heapProfile = decodePprof(heap.body);
     assert.deepEqual(heapProfile.sampleTypes, ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes']);
