@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { ConfigError } from '../errors.js';
@@ -10,27 +9,37 @@ import { evaluate } from '../targets/protocol.js';
 import { RemoteInspectorTarget } from '../targets/remote-inspector-target.js';
 import { openInspectorOf } from './attach-by-pid.js';
 import { CliError } from './cli-error.js';
+import { defineCommand, type OptionValues } from './command-spec.js';
+
+const SERVE_OPTIONS = {
+  target: { type: 'string', value: 'HOST:PORT', help: "the target's inspector, e.g. 127.0.0.1:9229 (a process started with --inspect)" },
+  pid: { type: 'string', value: 'PID', help: "open the inspector of a running process by signal (as node inspect -p does), on loopback" },
+  'inspect-port': { type: 'string', value: 'PORT', help: 'with --pid: the port its inspector opens on', default: '9229' },
+  port: { type: 'string', value: 'PORT', help: 'the port to serve on, 0 for any free one', default: '0' },
+  host: { type: 'string', value: 'HOST', help: 'the address to serve on', default: '127.0.0.1' },
+  'base-path': { type: 'string', value: 'PATH', help: 'the base path of the API', default: '/ops' },
+  'tokens-file': { type: 'string', value: 'FILE', help: 'the tokens, a JSON array of { id, token, scopes } (chmod 600); or set MAINTENANCE_ENDPOINT_TOKENS to the same JSON' },
+  'audit-log': { type: 'string', value: 'PATH', help: 'append the JSON audit log to this absolute path (default: stderr)' },
+} as const;
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: "Serve the maintenance API for another Node process through its inspector (a sidecar).",
+  arguments: '(--target HOST:PORT | --pid PID)',
+  description: [
+    'Prints "Serving URL for HOST:PORT (pid N)" once listening; SIGINT or SIGTERM stops it. Figures only an in-app probe can give (GC history, event loop, leak verdict) are reported as unavailable.',
+  ],
+  options: SERVE_OPTIONS,
+  examples: ['maintenance-endpoint serve --target 127.0.0.1:9229 --tokens-file tokens.json --port 9464'],
+  run: ({ values }) => runServeCommand(values),
+});
 
 /**
  * `maintenance-endpoint serve`: the maintenance API for another Node process, served from this one
  * (a sidecar) through the target's inspector. Same auth, limits, errors and audit as the library;
  * figures that only an in-app probe can give are reported as unavailable, never as the sidecar's own.
  */
-export async function runServeCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      target: { type: 'string' },
-      pid: { type: 'string' },
-      'inspect-port': { type: 'string', default: '9229' },
-      port: { type: 'string', default: '0' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'base-path': { type: 'string', default: '/ops' },
-      'tokens-file': { type: 'string' },
-      'audit-log': { type: 'string' },
-    },
-    strict: true,
-  });
+export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise<number> {
   if ((values.target === undefined) === (values.pid === undefined)) throw new CliError('Give exactly one of --target HOST:PORT or --pid PID.', 2);
   const port = integer('--port', values.port, 0, 65535);
   let config;
@@ -42,6 +51,9 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       ...(values['audit-log'] !== undefined ? { auditLog: values['audit-log'] } : {}),
     });
   } catch (error) {
+    if (error instanceof ConfigError && error.code === 'NO_TOKENS' && values['tokens-file'] === undefined) {
+      throw new CliError('No tokens: pass --tokens-file FILE (a JSON array of { id, token, scopes }, chmod 600) or set MAINTENANCE_ENDPOINT_TOKENS to the same JSON.', 2);
+    }
     if (error instanceof ConfigError) throw new CliError(error.message, 2);
     throw error;
   }
