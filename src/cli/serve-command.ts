@@ -1,12 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEndpoint } from '../endpoint/create-endpoint.js';
-import { AuditLogger } from '../log/audit-logger.js';
 import { ConfigError } from '../errors.js';
-import { resolveBasePath, resolveConfig } from '../options/resolve-options.js';
-import { DumpStore } from '../scheduling/dump-store.js';
-import { evaluate } from '../targets/protocol.js';
-import { RemoteInspectorTarget } from '../targets/remote-inspector-target.js';
+import type { CdpTarget } from '../targets/target.js';
 import { openInspectorOf } from './attach-by-pid.js';
 import { CliError } from './cli-error.js';
 import { defineCommand, type OptionValues } from './command-spec.js';
@@ -40,6 +35,14 @@ export const serveCommand = defineCommand({
  * figures that only an in-app probe can give are reported as unavailable, never as the sidecar's own.
  */
 export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise<number> {
+  // Loaded here, not at the top: every other command (and --help) starts without Express and the endpoint.
+  const [{ createEndpoint }, { AuditLogger }, { resolveBasePath, resolveConfig }, { DumpStore }, { RemoteInspectorTarget }] = await Promise.all([
+    import('../endpoint/create-endpoint.js'),
+    import('../log/audit-logger.js'),
+    import('../options/resolve-options.js'),
+    import('../scheduling/dump-store.js'),
+    import('../targets/remote-inspector-target.js'),
+  ]);
   if ((values.target === undefined) === (values.pid === undefined)) throw new CliError('Give exactly one of --target HOST:PORT or --pid PID.', 2);
   const port = integer('--port', values.port, 0, 65535);
   let config;
@@ -106,7 +109,8 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
 }
 
 /** The inspector this sidecar opened by signal would otherwise stay open on loopback after it leaves. */
-async function closeInspectorWeOpened(target: RemoteInspectorTarget): Promise<void> {
+async function closeInspectorWeOpened(target: CdpTarget): Promise<void> {
+  const { evaluate } = await import('../targets/protocol.js');
   await evaluate(target, 'Closing the inspector', "require('node:inspector').close()", { commandLineApi: true }).catch(() => {});
 }
 
