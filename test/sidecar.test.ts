@@ -61,6 +61,7 @@ describe('sidecar for a process started with --inspect', () => {
     const metrics = (await request(`${sidecar.url}/metrics`, { token: sidecar.token })).body.toString();
     assert.doesNotMatch(metrics, /^process_resident_memory_bytes /m, "the sidecar's own RSS is not passed off as the target's");
     assert.doesNotMatch(metrics, /^nodejs_heap_size_used_bytes /m);
+    assert.doesNotMatch(metrics, /nodejs_gc_duration_seconds/, 'no GC histogram without a probe to fill it, not even its HELP');
   });
 
   test('the CLI writes artifacts to files and prints the stack and memory', async () => {
