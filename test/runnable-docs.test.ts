@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CLI } from './helpers/cli.js';
 import { stopChild } from './helpers/fixture.js';
 import { eventually, request } from './helpers/http.js';
@@ -75,56 +75,61 @@ async function runExample(example: Example, demo: Demo, cwd: string, env: NodeJS
   }
 }
 
-describe('every example the demo prints and the docs mark runnable works against a real demo', () => {
-  let dir: string;
-  let demo: Demo;
-  let env: NodeJS.ProcessEnv;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'me-docs-'));
-    const bin = join(dir, 'bin');
-    const work = join(dir, 'work');
-    mkdirSync(bin);
-    mkdirSync(work);
-    // `maintenance-endpoint` on PATH, as after `npm i -g`: this checkout's CLI.
-    writeFileSync(join(bin, 'maintenance-endpoint'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
-    chmodSync(join(bin, 'maintenance-endpoint'), 0o755);
+/**
+ * Runs `body` against a fresh demo in a private directory: each gets its own rate limits (10 heavy
+ * requests a minute), which the examples of one page stay within, and its own dump store.
+ */
+async function withDemo(body: (demo: Demo, env: NodeJS.ProcessEnv, fresh: () => string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'me-docs-'));
+  const bin = join(dir, 'bin');
+  const work = join(dir, 'work');
+  mkdirSync(bin);
+  mkdirSync(work);
+  // `maintenance-endpoint` on PATH, as after `npm i -g`: this checkout's CLI.
+  writeFileSync(join(bin, 'maintenance-endpoint'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+  chmodSync(join(bin, 'maintenance-endpoint'), 0o755);
+  let demo: Demo | undefined;
+  try {
     demo = await startDemo(work);
-    env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, TOKEN: demo.token, BASE: demo.base, URL: demo.base };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, TOKEN: demo.token, BASE: demo.base, URL: demo.base };
     delete env.MAINTENANCE_ENDPOINT_URL;
     delete env.MAINTENANCE_ENDPOINT_TOKEN;
-  });
-  after(async () => {
-    await stopChild(demo.child, 'SIGTERM');
+    await body(demo, env, () => mkdtempSync(join(dir, 'run-')));
+  } finally {
+    if (demo) await stopChild(demo.child, 'SIGTERM');
     rmSync(dir, { recursive: true, force: true });
-  });
+  }
+}
 
-  const fresh = () => mkdtempSync(join(dir, 'run-'));
+const DOCUMENTS = ['README.md', 'docs/api.md', 'docs/operations.md', 'docs/memory.md', 'docs/security.md', 'docs/egress.md', 'docs/benchmarks.md', 'docs/architecture.md'];
+const examplesOf = (file: string) => runnableExamples(readFileSync(join(ROOT, file), 'utf8'), file);
 
-  test('the curl and CLI lines the demo prints', async () => {
-    assert.ok(demo.lines.filter((line) => line.startsWith('curl ')).length >= 8, demo.lines.join('\n'));
-    const prelude: string[] = [];
-    for (const line of demo.lines) {
-      if (line.startsWith('export ')) prelude.push(line);
-      else await runExample({ source: 'npm start', prelude: [...prelude], command: line }, demo, fresh(), env);
-    }
-    // "scheduled; then GET /dumps": the job it printed shows up there and completes.
-    await eventually(async () => {
-      const { dumps } = (await request(`${demo.base}/dumps`, { token: demo.token })).json();
-      return dumps.length > 0 && dumps.every((job: { status: string }) => job.status === 'ready');
-    }, 60_000, 'the scheduled snapshot to be ready');
-  });
+describe('every example the demo prints and the docs mark runnable works against a real demo', () => {
+  test('the curl and CLI lines the demo prints', () =>
+    withDemo(async (demo, env, fresh) => {
+      assert.ok(demo.lines.filter((line) => line.startsWith('curl ')).length >= 8, demo.lines.join('\n'));
+      const prelude: string[] = [];
+      for (const line of demo.lines) {
+        if (line.startsWith('export ')) prelude.push(line);
+        else await runExample({ source: 'npm start', prelude: [...prelude], command: line }, demo, fresh(), env);
+      }
+      // "scheduled; then GET /dumps": the job it printed shows up there and completes.
+      await eventually(async () => {
+        const { dumps } = (await request(`${demo.base}/dumps`, { token: demo.token })).json();
+        return dumps.length > 0 && dumps.every((job: { status: string }) => job.status === 'ready');
+      }, 60_000, 'the scheduled snapshot to be ready');
+    }));
 
-  for (const file of ['README.md', 'docs/api.md', 'docs/operations.md', 'docs/memory.md', 'docs/security.md', 'docs/egress.md', 'docs/benchmarks.md']) {
-    test(`the runnable blocks of ${file}`, async () => {
-      const examples = runnableExamples(readFileSync(join(ROOT, file), 'utf8'), file);
-      for (const example of examples) await runExample(example, demo, fresh(), env);
-    });
+  for (const file of DOCUMENTS.filter((name) => examplesOf(name).length > 0)) {
+    test(`the runnable blocks of ${file}`, () =>
+      withDemo(async (demo, env, fresh) => {
+        for (const example of examplesOf(file)) await runExample(example, demo, fresh(), env);
+      }));
   }
 
   test('runnable blocks exist where the docs show commands to try', () => {
-    const count = (file: string) => runnableExamples(readFileSync(join(ROOT, file), 'utf8'), file).length;
-    assert.ok(count('README.md') >= 5);
-    assert.ok(count('docs/operations.md') >= 8);
-    assert.ok(count('docs/api.md') >= 1);
+    assert.ok(examplesOf('README.md').length >= 5);
+    assert.ok(examplesOf('docs/operations.md').length >= 8);
+    assert.ok(examplesOf('docs/api.md').length >= 1);
   });
 });
