@@ -61,6 +61,7 @@ describe('sidecar for a process started with --inspect', () => {
     const metrics = (await request(`${sidecar.url}/metrics`, { token: sidecar.token })).body.toString();
     assert.doesNotMatch(metrics, /^process_resident_memory_bytes /m, "the sidecar's own RSS is not passed off as the target's");
     assert.doesNotMatch(metrics, /^nodejs_heap_size_used_bytes /m);
+    assert.doesNotMatch(metrics, /nodejs_gc_duration_seconds/, 'no GC histogram without a probe to fill it, not even its HELP');
   });
 
   test('the CLI writes artifacts to files and prints the stack and memory', async () => {
@@ -84,11 +85,11 @@ describe('sidecar for a process started with --inspect', () => {
     assert.equal(noToken.code, 2);
     assert.match(noToken.stderr, /No token/);
     const wrong = await runCli(['cpuprofile', '--url', sidecar.url, '--seconds', '0'], { env: { MAINTENANCE_ENDPOINT_TOKEN: sidecar.token }, cwd: sidecar.dir });
-    assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, /400 INVALID_PARAMETER: Query parameter "seconds"/);
+    assert.equal(wrong.code, 2, 'a parameter the endpoint refuses is a usage error');
+    assert.match(wrong.stderr, /400 from \/ops\/cpuprofile: INVALID_PARAMETER: Query parameter "seconds"/);
     const denied = await runCli(['stack', '--url', sidecar.url], { env: { MAINTENANCE_ENDPOINT_TOKEN: 'x'.repeat(30) } });
     assert.equal(denied.code, 1);
-    assert.match(denied.stderr, /401 UNAUTHORIZED/);
+    assert.match(denied.stderr, /401 from \/ops\/stack: UNAUTHORIZED/);
   });
 });
 

@@ -1,7 +1,8 @@
-import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.js';
-import { readToken } from './client-command.js';
-import { describeError, requestJson } from './endpoint-client.js';
+import { CONNECTION_OPTIONS } from './client-options.js';
+import { defineCommand } from './command-spec.js';
+import { resolveEndpoint } from './endpoint-client.js';
+import { describeError, requestJson } from './json-client.js';
 
 interface CommandListing {
   name: string;
@@ -14,16 +15,21 @@ interface CommandListing {
  * `maintenance-endpoint command [NAME] [--param KEY=VALUE]... --url BASE`: lists the app's commands, or
  * runs one. Values are typed by what the command declares (`--param ttl=60` sends the number 60).
  */
-export async function runCommandCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { url: { type: 'string' }, 'token-file': { type: 'string' }, param: { type: 'string', multiple: true } },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.url === undefined) throw new CliError('--url BASE is required, e.g. --url http://127.0.0.1:41234/ops.', 2);
-  const token = readToken(values['token-file']);
-  const listing = await requestJson(values.url, '/commands', token);
+export const commandCommand = defineCommand({
+  name: 'command',
+  summary: "List the app's own maintenance commands, or run one with typed parameters.",
+  arguments: '[NAME]',
+  positionals: { min: 0, max: 1 },
+  options: {
+    ...CONNECTION_OPTIONS,
+    param: { type: 'string', value: 'KEY=VALUE', multiple: true, help: "a parameter of the command, typed by what it declares (repeat for more)" },
+  },
+  run: ({ values, positionals }) => runCommand(values as Parameters<typeof runCommand>[0], positionals),
+});
+
+async function runCommand(values: { url?: string | undefined; 'token-file'?: string | undefined; param?: string[] | undefined }, positionals: string[]): Promise<number> {
+  const { base, token } = resolveEndpoint(values);
+  const listing = await requestJson(base, '/commands', token);
   if (listing.status !== 200) throw new CliError(describeError(listing));
   const commands = listing.body.commands as CommandListing[];
   const [name] = positionals;
@@ -37,7 +43,7 @@ export async function runCommandCommand(argv: string[]): Promise<number> {
   const command = commands.find((candidate) => candidate.name === name);
   if (command === undefined) throw new CliError(`No command "${name}"; the app has: ${commands.map((candidate) => candidate.name).join(', ') || 'none'}.`);
   const parameters = Object.fromEntries((values.param ?? []).map((pair) => typedParameter(command, pair)));
-  const reply = await requestJson(values.url, `/commands/${encodeURIComponent(name)}`, token, { parameters });
+  const reply = await requestJson(base, `/commands/${encodeURIComponent(name)}`, token, { parameters });
   if (reply.status !== 200) throw new CliError(describeError(reply));
   process.stdout.write(`${JSON.stringify(reply.body.result, null, 2)}\n`);
   return 0;

@@ -1,46 +1,70 @@
 #!/usr/bin/env node
 /**
- * maintenance-endpoint: serve the maintenance API for another Node process (a sidecar), or fetch an
- * artifact from a running endpoint. `maintenance-endpoint help` lists the commands.
+ * maintenance-endpoint: serve the maintenance API for another Node process (a sidecar), or talk to a
+ * running endpoint. `maintenance-endpoint help` lists the commands; each answers --help.
  */
-import { runClientCommand, CLIENT_COMMANDS } from './client-command.js';
+import { cpuprofileCommand, heapprofileCommand, heapsnapshotCommand } from './artifact-commands.js';
 import { CliError } from './cli-error.js';
-import { runCommandCommand } from './command-command.js';
-import { runReplCommand } from './repl-command.js';
-import { runServeCommand } from './serve-command.js';
+import type { Command } from './command-spec.js';
+import { commandCommand } from './command-command.js';
+import { dumpsCommand } from './dumps-command.js';
+import { replCommand } from './repl-command.js';
+import { HELP_REQUESTED, parseCommandLine } from './parse-command-line.js';
+import { gcCommand, indexCommand, leaksCommand, memoryCommand, metricsCommand, reportCommand, stackCommand } from './read-commands.js';
+import { serveCommand } from './serve-command.js';
+import { commandUsage, PROGRAM, programUsage } from './usage.js';
 
-const USAGE = `Usage:
-  maintenance-endpoint serve (--target HOST:PORT | --pid PID [--inspect-port PORT])
-                             [--port PORT] [--host HOST] [--base-path /ops] [--tokens-file FILE] [--audit-log PATH]
-                             [--tls-key FILE --tls-cert FILE [--tls-ca FILE [--tls-request-client-cert]]]
-                             [--allow-insecure-remote] [--egress-config FILE]
-      Serve the maintenance API for another Node process through its inspector.
-      Tokens: --tokens-file (JSON, chmod 600) or MAINTENANCE_ENDPOINT_TOKENS. A --host other than loopback
-      needs TLS (--tls-*), or --allow-insecure-remote behind a TLS proxy on the same host.
-      Uploads (?egress=NAME): --egress-config, the egress option as JSON (chmod 600: it may hold keys).
-
-  maintenance-endpoint heapsnapshot|cpuprofile|heapprofile --url BASE [--seconds N] [--format F] [-o FILE]
-  maintenance-endpoint stack|memory --url BASE
-      Fetch from a running endpoint.
-
-  maintenance-endpoint repl --url BASE [--timeout MS] [--depth N]
-      A read-only REPL into the app's main thread (needs the app's eval option and an eval token).
-  maintenance-endpoint command [NAME [--param KEY=VALUE]...] --url BASE
-      List the app's own commands, or run one. The token comes from --token-file FILE or
-      MAINTENANCE_ENDPOINT_TOKEN, never from the command line (where ps would show it).
-`;
+/** Every command, in the order `help` lists them: a new command is one more line here. */
+const COMMANDS: readonly Command[] = [
+  serveCommand,
+  indexCommand,
+  heapsnapshotCommand,
+  cpuprofileCommand,
+  heapprofileCommand,
+  stackCommand,
+  memoryCommand,
+  leaksCommand,
+  gcCommand,
+  reportCommand,
+  metricsCommand,
+  dumpsCommand,
+  replCommand,
+  commandCommand,
+];
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return command === undefined ? 2 : 0;
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(programUsage(COMMANDS));
+    return 2;
   }
-  if (command === 'serve') return runServeCommand(rest);
-  if (command === 'repl') return runReplCommand(rest);
-  if (command === 'command') return runCommandCommand(rest);
-  if ((CLIENT_COMMANDS as readonly string[]).includes(command)) return runClientCommand(command as (typeof CLIENT_COMMANDS)[number], rest);
-  throw new CliError(`Unknown command "${command}".\n\n${USAGE}`, 2);
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      process.stdout.write(programUsage(COMMANDS));
+      return 0;
+    }
+    process.stdout.write(commandUsage(find(topic)));
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const { packageInfo } = await import('../package-info.js');
+    process.stdout.write(`${packageInfo.version}\n`);
+    return 0;
+  }
+  const command = find(name);
+  const input = parseCommandLine(command, rest);
+  if (input === HELP_REQUESTED) {
+    process.stdout.write(commandUsage(command));
+    return 0;
+  }
+  return command.run(input);
+}
+
+function find(name: string): Command {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) throw new CliError(`unknown command "${name}".\n\n${programUsage(COMMANDS)}`, 2);
+  return command;
 }
 
 main(process.argv.slice(2)).then(
@@ -48,7 +72,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`maintenance-endpoint: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${PROGRAM}: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = error instanceof CliError ? error.exitCode : 1;
   },
 );

@@ -4,10 +4,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import repl, { type REPLServer } from 'node:repl';
 import type { Readable, Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { CliError } from './cli-error.js';
-import { readToken } from './client-command.js';
-import { describeError, requestJson } from './endpoint-client.js';
+import { CONNECTION_OPTIONS } from './client-options.js';
+import { defineCommand } from './command-spec.js';
+import { resolveEndpoint } from './endpoint-client.js';
+import { describeError, requestJson } from './json-client.js';
 import { formatPreview, type Preview } from './format-preview.js';
 
 export interface ReplOptions {
@@ -27,21 +28,27 @@ const HISTORY_FILE = '.maintenance-endpoint_repl_history';
 const HISTORY_SIZE = 1000;
 
 /** `maintenance-endpoint repl --url BASE [--token-file FILE] [--timeout MS] [--depth N]` */
-export async function runReplCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { url: { type: 'string' }, 'token-file': { type: 'string' }, timeout: { type: 'string' }, depth: { type: 'string' } },
-    strict: true,
-  });
-  if (values.url === undefined) throw new CliError('--url BASE is required, e.g. --url http://127.0.0.1:41234/ops.', 2);
-  const token = readToken(values['token-file']);
-  const index = await requestJson(values.url, '/', token);
+export const replCommand = defineCommand({
+  name: 'repl',
+  summary: "A read-only REPL into the app's main thread (needs the app's eval option and an eval token).",
+  description: ['Each line is evaluated by POST {base}/eval; history is kept in ~/.maintenance-endpoint_repl_history (0600).', '.sideeffects on|off switches side effects where the app allows them.'],
+  options: {
+    ...CONNECTION_OPTIONS,
+    timeout: { type: 'string', value: 'MS', help: 'time limit of each evaluation' },
+    depth: { type: 'string', value: 'N', help: 'how deep previews go' },
+  },
+  run: ({ values }) => runRepl(values),
+});
+
+async function runRepl(values: { url?: string | undefined; 'token-file'?: string | undefined; timeout?: string | undefined; depth?: string | undefined }): Promise<number> {
+  const { base, token } = resolveEndpoint(values);
+  const index = await requestJson(base, '/', token);
   if (index.status !== 200) throw new CliError(describeError(index));
   if (!(index.body.endpoints as Array<{ path: string; method: string }>).some((endpoint) => endpoint.method === 'POST' && endpoint.path.endsWith('/eval'))) {
     throw new CliError('This endpoint offers no /eval: the app has not enabled it (option eval: { enabled: true }).');
   }
   const server = startRepl({
-    url: values.url,
+    url: base,
     token,
     input: process.stdin,
     output: process.stdout,

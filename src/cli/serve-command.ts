@@ -1,50 +1,72 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { createEndpoint } from '../endpoint/create-endpoint.js';
-import { AuditLogger } from '../log/audit-logger.js';
 import { ConfigError } from '../errors.js';
-import { readEgressConfigFile } from '../options/egress-config-file.js';
-import { resolveBasePath, resolveConfig } from '../options/resolve-options.js';
-import { DumpStore } from '../scheduling/dump-store.js';
-import { evaluate } from '../targets/protocol.js';
-import { createOpsServer, listenOpsServer, opsUrl } from '../server/listen.js';
-import { serverEvents, startWarnings } from '../server/server-audit.js';
-import { resolveServerSecurity, type ResolvedServerSecurity } from '../server/server-options.js';
-import { RemoteInspectorTarget } from '../targets/remote-inspector-target.js';
+import type { CdpTarget } from '../targets/target.js';
 import { openInspectorOf } from './attach-by-pid.js';
 import { CliError } from './cli-error.js';
+import { defineCommand, type OptionValues } from './command-spec.js';
+
+const SERVE_OPTIONS = {
+  target: { type: 'string', value: 'HOST:PORT', help: "the target's inspector, e.g. 127.0.0.1:9229 (a process started with --inspect)" },
+  pid: { type: 'string', value: 'PID', help: "open the inspector of a running process by signal (as node inspect -p does), on loopback" },
+  'inspect-port': { type: 'string', value: 'PORT', help: 'with --pid: the port its inspector opens on', default: '9229' },
+  port: { type: 'string', value: 'PORT', help: 'the port to serve on, 0 for any free one', default: '0' },
+  host: { type: 'string', value: 'HOST', help: 'the address to serve on', default: '127.0.0.1' },
+  'base-path': { type: 'string', value: 'PATH', help: 'the base path of the API', default: '/ops' },
+  'tokens-file': { type: 'string', value: 'FILE', help: 'the tokens, a JSON array of { id, token, scopes } (chmod 600); or set MAINTENANCE_ENDPOINT_TOKENS to the same JSON' },
+  'audit-log': { type: 'string', value: 'PATH', help: 'append the JSON audit log to this absolute path (default: stderr)' },
+  'tls-key': { type: 'string', value: 'FILE', help: "the server's private key (PEM): serve HTTPS" },
+  'tls-cert': { type: 'string', value: 'FILE', help: "the server's certificate (PEM), with --tls-key" },
+  'tls-ca': { type: 'string', value: 'FILE', help: 'the CA (PEM) client certificates must chain to, with --tls-request-client-cert' },
+  'tls-request-client-cert': { type: 'boolean', help: 'mutual TLS: refuse clients without a certificate from --tls-ca' },
+  'allow-insecure-remote': { type: 'boolean', help: 'serve plain HTTP on a non-loopback --host anyway (behind a TLS proxy on the same host)' },
+  'egress-config': { type: 'string', value: 'FILE', help: 'upload destinations for ?egress=NAME: the egress option as JSON (chmod 600: it may hold keys)' },
+} as const;
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: "Serve the maintenance API for another Node process through its inspector (a sidecar).",
+  arguments: '(--target HOST:PORT | --pid PID)',
+  description: [
+    'Prints "Serving URL for HOST:PORT (pid N)" once listening; SIGINT or SIGTERM stops it. Figures only an in-app probe can give (GC history, event loop, leak verdict) are reported as unavailable.',
+  ],
+  options: SERVE_OPTIONS,
+  examples: ['maintenance-endpoint serve --target 127.0.0.1:9229 --tokens-file tokens.json --port 9464'],
+  run: ({ values }) => runServeCommand(values),
+});
 
 /**
  * `maintenance-endpoint serve`: the maintenance API for another Node process, served from this one
  * (a sidecar) through the target's inspector. Same auth, limits, errors and audit as the library;
  * figures that only an in-app probe can give are reported as unavailable, never as the sidecar's own.
  */
-export async function runServeCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      target: { type: 'string' },
-      pid: { type: 'string' },
-      'inspect-port': { type: 'string', default: '9229' },
-      port: { type: 'string', default: '0' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'base-path': { type: 'string', default: '/ops' },
-      'tokens-file': { type: 'string' },
-      'audit-log': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-ca': { type: 'string' },
-      'tls-request-client-cert': { type: 'boolean', default: false },
-      'allow-insecure-remote': { type: 'boolean', default: false },
-      'egress-config': { type: 'string' },
-    },
-    strict: true,
-  });
+export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise<number> {
+  // Loaded here, not at the top: every other command (and --help) starts without Express and the endpoint.
+  const [
+    { createEndpoint },
+    { AuditLogger },
+    { resolveBasePath, resolveConfig },
+    { readEgressConfigFile },
+    { DumpStore },
+    { RemoteInspectorTarget },
+    { createOpsServer, listenOpsServer, opsUrl },
+    { serverEvents, startWarnings },
+    { resolveServerSecurity },
+  ] = await Promise.all([
+    import('../endpoint/create-endpoint.js'),
+    import('../log/audit-logger.js'),
+    import('../options/resolve-options.js'),
+    import('../options/egress-config-file.js'),
+    import('../scheduling/dump-store.js'),
+    import('../targets/remote-inspector-target.js'),
+    import('../server/listen.js'),
+    import('../server/server-audit.js'),
+    import('../server/server-options.js'),
+  ]);
   if ((values.target === undefined) === (values.pid === undefined)) throw new CliError('Give exactly one of --target HOST:PORT or --pid PID.', 2);
   const port = integer('--port', values.port, 0, 65535);
   let config;
   let basePath: string;
-  let security: ResolvedServerSecurity;
+  let security;
   try {
     basePath = resolveBasePath(values['base-path']);
     config = resolveConfig({
@@ -52,8 +74,11 @@ export async function runServeCommand(argv: string[]): Promise<number> {
       ...(values['audit-log'] !== undefined ? { auditLog: values['audit-log'] } : {}),
       ...(values['egress-config'] !== undefined ? { egress: readEgressConfigFile(values['egress-config']) } : {}),
     });
-    security = resolveServerSecurity(values.host, { tls: readTlsFiles(values), allowInsecureRemote: values['allow-insecure-remote'] }, config.maxProfileSeconds);
+    security = resolveServerSecurity(values.host, { tls: readTlsFiles(values), allowInsecureRemote: values['allow-insecure-remote'] === true }, config.maxProfileSeconds);
   } catch (error) {
+    if (error instanceof ConfigError && error.code === 'NO_TOKENS' && values['tokens-file'] === undefined) {
+      throw new CliError('No tokens: pass --tokens-file FILE (a JSON array of { id, token, scopes }, chmod 600) or set MAINTENANCE_ENDPOINT_TOKENS to the same JSON.', 2);
+    }
     if (error instanceof ConfigError) throw new CliError(error.message, 2);
     throw error;
   }
@@ -104,7 +129,24 @@ export async function runServeCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `--tls-*` name PEM files; read here so the server gets contents, as the library takes them. */
+/** The inspector this sidecar opened by signal would otherwise stay open on loopback after it leaves. */
+async function closeInspectorWeOpened(target: CdpTarget): Promise<void> {
+  const { evaluate } = await import('../targets/protocol.js');
+  await evaluate(target, 'Closing the inspector', "require('node:inspector').close()", { commandLineApi: true }).catch(() => {});
+}
+
+function parseHostPort(text: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
+  if (match === null) throw new CliError('--target must be HOST:PORT, e.g. 127.0.0.1:9229.', 2);
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port: integer('--target port', match[2]!, 1, 65535) };
+}
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new CliError(`${name} must be an integer from ${min} to ${max}.`, 2);
+  return value;
+}
+
 function readTlsFiles(values: { 'tls-key'?: string; 'tls-cert'?: string; 'tls-ca'?: string; 'tls-request-client-cert'?: boolean }) {
   const key = values['tls-key'];
   const cert = values['tls-cert'];
@@ -124,21 +166,4 @@ function readTlsFiles(values: { 'tls-key'?: string; 'tls-cert'?: string; 'tls-ca
     ...(ca !== undefined ? { ca: read('--tls-ca', ca) } : {}),
     requestClientCert: values['tls-request-client-cert'] === true,
   };
-}
-
-/** The inspector this sidecar opened by signal would otherwise stay open on loopback after it leaves. */
-async function closeInspectorWeOpened(target: RemoteInspectorTarget): Promise<void> {
-  await evaluate(target, 'Closing the inspector', "require('node:inspector').close()", { commandLineApi: true }).catch(() => {});
-}
-
-function parseHostPort(text: string): { host: string; port: number } {
-  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
-  if (match === null) throw new CliError('--target must be HOST:PORT, e.g. 127.0.0.1:9229.', 2);
-  return { host: match[1]!.replace(/^\[|\]$/g, ''), port: integer('--target port', match[2]!, 1, 65535) };
-}
-
-function integer(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new CliError(`${name} must be an integer from ${min} to ${max}.`, 2);
-  return value;
 }

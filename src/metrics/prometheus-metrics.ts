@@ -27,7 +27,8 @@ export interface MetricsSources {
 export class PrometheusMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter<'route' | 'status'>;
-  readonly #gcDuration: Histogram<'kind'>;
+  /** Only with a probe: GC durations come from it, and a histogram that can never fill would mislead. */
+  readonly #gcDuration: Histogram<'kind'> | undefined;
   readonly #sources: MetricsSources;
 
   constructor(sources: MetricsSources) {
@@ -49,13 +50,16 @@ export class PrometheusMetrics {
         LOCK_KINDS.forEach((kind, index) => this.set({ kind }, Atomics.load(locks, index) === 0 ? 0 : 1));
       },
     });
-    this.#gcDuration = new Histogram({
-      name: 'nodejs_gc_duration_seconds',
-      help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
-      labelNames: ['kind'],
-      buckets: GC_BUCKETS,
-      registers,
-    });
+    this.#gcDuration =
+      sources.probe === undefined
+        ? undefined
+        : new Histogram({
+            name: 'nodejs_gc_duration_seconds',
+            help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+            labelNames: ['kind'],
+            buckets: GC_BUCKETS,
+            registers,
+          });
     // A sidecar's own process figures would pass for the target's: leave them out rather than mislead.
     if (sources.inspectsOwnProcess) this.#processMetrics(registers);
     if (sources.probe !== undefined) this.#mainThreadMetrics(sources.probe, registers);
@@ -68,7 +72,7 @@ export class PrometheusMetrics {
 
   /** Feeds GC events the probe recorded since the last call into the duration histogram. */
   observeGcEvents(events: ReadonlyArray<{ kind: string; seconds: number }>): void {
-    for (const event of events) this.#gcDuration.observe({ kind: event.kind }, event.seconds);
+    for (const event of events) this.#gcDuration?.observe({ kind: event.kind }, event.seconds);
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {

@@ -17,7 +17,12 @@ export type StackState =
   | 'running'
   /** The main thread was idle in its event loop (nothing on the JavaScript stack). */
   | 'idle'
-  /** No answer in time: the thread is outside JavaScript (synchronous I/O, Atomics.wait, a native addon, a long GC). */
+  /**
+   * The thread is blocked in Atomics.wait: V8 serves interrupts between the wait's wake-ups, so the stack
+   * is taken, with Atomics.wait as its innermost frame and the caller below it.
+   */
+  | 'waiting'
+  /** No answer in time: the thread is outside JavaScript (synchronous I/O, a native addon, a long GC). */
   | 'unresponsive'
   /** The session runs on the inspected thread itself, which is busy answering this very request. */
   | 'serving-this-request';
@@ -44,7 +49,9 @@ const CAPTURE_EXPRESSION = `(function ${GLOBAL_HOOK}() {
   try {
     Error.stackTraceLimit = 200;
     Error.prepareStackTrace = (_error, sites) => sites.map((site) => ({
-      functionName: site.getFunctionName() || (site.getTypeName() && site.getMethodName() ? site.getTypeName() + '.' + site.getMethodName() : '') || '(anonymous)',
+      // A builtin (no script at all, as Atomics.wait) is named with its holder: Atomics.wait, not wait.
+      functionName: (site.getFileName() == null && !site.getScriptNameOrSourceURL() && site.getTypeName() && site.getFunctionName() ? site.getTypeName() + '.' + site.getFunctionName() : '') ||
+        site.getFunctionName() || (site.getTypeName() && site.getMethodName() ? site.getTypeName() + '.' + site.getMethodName() : '') || '(anonymous)',
       url: site.getScriptNameOrSourceURL() || site.getFileName() || '',
       line: site.getLineNumber(),
       column: site.getColumnNumber(),
@@ -83,7 +90,12 @@ export async function captureStack(target: CdpTarget, timeoutMs: number): Promis
     return { state: 'unresponsive', capturedAt, latencyMs, frames: [] };
   }
   const frames = JSON.parse(result) as StackFrame[];
-  return { state: frames.length > 0 ? 'running' : 'idle', capturedAt, latencyMs, frames };
+  return { state: stateOf(frames), capturedAt, latencyMs, frames };
+}
+
+function stateOf(frames: StackFrame[]): StackState {
+  if (frames.length === 0) return 'idle';
+  return frames[0]!.functionName === 'Atomics.wait' && frames[0]!.url === '' ? 'waiting' : 'running';
 }
 
 export function formatStackText(snapshot: StackSnapshot, pid: number): string {
@@ -101,8 +113,10 @@ function describeState(state: StackState): string {
       return 'running JavaScript';
     case 'idle':
       return 'idle in the event loop';
+    case 'waiting':
+      return 'blocked in Atomics.wait';
     case 'unresponsive':
-      return 'not running JavaScript (synchronous I/O, Atomics.wait, native code or a long GC); no stack could be taken';
+      return 'not running JavaScript (synchronous I/O, native code or a long GC); no stack could be taken';
     case 'serving-this-request':
       return 'busy answering this request (router mode shares the app thread; use startMaintenanceServer for live stacks)';
   }

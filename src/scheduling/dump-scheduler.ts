@@ -11,7 +11,7 @@ import type { ProbeView } from '../probe/probe-view.js';
 import type { S3Destination } from '../options/egress-options.js';
 import type { CdpTarget } from '../targets/target.js';
 import { DumpStore, type PartialFile } from './dump-store.js';
-import type { Trigger } from './triggers.js';
+import { assertReachable, type Trigger } from './triggers.js';
 import { uploadStoredDump, type DumpUpload } from './upload-stored-dump.js';
 
 /** What a scheduled job produces: an artifact kind of the shared table with its validated parameters. */
@@ -122,6 +122,7 @@ export class DumpScheduler {
     if ((trigger.type === 'gc' || trigger.type === 'heap-above') && this.#probe === undefined) {
       throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when" needs the main-thread probe, which this target does not run.');
     }
+    assertReachable(trigger, this.#probe?.reader.figures().heapLimit);
     if (request.kind === 'heapsnapshot') this.#checkDiskSpace();
     const job: DumpJob = {
       id: randomBytes(16).toString('base64url'),

@@ -20,6 +20,9 @@ export const SCHEDULE_PARAMS = {
 
 export type ScheduleValues = Partial<Record<keyof typeof SCHEDULE_PARAMS, string>>;
 
+/** An ISO 8601 time whose `+hh:mm` offset lost its plus to URL decoding. */
+const SPACE_FOR_PLUS = /^\d{4}-\d{2}-\d{2}T[\d:.]+ \d{2}(:?\d{2})?$/;
+
 const badRequest = (code: ErrorCode, message: string) => new MaintenanceError(code, message);
 
 /**
@@ -41,6 +44,10 @@ export function parseTrigger(query: ScheduleValues, now = Date.now()): Trigger |
   }
   if (query.at !== undefined) {
     const at = /^\d{4}-\d{2}-\d{2}T/.test(query.at) ? Date.parse(query.at) : Number.NaN;
+    if (Number.isNaN(at) && SPACE_FOR_PLUS.test(query.at)) {
+      // A URL query decodes + as a space, so an unescaped +01:00 offset arrives as " 01:00".
+      throw badRequest('INVALID_PARAMETER', `Query parameter "at" has a space before its UTC offset, where a + was meant: in a URL a + means a space, so write + as %2B (at=${query.at.replace(' ', '%2B')}).`);
+    }
     if (Number.isNaN(at)) throw badRequest('INVALID_PARAMETER', 'Query parameter "at" must be an ISO 8601 time, e.g. 2026-01-31T03:00:00Z.');
     if (at <= now || at - now > MAX_AHEAD_MS) throw badRequest('INVALID_PARAMETER', 'Query parameter "at" must be in the future and at most 24 h ahead.');
     return { type: 'at', at: new Date(at).toISOString() };
@@ -72,4 +79,18 @@ function parseExpires(text: string | undefined, now: number): string | undefined
     throw badRequest('INVALID_PARAMETER', 'Query parameter "expires" must be a duration above 0 and at most 24h.');
   }
   return new Date(now + ms).toISOString();
+}
+
+/**
+ * Refuses a heap-above size the heap can never reach: V8 dies at its heap limit, so a threshold at or
+ * above it would wait forever. Checked where the limit is known (a probe runs in the target).
+ */
+export function assertReachable(trigger: Trigger, heapLimitBytes: number | undefined): void {
+  if (trigger.type !== 'heap-above' || trigger.bytes === undefined || heapLimitBytes === undefined || !(heapLimitBytes > 0)) return;
+  if (trigger.bytes >= heapLimitBytes) {
+    throw badRequest(
+      'INVALID_PARAMETER',
+      `Query parameter "when": heap-above:${trigger.bytes} bytes is at or above the heap limit (${heapLimitBytes} bytes, ${(heapLimitBytes / 2 ** 20).toFixed(0)} MiB), so it could never fire; give a smaller size or a percent (heap-above:80%).`,
+    );
+  }
 }

@@ -52,9 +52,12 @@ function describeState(snapshot: StackSnapshot): [status: string, placeholder: s
     case 'idle':
       // Go's word for a goroutine parked in the network poller, which is where an idle event loop waits.
       return ['IO wait', '(idle in the event loop)'];
+    case 'waiting':
+      // Go's word for a goroutine blocked on a sync primitive, which is what Atomics.wait is.
+      return ['semacquire', '(blocked in Atomics.wait)'];
     case 'unresponsive':
-      // Outside JavaScript: native code, synchronous I/O, Atomics.wait or a long GC, as a Go goroutine in a system call.
-      return ['syscall', '(not running JavaScript: native code, synchronous I/O, Atomics.wait or GC)'];
+      // Outside JavaScript: native code, synchronous I/O or a long GC, as a Go goroutine in a system call.
+      return ['syscall', '(not running JavaScript: native code, synchronous I/O or GC)'];
     case 'serving-this-request':
       return ['running', '(answering this request on the app thread: router mode)'];
   }

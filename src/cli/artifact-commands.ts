@@ -1,0 +1,116 @@
+import { CliError } from './cli-error.js';
+import { CONNECTION_OPTIONS, JSON_OPTION, OUTPUT_OPTION, SCHEDULE_OPTIONS, SCHEDULE_PARAMETERS } from './client-options.js';
+import { defineCommand, type Command, type OptionTable } from './command-spec.js';
+import { download, suggestedName } from './download.js';
+import { call, readText, resolveEndpoint } from './endpoint-client.js';
+import { printJson, printLines } from './output.js';
+import { ProgressLine } from './progress-line.js';
+import { scheduledLines, urlArgument, type DumpJobView } from './scheduled-job.js';
+
+const TIMED_OPTIONS = {
+  seconds: { type: 'string', value: 'N', help: 'how long to sample, 1 to 300 (the endpoint defaults to 10)' },
+} as const satisfies OptionTable;
+
+interface ArtifactCommandSpec {
+  name: 'heapsnapshot' | 'cpuprofile' | 'heapprofile';
+  summary: string;
+  description: string[];
+  /** The artifact's own options, each sent as the query parameter `param`. */
+  options: Record<string, { type: 'string' | 'boolean'; value?: string; help: string; param: string }>;
+  timed: boolean;
+  examples: string[];
+}
+
+/**
+ * A command that takes an artifact now (streamed to a file) or schedules it (--delay, --at, --when:
+ * the endpoint answers 202 with a job to fetch later through `dumps`).
+ */
+function artifactCommand(spec: ArtifactCommandSpec): Command {
+  const own = Object.fromEntries(Object.entries(spec.options).map(([name, { type, value, help }]) => [name, { type, ...(value ? { value } : {}), help }]));
+  return defineCommand({
+    name: spec.name,
+    summary: spec.summary,
+    description: spec.description,
+    options: { ...CONNECTION_OPTIONS, ...own, ...(spec.timed ? TIMED_OPTIONS : {}), ...OUTPUT_OPTION, ...SCHEDULE_OPTIONS, ...JSON_OPTION } as OptionTable,
+    examples: spec.examples,
+    async run({ values }) {
+      const endpoint = resolveEndpoint(values as { url?: string; 'token-file'?: string });
+      const query: Record<string, string | undefined> = {};
+      for (const [name, { type, param }] of Object.entries(spec.options)) {
+        const value = values[name];
+        if (value !== undefined) query[param] = type === 'boolean' ? String(value) : (value as string);
+      }
+      if (spec.timed) query.seconds = values.seconds as string | undefined;
+      for (const name of SCHEDULE_PARAMETERS) query[name] = values[name] as string | undefined;
+      const scheduling = SCHEDULE_PARAMETERS.some((name) => values[name] !== undefined);
+      const seconds = query.seconds === undefined ? undefined : Number(query.seconds);
+      // A timed operation sends nothing until it ends: say so. A snapshot's first bytes come soon; count only on a terminal.
+      const waiting = scheduling
+        ? undefined
+        : spec.timed
+          ? new ProgressLine(`${spec.name}: sampling`, Number.isFinite(seconds) ? seconds : undefined)
+          : process.stderr.isTTY
+            ? new ProgressLine(`${spec.name}: waiting for V8`, undefined)
+            : undefined;
+      let response;
+      try {
+        response = await call(endpoint, `/${spec.name}`, { query, gzip: spec.name === 'heapsnapshot' });
+      } finally {
+        waiting?.stop();
+      }
+      if (response.statusCode === 202) {
+        const text = await readText(response);
+        if (values.json === true) printJson(text);
+        else printLines(...scheduledLines(JSON.parse(text) as DumpJobView, urlArgument(values.url as string | undefined)));
+        return 0;
+      }
+      if (scheduling) throw new CliError(`The endpoint answered ${response.statusCode} instead of scheduling the ${spec.name}.`);
+      const file = (values.output as string | undefined) ?? suggestedName(response) ?? `${spec.name}.out`;
+      const downloaded = await download(response, file, spec.name);
+      const warning = response.headers['maintenance-warning'];
+      if (warning !== undefined && values.json !== true) process.stderr.write(`${spec.name}: ${String(warning)}\n`);
+      if (values.json === true) printJson(JSON.stringify({ ...downloaded, ...(warning !== undefined ? { warning: String(warning) } : {}) }));
+      else printLines(downloaded.file);
+      return 0;
+    },
+  });
+}
+
+export const heapsnapshotCommand = artifactCommand({
+  name: 'heapsnapshot',
+  summary: "Stream the app's heap snapshot to a file (opens in Chrome DevTools, Memory tab), or schedule one.",
+  description: [
+    'The transfer is gzipped and decoded on the way; the file holds the snapshot JSON. It is written to FILE.partial and renamed when complete.',
+    'The app main thread pauses while V8 builds the snapshot, and V8 needs several times the heap in extra memory meanwhile.',
+  ],
+  options: {
+    'expose-internals': { type: 'boolean', help: "include V8's internal objects and edges", param: 'exposeInternals' },
+    'capture-numeric-value': { type: 'boolean', help: 'record the values of numbers', param: 'captureNumericValue' },
+  },
+  timed: false,
+  examples: ['maintenance-endpoint heapsnapshot --url http://127.0.0.1:9464/ops -o app.heapsnapshot', 'maintenance-endpoint heapsnapshot --when heap-above:80% --expires 6h'],
+});
+
+export const cpuprofileCommand = artifactCommand({
+  name: 'cpuprofile',
+  summary: 'Take a timed CPU profile to a file (.cpuprofile for DevTools, or pprof), or schedule one.',
+  description: ['The endpoint answers only when the profile is done: the CLI counts down meanwhile.'],
+  options: {
+    interval: { type: 'string', value: 'MICROSECONDS', help: 'microseconds between samples, 50 to 100000', param: 'interval' },
+    format: { type: 'string', value: 'cpuprofile|pprof', help: 'DevTools JSON or gzipped pprof', param: 'format' },
+  },
+  timed: true,
+  examples: ['maintenance-endpoint cpuprofile --seconds 30 --format pprof -o cpu.pb.gz', 'maintenance-endpoint cpuprofile --delay 2h --seconds 60'],
+});
+
+export const heapprofileCommand = artifactCommand({
+  name: 'heapprofile',
+  summary: 'Take a timed sampling heap profile to a file (.heapprofile for DevTools, or pprof), or schedule one.',
+  description: ['What was allocated during the sampling and is still alive at its end, by allocating stack.'],
+  options: {
+    interval: { type: 'string', value: 'BYTES', help: 'mean bytes between samples, 1024 to 16777216', param: 'interval' },
+    format: { type: 'string', value: 'heapprofile|pprof', help: 'DevTools JSON or gzipped pprof', param: 'format' },
+  },
+  timed: true,
+  examples: ['maintenance-endpoint heapprofile --seconds 60 -o app.heapprofile'],
+});

@@ -1,0 +1,125 @@
+import { CONNECTION_OPTIONS, JSON_OPTION } from './client-options.js';
+import { defineCommand, type OptionTable } from './command-spec.js';
+import { call, callJson, readText, resolveEndpoint } from './endpoint-client.js';
+import { formatObject } from './human-format.js';
+import { printJson } from './output.js';
+import { formatBytes } from './progress-bar.js';
+import { ProgressLine } from './progress-line.js';
+
+const CLIENT = { ...CONNECTION_OPTIONS, ...JSON_OPTION } as const satisfies OptionTable;
+
+/** Fetches JSON and prints it raw (--json) or through `human` for a person. */
+async function show(values: { url?: string | undefined; 'token-file'?: string | undefined; json?: boolean | undefined }, path: string, human: (body: any) => string, options: Parameters<typeof callJson>[2] = {}): Promise<number> {
+  const { body, text } = await callJson(resolveEndpoint(values), path, options);
+  printJson(values.json === true ? text : human(body));
+  return 0;
+}
+
+export const indexCommand = defineCommand({
+  name: 'index',
+  summary: 'What the endpoint is (version, pid, mode), every endpoint it serves, and the operations in progress.',
+  options: CLIENT,
+  async run({ values }) {
+    return show(values, '/', (index: { name: string; version: string; pid: number; mode: string; endpoints: Array<{ method: string; path: string; scope: string; description: string }>; operations: unknown[] }) => {
+      const width = Math.max(...index.endpoints.map((e) => `${e.method} ${e.path}`.length));
+      return [
+        `${index.name} ${index.version}, process ${index.pid}, ${index.mode} mode`,
+        '',
+        ...index.endpoints.map((e) => `${`${e.method} ${e.path}`.padEnd(width)}  ${e.scope.padEnd(7)}  ${e.description}`),
+        '',
+        index.operations.length === 0 ? 'No operation in progress.' : `In progress:\n${index.operations.map((op) => `  ${JSON.stringify(op)}`).join('\n')}`,
+      ].join('\n');
+    });
+  },
+});
+
+export const stackCommand = defineCommand({
+  name: 'stack',
+  summary: "The app main thread's JavaScript stack right now (answers while its event loop is blocked).",
+  options: CLIENT,
+  async run({ values }) {
+    const endpoint = resolveEndpoint(values);
+    const response = await call(endpoint, '/stack', { query: { format: values.json === true ? 'json' : 'text' } });
+    printJson(await readText(response));
+    return 0;
+  },
+});
+
+export const memoryCommand = defineCommand({
+  name: 'memory',
+  summary: "The app main thread's memory, GC and event-loop figures.",
+  options: CLIENT,
+  async run({ values }) {
+    return show(values, '/memory', formatObject);
+  },
+});
+
+export const leaksCommand = defineCommand({
+  name: 'leaks',
+  summary: 'Is memory leaking? The verdict from the heap left after each GC; with --seconds, also where.',
+  description: ['--seconds samples allocations for that long and lists the sites whose allocations are still alive after a full GC (a heavy request).'],
+  options: { ...CLIENT, seconds: { type: 'string', value: 'N', help: 'also sample for N seconds (1 to 300) where retained memory is allocated' } },
+  async run({ values }) {
+    const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
+    const waiting = values.seconds === undefined ? undefined : new ProgressLine('leaks: sampling', Number.isFinite(seconds) ? seconds : undefined);
+    try {
+      return await show(values, '/memory/leaks', describeLeaks, { query: { seconds: values.seconds } });
+    } finally {
+      waiting?.stop();
+    }
+  },
+});
+
+interface LeakReport {
+  leakSuspected: boolean | 'insufficient data';
+  reason: string;
+  evidence?: unknown;
+  where?: { seconds: number; sites: Array<{ functionName: string; url: string; line: number; column: number; bytes: number }> };
+}
+
+function describeLeaks(report: LeakReport): string {
+  const verdict = report.leakSuspected === true ? 'Leak suspected' : report.leakSuspected === false ? 'No leak suspected' : 'Not enough data for a verdict';
+  const lines = [`${verdict}: ${report.reason}`];
+  if (report.evidence) lines.push('', formatObject({ evidence: report.evidence }));
+  if (report.where) {
+    lines.push('', `Allocated in ${report.where.seconds} s and still alive after a full GC:`);
+    if (report.where.sites.length === 0) lines.push('  nothing');
+    for (const site of report.where.sites) lines.push(`  ${formatBytes(site.bytes).padStart(10)}  ${site.functionName || '(anonymous)'} (${site.url || '<anonymous>'}:${site.line}:${site.column})`);
+  }
+  return lines.join('\n');
+}
+
+export const gcCommand = defineCommand({
+  name: 'gc',
+  summary: "Run a full garbage collection of the app's heap; prints the heap before and after.",
+  options: CLIENT,
+  async run({ values }) {
+    return show(
+      values,
+      '/gc',
+      (gc: { before: { usedSize: number }; after: { usedSize: number }; freedBytes: number; durationMs: number }) =>
+        `Freed ${formatBytes(gc.freedBytes)} in ${gc.durationMs} ms: heap used ${formatBytes(gc.before.usedSize)} -> ${formatBytes(gc.after.usedSize)}.`,
+      { method: 'POST' },
+    );
+  },
+});
+
+export const reportCommand = defineCommand({
+  name: 'report',
+  summary: "Node's diagnostic report of the app (redacted unless --no-redact, which needs the eval scope).",
+  options: { ...CLIENT, 'no-redact': { type: 'boolean', help: 'leave environment values and credentials in (needs the eval scope)' } },
+  async run({ values }) {
+    // The report is itself a JSON document: indented for a person, as sent with --json.
+    return show(values, '/report', (report) => JSON.stringify(report, null, 2), { query: { redact: values['no-redact'] === true ? 'false' : undefined } });
+  },
+});
+
+export const metricsCommand = defineCommand({
+  name: 'metrics',
+  summary: 'The Prometheus exposition (text), as a scraper would read it.',
+  options: CONNECTION_OPTIONS,
+  async run({ values }) {
+    process.stdout.write(await readText(await call(resolveEndpoint(values), '/metrics')));
+    return 0;
+  },
+});

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runCli, type CliRun } from './helpers/cli.js';
+import { startFixture, type Fixture } from './helpers/fixture.js';
+import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
+import { eventually } from './helpers/http.js';
+
+const env = { MAINTENANCE_ENDPOINT_TOKEN: '', MAINTENANCE_ENDPOINT_URL: '', MAINTENANCE_ENDPOINT_TOKENS: '' };
+
+describe('CLI: scheduling and dumps against a running endpoint (worker mode)', () => {
+  let app: Fixture;
+  let dir: string;
+  let tokenFile: string;
+  const cli = (args: string[]): Promise<CliRun> => runCli([...args, '--url', app.url, '--token-file', tokenFile], { cwd: dir, env });
+  const json = (run: CliRun) => {
+    assert.equal(run.code, 0, run.stderr);
+    return JSON.parse(run.stdout);
+  };
+
+  before(async () => {
+    app = await startFixture({ mode: 'worker' });
+    dir = mkdtempSync(join(tmpdir(), 'me-cli-'));
+    tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, `${app.tokens.admin}\n`, { mode: 0o600 });
+  });
+  after(async () => {
+    await app.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('scheduling: --delay answers with the job id and how to fetch it; dumps list, get, download, delete', async () => {
+    const scheduled = await cli(['heapsnapshot', '--delay', '1s']);
+    assert.equal(scheduled.code, 0, scheduled.stderr);
+    const id = /^Scheduled heapsnapshot (\S+): at /.exec(scheduled.stdout)?.[1];
+    assert.ok(id, scheduled.stdout);
+    assert.ok(scheduled.stdout.includes(`maintenance-endpoint dumps download ${id} --url ${app.url}`));
+    await eventually(async () => json(await cli(['dumps', 'get', id, '--json'])).status === 'ready', 30_000, 'the dump to be ready');
+    assert.ok(json(await cli(['dumps', '--json'])).dumps.some((job: { id: string }) => job.id === id));
+    assert.match((await cli(['dumps', 'list'])).stdout, new RegExp(`^${id} +heapsnapshot +ready `, 'm'));
+    const download = json(await cli(['dumps', 'download', id, '-o', 'scheduled.heapsnapshot', '--json']));
+    assert.equal(download.bytes, statSync(join(dir, 'scheduled.heapsnapshot')).size);
+    assertWholeSnapshotWithPlantedObjects(readFileSync(join(dir, 'scheduled.heapsnapshot')));
+    assert.deepEqual(json(await cli(['dumps', 'delete', id, '--json'])), { id, deleted: true });
+    const gone = await cli(['dumps', 'get', id]);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /404 /);
+    assert.doesNotMatch(gone.stderr, /base path/, 'a missing dump is not a wrong URL');
+  });
+
+  test('--at with a +hh:mm offset reaches the endpoint intact; --when with --expires; --json gives the job', async () => {
+    const at = new Date(Date.now() + 3_600_000);
+    const local = `${at.toISOString().slice(0, 19).replace(/T(\d\d)/, (_m, h) => `T${String((Number(h) + 1) % 24).padStart(2, '0')}`)}+01:00`;
+    const job = json(await cli(['cpuprofile', '--at', local, '--seconds', '1', '--json']));
+    assert.equal(job.status, 'scheduled');
+    assert.equal(Date.parse(job.trigger.at), Date.parse(local));
+    const gcJob = json(await cli(['heapprofile', '--when', 'heap-above:80%', '--expires', '1h', '--json']));
+    assert.equal(gcJob.trigger.ratio, 0.8);
+    for (const id of [job.id, gcJob.id]) assert.equal((await cli(['dumps', 'delete', id])).code, 0);
+  });
+
+  test('dumps usage mistakes are usage errors', async () => {
+    assert.equal((await cli(['dumps', 'get'])).code, 2);
+    assert.equal((await cli(['dumps', 'frobnicate', 'x'])).code, 2);
+    assert.equal((await cli(['dumps', 'get', 'a', 'b'])).code, 2);
+  });
+});
+

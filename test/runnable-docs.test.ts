@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import { CLI } from './helpers/cli.js';
+import { stopChild } from './helpers/fixture.js';
+import { eventually, request } from './helpers/http.js';
+import { assertArtifactFile, runnableExamples, runShell, type Example } from './helpers/runnable-examples.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEMO = join(ROOT, 'dist/scripts/demo.js');
+/** The address documentation examples use for an endpoint; replaced by the demo's. */
+const DOCUMENTED_BASE = 'http://127.0.0.1:9464/ops';
+
+interface Demo {
+  child: ChildProcess;
+  base: string;
+  token: string;
+  /** The lines under "Try:" and the CLI lines, as printed. */
+  lines: string[];
+}
+
+async function startDemo(cwd: string): Promise<Demo> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', MAINTENANCE_PORT: '0' };
+  delete env.MAINTENANCE_ENDPOINT_TOKENS;
+  // stderr carries the audit log: read and dropped, so the test's output stays readable.
+  const child = spawn(process.execPath, [DEMO], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr!.resume();
+  const printed: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo did not start: ${printed.join('\n')}`)), 20_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      printed.push(line);
+      if (line === 'Ctrl-C to stop.') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the demo exited with ${code}: ${printed.join('\n')}`)));
+  });
+  const base = /^Maintenance endpoint:\s+(\S+)$/m.exec(printed.join('\n'))?.[1];
+  const token = /^Token \([^)]*\): (\S+)$/m.exec(printed.join('\n'))?.[1];
+  assert.ok(base && token, printed.join('\n'));
+  assert.doesNotMatch(base, /:0\//, 'the real port, not 0');
+  const lines = printed.filter((line) => /^ {2}(curl|export|npx) /.test(line)).map((line) => line.trim());
+  return { child, base, token, lines };
+}
+
+/** Runs one example line and checks it did what it says: exit 0, its files whole, its JSON parseable. */
+async function runExample(example: Example, demo: Demo, cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const substitute = (text: string) => text.replaceAll(DOCUMENTED_BASE, demo.base).replace(/\bnpx maintenance-endpoint\b/g, 'maintenance-endpoint');
+  const script = [...example.prelude, example.command].map(substitute).join('\n');
+  const before = new Set(readdirSync(cwd));
+  const run = await runShell(script, cwd, env);
+  const where = `${example.source}: ${example.command}\n${run.stderr}`;
+  assert.equal(run.code, 0, where);
+  const written = readdirSync(cwd).filter((name) => !before.has(name) && !name.startsWith('.'));
+  for (const name of written) assertArtifactFile(join(cwd, name));
+  if (/\s-o\s|\s-fOJ\s|\s-OJ\s/.test(example.command)) assert.ok(written.length > 0, `${where}: no file written`);
+  const out = run.stdout.trim();
+  if (/401 without a token/.test(example.command)) {
+    assert.equal(JSON.parse(out).error.code, 'UNAUTHORIZED', where);
+  } else if (/format=text|maintenance-endpoint stack/.test(example.command)) {
+    assert.match(out, /^Main thread of process \d+ /, where);
+  } else if (/maintenance-endpoint (heapsnapshot|cpuprofile|heapprofile) .*-o /.test(example.command)) {
+    assert.deepEqual(out.split('\n').slice(-1), [written[0]], `${where}: prints the file it wrote`);
+  } else if (out.startsWith('{') || out.startsWith('[') || /--json|\| jq/.test(example.command)) {
+    assert.doesNotThrow(() => JSON.parse(out), where);
+  } else if (/\b(delay|at|when)=/.test(example.command)) {
+    assert.match(JSON.parse(out).status, /^scheduled$/, where);
+  }
+}
+
+/**
+ * Runs `body` against a fresh demo in a private directory: each gets its own rate limits (10 heavy
+ * requests a minute), which the examples of one page stay within, and its own dump store.
+ */
+async function withDemo(body: (demo: Demo, env: NodeJS.ProcessEnv, fresh: () => string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'me-docs-'));
+  const bin = join(dir, 'bin');
+  const work = join(dir, 'work');
+  mkdirSync(bin);
+  mkdirSync(work);
+  // `maintenance-endpoint` on PATH, as after `npm i -g`: this checkout's CLI.
+  writeFileSync(join(bin, 'maintenance-endpoint'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+  chmodSync(join(bin, 'maintenance-endpoint'), 0o755);
+  let demo: Demo | undefined;
+  try {
+    demo = await startDemo(work);
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, TOKEN: demo.token, BASE: demo.base, URL: demo.base };
+    delete env.MAINTENANCE_ENDPOINT_URL;
+    delete env.MAINTENANCE_ENDPOINT_TOKEN;
+    await body(demo, env, () => mkdtempSync(join(dir, 'run-')));
+  } finally {
+    if (demo) await stopChild(demo.child, 'SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const DOCUMENTS = ['README.md', 'docs/api.md', 'docs/operations.md', 'docs/memory.md', 'docs/security.md', 'docs/egress.md', 'docs/benchmarks.md', 'docs/architecture.md'];
+const examplesOf = (file: string) => runnableExamples(readFileSync(join(ROOT, file), 'utf8'), file);
+
+describe('every example the demo prints and the docs mark runnable works against a real demo', () => {
+  test('the curl and CLI lines the demo prints', () =>
+    withDemo(async (demo, env, fresh) => {
+      assert.ok(demo.lines.filter((line) => line.startsWith('curl ')).length >= 8, demo.lines.join('\n'));
+      const prelude: string[] = [];
+      for (const line of demo.lines) {
+        if (line.startsWith('export ')) prelude.push(line);
+        else await runExample({ source: 'npm start', prelude: [...prelude], command: line }, demo, fresh(), env);
+      }
+      // "scheduled; then GET /dumps": the job it printed shows up there and completes.
+      await eventually(async () => {
+        const { dumps } = (await request(`${demo.base}/dumps`, { token: demo.token })).json();
+        return dumps.length > 0 && dumps.every((job: { status: string }) => job.status === 'ready');
+      }, 60_000, 'the scheduled snapshot to be ready');
+    }));
+
+  for (const file of DOCUMENTS.filter((name) => examplesOf(name).length > 0)) {
+    test(`the runnable blocks of ${file}`, () =>
+      withDemo(async (demo, env, fresh) => {
+        for (const example of examplesOf(file)) await runExample(example, demo, fresh(), env);
+      }));
+  }
+
+  test('runnable blocks exist where the docs show commands to try', () => {
+    assert.ok(examplesOf('README.md').length >= 5);
+    assert.ok(examplesOf('docs/operations.md').length >= 8);
+    assert.ok(examplesOf('docs/api.md').length >= 1);
+  });
+});
