@@ -132,7 +132,7 @@ describe('web console in headless Chromium (worker mode)', () => {
     await eventually(async () => (await page.$eval('#tile-main-thread', (el: any) => el.dataset.state)) === 'responsive', 20_000, 'responsive again');
   });
 
-  test("a 2 s CPU profile renders a flame graph whose widest frame is the app's hot function; it downloads as .cpuprofile and pprof", async () => {
+  test("a 2 s CPU profile renders a flame graph in which the app's hot function spans most of the widest stack; it downloads as .cpuprofile and pprof", async () => {
     const { page } = admin;
     // Busy until told to rest, so the profile falls inside the work however late it starts.
     await app.command({ cmd: 'work', work: 'hot' }, 'working');
@@ -140,11 +140,14 @@ describe('web console in headless Chromium (worker mode)', () => {
     await page.click('#take-cpuprofile');
     await page.waitForSelector('#panel-profile-view:not([hidden]) #flame-frames tbody tr', { timeout: 30_000 });
     const frames = await page.$$eval('#flame-frames tbody tr', (rows: any[]) =>
-      rows.map((row: any) => ({ name: row.dataset.function!, self: Number(row.dataset.self) })),
+      rows.map((row: any) => ({ name: row.dataset.function!, self: Number(row.dataset.self), total: Number(row.dataset.total) })),
     );
-    // V8's pseudo-frames ((program), (garbage collector), (idle)) are not the app's code.
-    const widest = frames.filter((frame) => !frame.name.startsWith('(')).sort((a, b) => b.self - a.self)[0];
-    assert.equal(widest?.name, 'hotFunction', JSON.stringify(frames.slice(0, 5)));
+    // hotFunction's time is spent in the native hash it calls, so its own self time is small: what the
+    // flame graph shows is its width (total), which spans most of the widest stack of the profile. V8's
+    // pseudo-frames ((program), (garbage collector), (idle)) are not the app's code.
+    const widest = Math.max(...frames.filter((frame) => !frame.name.startsWith('(')).map((frame) => frame.total));
+    const hot = frames.find((frame) => frame.name === 'hotFunction');
+    assert.ok(hot !== undefined && hot.total >= 0.5 * widest, JSON.stringify(frames.slice(0, 8)));
     assert.ok(Number(await page.$eval('#flame-canvas', (el: any) => el.dataset.frames)) > 3, 'the canvas drew frames');
 
     if (process.env.UPDATE_SCREENSHOT === '1') {
@@ -162,7 +165,7 @@ describe('web console in headless Chromium (worker mode)', () => {
     assert.deepEqual(pprof.sampleTypes, ['samples/count', 'cpu/nanoseconds']);
     const samples = pprof.samples.reduce((sum, sample) => sum + sample.values[0]!, 0);
     assert.equal(samples, profile.samples.length, 'the pprof holds the same samples as the .cpuprofile');
-    assert.ok(pprof.samples.some((sample) => sample.stack[0]?.name === 'hotFunction'));
+    assert.ok(pprof.samples.some((sample) => sample.stack.some((frame) => frame.name === 'hotFunction')));
     await app.command({ cmd: 'rest' }, 'rested');
   });
 

@@ -6,20 +6,23 @@ import { AuditLogger } from '../src/log/audit-logger.js';
 import { OperationRegistry } from '../src/operations/operation-registry.js';
 import { DumpScheduler } from '../src/scheduling/dump-scheduler.js';
 import { DumpStore } from '../src/scheduling/dump-store.js';
+import { InspectorSessionTarget } from '../src/targets/inspector-session-target.js';
 import type { CdpTarget } from '../src/targets/target.js';
 import { eventually } from './helpers/http.js';
 
 /**
  * A protocol target whose heap snapshot writes some chunks, then fails (as when the inspected process
- * dies mid-snapshot) or, with `failAfterMs` unset, finishes after `durationMs`.
+ * dies mid-snapshot) or, with `failAfterMs` unset, finishes after `durationMs`. Every other command
+ * (the memory admission's figures, the release after a snapshot) goes to a real session on this thread.
  */
 class ScriptedSnapshotTarget implements CdpTarget {
   readonly capabilities = { progressEvents: false, sameThread: false, sharedFileSystem: false };
   readonly #events = new EventEmitter();
+  readonly #real = InspectorSessionTarget.sameThread();
   constructor(private readonly script: { chunks: number; durationMs: number; fail: boolean }) {}
 
-  async send<T>(method: string): Promise<T> {
-    if (method !== 'HeapProfiler.takeHeapSnapshot') throw new Error(`unexpected ${method}`);
+  async send<T>(method: string, params?: object): Promise<T> {
+    if (method !== 'HeapProfiler.takeHeapSnapshot') return this.#real.send<T>(method, params);
     for (let i = 0; i < this.script.chunks; i++) this.#events.emit('HeapProfiler.addHeapSnapshotChunk', { chunk: `{"chunk":${i}}`.padEnd(64 * 1024) });
     await new Promise((resolve) => setTimeout(resolve, this.script.durationMs));
     if (this.script.fail) throw new Error('Inspector session closed');
@@ -34,7 +37,9 @@ class ScriptedSnapshotTarget implements CdpTarget {
   async processId(): Promise<number> {
     return process.pid;
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.#real.close();
+  }
 }
 
 function schedulerWith(target: CdpTarget): DumpScheduler {

@@ -36,7 +36,7 @@ for (const mode of ['worker', 'router'] as Mode[]) {
       assert.equal(reply.status, 200);
       assertWholeSnapshotWithPlantedObjects(reply.body);
       const audit = app.auditLines().filter((line) => line.path === '/ops/heapsnapshot').at(-1)!;
-      assert.deepEqual(audit.params, { exposeInternals: true, captureNumericValue: true });
+      assert.deepEqual(audit.params, { exposeInternals: true, captureNumericValue: true, force: false });
     });
 
     test('rejects bad query parameters with a 400 that names them, before doing anything', async () => {

@@ -119,7 +119,8 @@ describe('memory figures, GC, report and metrics (worker mode)', () => {
     const text = reply.body.toString();
     const report = JSON.parse(text);
     assert.equal(report.header.processId, app.child.pid);
-    assert.equal(report.environmentVariables.PLANTED_SECRET, '[REDACTED]');
+    // Where Node supports process.report.excludeEnv (24+), the environment is left out at the source.
+    if (report.environmentVariables !== undefined) assert.equal(report.environmentVariables.PLANTED_SECRET, '[REDACTED]');
     for (const secret of ['planted-environment-secret-456', 'planted-argument-secret-123', 'planted-url-password']) {
       assert.ok(!text.includes(secret), `${secret} is not in the report`);
     }

@@ -55,8 +55,9 @@ describe('maintenance-endpoint repl and command', () => {
     const session = openRepl(historyFile);
     assert.match(await session.type('1 + 2', /3/), /3/);
     assert.match(await session.type('appConfig.region', /eu-west-1/), /'?"?eu-west-1/);
-    // An open bracket waits for the next line (node:repl's Recoverable), then evaluates the whole.
-    await session.type('[appConfig.featureFlags.darkMode,', /\.\.\. ?$/m);
+    // An open bracket waits for the next line (node:repl's Recoverable), then evaluates the whole. The
+    // continuation prompt is '...' up to Node 22 and '|' from Node 24 on.
+    await session.type('[appConfig.featureFlags.darkMode,', /(\.\.\.|\|) ?$/m);
     assert.match(await session.type("'second line']", /\[/), /\[ true, 'second line' \]/);
     assert.match(await session.type('appConfig.region = "x"', /SIDE_EFFECT/), /422 SIDE_EFFECT/);
     assert.match(await session.type('.sideeffects on', /Side effects/), /stay off: 403/);
