@@ -11,7 +11,8 @@ export class RunningOperation {
   readonly startedAt = new Date();
   /** When it is expected to end, for timed operations: lets a refused caller know when to retry. */
   expectedEndMs: number | undefined;
-  readonly progress: Record<string, ProgressValue> = {};
+  /** `starting` until the operation reports its own phase: admission and setup come first. */
+  readonly progress: Record<string, ProgressValue> = { phase: 'starting' };
   #ended = false;
   readonly #onEnd: () => void;
 
