@@ -1,48 +1,27 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { runCli, type CliRun } from './helpers/cli.js';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { describe, test } from 'node:test';
+import { cliSession } from './helpers/cli.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
 import { eventually } from './helpers/http.js';
 
-const env = { MAINTENANCE_ENDPOINT_TOKEN: '', MAINTENANCE_ENDPOINT_URL: '', MAINTENANCE_ENDPOINT_TOKENS: '' };
-
 describe('CLI: scheduling and dumps against a running endpoint (worker mode)', () => {
-  let app: Fixture;
-  let dir: string;
-  let tokenFile: string;
-  const cli = (args: string[]): Promise<CliRun> => runCli([...args, '--url', app.url, '--token-file', tokenFile], { cwd: dir, env });
-  const json = (run: CliRun) => {
-    assert.equal(run.code, 0, run.stderr);
-    return JSON.parse(run.stdout);
-  };
-
-  before(async () => {
-    app = await startFixture({ mode: 'worker' });
-    dir = mkdtempSync(join(tmpdir(), 'me-cli-'));
-    tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, `${app.tokens.admin}\n`, { mode: 0o600 });
-  });
-  after(async () => {
-    await app.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const session = cliSession();
+  const { cli, json } = session;
 
   test('scheduling: --delay answers with the job id and how to fetch it; dumps list, get, download, delete', async () => {
     const scheduled = await cli(['heapsnapshot', '--delay', '1s']);
     assert.equal(scheduled.code, 0, scheduled.stderr);
     const id = /^Scheduled heapsnapshot (\S+): at /.exec(scheduled.stdout)?.[1];
     assert.ok(id, scheduled.stdout);
-    assert.ok(scheduled.stdout.includes(`maintenance-endpoint dumps download ${id} --url ${app.url}`));
+    assert.ok(scheduled.stdout.includes(`maintenance-endpoint dumps download ${id} --url ${session.app.url}`));
     await eventually(async () => json(await cli(['dumps', 'get', id, '--json'])).status === 'ready', 30_000, 'the dump to be ready');
     assert.ok(json(await cli(['dumps', '--json'])).dumps.some((job: { id: string }) => job.id === id));
     assert.match((await cli(['dumps', 'list'])).stdout, new RegExp(`^${id} +heapsnapshot +ready `, 'm'));
     const download = json(await cli(['dumps', 'download', id, '-o', 'scheduled.heapsnapshot', '--json']));
-    assert.equal(download.bytes, statSync(join(dir, 'scheduled.heapsnapshot')).size);
-    assertWholeSnapshotWithPlantedObjects(readFileSync(join(dir, 'scheduled.heapsnapshot')));
+    assert.equal(download.bytes, statSync(join(session.dir, 'scheduled.heapsnapshot')).size);
+    assertWholeSnapshotWithPlantedObjects(readFileSync(join(session.dir, 'scheduled.heapsnapshot')));
     assert.deepEqual(json(await cli(['dumps', 'delete', id, '--json'])), { id, deleted: true });
     const gone = await cli(['dumps', 'get', id]);
     assert.equal(gone.code, 1);

@@ -1,37 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { runCli, type CliRun } from './helpers/cli.js';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { describe, test } from 'node:test';
+import { CLEAN_CLI_ENV, cliSession, runCli } from './helpers/cli.js';
 
-const env = { MAINTENANCE_ENDPOINT_TOKEN: '', MAINTENANCE_ENDPOINT_URL: '', MAINTENANCE_ENDPOINT_TOKENS: '' };
+const env = CLEAN_CLI_ENV;
 
 describe('CLI against a running endpoint (worker mode)', () => {
-  let app: Fixture;
-  let dir: string;
-  let tokenFile: string;
-  const cli = (args: string[]): Promise<CliRun> => runCli([...args, '--url', app.url, '--token-file', tokenFile], { cwd: dir, env });
-  const json = (run: CliRun) => {
-    assert.equal(run.code, 0, run.stderr);
-    return JSON.parse(run.stdout);
-  };
-
-  before(async () => {
-    app = await startFixture({ mode: 'worker' });
-    dir = mkdtempSync(join(tmpdir(), 'me-cli-'));
-    tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, `${app.tokens.admin}\n`, { mode: 0o600 });
-  });
-  after(async () => {
-    await app.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const session = cliSession();
+  const { cli, json } = session;
 
   test('a URL without the base path gets a 404 that suggests --url http://HOST:PORT/ops', async () => {
-    const origin = new URL(app.url).origin;
-    const run = await runCli(['memory', '--url', origin, '--token-file', tokenFile], { env });
+    const origin = new URL(session.app.url).origin;
+    const run = await runCli(['memory', '--url', origin, '--token-file', session.tokenFile], { env });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^maintenance-endpoint: 404 /);
     assert.ok(run.stderr.includes(`--url ${origin}/ops`), run.stderr);
@@ -40,7 +19,7 @@ describe('CLI against a running endpoint (worker mode)', () => {
 
   test('index, memory, leaks, gc, report and stack print JSON with --json, text without', async () => {
     const index = json(await cli(['index', '--json']));
-    assert.equal(index.pid, app.child.pid);
+    assert.equal(index.pid, session.app.child.pid);
     assert.match((await cli(['index'])).stdout, /GET \/ops\/heapsnapshot +heap/);
     assert.ok(json(await cli(['memory', '--json'])).heapUsed > 0);
     assert.match((await cli(['memory'])).stdout, /^heapUsed +\d/m);
@@ -49,19 +28,19 @@ describe('CLI against a running endpoint (worker mode)', () => {
     assert.ok(gc.before.usedSize > 0 && gc.freedBytes >= 0);
     assert.match((await cli(['gc'])).stdout, /^Freed .* in [\d.]+ ms: heap used /);
     const report = json(await cli(['report', '--json']));
-    assert.equal(report.header.processId, app.child.pid);
+    assert.equal(report.header.processId, session.app.child.pid);
     const stack = json(await cli(['stack', '--json']));
     assert.ok(['idle', 'running'].includes(stack.state));
-    assert.match((await cli(['stack'])).stdout, new RegExp(`^Main thread of process ${app.child.pid} `));
+    assert.match((await cli(['stack'])).stdout, new RegExp(`^Main thread of process ${session.app.child.pid} `));
     const metrics = await cli(['metrics']);
     assert.equal(metrics.code, 0);
     assert.match(metrics.stdout, /^nodejs_heap_size_used_bytes \d+/m);
   });
 
   test('leaks --seconds samples where retained memory is allocated, saying so while it waits', async () => {
-    await app.command({ cmd: 'work', work: 'allocate' }, 'working');
+    await session.app.command({ cmd: 'work', work: 'allocate' }, 'working');
     const run = await cli(['leaks', '--seconds', '2', '--json']);
-    await app.command({ cmd: 'rest' }, 'rested');
+    await session.app.command({ cmd: 'rest' }, 'rested');
     assert.equal(json(run).where.seconds, 2);
     assert.match(run.stderr, /^leaks: sampling for 2 s\.\.\.$/m, 'a plain line when stderr is not a terminal');
   });

@@ -1,11 +1,13 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { newToken, STARTUP_TIMEOUT_MS, stopChild } from './fixture.js';
+import { newToken, startFixture, STARTUP_TIMEOUT_MS, stopChild, type Fixture } from './fixture.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -94,4 +96,55 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+export interface CliSession {
+  readonly app: Fixture;
+  /** The CLI's working directory, private to the session: downloads land here. */
+  readonly dir: string;
+  /** A file holding the admin token, as an operator would keep it. */
+  readonly tokenFile: string;
+  /** Runs the CLI against the session's app with the token file. */
+  cli(args: string[]): Promise<CliRun>;
+  /** The run's stdout as JSON, after asserting it succeeded. */
+  json(run: CliRun): any;
+}
+
+/** The environment a CLI run gets: none of the operator's own settings leak in. */
+export const CLEAN_CLI_ENV = { MAINTENANCE_ENDPOINT_TOKEN: '', MAINTENANCE_ENDPOINT_URL: '', MAINTENANCE_ENDPOINT_TOKENS: '' };
+
+/**
+ * Registers, in the calling describe(), hooks that start a worker-mode fixture app and a private
+ * directory with an admin token file before its tests, and remove both after them.
+ */
+export function cliSession(): CliSession {
+  let app: Fixture | undefined;
+  let dir = '';
+  before(async () => {
+    app = await startFixture({ mode: 'worker' });
+    dir = mkdtempSync(join(tmpdir(), 'me-cli-'));
+    writeFileSync(join(dir, 'token'), `${app.tokens.admin}\n`, { mode: 0o600 });
+  });
+  after(async () => {
+    await app?.stop();
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+  const session: CliSession = {
+    get app() {
+      if (app === undefined) throw new Error('the CLI session has not started');
+      return app;
+    },
+    get dir() {
+      return dir;
+    },
+    get tokenFile() {
+      return join(dir, 'token');
+    },
+    cli: (args) => runCli([...args, '--url', session.app.url, '--token-file', session.tokenFile], { cwd: dir, env: CLEAN_CLI_ENV }),
+    json(run) {
+      assert.equal(run.code, 0, run.stderr);
+      return JSON.parse(run.stdout);
+    },
+  };
+  return session;
 }
