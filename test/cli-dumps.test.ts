@@ -31,7 +31,8 @@ describe('CLI: scheduling and dumps against a running endpoint (worker mode)', (
 
   test('--at with a +hh:mm offset reaches the endpoint intact; --when with --expires; --json gives the job', async () => {
     const at = new Date(Date.now() + 3_600_000);
-    const local = `${at.toISOString().slice(0, 19).replace(/T(\d\d)/, (_m, h) => `T${String((Number(h) + 1) % 24).padStart(2, '0')}`)}+01:00`;
+    // The same instant written at +01:00: its wall time is an hour on (date included, past 23:00 UTC too).
+    const local = `${new Date(at.getTime() + 3_600_000).toISOString().slice(0, 19)}+01:00`;
     const job = json(await cli(['cpuprofile', '--at', local, '--seconds', '1', '--json']));
     assert.equal(job.status, 'scheduled');
     assert.equal(Date.parse(job.trigger.at), Date.parse(local));

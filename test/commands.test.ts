@@ -93,7 +93,8 @@ describe('app commands while the main thread is blocked (worker mode)', () => {
 
   test('the command waits for the loop: past its limit 504 says why; it runs once the loop turns', async () => {
     assert.deepEqual((await run(app, 'ping')).json().result, 'pong');
-    const { unblocked } = await app.block(4000);
+    // Far longer than the command's 1 s limit plus a request on a loaded machine: the 504 must come during the block.
+    const { unblocked } = await app.block(10_000);
     let ended = false;
     void unblocked.then(() => (ended = true));
     const reply = await run(app, 'ping');

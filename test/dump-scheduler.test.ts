@@ -73,8 +73,8 @@ describe('DumpScheduler', () => {
       await eventually(async () => scheduler.get(job.id)?.status === 'running', 5000);
       assert.deepEqual(readdirSync(directory), [`${job.id}.partial`], 'written as a partial file');
       assert.equal(scheduler.delete(job.id), true);
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      assert.deepEqual(readdirSync(directory), []);
+      // The deleted job's partial file goes once its snapshot call returns (300 ms on), after closing it.
+      await eventually(async () => readdirSync(directory).length === 0, 20_000, 'the partial file to be removed');
       const done = scheduler.schedule(snapshot, soon());
       await eventually(async () => scheduler.get(done.id)?.status === 'ready', 5000);
       assert.deepEqual(readdirSync(directory), [`${done.id}.heapsnapshot`]);

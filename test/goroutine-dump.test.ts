@@ -21,7 +21,8 @@ describe('/stack as Go goroutine?debug=2 text', () => {
   after(() => app.stop());
 
   test('a blocked loop: goroutine 1 [running] with the JavaScript frames, innermost first, as Go writes them', async () => {
-    const { unblocked } = await app.block(3000);
+    // Far longer than a request takes even on a loaded machine: /stack must land inside the block.
+    const { unblocked } = await app.block(10_000);
     const snapshot = (await request(`${app.url}/stack`, { token: app.tokens.admin })).json<StackSnapshot>();
     await unblocked;
     assert.equal(snapshot.state, 'running');

@@ -25,7 +25,9 @@ function sampledBytes(head: SamplingHeapProfileNode, under: string): { under: nu
 }
 
 test('include=collected: a churning process shows its churn, in DevTools JSON and in pprof as alloc_space', async () => {
-  await app.command({ cmd: 'churn', ms: 8000 }, 'started');
+  // Churning far past the three 2 s profiles, however slow a loaded machine makes the requests between
+  // them: each profile must fall inside the churn. The app is stopped after the file's tests.
+  await app.command({ cmd: 'churn', ms: 60_000 }, 'started');
   const live = await request(`${app.url}/heapprofile?seconds=2`, { token: app.tokens.admin });
   const collected = await request(`${app.url}/heapprofile?seconds=2&include=collected`, { token: app.tokens.admin });
   const pprofReply = await request(`${app.url}/heapprofile?seconds=2&include=collected&format=pprof`, { token: app.tokens.admin });

@@ -40,7 +40,11 @@ describe('kill-safety: a record even when killed, no file left behind', () => {
   test("a SIGKILLed process's dump store is swept by the next start, another live process's is not", async () => {
     const env = { TMPDIR: shared };
     const first = await startFixture({ mode: 'worker', env });
-    const live = await startFixture({ mode: 'worker', env });
+    // A failed second start must not leave the first running: the test file would never exit.
+    const live = await startFixture({ mode: 'worker', env }).catch(async (error: unknown) => {
+      await first.stop();
+      throw error;
+    });
     try {
       const job = (await request(`${first.url}/heapsnapshot?delay=1`, { token: first.tokens.admin })).json();
       await eventually(async () => (await request(`${first.url}/dumps/${job.id}`, { token: first.tokens.reader })).json().status === 'ready');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFixture, type Fixture } from './helpers/fixture.js';
-import { request, sleep } from './helpers/http.js';
+import { eventually, request } from './helpers/http.js';
 
 const MB = 1024 * 1024;
 
@@ -68,9 +68,11 @@ describe('memory figures, GC, report and metrics (worker mode)', () => {
 
   test("/memory and /metrics report the app main thread's large heap, not the worker's", async () => {
     await app.command({ cmd: 'grow', mb: 300 }, 'grown');
-    await sleep(1500); // one probe tick
-    const memory = (await request(`${app.url}/memory`, { token: app.tokens.reader })).json();
-    assert.ok(memory.heapUsed > 250 * MB, `heapUsed ${memory.heapUsed}`);
+    // The probe publishes once a second, later on a loaded machine: wait for a figure taken after the growth.
+    const memory = await eventually(async () => {
+      const figures = (await request(`${app.url}/memory`, { token: app.tokens.reader })).json();
+      return figures.heapUsed > 250 * MB ? figures : undefined;
+    }, 20_000, 'the probe to publish the grown heap');
     assert.ok(memory.heapTotal >= memory.heapUsed);
     assert.ok(memory.heapLimit > memory.heapTotal);
     assert.ok(memory.rss > memory.heapUsed);
@@ -131,12 +133,18 @@ describe('memory figures, GC, report and metrics (worker mode)', () => {
   });
 
   test('while the main thread is blocked, /memory says its figures are stale and /metrics shows the lag', async () => {
-    const { unblocked } = await app.block(6000);
-    await sleep(4000); // past three missed probe updates, however the last one fell
-    const memory = (await request(`${app.url}/memory`, { token: app.tokens.reader })).json();
+    // Far longer than the three missed probe updates plus two requests on a loaded machine: both
+    // readings must fall inside the block.
+    const { unblocked } = await app.block(15_000);
+    let ended = false;
+    void unblocked.then(() => (ended = true));
+    const memory = await eventually(async () => {
+      const figures = (await request(`${app.url}/memory`, { token: app.tokens.reader })).json();
+      return figures.ageSeconds > 3 ? figures : undefined;
+    }, 12_000, 'three missed probe updates');
     assert.equal(memory.mainThreadResponsive, false);
-    assert.ok(memory.ageSeconds > 3, `ageSeconds ${memory.ageSeconds}`);
     const metrics = (await request(`${app.url}/metrics`, { token: app.tokens.reader })).body.toString();
+    assert.equal(ended, false, 'both readings came while the loop was still blocked');
     assert.ok(metric(metrics, 'nodejs_eventloop_lag_seconds') > 1, 'the lag of a blocked loop is visible');
     await unblocked;
   });

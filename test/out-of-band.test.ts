@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dataFilesIn, filesIn, startFixture, type Fixture } from './helpers/fixture.js';
+import { dataFilesIn, filesIn, requestAuditLine, startFixture, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
 import { eventually, openStream, readAll, request } from './helpers/http.js';
 
@@ -48,7 +48,7 @@ describe('worker mode is out of band', () => {
     assert.deepEqual(dataFilesIn(app.tmpdir), []);
     assertWholeSnapshotWithPlantedObjects(await readAll(slow));
     assert.deepEqual(filesIn(app.tmpdir), [], 'and nothing at all once it is done');
-    const audit = app.auditLines().filter((line) => line.path === '/ops/heapsnapshot').at(-1)!;
+    const audit = await requestAuditLine(app, '/ops/heapsnapshot', 1);
     const result = audit.result as { spilledBytes: number; peakMemoryBacklogBytes: number };
     assert.ok(result.spilledBytes > 0);
     assert.ok(result.peakMemoryBacklogBytes <= 256 * 1024 + 200 * 1024, 'memory backlog stays near the bound');

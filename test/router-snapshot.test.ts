@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { openDescriptorTargets } from './helpers/descriptors.js';
-import { filesIn, startFixture, type Fixture } from './helpers/fixture.js';
+import { filesIn, requestAuditLine, startFixture, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
 import { eventually, openStream, request, requestOnceFree } from './helpers/http.js';
 import { assertStagedWithinMemoryBound } from './helpers/staging.js';
@@ -22,13 +22,14 @@ describe('GET /heapsnapshot in router mode: staged while the app thread writes',
   /** The app's open descriptors that point at a (deleted) spill file. */
   const openSpillFiles = () => openDescriptorTargets(app.child.pid!).filter((target) => /maintenance-endpoint-[^/]*\/spill-/.test(target));
 
-  const lastSnapshotAudit = () => app.auditLines().filter((line) => line.path === '/ops/heapsnapshot').at(-1)!.result as { bytesIn: number; spilledBytes: number; peakMemoryBacklogBytes: number; stagedOnDiskBytes: number };
+  /** The audit result of this app's `count`-th snapshot download. */
+  const snapshotAudit = async (count: number) => (await requestAuditLine(app, '/ops/heapsnapshot', count)).result as { bytesIn: number; spilledBytes: number; peakMemoryBacklogBytes: number; stagedOnDiskBytes: number };
 
   test('past the memory bound the rest is staged on disk; the download is whole and in order; nothing is left', async () => {
     const reply = await request(`${app.url}/heapsnapshot`, { token: app.tokens.heap });
     assert.equal(reply.status, 200);
     assertWholeSnapshotWithPlantedObjects(reply.body);
-    const result = lastSnapshotAudit();
+    const result = await snapshotAudit(1);
     assert.equal(result.bytesIn, reply.body.length);
     assertStagedWithinMemoryBound(reply.body.length, result.stagedOnDiskBytes, bound);
     assert.deepEqual(filesIn(app.tmpdir), [], 'the spill file and the pipe are gone');
@@ -49,7 +50,7 @@ describe('GET /heapsnapshot in router mode: staged while the app thread writes',
       response.resume(); // openStream leaves it paused
     });
     assertWholeSnapshotWithPlantedObjects(Buffer.concat(chunks));
-    const result = lastSnapshotAudit();
+    const result = await snapshotAudit(2);
     assert.equal(result.spilledBytes, 0, 'nothing staged twice');
     assert.ok(result.peakMemoryBacklogBytes <= 2 * 1024 * 1024, `memory backlog ${result.peakMemoryBacklogBytes} stays small`);
     assert.deepEqual(filesIn(app.tmpdir), []);

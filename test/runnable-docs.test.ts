@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { CLI } from './helpers/cli.js';
-import { stopChild } from './helpers/fixture.js';
+import { STARTUP_TIMEOUT_MS, stopChild } from './helpers/fixture.js';
 import { eventually, request } from './helpers/http.js';
 import { assertArtifactFile, runnableExamples, runShell, type Example } from './helpers/runnable-examples.js';
 
@@ -31,8 +31,9 @@ async function startDemo(cwd: string): Promise<Demo> {
   const child = spawn(process.execPath, [DEMO], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.resume();
   const printed: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the demo did not start: ${printed.join('\n')}`)), 20_000);
+  const started = new Promise<void>((resolve, reject) => {
+    // As generous as a fixture's start: a loaded machine can take many seconds to start a Node process with a worker.
+    const timer = setTimeout(() => reject(new Error(`the demo did not start: ${printed.join('\n')}`)), STARTUP_TIMEOUT_MS);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       printed.push(line);
       if (line === 'Ctrl-C to stop.') {
@@ -41,6 +42,11 @@ async function startDemo(cwd: string): Promise<Demo> {
       }
     });
     child.once('exit', (code) => reject(new Error(`the demo exited with ${code}: ${printed.join('\n')}`)));
+  });
+  // A demo that did not start is not left running: the test file would never exit.
+  await started.catch(async (error: unknown) => {
+    await stopChild(child, 'SIGKILL');
+    throw error;
   });
   const base = /^Maintenance endpoint:\s+(\S+)$/m.exec(printed.join('\n'))?.[1];
   const token = /^Token \([^)]*\): (\S+)$/m.exec(printed.join('\n'))?.[1];

@@ -39,8 +39,12 @@ describe('sidecar for a process started with --inspect', () => {
     const cpu = (await request(`${sidecar.url}/cpuprofile?seconds=2`, { token: sidecar.token })).json<CpuProfile>();
     await hot.rest();
     assert.ok(cpu.nodes.some((node) => node.callFrame.functionName === 'hotFunction'));
-    const { unblocked } = await app.block(2000);
+    // Far longer than a request takes even on a loaded machine: /stack must land inside the block.
+    const { unblocked } = await app.block(10_000);
+    let ended = false;
+    void unblocked.then(() => (ended = true));
     const stack = (await request(`${sidecar.url}/stack`, { token: sidecar.token })).json();
+    assert.equal(ended, false, 'answered while the loop was still blocked');
     assert.equal(stack.frames[0].functionName, 'busyLoop');
     assert.equal(stack.pid, app.child.pid);
     await unblocked;

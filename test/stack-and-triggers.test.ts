@@ -12,7 +12,8 @@ describe('behaviour the docs describe: Atomics.wait on /stack, at= offsets, unre
   after(() => app.stop());
 
   test('a main thread blocked in Atomics.wait is `waiting`, with Atomics.wait on top and its caller below', async () => {
-    await app.command({ cmd: 'atomics-wait', ms: 4000 }, 'waiting');
+    // Far longer than the requests below take even on a loaded machine: they must land inside the wait.
+    await app.command({ cmd: 'atomics-wait', ms: 10_000 }, 'waiting');
     const stackNow = async () => (await request(`${app.url}/stack`, { token: app.tokens.admin })).json();
     // The fixture reports just before it calls Atomics.wait: ask until the wait has begun.
     let stack = await stackNow();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { eventually } from './http.js';
 
 export type Mode = 'worker' | 'router' | 'plain';
 
@@ -186,6 +187,18 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The audit line of the `count`-th finished request to `path` (operations' `started` lines are not
+ * counted). The server writes it when it closes the response, a moment after the client has read the
+ * last byte: read at once, the line may not be there yet (or the operation's `started` line may look last).
+ */
+export function requestAuditLine(app: Pick<Fixture, 'auditLines'>, path: string, count: number): Promise<Record<string, unknown>> {
+  return eventually(async () => {
+    const lines = app.auditLines().filter((line) => line.path === path && line.event === undefined);
+    return lines.length >= count ? lines[count - 1] : undefined;
+  }, 20_000, `audit line ${count} of ${path}`);
 }
 
 /** Signals a child process unless it has already ended, and resolves once it has. */

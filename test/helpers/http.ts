@@ -86,17 +86,17 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
   }
 }
 
-/** Sends a request and hangs up after `ms`, before any answer: a client that gives up. */
-export function abandonAfter(url: string, token: string, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const req = httpRequest(url, { agent: false, headers: { authorization: `Bearer ${token}` } });
-    req.on('error', () => {});
-    req.end();
-    setTimeout(() => {
-      req.destroy();
-      resolve();
-    }, ms);
-  });
+/**
+ * Sends a GET and ignores any answer; `destroy()` hangs up: a client that gives up, once the test has
+ * seen what it needs (the operation running), not after a fixed time.
+ */
+export function sendAndHold(url: string, token: string): { destroy(): void } {
+  const req = httpRequest(url, { agent: false, headers: { authorization: `Bearer ${token}` } });
+  // Hanging up is the point: the error it causes here, and an answer, are nobody's concern.
+  req.on('error', () => {});
+  req.on('response', (res) => res.on('error', () => {}).resume());
+  req.end();
+  return { destroy: () => req.destroy() };
 }
 
 /** Repeats a GET while it is refused with 409 (the operation's slot is still taken), then returns the reply. */
