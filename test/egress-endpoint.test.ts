@@ -5,7 +5,7 @@ import { assertNoCredentials, objectBytes, sha256, waitForStatus } from './helpe
 import { startEgressSession, type EgressSession } from './helpers/egress-session.js';
 import { filesIn, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
-import { request } from './helpers/http.js';
+import { eventually, request } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
 
 describe('egress from the endpoint (worker mode, a real S3-compatible server)', () => {
@@ -108,6 +108,9 @@ describe('egress from the endpoint (worker mode, a real S3-compatible server)', 
   });
 
   test('no credential, signature or presigned URL in any log line or error', async () => {
+    // The sweep of killed uploads at start-up reports on both destinations; the refused one's failure too.
+    await eventually(async () => app.auditText().includes('stale multipart upload sweep failed'), 30_000, 'the sweep of the refused destination');
+    assert.match(app.auditText(), /"msg":"stale multipart uploads swept".*"destination":"offsite"|"destination":"offsite".*"msg":"stale multipart uploads swept"/);
     const index = await request(`${app.url}/`, { token: app.tokens.admin });
     assertNoCredentials(index.body.toString(), 'the index');
     const lines = app.auditText().split('\n').filter(Boolean);
