@@ -1,79 +1,62 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { watchPeakRss } from '../scripts/bench/peak-rss.js';
+import { readMemoryStatus } from '../scripts/bench/proc-status.js';
 import { destinations, MIB } from './helpers/egress-endpoint.js';
-import { filesIn, startFixture, type Fixture } from './helpers/fixture.js';
-import { eventually, openStream, readAll, request } from './helpers/http.js';
-import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3TestServer } from './helpers/s3-server.js';
+import { startEgressSession, type EgressSession } from './helpers/egress-session.js';
+import type { Fixture } from './helpers/fixture.js';
+import { openStream, request } from './helpers/http.js';
 
-describe('egress of a large snapshot (worker mode, a real S3-compatible server)', () => {
-  let server: S3TestServer;
-  let s3: S3Client;
+/** Small objects whose snapshot takes about 98 bytes each (measured): 6.3 M of them make one over 600 MB. */
+const OBJECTS = 6_300_000;
+const MIN_SNAPSHOT_BYTES = 600_000_000;
+/** The endpoint's default staging bound (spillThresholdBytes) and the upload's channel (produce-into-upload.ts). */
+const STAGING_BYTES = 32 * MIB;
+const CHANNEL_BYTES = 1 * MIB;
+
+describe('egress of a 600 MB snapshot (worker mode, a real S3-compatible server)', () => {
+  let session: EgressSession;
   let app: Fixture;
-  let parent: string;
-  const answers: string[] = [];
-  const openUploads = async () => (await s3.send(new ListMultipartUploadsCommand({ Bucket: 'dumps' }))).Uploads ?? [];
 
   before(async () => {
-    server = await startS3Server();
-    s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: server.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY },
-    });
-    parent = mkdtempSync(join(tmpdir(), 'me-egress-dumps-'));
-    app = await startFixture({
-      mode: 'worker',
-      options: { egress: destinations(server), dumps: { directory: parent }, rateLimit: { heavy: { limit: 200 } } },
-      env: { OTEL_SERVICE_NAME: 'checkout' },
-    });
+    session = await startEgressSession();
+    app = await session.startApp();
   });
   after(async () => {
-    await app?.stop();
-    s3?.destroy();
-    await server?.stop();
-    if (parent) rmSync(parent, { recursive: true, force: true });
+    await session?.stop();
   });
 
-  test('a client that leaves mid-upload leaves no multipart upload open, and frees the slot', async () => {
-    await app.command({ cmd: 'grow-objects', count: 300_000 }, 'grown');
-    const req = httpRequest(`${app.url}/heapsnapshot?egress=offsite`, { headers: { authorization: `Bearer ${app.tokens.heap}` } });
-    req.on('error', () => {});
-    req.end();
-    await eventually(async () => (await openUploads()).length === 1, 60_000, 'an open multipart upload');
-    req.destroy();
-    await eventually(async () => (await openUploads()).length === 0, 30_000, 'the multipart upload aborted');
-    await eventually(async () => (await request(`${app.url}/`, { token: app.tokens.admin })).json().operations.length === 0, 30_000, 'the slot freed');
-    await eventually(async () => filesIn(app.tmpdir).length === 0, 30_000, 'no spill file left');
-  });
-
-  test("a large snapshot's upload costs the app no more peak RSS than a direct download of it", async () => {
-    // The heap grown above (300,000 more small objects) makes a snapshot of about 40 MB; 600 MB: npm run bench -- --egress.
+  test("uploading a 600 MB snapshot costs the app no more peak RSS than downloading it, within the upload's stated bound", async () => {
+    await app.command({ cmd: 'grow-objects', count: OBJECTS }, 'grown');
     const pid = app.child.pid!;
+
+    // Both peaks are measured from the RSS before the first, in this one process with this one heap: a
+    // snapshot leaves memory behind that the next one reuses, so each operation's growth from its own
+    // start would favour the second. The upload goes second, where any drift (fragmentation) counts against it.
+    const baseline = readMemoryStatus(pid).rss;
     const direct = await watchPeakRss(pid);
-    const download = await openStream(`${app.url}/heapsnapshot`, app.tokens.heap);
-    const downloaded = await readAll(download);
-    const directGrowth = (await direct.finish()) - direct.rssBefore;
+    let downloaded = 0;
+    for await (const chunk of await openStream(`${app.url}/heapsnapshot`, app.tokens.heap)) downloaded += (chunk as Buffer).length;
+    const directGrowth = (await direct.finish()) - baseline;
 
     const upload = await watchPeakRss(pid);
     const reply = await request(`${app.url}/heapsnapshot?egress=offsite`, { token: app.tokens.heap });
-    const uploadGrowth = (await upload.finish()) - upload.rssBefore;
-    answers.push(reply.body.toString());
+    const uploadGrowth = (await upload.finish()) - baseline;
     assert.equal(reply.status, 200, reply.body.toString());
     const { size } = reply.json();
+    const { partSize, queueSize } = destinations(session.server).offsite;
+    // What the upload path may hold beyond a download: the staging bound, the channel, and the parts
+    // in flight plus the one being gathered (upload-artifact.ts). V8's own peak for the same heap also
+    // varies from one snapshot to the next: 0.97x-1.02x run by run on the large heap of
+    // docs/benchmarks.md, so 3% of it is allowed on top (618 MB here: download +8162 MiB, upload +8328 MiB).
+    const allowance = STAGING_BYTES + CHANNEL_BYTES + (queueSize + 1) * partSize + Math.round(0.03 * directGrowth);
     console.log(
-      `snapshot ${(downloaded.length / MIB).toFixed(0)} MiB downloaded: peak RSS +${(directGrowth / MIB).toFixed(0)} MiB; ` +
-        `${(size / MIB).toFixed(0)} MiB uploaded: +${(uploadGrowth / MIB).toFixed(0)} MiB (${direct.method})`,
+      `snapshot ${(downloaded / 1e6).toFixed(0)} MB downloaded: peak RSS +${(directGrowth / MIB).toFixed(0)} MiB; ` +
+        `${(size / 1e6).toFixed(0)} MB uploaded: +${(uploadGrowth / MIB).toFixed(0)} MiB (${direct.method}; allowance ${(allowance / MIB).toFixed(0)} MiB)`,
     );
-    assert.ok(size > 30 * MIB, `a large snapshot (${size} bytes)`);
-    // Both are dominated by V8 building the snapshot; the upload adds at most its parts, 15 MiB here.
-    assert.ok(uploadGrowth <= directGrowth + 16 * MIB, `upload +${uploadGrowth} against download +${directGrowth}`);
+    assert.ok(downloaded >= MIN_SNAPSHOT_BYTES, `a snapshot of at least 600 MB (downloaded ${downloaded} bytes)`);
+    assert.ok(size >= MIN_SNAPSHOT_BYTES, `an upload of at least 600 MB (${size} bytes)`);
+    assert.ok(uploadGrowth <= directGrowth + allowance, `upload +${uploadGrowth} against download +${directGrowth} (allowance ${allowance})`);
+    assert.deepEqual(await session.openUploads(), []);
   });
-
 });

@@ -5,25 +5,27 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, startSidecar, type Sidecar } from './helpers/cli.js';
 import { assertNoCredentials, destinations, sha256 } from './helpers/egress-endpoint.js';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { startEgressSession, type EgressSession } from './helpers/egress-session.js';
+import type { Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
 import { request } from './helpers/http.js';
-import { startS3Server, type S3TestServer } from './helpers/s3-server.js';
+import type { S3TestServer } from './helpers/s3-server.js';
 
 describe('egress from the sidecar (serve --egress-config)', () => {
+  let session: EgressSession;
   let server: S3TestServer;
   let target: Fixture;
   let sidecar: Sidecar | undefined;
   let dir: string;
   before(async () => {
-    server = await startS3Server();
+    session = await startEgressSession();
+    server = session.server;
     dir = mkdtempSync(join(tmpdir(), 'me-egress-config-'));
-    target = await startFixture({ mode: 'plain', nodeArgs: ['--inspect=127.0.0.1:0'] });
+    target = await session.startApp({ mode: 'plain', nodeArgs: ['--inspect=127.0.0.1:0'], options: {}, env: {} });
   });
   after(async () => {
     await sidecar?.stop();
-    await target?.stop();
-    await server?.stop();
+    await session?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -15,6 +15,8 @@ export interface BenchmarksDocInput {
   huge: HugeResult | undefined;
   /** The runtime overhead section, when it was run. */
   runtime: string | undefined;
+  /** The egress section (--egress), when it was run. */
+  egress?: string | undefined;
 }
 
 /** docs/benchmarks.md, from one run of the bench. */
@@ -74,6 +76,7 @@ export function benchmarksDoc(input: BenchmarksDocInput): string {
         hugeSection(input.huge),
     '',
     ...(input.runtime === undefined ? [] : ['## Runtime overhead', '', input.runtime, '']),
+    ...(input.egress === undefined ? [] : ['## Egress', '', input.egress, '']),
   ].join('\n');
 }
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { basename, extname } from 'node:path';
 import { KEY_FIELD_PATTERN, type KeyField } from '../options/key-template.js';
 
 export { DEFAULT_KEY_TEMPLATE, KEY_FIELDS, validateKeyTemplate, type KeyField } from '../options/key-template.js';
@@ -50,4 +52,18 @@ export function safeSegment(value: string): string {
     .replace(/-+$/, '')
     .slice(0, MAX_FIELD_LENGTH);
   return cleaned === '' ? 'unknown' : cleaned;
+}
+
+/** `given`, completed with this process's own: OTEL_SERVICE_NAME or the main script's name, the host name, the pid. */
+export function artifactIdentity(given?: Partial<ArtifactIdentity>): ArtifactIdentity {
+  return {
+    service: given?.service ?? process.env.OTEL_SERVICE_NAME ?? mainScriptName(),
+    host: given?.host ?? hostname(),
+    pid: given?.pid ?? process.pid,
+  };
+}
+
+function mainScriptName(): string {
+  const script = process.argv[1];
+  return script === undefined ? 'node' : basename(script, extname(script));
 }

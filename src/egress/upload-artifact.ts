@@ -1,11 +1,11 @@
-import { hostname } from 'node:os';
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { describeS3Failure, EgressError } from './egress-error.js';
 import type { S3Destination } from '../options/egress-options.js';
-import { buildObjectKey, type ArtifactIdentity } from './object-key.js';
+import { artifactIdentity, buildObjectKey, type ArtifactIdentity } from './object-key.js';
 import { createS3Client, loadS3Sdk, type S3Sdk } from './s3-sdk.js';
 import { Sha256Tap } from './sha256-tap.js';
+import { sweepBeforeUpload } from './stale-upload-sweeper.js';
 
 export interface ArtifactDescription {
   /** What it is, for the key and the metadata: `heap-snapshot`, `cpu-profile`, `heap-profile`... */
@@ -63,7 +63,7 @@ export async function uploadArtifact(
   const key = buildObjectKey({
     prefix: destination.prefix,
     template: destination.keyTemplate,
-    identity: identityOf(artifact.identity),
+    identity: artifactIdentity(artifact.identity),
     kind: artifact.kind,
     extension: artifact.extension,
   });
@@ -73,6 +73,7 @@ export async function uploadArtifact(
     throw new EgressError('EGRESS_ABORTED', `Upload to ${where} was cancelled before it started.`);
   }
 
+  sweepBeforeUpload(destination);
   const sdk = await loadS3Sdk();
   const client = createS3Client(destination, sdk);
   const aborts = watchMultipartAborts(client);
@@ -246,17 +247,4 @@ function abortReason(signal: AbortSignal): Error {
 function describeReason(reason: unknown): string {
   if (reason instanceof Error) return reason.message.split('\n')[0]!.slice(0, 200);
   return reason === undefined ? 'aborted' : String(reason).slice(0, 200);
-}
-
-function identityOf(given: Partial<ArtifactIdentity> | undefined): ArtifactIdentity {
-  return {
-    service: given?.service ?? process.env.OTEL_SERVICE_NAME ?? mainScriptName(),
-    host: given?.host ?? hostname(),
-    pid: given?.pid ?? process.pid,
-  };
-}
-
-function mainScriptName(): string {
-  const script = process.argv[1];
-  return script === undefined ? 'node' : basename(script, extname(script));
 }

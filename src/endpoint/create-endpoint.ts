@@ -3,6 +3,8 @@ import type { CommandRunner } from '../commands/command-runner.js';
 import { LocalCommandRunner } from '../commands/local-command-runner.js';
 import { notFound } from '../errors.js';
 import type { ApiContext } from '../http/api-context.js';
+import { artifactIdentity } from '../egress/object-key.js';
+import { sweepStaleUploadsInBackground, type SweepReport } from '../egress/stale-upload-sweeper.js';
 import { createApiRouter } from '../http/create-api-router.js';
 import { errorHandler } from '../http/error-handler.js';
 import { allRoutes } from '../http/routes/all-routes.js';
@@ -89,6 +91,9 @@ export function createEndpoint({
     },
   });
   const live = new LiveHistory({ target, probe });
+  // Uploads of this process's earlier lives that were killed mid-way. Keys name the inspected process,
+  // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
+  if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log));
   const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings, commands };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
@@ -104,6 +109,13 @@ export function createEndpoint({
       dumps.close();
       log.close();
     },
+  };
+}
+
+function sweepLog(log: AuditLogger): SweepReport {
+  return {
+    swept: (result) => (result.aborted.length > 0 ? log.warn : log.info).call(log, 'stale multipart uploads swept', { ...result }),
+    failed: (destination, error) => log.warn('stale multipart upload sweep failed', { destination, error: error.message }),
   };
 }
 

@@ -67,7 +67,7 @@ const multipartHousekeeping: KoaMiddleware = async (ctx, next) => {
       const uploads = [];
       for (const uploadId of await readdir(uploadsDir).catch(() => [] as string[])) {
         const uploadKey = await readFile(join(uploadsDir, uploadId, 'key'), 'utf8').catch(() => undefined);
-        if (uploadKey === undefined) continue;
+        if (uploadKey === undefined || !uploadKey.startsWith(ctx.query.prefix ?? '')) continue;
         const initiated = (await stat(join(uploadsDir, uploadId))).birthtime.toISOString();
         uploads.push({ Key: uploadKey, UploadId: uploadId, Initiated: initiated });
       }
@@ -82,8 +82,33 @@ const multipartHousekeeping: KoaMiddleware = async (ctx, next) => {
   });
 };
 
+/**
+ * A test's way to hold an upload mid-way for certain: `POST /_test/hold?fromPart=N` makes every
+ * UploadPart numbered N or more wait (unanswered) until `POST /_test/release`. Part 1 goes through, so
+ * the multipart upload exists and is listed while its uploader cannot finish.
+ */
+let holdFromPart = Number.POSITIVE_INFINITY;
+let release: () => void = () => {};
+let released = Promise.resolve();
+const holdParts: KoaMiddleware = async (ctx, next) => {
+  if (ctx.method === 'POST' && ctx.path === '/_test/hold') {
+    holdFromPart = Number(ctx.query.fromPart ?? 2);
+    released = new Promise((resolve) => (release = resolve));
+    ctx.status = 204;
+    return;
+  }
+  if (ctx.method === 'POST' && ctx.path === '/_test/release') {
+    holdFromPart = Number.POSITIVE_INFINITY;
+    release();
+    ctx.status = 204;
+    return;
+  }
+  if (ctx.method === 'PUT' && typeof ctx.query.uploadId === 'string' && Number(ctx.query.partNumber) >= holdFromPart) await released;
+  return next();
+};
+
 // Just before s3rver's router, after its XML encoder and error handler, so answers and errors look like S3's.
-server.middleware.splice(server.middleware.length - 1, 0, multipartHousekeeping);
+server.middleware.splice(server.middleware.length - 1, 0, holdParts, multipartHousekeeping);
 
 const { port } = await server.run();
 process.stdout.write(`${JSON.stringify({ port })}\n`);

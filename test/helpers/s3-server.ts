@@ -17,6 +17,9 @@ export interface S3TestServer {
   /** Its data directory (objects and open multipart uploads live here). */
   directory: string;
   child: ChildProcess;
+  /** Makes UploadPart numbered `fromPart` or more wait unanswered until release(): an upload held mid-way. */
+  holdParts(fromPart?: number): Promise<void>;
+  release(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export async function startS3Server(buckets: string[] = ['dumps']): Promise<S3Te
     buckets,
     directory,
     child,
+    holdParts: async (fromPart = 2) => void (await fetch(`http://127.0.0.1:${port}/_test/hold?fromPart=${fromPart}`, { method: 'POST' })),
+    release: async () => void (await fetch(`http://127.0.0.1:${port}/_test/release`, { method: 'POST' })),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
