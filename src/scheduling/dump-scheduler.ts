@@ -324,7 +324,7 @@ export class DumpScheduler {
       Object.assign(job, { status: 'ready', started: taken, finished: new Date().toISOString(), size, sha256, fileName: file.name });
       // The record first, then the rename: a crash between leaves a record without its file (dropped at
       // the next start) and Node's file under its own name (adopted again), never a file listed half-way.
-      writeRecord(this.store.directory, { version: 1, job, extension: 'heapsnapshot' });
+      writeRecord(this.store.directory, { version: 1, job, extension: 'heapsnapshot', adoptedFrom: file.name });
       renameSync(file.path, join(this.store.directory, `${job.id}.heapsnapshot`));
       this.#jobs.set(job.id, state);
       this.#log.info('near-heap-limit snapshot adopted', { id: job.id, file: file.name, size, sha256 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
 import { join } from 'node:path';
 
 /**
@@ -16,6 +17,11 @@ export interface StoredRecord<Job> {
   extension: string;
   /** For an armed near-heap-limit job: the process whose snapshot it waits for. */
   pid?: number;
+  /**
+   * For a snapshot Node wrote: its name before the store renamed it to `<id>.<extension>`. The record is
+   * written before the rename, so a start that finds the record without its file finishes the rename.
+   */
+  adoptedFrom?: string;
 }
 
 const ID = /^[A-Za-z0-9_-]{22}$/;
@@ -82,7 +88,13 @@ export function recoverStore<Job extends { id: string; status: string; size: num
       continue;
     }
     if (record.job.status === 'ready') {
-      const size = sizeOf(join(directory, `${id}.${record.extension}`));
+      const path = join(directory, `${id}.${record.extension}`);
+      let size = sizeOf(path);
+      const source = record.adoptedFrom === undefined ? undefined : join(directory, basename(record.adoptedFrom));
+      if (size === undefined && source !== undefined && sizeOf(source) === record.job.size) {
+        renameSync(source, path); // stopped between the record and the rename: finish it
+        size = record.job.size;
+      }
       if (size === undefined || size !== record.job.size) {
         remove(name);
         continue;
@@ -109,6 +121,7 @@ function parseRecord<Job>(path: string, isValidJob: (job: unknown) => job is Job
     const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<StoredRecord<unknown>>;
     if (value.version !== 1 || typeof value.extension !== 'string' || !/^[a-z.]+$/.test(value.extension) || !isValidJob(value.job)) return undefined;
     if (value.pid !== undefined && !Number.isInteger(value.pid)) return undefined;
+    if (value.adoptedFrom !== undefined && (typeof value.adoptedFrom !== 'string' || !/^[A-Za-z0-9.-]+\.heapsnapshot$/.test(value.adoptedFrom))) return undefined;
     return value as StoredRecord<Job>;
   } catch {
     return undefined;
