@@ -19,6 +19,7 @@ const SERVE_OPTIONS = {
   'tls-ca': { type: 'string', value: 'FILE', help: 'the CA (PEM) client certificates must chain to, with --tls-request-client-cert' },
   'tls-request-client-cert': { type: 'boolean', help: 'mutual TLS: refuse clients without a certificate from --tls-ca' },
   'allow-insecure-remote': { type: 'boolean', help: 'serve plain HTTP on a non-loopback --host anyway (behind a TLS proxy on the same host)' },
+  'store-dir': { type: 'string', value: 'DIR', help: 'a persistent dump store (absolute path, e.g. on a volume): ready dumps survive a restart, near-heap-limit snapshots Node writes there are adopted' },
   'egress-config': { type: 'string', value: 'FILE', help: 'upload destinations for ?egress=NAME: the egress option as JSON (chmod 600: it may hold keys)' },
 } as const;
 
@@ -73,6 +74,7 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
       ...(values['tokens-file'] !== undefined ? { tokensFile: values['tokens-file'] } : {}),
       ...(values['audit-log'] !== undefined ? { auditLog: values['audit-log'] } : {}),
       ...(values['egress-config'] !== undefined ? { egress: readEgressConfigFile(values['egress-config']) } : {}),
+      ...(values['store-dir'] !== undefined ? { storeDir: values['store-dir'] } : {}),
     });
     security = resolveServerSecurity(values.host, { tls: readTlsFiles(values), allowInsecureRemote: values['allow-insecure-remote'] === true }, config.maxProfileSeconds);
   } catch (error) {
@@ -105,7 +107,7 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
     throw new CliError(`The inspector on port ${inspector.port} belongs to process ${targetPid}, not ${pid}; pass --inspect-port.`);
   }
 
-  const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
+  const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
   const warnings = startWarnings(values.host, security, log);
   const endpoint = createEndpoint({ target, config, log, probe: undefined, dumpsDirectory: dumps.directory, warnings });
   const server = createOpsServer(endpoint.app(basePath), security, serverEvents(log));

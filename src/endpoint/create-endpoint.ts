@@ -79,7 +79,7 @@ export function createEndpoint({
       maxFiles: limits.maxFiles,
       maxAgeMs: limits.maxAgeSeconds * 1000,
       reserveBytes: limits.reserveBytes,
-    }),
+    }, { persistent: limits.storeDir !== undefined }),
     target,
     operations,
     probe,

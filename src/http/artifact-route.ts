@@ -45,12 +45,25 @@ export function artifactRoute(artifact: ArtifactKind, { path, summary }: { path:
       const trigger = parseTrigger(schedule);
       if (trigger === undefined) return egress === undefined ? streamArtifact(call, artifact, own) : uploadArtifactResponse(call, artifact, own, egress);
       const destination = egress === undefined ? undefined : call.context.config.egress[egress];
-      const job = call.context.dumps.schedule({ kind: artifact.kind, params: own, ...(destination && { egress: destination }) }, trigger, call.caller.tokenId);
+      const request = { kind: artifact.kind, params: own, ...(destination && { egress: destination }) };
+      const job =
+        trigger.type === 'near-heap-limit'
+          ? await call.context.dumps.armNearHeapLimit(request, call.caller.tokenId)
+          : call.context.dumps.schedule(request, trigger, call.caller.tokenId);
       call.audit.auditResult = { scheduled: job.id };
       call.res
         .status(202)
         .location(`${call.req.baseUrl}/dumps/${job.id}`)
-        .json({ id: job.id, kind: job.kind, status: job.status, created: job.created, trigger: job.trigger, ...(job.egress !== null && { egress: job.egress }) });
+        .json({
+          id: job.id,
+          kind: job.kind,
+          status: job.status,
+          created: job.created,
+          trigger: job.trigger,
+          ...(job.egress !== null && { egress: job.egress }),
+          ...(job.nearHeapLimit !== undefined && { nearHeapLimit: job.nearHeapLimit }),
+          ...(job.warning !== undefined && { warning: job.warning }),
+        });
     },
   });
 }

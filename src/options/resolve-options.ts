@@ -63,6 +63,13 @@ export interface MaintenanceOptions extends TokenSources {
   stallTimeoutSeconds?: number;
   /** The private store of scheduled dumps and its limits. */
   dumps?: DumpOptions;
+  /**
+   * A persistent dump store (an absolute path, made 0700 if missing), e.g. on a volume: ready dumps and
+   * their records stay when the process ends and are listed by the next start with the same `storeDir`,
+   * and a near-heap-limit snapshot Node writes into it (start the app with `--diagnostic-dir` set to it)
+   * is adopted, also after the crash. Replaces `dumps.directory`. Default: a private store per process.
+   */
+  storeDir?: string;
   /** How far back the leak verdict looks, in seconds. Default 600. */
   leakWindowSeconds?: number;
   /**
@@ -115,7 +122,7 @@ export interface ResolvedConfig {
   maxProfileSeconds: number;
   leakWindowSeconds: number;
   reportAllowedArguments: string[];
-  dumps: { directory: string | undefined; maxBytes: number; maxFiles: number; maxAgeSeconds: number; maxPendingJobs: number; reserveBytes: number };
+  dumps: { directory: string | undefined; storeDir: string | undefined; maxBytes: number; maxFiles: number; maxAgeSeconds: number; maxPendingJobs: number; reserveBytes: number };
   tmpdir: string | undefined;
   auditLog: number | string;
   trustProxy: number | string | string[] | false;
@@ -150,7 +157,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     maxProfileSeconds: positiveInteger('maxProfileSeconds', options.maxProfileSeconds, 300),
     leakWindowSeconds: positiveInteger('leakWindowSeconds', options.leakWindowSeconds, 600),
     reportAllowedArguments: resolveStringList('reportAllowedArguments', options.reportAllowedArguments),
-    dumps: resolveDumps(options.dumps ?? {}),
+    dumps: resolveDumps(options.dumps ?? {}, options.storeDir),
     tmpdir: options.tmpdir,
     auditLog: resolveAuditLog(options.auditLog),
     trustProxy: resolveTrustProxy(options.trustProxy),
@@ -164,12 +171,19 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
   };
 }
 
-function resolveDumps(dumps: DumpOptions) {
+function resolveDumps(dumps: DumpOptions, storeDir: string | undefined) {
   if (dumps.directory !== undefined && (typeof dumps.directory !== 'string' || !isAbsolute(dumps.directory))) {
     throw new ConfigError('DUMPS_DIRECTORY', '`dumps.directory` must be an absolute path.');
   }
+  if (storeDir !== undefined && (typeof storeDir !== 'string' || !isAbsolute(storeDir))) {
+    throw new ConfigError('DUMPS_DIRECTORY', '`storeDir` must be an absolute path.');
+  }
+  if (storeDir !== undefined && dumps.directory !== undefined) {
+    throw new ConfigError('DUMPS_DIRECTORY', 'Give `storeDir` (a persistent store) or `dumps.directory` (the parent of a private one), not both.');
+  }
   return {
     directory: dumps.directory,
+    storeDir,
     maxBytes: positiveInteger('dumps.maxBytes', dumps.maxBytes, 4 * 1024 ** 3),
     maxFiles: positiveInteger('dumps.maxFiles', dumps.maxFiles, 10),
     maxAgeSeconds: positiveInteger('dumps.maxAgeSeconds', dumps.maxAgeSeconds, 86_400),

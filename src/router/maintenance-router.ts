@@ -37,7 +37,7 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
   const express = createRequire(import.meta.url)('express') as () => Express;
   // The probe runs for the life of the process once a router is mounted: routers have no close().
   const probe = acquireMainThreadProbe().handle;
-  const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
+  const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
   const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)) }));
   // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
   endpoint.catch(() => {});

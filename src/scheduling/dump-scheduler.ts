@@ -10,7 +10,11 @@ import type { GcEvent } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
 import type { S3Destination } from '../options/egress-options.js';
 import type { CdpTarget } from '../targets/target.js';
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { DumpStore, type PartialFile } from './dump-store.js';
+import { armingWarning, armNearHeapLimitCapture, inspectWholeSnapshot, scanForSnapshots, writerGone, type NearHeapLimitArming } from './near-heap-limit-capture.js';
+import { recoverStore, sha256File, writeRecord } from './stored-dump-records.js';
 import { assertReachable, type Trigger } from './triggers.js';
 import { uploadStoredDump, type DumpUpload } from './upload-stored-dump.js';
 
@@ -22,8 +26,11 @@ export interface ArtifactRequest {
   egress?: S3Destination;
 }
 
-/** `uploading` and `uploaded` are an egress job's: it never becomes `ready`, its file leaves with the upload. */
-export type JobStatus = 'scheduled' | 'running' | 'uploading' | 'uploaded' | 'ready' | 'failed' | 'cancelled';
+/**
+ * `uploading` and `uploaded` are an egress job's: it never becomes `ready`, its file leaves with the upload.
+ * `armed` is a near-heap-limit job's: Node writes the snapshot itself when the heap runs out.
+ */
+export type JobStatus = 'scheduled' | 'armed' | 'running' | 'uploading' | 'uploaded' | 'ready' | 'failed' | 'cancelled';
 
 export interface DumpJob {
   id: string;
@@ -44,6 +51,12 @@ export interface DumpJob {
   egress: string | null;
   /** Where the upload landed, once `uploaded`. */
   upload: DumpUpload | null;
+  /** The file's SHA-256 (hex), where the store computed it (a persistent store does, for every dump). */
+  sha256: string | null;
+  /** A near-heap-limit job's arming: where Node will write, at which heap limit, by which process. */
+  nearHeapLimit?: NearHeapLimitArming;
+  /** What the operator should know about this job (a near-heap-limit snapshot that will not reach the store). */
+  warning?: string;
 }
 
 export interface SchedulerOptions {
@@ -66,6 +79,8 @@ interface JobState {
 const BUSY_WAIT_MS = 60_000;
 const FINISHED_RECORDS_KEPT = 100;
 const SWEEP_MS = 60_000;
+/** How often a persistent store looks for a snapshot Node wrote into it by itself. */
+const ADOPT_SCAN_MS = 1000;
 
 /**
  * Scheduled and conditional dumps: jobs wait for their trigger (a time, the next major GC, the heap
@@ -82,6 +97,10 @@ export class DumpScheduler {
   readonly #options: SchedulerOptions;
   readonly #gcWaiters = new Set<(event: GcEvent) => void>();
   readonly #sweeper: NodeJS.Timeout;
+  #adoptScanner: NodeJS.Timeout | undefined;
+  /** Names of Node's snapshot files being adopted, so a scan does not take one twice. */
+  readonly #adopting = new Set<string>();
+  #arming: Promise<DumpJob> | undefined;
   #closed = false;
 
   constructor(deps: { store: DumpStore; target: CdpTarget; operations: OperationRegistry; probe: ProbeView | undefined; log: AuditLogger; options: SchedulerOptions }) {
@@ -95,6 +114,11 @@ export class DumpScheduler {
       for (const event of events) for (const waiter of [...this.#gcWaiters]) waiter(event);
     });
     this.#sweeper = setInterval(() => this.#sweepOld(), SWEEP_MS).unref();
+    if (this.store.persistent) {
+      this.#restore();
+      this.#scanForSnapshots();
+      this.#adoptScanner = setInterval(() => this.#scanForSnapshots(), ADOPT_SCAN_MS).unref();
+    }
   }
 
   list(): DumpJob[] {
@@ -115,6 +139,7 @@ export class DumpScheduler {
 
   schedule(request: ArtifactRequest, trigger: Trigger, requestedBy: string | null = null): DumpJob {
     if (this.#closed) throw new MaintenanceError('SHUTTING_DOWN', 'The endpoint is closing.');
+    if (trigger.type === 'near-heap-limit') throw new Error('A near-heap-limit job is armed with armNearHeapLimit().');
     const pending = [...this.#jobs.values()].filter((state) => state.job.status === 'scheduled').length;
     if (pending >= this.#options.maxPendingJobs) {
       throw new MaintenanceError('TOO_MANY_JOBS', `${pending} jobs are already pending (the limit); cancel one with DELETE /dumps/{id}.`);
@@ -139,6 +164,7 @@ export class DumpScheduler {
       fileName: null,
       egress: request.egress?.name ?? null,
       upload: null,
+      sha256: null,
     };
     const extension = ARTIFACTS[request.kind].extension(request.params as never);
     const state: JobState = { job, request, extension, cancel: () => {}, abort: new AbortController() };
@@ -156,17 +182,162 @@ export class DumpScheduler {
     return true;
   }
 
-  /** Cancels everything pending, stops what runs, and removes the store's directory. */
+  /**
+   * Cancels everything pending, stops what runs, and removes the store's directory; a persistent store
+   * keeps its ready dumps and armed jobs for the next start.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweeper);
-    for (const state of this.#jobs.values()) this.#finish(state, 'cancelled', 'The endpoint closed.');
+    clearInterval(this.#adoptScanner);
+    for (const state of this.#jobs.values()) {
+      if (this.store.persistent && (state.job.status === 'ready' || state.job.status === 'armed')) continue;
+      this.#finish(state, 'cancelled', 'The endpoint closed.');
+    }
     this.store.removeAll();
+  }
+
+  /**
+   * `when=near-heap-limit`: arms Node's near-heap-limit snapshot in the target and lists the job as
+   * `armed` until the snapshot is adopted into the store (near-heap-limit-capture.ts). Arming twice
+   * answers the job already armed: Node writes one snapshot.
+   */
+  async armNearHeapLimit(request: ArtifactRequest, requestedBy: string | null = null): Promise<DumpJob> {
+    if (this.#closed) throw new MaintenanceError('SHUTTING_DOWN', 'The endpoint is closing.');
+    if (request.kind !== 'heapsnapshot') throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when": near-heap-limit takes a heap snapshot only.');
+    if (request.egress !== undefined) {
+      throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "egress" does not apply to when=near-heap-limit: the process dies of the OOM as the snapshot is written; the store keeps it.');
+    }
+    this.#arming ??= this.#armNearHeapLimit(requestedBy).finally(() => (this.#arming = undefined));
+    return this.#arming;
+  }
+
+  async #armNearHeapLimit(requestedBy: string | null): Promise<DumpJob> {
+    const pid = await this.#target.processId();
+    const armed = [...this.#jobs.values()].find((state) => state.job.status === 'armed' && state.job.nearHeapLimit?.pid === pid);
+    if (armed !== undefined) return { ...armed.job };
+    const heapLimit = this.#probe?.reader.figures().heapLimit;
+    if (heapLimit !== undefined && heapLimit > 0) this.#checkDiskSpace(heapLimit * 2, 'a snapshot of a full heap');
+    const arming = await armNearHeapLimitCapture(this.#target, this.store.directory);
+    const warning = armingWarning(arming, this.store.persistent);
+    const job: DumpJob = {
+      id: randomBytes(16).toString('base64url'),
+      kind: 'heapsnapshot',
+      status: 'armed',
+      trigger: { type: 'near-heap-limit' },
+      params: {},
+      created: new Date().toISOString(),
+      requestedBy,
+      started: null,
+      finished: null,
+      size: null,
+      error: null,
+      fileName: null,
+      egress: null,
+      upload: null,
+      sha256: null,
+      nearHeapLimit: arming,
+      ...(warning !== undefined && { warning }),
+    };
+    this.#jobs.set(job.id, { job, request: { kind: 'heapsnapshot', params: {} }, extension: 'heapsnapshot', cancel: () => {}, abort: new AbortController() });
+    if (this.store.persistent) writeRecord(this.store.directory, { version: 1, job, extension: 'heapsnapshot', pid: arming.pid });
+    this.#log.info('near-heap-limit snapshot armed', { id: job.id, tokenId: requestedBy, ...arming, ...(warning !== undefined && { warning }) });
+    return { ...job };
+  }
+
+  /** A persistent store's ready dumps and armed jobs, as the last process left them. */
+  #restore(): void {
+    const recovered = recoverStore(this.store.directory, isStoredJob);
+    if (recovered.removed.length > 0) this.#log.warn('dump store: removed what a stopped process left unfinished', { files: recovered.removed });
+    for (const record of [...recovered.ready, ...recovered.armed]) {
+      this.#jobs.set(record.job.id, { job: record.job, request: { kind: record.job.kind, params: record.job.params }, extension: record.extension, cancel: () => {}, abort: new AbortController() });
+    }
+  }
+
+  /**
+   * Adopts the whole snapshots Node wrote into the store (into the armed job of their process, or as a
+   * dump of their own when the process was armed otherwise), removes those cut short by a writer that
+   * is gone, and fails armed jobs whose process ended without leaving a whole snapshot.
+   */
+  #scanForSnapshots(): void {
+    if (this.#closed) return;
+    let scan;
+    try {
+      scan = scanForSnapshots(this.store.directory, this.#adopting);
+    } catch (error) {
+      this.#log.warn('dump store: cannot look for near-heap-limit snapshots', { error: (error as Error).message });
+      return;
+    }
+    if (scan.removed.length > 0) this.#log.warn('dump store: removed heap snapshots cut short', { files: scan.removed });
+    const claimedPids = new Set<number>();
+    for (const file of scan.whole) {
+      this.#adopting.add(file.name);
+      const armed = [...this.#jobs.values()].find((state) => state.job.status === 'armed' && file.pid !== undefined && state.job.nearHeapLimit?.pid === file.pid);
+      if (file.pid !== undefined) claimedPids.add(file.pid);
+      if (armed !== undefined) armed.job.status = 'running'; // claimed: no second file goes to it
+      void this.#adopt(file, armed).finally(() => this.#adopting.delete(file.name));
+    }
+    for (const state of this.#jobs.values()) {
+      const { job } = state;
+      if (job.status !== 'armed' || job.nearHeapLimit === undefined || claimedPids.has(job.nearHeapLimit.pid)) continue;
+      if (!writerGone(job.nearHeapLimit.pid, Date.parse(job.created))) continue;
+      this.#finish(
+        state,
+        'failed',
+        job.nearHeapLimit.inStore
+          ? 'The process ended without a whole near-heap-limit snapshot in the store: it was killed before or while writing it (by the kernel, when the snapshot needed more memory than the container had; see docs/operations.md), or it never neared its heap limit.'
+          : `The process ended; Node wrote any near-heap-limit snapshot into ${job.nearHeapLimit.directory}, outside the store.`,
+      );
+    }
+  }
+
+  async #adopt(file: { name: string; path: string; pid: number | undefined; modifiedMs: number }, armed: JobState | undefined): Promise<void> {
+    const taken = new Date(file.modifiedMs).toISOString();
+    const state: JobState = armed ?? {
+      job: {
+        id: randomBytes(16).toString('base64url'),
+        kind: 'heapsnapshot',
+        status: 'running',
+        trigger: { type: 'near-heap-limit' },
+        params: {},
+        created: taken,
+        requestedBy: null,
+        started: null,
+        finished: null,
+        size: null,
+        error: null,
+        fileName: null,
+        egress: null,
+        upload: null,
+        sha256: null,
+      },
+      request: { kind: 'heapsnapshot', params: {} },
+      extension: 'heapsnapshot',
+      cancel: () => {},
+      abort: new AbortController(),
+    };
+    const { job } = state;
+    try {
+      const { size, sha256 } = await inspectWholeSnapshot(file.path);
+      if (this.#closed || job.status !== 'running') return;
+      Object.assign(job, { status: 'ready', started: taken, finished: new Date().toISOString(), size, sha256, fileName: file.name });
+      // The record first, then the rename: a crash between leaves a record without its file (dropped at
+      // the next start) and Node's file under its own name (adopted again), never a file listed half-way.
+      writeRecord(this.store.directory, { version: 1, job, extension: 'heapsnapshot', adoptedFrom: file.name });
+      renameSync(file.path, join(this.store.directory, `${job.id}.heapsnapshot`));
+      this.#jobs.set(job.id, state);
+      this.#log.info('near-heap-limit snapshot adopted', { id: job.id, file: file.name, size, sha256 });
+      this.#enforceLimits(state);
+    } catch (error) {
+      this.#log.warn('near-heap-limit snapshot not adopted', { file: file.name, error: (error as Error).message });
+      if (armed !== undefined && job.status === 'running') job.status = 'armed';
+    }
   }
 
   #arm(state: JobState): void {
     const { trigger } = state.job;
+    if (trigger.type === 'near-heap-limit') return; // armed in the target, not here
     const expiresAt = trigger.type === 'at' ? undefined : trigger.expiresAt;
     let expiry: NodeJS.Timeout | undefined;
     if (expiresAt !== undefined) {
@@ -221,8 +392,9 @@ export class DumpScheduler {
         await this.#upload(state, state.request.egress);
         return;
       }
+      if (this.store.persistent && !(await this.#persist(state))) return;
       state.job.status = 'ready';
-      state.job.finished = new Date().toISOString();
+      state.job.finished ??= new Date().toISOString();
       this.#log.info('scheduled dump ready', { id: state.job.id, kind: state.job.kind, size: state.job.size });
       this.#enforceLimits(state);
     } catch (error) {
@@ -231,6 +403,24 @@ export class DumpScheduler {
     } finally {
       operation?.end();
     }
+  }
+
+  /**
+   * Writes a finished dump's record (with its SHA-256) into a persistent store, after its file: a crash
+   * before this leaves a file without a record, which the next start removes. False when the job was
+   * cancelled meanwhile (its file is removed).
+   */
+  async #persist(state: JobState): Promise<boolean> {
+    const { job } = state;
+    const path = this.store.pathOf(job.id, state.extension);
+    job.sha256 = await sha256File(path);
+    if (job.status !== 'running' || this.#closed) {
+      this.store.remove(job.id, state.extension);
+      return false;
+    }
+    job.finished = new Date().toISOString();
+    writeRecord(this.store.directory, { version: 1, job: { ...job, status: 'ready' }, extension: state.extension });
+    return true;
   }
 
   /**
@@ -290,16 +480,14 @@ export class DumpScheduler {
     }
   }
 
-  #checkDiskSpace(): void {
-    const heapUsed = this.#probe?.reader.figures().heapUsed;
-    if (heapUsed === undefined) return;
+  #checkDiskSpace(needed = 2 * (this.#probe?.reader.figures().heapUsed ?? Number.NaN), what = 'a heap snapshot of this heap'): void {
     // A snapshot's JSON is commonly 0.5 to 2 times the heap in use: plan for the high end.
-    const needed = heapUsed * 2;
+    if (Number.isNaN(needed)) return;
     const usable = this.store.usableBytes();
     if (usable < needed) {
       throw new MaintenanceError(
         'INSUFFICIENT_STORAGE',
-        `The dump store has ${formatMiB(Math.max(0, usable))} usable (after its reserve) but a heap snapshot of this heap may need ${formatMiB(needed)}.`,
+        `The dump store has ${formatMiB(Math.max(0, usable))} usable (after its reserve) but ${what} may need ${formatMiB(needed)}.`,
       );
     }
   }
@@ -308,6 +496,9 @@ export class DumpScheduler {
     const { job } = state;
     if (job.status === 'ready') {
       this.store.remove(job.id, state.extension);
+    } else if (job.status === 'armed') {
+      // Node cannot be disarmed: a snapshot it writes later is adopted as a dump of its own.
+      if (this.store.persistent) this.store.remove(job.id, state.extension);
     } else if (job.status === 'scheduled' || job.status === 'running' || job.status === 'uploading') {
       state.cancel();
       state.abort.abort();
@@ -355,4 +546,28 @@ export class DumpScheduler {
 
 function formatMiB(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(0)} MiB`;
+}
+
+const STORED_STATUSES: readonly string[] = ['ready', 'armed'];
+
+/** A job record read back from a persistent store: the fields the scheduler relies on, with their types. */
+function isStoredJob(value: unknown): value is DumpJob {
+  if (typeof value !== 'object' || value === null) return false;
+  const job = value as Partial<DumpJob>;
+  return (
+    typeof job.id === 'string' &&
+    DumpStore.isId(job.id) &&
+    typeof job.kind === 'string' &&
+    Object.hasOwn(ARTIFACTS, job.kind) &&
+    typeof job.status === 'string' &&
+    STORED_STATUSES.includes(job.status) &&
+    typeof job.created === 'string' &&
+    typeof job.trigger === 'object' &&
+    job.trigger !== null &&
+    typeof job.params === 'object' &&
+    job.params !== null &&
+    (job.size === null || typeof job.size === 'number') &&
+    (job.finished === null || typeof job.finished === 'string') &&
+    (job.status !== 'armed' || (typeof job.nearHeapLimit === 'object' && job.nearHeapLimit !== null && Number.isInteger(job.nearHeapLimit.pid)))
+  );
 }

@@ -1,7 +1,8 @@
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import tmp from 'tmp';
 import { cleanUpAtProcessEnd, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
+import { removeRecord } from './stored-dump-records.js';
 
 export interface DumpStoreLimits {
   /** Most bytes of finished artifacts kept; the oldest are evicted first. */
@@ -34,12 +35,32 @@ const ID = /^[A-Za-z0-9_-]{22}$/;
 export class DumpStore {
   readonly directory: string;
   readonly limits: DumpStoreLimits;
+  /**
+   * A configured `storeDir`: ready dumps and their records stay when the endpoint closes, for the next
+   * start to list (stored-dump-records.ts); otherwise the directory is private to this process.
+   */
+  readonly persistent: boolean;
   #removed = false;
 
-  /** Adopts a directory made by createDirectory(), possibly on another thread. */
-  constructor(directory: string, limits: DumpStoreLimits) {
+  /** Adopts a directory made by createDirectory() or openPersistentDirectory(), possibly on another thread. */
+  constructor(directory: string, limits: DumpStoreLimits, { persistent = false }: { persistent?: boolean } = {}) {
     this.directory = directory;
     this.limits = limits;
+    this.persistent = persistent;
+  }
+
+  /**
+   * Makes or opens a persistent store (`storeDir`), 0700: a directory that is not ours, or not a
+   * directory, is refused rather than chmodded.
+   */
+  static openPersistentDirectory(storeDir: string): string {
+    mkdirSync(storeDir, { recursive: true, mode: 0o700 });
+    const stats = lstatSync(storeDir);
+    if (!stats.isDirectory()) throw new Error(`The dump store ${storeDir} is not a directory.`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && stats.uid !== uid) throw new Error(`The dump store ${storeDir} belongs to another user (uid ${stats.uid}).`);
+    chmodSync(storeDir, 0o700);
+    return storeDir;
   }
 
   /**
@@ -60,7 +81,12 @@ export class DumpStore {
    * does not handle). Call it on the main thread: a worker's handlers do not run when the process
    * ends. dispose() removes the directory now.
    */
-  static createDirectoryRemovedAtExit(parent: string | undefined, tmpdir?: string): { directory: string; dispose: () => void } {
+  static createDirectoryRemovedAtExit(parent: string | undefined, tmpdir?: string, storeDir?: string): { directory: string; dispose: () => void } {
+    if (storeDir !== undefined) {
+      // A persistent store outlives the process: it is swept by its own records (stored-dump-records.ts), never here.
+      sweepLeftovers([parent, tmpdir, undefined], [storeDir]);
+      return { directory: DumpStore.openPersistentDirectory(storeDir), dispose: () => {} };
+    }
     sweepLeftovers([parent, tmpdir, undefined]);
     const directory = DumpStore.createDirectory(parent);
     const dispose = cleanUpAtProcessEnd(() => rmSync(directory, { recursive: true, force: true }));
@@ -127,6 +153,8 @@ export class DumpStore {
   }
 
   remove(id: string, extension: string): void {
+    // The record first: a file without its record is removed by the next start, a record without its file would be listed.
+    if (this.persistent) removeRecord(this.directory, id);
     try {
       unlinkSync(this.pathOf(id, extension));
     } catch (error) {
@@ -134,9 +162,9 @@ export class DumpStore {
     }
   }
 
-  /** Deletes the directory and everything in it. */
+  /** Deletes the directory and everything in it; a persistent store is left as it is. */
   removeAll(): void {
-    if (this.#removed) return;
+    if (this.#removed || this.persistent) return;
     this.#removed = true;
     rmSync(this.directory, { recursive: true, force: true });
   }

@@ -6,7 +6,9 @@ import { parseDuration, parseSize } from './durations.js';
 export type Trigger =
   | { type: 'at'; at: string }
   | { type: 'gc'; expiresAt: string | undefined }
-  | { type: 'heap-above'; bytes: number | undefined; ratio: number | undefined; expiresAt: string | undefined };
+  | { type: 'heap-above'; bytes: number | undefined; ratio: number | undefined; expiresAt: string | undefined }
+  /** Node writes the snapshot itself as the heap nears its limit (near-heap-limit-capture.ts). */
+  | { type: 'near-heap-limit' };
 
 export const MAX_AHEAD_MS = 24 * 3_600_000;
 
@@ -14,7 +16,7 @@ export const MAX_AHEAD_MS = 24 * 3_600_000;
 export const SCHEDULE_PARAMS = {
   delay: documented('take it this much later, into the dump store', textParam('a duration up to 24h (90s, 5m, 2h; plain numbers are seconds)')),
   at: documented('take it then, into the dump store', textParam('an ISO 8601 time within the next 24 h (write + as %2B in a URL)')),
-  when: documented('take it when that happens, into the dump store', textParam('gc (after the next major GC), or heap-above: with a size (heap-above:1.5GB) or a percent of the heap limit (heap-above:80%)')),
+  when: documented('take it when that happens, into the dump store', textParam('gc (after the next major GC), heap-above: with a size (heap-above:1.5GB) or a percent of the heap limit (heap-above:80%), or near-heap-limit (heap snapshot only: written by Node as the heap runs out)')),
   expires: documented('with `when`: give up after this long', textParam('a duration up to 24h')),
 };
 
@@ -53,6 +55,10 @@ export function parseTrigger(query: ScheduleValues, now = Date.now()): Trigger |
     return { type: 'at', at: new Date(at).toISOString() };
   }
   if (query.when === undefined) return undefined;
+  if (query.when === 'near-heap-limit') {
+    if (query.expires !== undefined) throw badRequest('INVALID_PARAMETER', 'Query parameter "expires" does not apply to when=near-heap-limit: once armed, Node cannot be disarmed.');
+    return { type: 'near-heap-limit' };
+  }
   const expiresAt = parseExpires(query.expires, now);
   if (query.when === 'gc') return { type: 'gc', expiresAt };
   const above = /^heap-above:(.+)$/.exec(query.when);
@@ -69,7 +75,7 @@ export function parseTrigger(query: ScheduleValues, now = Date.now()): Trigger |
     }
     return { type: 'heap-above', bytes, ratio: undefined, expiresAt };
   }
-  throw badRequest('INVALID_PARAMETER', 'Query parameter "when" must be gc or heap-above:<size or percent>.');
+  throw badRequest('INVALID_PARAMETER', 'Query parameter "when" must be gc, heap-above:<size or percent> or near-heap-limit.');
 }
 
 function parseExpires(text: string | undefined, now: number): string | undefined {

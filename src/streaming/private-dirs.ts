@@ -1,6 +1,6 @@
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir as osTmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** What the endpoint keeps in a private directory of its own: stored dumps, a snapshot's pipe, a slow client's spill. */
 export type PrivateDirKind = 'dumps' | 'pipe' | 'spill';
@@ -19,10 +19,13 @@ export function privateDirPrefix(kind: PrivateDirKind): string {
  * Removes the private directories that processes which no longer exist left in `parents` (a process
  * killed by a signal it does not handle runs no exit handler). Only this user's, and never a live
  * process's: a pid that answers signal 0, or exists under another user, is left alone. Returns what
- * was removed. Never throws: a sweep that cannot read a folder has nothing to say.
+ * was removed. Never throws: a sweep that cannot read a folder has nothing to say. The paths in `keep`
+ * (a configured persistent dump store) are never removed, whatever their name.
  */
-export function sweepLeftovers(parents: readonly (string | undefined)[]): string[] {
+export function sweepLeftovers(parents: readonly (string | undefined)[], keep: readonly string[] = []): string[] {
   const removed: string[] = [];
+  // Both as given and with symbolic links resolved: a store reached through a link is kept too.
+  const kept = new Set(keep.flatMap((path) => [resolve(path), realPath(path)]));
   const uid = process.getuid?.();
   for (const parent of new Set(parents.map((path) => path ?? osTmpdir()))) {
     let names: string[];
@@ -33,8 +36,9 @@ export function sweepLeftovers(parents: readonly (string | undefined)[]): string
     }
     for (const name of names) {
       const pid = Number(NAME.exec(name)?.[2]);
-      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+      if (!Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
       const path = join(parent, name);
+      if (kept.has(resolve(path))) continue;
       try {
         const stats = lstatSync(path);
         if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) continue;
@@ -48,7 +52,16 @@ export function sweepLeftovers(parents: readonly (string | undefined)[]): string
   return removed;
 }
 
-function isAlive(pid: number): boolean {
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** Whether a process with this pid exists (under any user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

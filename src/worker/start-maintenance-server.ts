@@ -49,7 +49,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   const basePath = resolveBasePath(options.basePath);
   const security = resolveServerSecurity(host, options, config.maxProfileSeconds);
   const probe = acquireMainThreadProbe();
-  const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir);
+  const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
   const detached = new Int32Array(new SharedArrayBuffer(4));
   // The commands' functions stay here, on the app's thread; the worker asks for them over this channel.
   const channel = new MessageChannel();

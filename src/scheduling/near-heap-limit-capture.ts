@@ -1,0 +1,103 @@
+import { chmodSync, rmSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { findLeftHeapSnapshots, isWholeHeapSnapshotFile, type LeftHeapSnapshot } from '../operations/heap-snapshot-file.js';
+import { armHeapSnapshotNearHeapLimit } from '../operations/near-heap-limit.js';
+import { isProcessAlive } from '../streaming/private-dirs.js';
+import type { CdpTarget } from '../targets/target.js';
+import { sha256File } from './stored-dump-records.js';
+
+/**
+ * `when=near-heap-limit`: Node writes the snapshot itself, synchronously, when the heap nears its limit,
+ * and the process usually dies of the OOM right after. Node picks the directory (`--diagnostic-dir`, or
+ * the working directory), not us: the dump store adopts the file when that directory is the store.
+ * While the process lives, the store looks for it every second; after a restart with the same
+ * `storeDir`, the next start finds what the dead process left. A file is adopted only once it is whole
+ * (isWholeHeapSnapshotFile), and a file that is not whole and whose writer is gone is removed.
+ */
+export interface NearHeapLimitArming {
+  /** Where Node will write the snapshot. */
+  directory: string;
+  directorySource: '--diagnostic-dir' | 'cwd';
+  /** Whether that is the dump store, so the snapshot will show in /dumps. */
+  inStore: boolean;
+  /** The process that will write it (its pid is in the file's name). */
+  pid: number;
+  /** The V8 heap limit it will be taken at, in bytes. */
+  heapSizeLimit: number;
+  /** False when the process was started with --heapsnapshot-near-heap-limit (armed already). */
+  armedNow: boolean;
+}
+
+/** When this process started: a file older than that was not written by it, whatever the pid in its name. */
+export const PROCESS_STARTED_AT = Date.now() - process.uptime() * 1000;
+
+export async function armNearHeapLimitCapture(target: CdpTarget, storeDirectory: string): Promise<NearHeapLimitArming> {
+  const arming = await armHeapSnapshotNearHeapLimit(target, { count: 1 });
+  return {
+    directory: arming.directory,
+    directorySource: arming.directorySource,
+    inStore: resolve(arming.directory) === resolve(storeDirectory),
+    pid: arming.pid,
+    heapSizeLimit: arming.heapSizeLimit,
+    armedNow: arming.armedNow,
+  };
+}
+
+/** What the job tells the operator when the snapshot will not reach /dumps on its own. */
+export function armingWarning(arming: NearHeapLimitArming, persistent: boolean): string | undefined {
+  if (arming.inStore && persistent) return undefined;
+  if (arming.inStore) return 'The dump store is private to this process and goes with it; configure storeDir on a volume to find the snapshot after the crash.';
+  const where = arming.directorySource === 'cwd' ? `the working directory ${arming.directory}` : `--diagnostic-dir ${arming.directory}`;
+  return (
+    `Node will write the snapshot into ${where}, not into the dump store, so it will not show in /dumps: ` +
+    (persistent ? 'start the app with --diagnostic-dir set to the store (storeDir) to have it adopted.' : 'configure storeDir on a volume and start the app with --diagnostic-dir set to it.')
+  );
+}
+
+/**
+ * Whether the process that wrote (or writes) a file is gone. A pid that no longer answers is gone; our
+ * own pid is ours only for files written since we started (a restarted container's app is pid 1 again,
+ * like the one that died); a file without a pid (V8's own on Node 22) is judged by its age alone.
+ */
+export function writerGone(pid: number | undefined, modifiedMs: number, startedAt = PROCESS_STARTED_AT): boolean {
+  if (pid !== undefined && pid !== process.pid) return !isProcessAlive(pid);
+  return modifiedMs < startedAt;
+}
+
+export interface SnapshotScan {
+  /** Whole snapshots, not yet claimed: ready to adopt. */
+  whole: Array<LeftHeapSnapshot & { modifiedMs: number }>;
+  /** Files removed: cut short, and their writer is gone. */
+  removed: string[];
+}
+
+/**
+ * Looks at the snapshots Node or V8 left in the store. A file still being written is neither: it is
+ * looked at again on the next scan.
+ */
+export function scanForSnapshots(directory: string, claimed: ReadonlySet<string>): SnapshotScan {
+  const scan: SnapshotScan = { whole: [], removed: [] };
+  for (const file of findLeftHeapSnapshots(directory)) {
+    if (claimed.has(file.name)) continue;
+    let modifiedMs: number;
+    try {
+      modifiedMs = statSync(file.path).mtimeMs;
+    } catch {
+      continue;
+    }
+    if (isWholeHeapSnapshotFile(file.path)) {
+      scan.whole.push({ ...file, modifiedMs });
+    } else if (writerGone(file.pid, modifiedMs)) {
+      rmSync(file.path, { force: true });
+      scan.removed.push(file.name);
+    }
+  }
+  return scan;
+}
+
+/** Makes a whole snapshot the store's (0600: V8's own flag writes 0644) and reads its size and SHA-256. */
+export async function inspectWholeSnapshot(path: string): Promise<{ size: number; sha256: string }> {
+  chmodSync(path, 0o600);
+  const sha256 = await sha256File(path);
+  return { size: statSync(path).size, sha256 };
+}

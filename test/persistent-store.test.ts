@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { isWholeHeapSnapshotFile } from '../src/operations/heap-snapshot-file.js';
+import { startFixture, type Fixture } from './helpers/fixture.js';
+import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
+
+interface Job {
+  id: string;
+  status: string;
+  size: number | null;
+  sha256: string | null;
+  created: string;
+  finished: string | null;
+  error: string | null;
+  fileName: string | null;
+  trigger: { type: string };
+  nearHeapLimit?: { directory: string; inStore: boolean; pid: number };
+  warning?: string;
+}
+
+const base = mkdtempSync(join(tmpdir(), 'maintenance-endpoint-store-test-'));
+after(() => rmSync(base, { recursive: true, force: true }));
+
+async function call(app: Fixture, path: string): Promise<{ status: number; body: Buffer }> {
+  const response = await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${app.tokens.admin}` } });
+  return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+const json = <T>(body: Buffer): T => JSON.parse(body.toString('utf8')) as T;
+
+/** Asks /dumps until `done` holds for the job `id` (the store adopts and checks files on its own time). */
+async function waitForJob(app: Fixture, id: string, done: (job: Job) => boolean): Promise<Job> {
+  for (;;) {
+    const { dumps } = json<{ dumps: Job[] }>((await call(app, '/dumps')).body);
+    const job = dumps.find((candidate) => candidate.id === id);
+    if (job !== undefined && done(job)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('persistent dump store (storeDir)', () => {
+  test('a process armed with ?when=near-heap-limit that runs out of heap leaves a snapshot the next start lists as ready', async () => {
+    const storeDir = join(base, 'oom-store');
+    const first = await startFixture({ mode: 'worker', options: { storeDir }, nodeArgs: ['--max-old-space-size=64', `--diagnostic-dir=${storeDir}`] });
+    let armed: Job;
+    try {
+      const response = await call(first, '/heapsnapshot?when=near-heap-limit');
+      assert.equal(response.status, 202);
+      armed = json<Job>(response.body);
+      assert.equal(armed.status, 'armed');
+      assert.deepEqual(armed.trigger, { type: 'near-heap-limit' });
+      assert.deepEqual([armed.nearHeapLimit?.directory, armed.nearHeapLimit?.inStore, armed.nearHeapLimit?.pid], [storeDir, true, first.child.pid]);
+      assert.equal(armed.warning, undefined);
+      const again = json<Job>((await call(first, '/heapsnapshot?when=near-heap-limit')).body);
+      assert.equal(again.id, armed.id, 'Node writes one snapshot: arming twice answers the armed job');
+      assert.equal((await waitForJob(first, armed.id, () => true)).status, 'armed');
+
+      const exited = new Promise<string | null>((resolve) => first.child.once('exit', (_code, signal) => resolve(signal)));
+      first.child.send({ cmd: 'grow', mb: 1000 });
+      assert.equal(await exited, 'SIGABRT', 'V8 aborts the process when the heap is exhausted');
+    } finally {
+      await first.stop();
+    }
+    // Node wrote its snapshot into the store; the dying process may have adopted it already (Node 22 lives a little after writing).
+    const left = readdirSync(storeDir);
+    assert.ok(left.some((name) => (name.startsWith('Heap.') && name.includes(`.${first.child.pid}.`)) || name === `${armed.id}.heapsnapshot`), left.join());
+
+    const second = await startFixture({ mode: 'worker', options: { storeDir } });
+    try {
+      // `running` while the store checks and hashes Node's file, then `ready`.
+      const ready = await waitForJob(second, armed.id, (job) => job.status !== 'armed' && job.status !== 'running');
+      assert.equal(ready.status, 'ready', `the armed job became ready after the restart (${ready.error})`);
+      assert.match(ready.fileName ?? '', new RegExp(`^Heap\\.\\d{8}\\.\\d{6}\\.${first.child.pid}\\.0\\.001\\.heapsnapshot$`));
+      const file = await call(second, `/dumps/${armed.id}/file`);
+      assert.equal(file.status, 200);
+      assert.equal(file.body.length, ready.size);
+      assert.equal(sha256(file.body), ready.sha256);
+      assertWholeSnapshotWithPlantedObjects(file.body);
+      assert.deepEqual(readdirSync(storeDir).sort(), [`${armed.id}.heapsnapshot`, `${armed.id}.json`], 'Node\'s file was adopted under the job\'s id');
+      assert.equal(statSync(join(storeDir, `${armed.id}.heapsnapshot`)).mode & 0o777, 0o600);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('ready dumps survive a restart; partial files and snapshots cut short are removed, never listed; the sweep leaves the store alone', async () => {
+    // Named like a private directory of a process that no longer exists, inside a directory the start-up sweep cleans.
+    const sweptParent = join(base, 'swept');
+    mkdirSync(sweptParent);
+    const storeDir = join(sweptParent, 'maintenance-endpoint-dumps-999999-kept');
+    const options = { storeDir, tmpdir: sweptParent };
+    const first = await startFixture({ mode: 'worker', options });
+    let stored: Job;
+    let notInStore: Job;
+    let firstPid: number;
+    try {
+      assert.equal(statSync(storeDir).mode & 0o777, 0o700);
+      const scheduled = json<Job>((await call(first, '/heapsnapshot?delay=1s')).body);
+      stored = await waitForJob(first, scheduled.id, (job) => job.status === 'ready' || job.status === 'failed');
+      assert.equal(stored.status, 'ready', stored.error ?? '');
+      assert.match(stored.sha256 ?? '', /^[0-9a-f]{64}$/);
+      for (const name of readdirSync(storeDir)) assert.equal(statSync(join(storeDir, name)).mode & 0o777, 0o600, name);
+
+      // Without --diagnostic-dir Node writes into the working directory: the job says so.
+      notInStore = json<Job>((await call(first, '/heapsnapshot?when=near-heap-limit')).body);
+      assert.equal(notInStore.status, 'armed');
+      assert.deepEqual([notInStore.nearHeapLimit?.inStore, notInStore.nearHeapLimit?.directory], [false, process.cwd()]);
+      assert.match(notInStore.warning ?? '', /--diagnostic-dir/);
+      firstPid = first.child.pid!;
+    } finally {
+      await first.stop();
+    }
+
+    // What a killed process leaves: a partial dump, a dump whose record was never written, a Node snapshot cut short.
+    const whole = readFileSync(join(storeDir, `${stored.id}.heapsnapshot`));
+    const partialId = 'AAAAAAAAAAAAAAAAAAAAAA';
+    const unrecordedId = 'BBBBBBBBBBBBBBBBBBBBBB';
+    const cutShort = `Heap.20260101.000000.${firstPid}.0.001.heapsnapshot`;
+    writeFileSync(join(storeDir, `${partialId}.partial`), whole.subarray(0, 1000), { mode: 0o600 });
+    writeFileSync(join(storeDir, `${unrecordedId}.heapsnapshot`), whole, { mode: 0o600 });
+    writeFileSync(join(storeDir, cutShort), whole.subarray(0, Math.floor(whole.length / 2)), { mode: 0o600 });
+
+    const second = await startFixture({ mode: 'worker', options });
+    try {
+      const { dumps } = json<{ dumps: Job[] }>((await call(second, '/dumps')).body);
+      const again = dumps.find((job) => job.id === stored.id);
+      assert.deepEqual(again, stored, 'the ready dump is listed by the next start as it was');
+      const file = await call(second, `/dumps/${stored.id}/file`);
+      assert.equal(sha256(file.body), stored.sha256);
+      assertWholeSnapshotWithPlantedObjects(file.body);
+      assert.ok(!dumps.some((job) => [partialId, unrecordedId].includes(job.id)));
+      const failed = await waitForJob(second, notInStore.id, (job) => job.status !== 'armed');
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.error ?? '', /outside the store/);
+      assert.deepEqual(readdirSync(storeDir).sort(), [`${stored.id}.heapsnapshot`, `${stored.id}.json`], 'only the ready dump and its record remain');
+      assert.equal((await call(second, `/dumps/${unrecordedId}`)).status, 404);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('a heap snapshot file is whole only with its closing bracket: every cut is refused', async () => {
+    const app = await startFixture({ mode: 'worker' });
+    let snapshot: Buffer;
+    try {
+      const response = await call(app, '/heapsnapshot');
+      assert.equal(response.status, 200);
+      snapshot = response.body;
+    } finally {
+      await app.stop();
+    }
+    const dir = join(base, 'cuts');
+    mkdirSync(dir);
+    const path = join(dir, 'cut.heapsnapshot');
+    writeFileSync(path, snapshot);
+    assert.equal(isWholeHeapSnapshotFile(path), true);
+    // Around the end of the header (V8's other `"]}`), through the body, and the last bytes.
+    const headerEnd = snapshot.indexOf('"nodes":[');
+    const cuts = new Set([0, 1, headerEnd - 2, headerEnd - 1, headerEnd, headerEnd + 10, snapshot.length - 3, snapshot.length - 2, snapshot.length - 1]);
+    for (let i = 1; i < 50; i++) cuts.add(Math.floor((snapshot.length * i) / 50));
+    for (const cut of cuts) {
+      writeFileSync(path, snapshot.subarray(0, cut));
+      assert.equal(isWholeHeapSnapshotFile(path), false, `cut at ${cut} of ${snapshot.length}`);
+    }
+  });
+});
