@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { AuditLogger } from '../log/audit-logger.js';
 import { requestState } from './request-state.js';
+import { onResponseClosed } from './response-closed.js';
 
 /**
  * One audit line per request, written when the connection is done with it (finished or aborted):
@@ -12,7 +13,7 @@ export function auditRequests(log: AuditLogger): RequestHandler {
     const started = process.hrtime.bigint();
     const bytesBefore = req.socket.bytesWritten;
     const path = req.originalUrl.split('?')[0]!.slice(0, 256);
-    res.once('close', () => {
+    onResponseClosed(res, () => {
       const { caller, auditParams, auditResult } = requestState(res);
       log.request({
         tokenId: caller?.tokenId ?? null,

@@ -13,6 +13,7 @@ import { livezRoute } from './routes/livez-route.js';
 import { readyzRoute } from './routes/readyz-route.js';
 import type { RouteDefinition } from './routes/route.js';
 import { securityHeaders } from './security-headers.js';
+import { onResponseClosed } from './response-closed.js';
 
 /**
  * The whole API as one Express router, the same in every mode. Order matters: headers and the audit
@@ -50,7 +51,7 @@ function mountHealthProbes(router: Router, context: ApiContext, limit: RequestHa
 /** The endpoint's own request counter for /metrics, labelled with the route's path (bounded), not the URL. */
 function countRequests(context: ApiContext) {
   return (_req: Request, res: Response, next: NextFunction): void => {
-    res.once('close', () => context.metrics.countRequest(requestState(res).routePath ?? 'unmatched', res.statusCode));
+    onResponseClosed(res, () => context.metrics.countRequest(requestState(res).routePath ?? 'unmatched', res.statusCode));
     next();
   };
 }

@@ -9,6 +9,7 @@ import { readJsonBody } from './read-body.js';
 import type { RateLimiters } from './rate-limits.js';
 import { requestState } from './request-state.js';
 import type { RouteDefinition } from './routes/route.js';
+import { onResponseClosed } from './response-closed.js';
 
 /**
  * Runs the route for the request's method, after everything a route declares is checked, in this
@@ -89,7 +90,7 @@ async function runRoute(
 /** Aborts when the client goes away before the response is complete. */
 function clientGone(res: Response): AbortSignal {
   const controller = new AbortController();
-  res.once('close', () => {
+  onResponseClosed(res, () => {
     if (!res.writableFinished) controller.abort();
   });
   return controller.signal;

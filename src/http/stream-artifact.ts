@@ -7,6 +7,7 @@ import type { ArtifactKind, ArtifactSink } from '../operations/artifacts/artifac
 import { SpillingWriter } from '../streaming/spilling-writer.js';
 import { watchForStall } from '../streaming/stall-watchdog.js';
 import type { RouteCall } from './routes/route.js';
+import { onResponseClosed } from './response-closed.js';
 
 /**
  * Produces an artifact straight into the response, as it is made: gzip when it is worth it and the
@@ -38,7 +39,7 @@ export async function streamArtifact(call: RouteCall<Record<string, unknown>>, a
   const onClientGone = () => {
     if (!res.writableFinished) writer.destroy();
   };
-  res.on('close', onClientGone);
+  onResponseClosed(res, onClientGone);
   // A client that keeps its connection but takes nothing would hold the slot and the spill file.
   let stalled: string | undefined;
   const stall = watchForStall(res.socket, {
@@ -48,7 +49,7 @@ export async function streamArtifact(call: RouteCall<Record<string, unknown>>, a
       audit.auditResult = { ...audit.auditResult, ...writer.stats, aborted: stalled };
     },
   });
-  res.once('close', () => stall.stop());
+  onResponseClosed(res, () => stall.stop());
   const warnings: string[] = [];
   const sink: ArtifactSink = {
     write: (chunk) => {

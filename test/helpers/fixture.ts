@@ -38,6 +38,8 @@ export interface Fixture {
   tmpdir: string;
   auditLines(): Array<Record<string, unknown>>;
   auditText(): string;
+  /** The process warnings the child printed so far (`(node:PID) SomeWarning: ...`), first lines only. */
+  warnings(): string[];
   /** Sends an IPC command and resolves with the app's report named `event`. */
   command(message: object, event: string): Promise<Record<string, unknown>>;
   /**
@@ -103,9 +105,11 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
     });
 
   let inspectorPort: number | undefined;
+  const warnings: string[] = [];
   const inspectorListening = new Promise<void>((resolve) => {
     createInterface({ input: child.stderr! }).on('line', (line) => {
       const port = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];
+      if (/^\(node:\d+\) \w*Warning: /.test(line)) warnings.push(line);
       if (port !== undefined) {
         inspectorPort = Number(port);
         resolve();
@@ -155,6 +159,7 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
     tokens,
     tmpdir: childTmp,
     auditText,
+    warnings: () => [...warnings],
     auditLines: () =>
       auditText()
         .split('\n')

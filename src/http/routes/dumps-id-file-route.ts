@@ -5,6 +5,7 @@ import { ARTIFACTS } from '../../operations/artifacts/all-artifacts.js';
 import { watchForStall } from '../../streaming/stall-watchdog.js';
 import { scopeOfDump } from './dump-scope.js';
 import { defineRoute } from './route.js';
+import { onResponseClosed } from '../response-closed.js';
 
 /** `GET {base}/dumps/{id}/file`: the stored artifact, streamed, named as a direct download would be. */
 export const dumpFileRoute = defineRoute({
@@ -28,7 +29,7 @@ export const dumpFileRoute = defineRoute({
       timeoutMs: context.config.stallTimeoutSeconds * 1000,
       onStall: (error) => void (audit.auditResult = { aborted: error.message }),
     });
-    res.once('close', () => stall.stop());
+    onResponseClosed(res, () => stall.stop());
     await pipeline(stream, res).catch((error) => {
       if (!res.destroyed) throw error;
     });

@@ -1,6 +1,7 @@
 import { MaintenanceError } from '../../errors.js';
 import type { LiveSample } from '../../live/live-sample.js';
 import { defineRoute } from './route.js';
+import { onResponseClosed } from '../response-closed.js';
 
 /** A client this far behind is not reading: the stream ends rather than queue figures for it. */
 const MAX_BACKLOG_BYTES = 1024 * 1024;
@@ -37,7 +38,7 @@ export const eventsRoute = defineRoute({
         }
         res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
-      const closed = new Promise<void>((resolve) => res.once('close', resolve));
+      const closed = new Promise<void>((resolve) => onResponseClosed(res, resolve));
       const history = context.live.history();
       send('history', { intervalMs: context.live.intervalMs, samples: history });
       result.samplesSent += history.length;
