@@ -31,6 +31,10 @@ if (isMainThread) {
   console.log(JSON.stringify({ mode, heapUsed, rssBefore, rssAfter, rssAfter10s: rss() }));
 } else {
   const target = InspectorSessionTarget.mainThread();
+  // A pending inspector reply does not keep a thread alive: without this the worker could exit while
+  // it waits for the release's HeapProfiler.disable.
+  const alive = setInterval(() => {}, 1000);
   await takeHeapSnapshot(target, () => {}, { releaseMemory: (workerData as { releaseMemory: boolean }).releaseMemory });
+  clearInterval(alive);
   parentPort!.postMessage('done');
 }
