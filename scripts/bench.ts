@@ -16,9 +16,10 @@
  *                  and a 600 MB heap snapshot of an app uploaded with ?egress=, against its direct download
  *   --rss-poll     measure peak RSS by polling VmRSS even where VmHWM can be reset
  *   --leaks-only   only the leak-verdict corpus (five minutes; it runs in every bench but --quick)
- *   --snapshot-memory  also the snapshot peak estimate's calibration: heaps of five shapes, each
+ *   --snapshot-memory  also the snapshot peak estimate's calibration: heaps of seven shapes, each
  *                  snapshot's measured peak extra RSS against the estimate (with --quick: 20 MiB heaps
  *                  only; --snapshot-memory-large adds 300 MiB heaps of many objects, peaks of several GiB)
+ *   --memory-only  only --snapshot-memory and --release (no leak corpus, no snapshot scenarios)
  *   --release      also the RSS a process still holds 10 s after a snapshot, per allocator, with and
  *                  without the release of V8's snapshot bookkeeping
  *   --write-docs   write docs/benchmarks.md from this run
@@ -63,6 +64,7 @@ const { values: flags } = parseArgs({
     'snapshot-memory': { type: 'boolean', default: false },
     'snapshot-memory-large': { type: 'boolean', default: false },
     release: { type: 'boolean', default: false },
+    'memory-only': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -96,14 +98,17 @@ async function measureHeapSize(label: string, items: number, repetitions: number
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
-  if (!flags.quick) {
+  if (!flags.quick && !flags['memory-only']) {
     console.log(`Leak verdict corpus on ${machine}: every process at once, five minutes`);
     await runLeakCorpusBench(console.log);
     if (flags['leaks-only']) return;
   }
-  console.log(`Heap snapshots on ${machine}`);
-  const sizes = [await measureHeapSize('Small heap', SMALL_ITEMS, runsPerSize.small)];
-  if (!flags.quick) sizes.push(await measureHeapSize('Large heap', LARGE_ITEMS, runsPerSize.large));
+  const sizes: HeapSizeResult[] = [];
+  if (!flags['memory-only']) {
+    console.log(`Heap snapshots on ${machine}`);
+    sizes.push(await measureHeapSize('Small heap', SMALL_ITEMS, runsPerSize.small));
+    if (!flags.quick) sizes.push(await measureHeapSize('Large heap', LARGE_ITEMS, runsPerSize.large));
+  }
 
   let huge: HugeResult | undefined;
   if (flags.huge) {
@@ -117,6 +122,8 @@ async function main(): Promise<void> {
     console.log('\nSnapshot peak estimate against measured peak extra RSS');
     const points = await runSnapshotMemoryCalibration(flags.quick, flags['snapshot-memory-large'], console.log);
     console.log(`\n${snapshotMemoryTable(points)}`);
+    // The raw figures, so the model can be fitted again without measuring again.
+    console.log(`\nCalibration points: ${JSON.stringify(points)}`);
   }
   if (flags.release) {
     console.log('\nRSS held 10 s after a snapshot (1,000,000 small objects)');

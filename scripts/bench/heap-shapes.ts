@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { buildSmallObjectHeap } from './small-object-heap.js';
 
 /** Heaps of different shapes for the snapshot memory calibration, each about `mib` MiB of heapUsed. */
-export const HEAP_SHAPES = ['small-objects', 'large-strings', 'large-arrays', 'big-map', 'closures'] as const;
+export const HEAP_SHAPES = ['small-objects', 'large-strings', 'large-arrays', 'big-map', 'closures', 'object-array', 'external-buffers'] as const;
 export type HeapShape = (typeof HEAP_SHAPES)[number];
 
 const MiB = 1024 * 1024;
@@ -58,6 +58,22 @@ export function buildHeapShape(shape: HeapShape, mib: number): void {
       }
       chains.push(previous);
       holder.benchShape = chains;
+      return;
+    }
+    case 'object-array': {
+      // One array of small objects (a cache of records): its elements are a single large object whose
+      // every slot is an edge named by its index, and V8 keeps each distinct index name in a 1 KiB buffer.
+      const records: Array<{ v: number; s: string }> = [];
+      const count = Math.round((mib * MiB) / 80);
+      for (let i = 0; i < count; i++) records.push({ v: i, s: `r${i % 1000}` });
+      holder.benchShape = records;
+      return;
+    }
+    case 'external-buffers': {
+      // 1 MiB Buffers: their bytes are outside the heap (external memory), one small object each inside it.
+      const buffers: Buffer[] = [];
+      for (let i = 0; i < mib; i++) buffers.push(Buffer.alloc(MiB, i));
+      holder.benchShape = buffers;
       return;
     }
   }

@@ -24,7 +24,7 @@ export interface SnapshotMemoryPoint {
  * shape: its peak was within a few percent of v8.writeHeapSnapshot's on every heap tried.
  */
 export function calibrationCorpus(quick: boolean, large = false): Array<{ shape: HeapShape; mib: number; method: 'write' | 'events' }> {
-  const sizes = (shape: HeapShape) => (quick ? [20] : shape === 'large-strings' || shape === 'large-arrays' ? [20, 300, 1000] : large ? [20, 100, 300] : [20, 100]);
+  const sizes = (shape: HeapShape) => (quick ? [20] : shape === 'large-strings' || shape === 'large-arrays' || shape === 'external-buffers' ? [20, 300, 1000] : large ? [20, 100, 300] : [20, 100]);
   return HEAP_SHAPES.flatMap((shape) =>
     sizes(shape).flatMap((mib, index) => (index === 0 ? (['write', 'events'] as const) : (['write'] as const)).map((method) => ({ shape, mib, method }))),
   );

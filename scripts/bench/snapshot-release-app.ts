@@ -25,12 +25,19 @@ if (isMainThread) {
     worker.once('message', resolve);
     worker.once('error', reject);
   });
-  await worker.terminate();
   const rssAfter = rss();
   await new Promise((resolve) => setTimeout(resolve, 10_000));
-  console.log(JSON.stringify({ mode, heapUsed, rssBefore, rssAfter, rssAfter10s: rss() }));
+  const rssAfter10s = rss();
+  // Only now: a session that disconnects clears V8's object ids too, which would hide what 'keep' keeps
+  // (the endpoint's session lives as long as the endpoint).
+  await worker.terminate();
+  console.log(JSON.stringify({ mode, heapUsed, rssBefore, rssAfter, rssAfter10s }));
 } else {
   const target = InspectorSessionTarget.mainThread();
+  // A pending inspector reply does not keep a thread alive (the worker could exit while it waits for
+  // the release's HeapProfiler.disable), and the session must stay connected, as the endpoint's does,
+  // until the main thread has measured and terminates the worker.
+  setInterval(() => {}, 1000);
   await takeHeapSnapshot(target, () => {}, { releaseMemory: (workerData as { releaseMemory: boolean }).releaseMemory });
   parentPort!.postMessage('done');
 }

@@ -17,22 +17,35 @@ export interface SnapshotMemoryEstimate {
 }
 
 /**
- * The model, calibrated by `npm run bench -- --snapshot-memory` (docs/memory.md shows the corpus and
- * the table): V8's snapshot keeps one entry per object and one edge per reference, plus an object id
- * for each, so its size follows the number of objects and references, not their bytes. Bytes in the
- * regular spaces are the only cheap proxy for that number. Measured per regular heap byte, heaps of
- * small objects or closures cost 6-8 bytes at the peak, a big Map of small objects about 25 (more
- * objects per byte, and its hash table's references, which live in the large-object space). The factor
- * is set for the Map, so the estimate is an upper bound on every heap measured, at the price of about
- * 3x too much for plain small objects. Large-object spaces cost almost nothing when they hold strings
- * or arrays of numbers (V8 copies at most 1 KiB of a string and records no edge for a number); a
- * Map's table there is covered by the regular factor, since its entries are regular objects.
+ * The model, calibrated by `npm run bench -- --snapshot-memory` (docs/memory.md shows the corpus, the
+ * table and what drives the peak). Two things make a snapshot's native memory:
+ *
+ * - an entry per object and an edge per reference (with their object ids): it follows the number of
+ *   objects, for which bytes in the regular spaces are the only cheap proxy (`perRegularByte`);
+ * - a name for every element edge of a fixed array (an array's elements, a Map's or Set's table, a
+ *   dictionary) that points to an object: V8 formats each distinct index into a buffer of 1 KiB
+ *   and keeps it until the snapshot is written. Names are shared, so it is the longest such array that
+ *   counts, and a single array of a million objects costs about 1 GiB on its own. Such arrays are
+ *   large objects, but so are long strings and arrays of numbers, which cost nothing: the space
+ *   figures cannot tell them apart. The term is therefore bounded twice: by the large-object bytes
+ *   (at most one name per 8-byte slot) and by the regular heap beyond a bare process's
+ *   (`regularBaselineBytes`), where the objects those slots point to live. A heap of long strings has
+ *   almost no regular heap and gets almost nothing; a Map or a cache array of records gets its table.
+ *
+ * The bound misses one shape: a long array of references to a few shared objects (`Array(n).fill(x)`),
+ * whose names cost as much with no regular heap behind them; docs/memory.md says by how much.
  */
 export const SNAPSHOT_MODEL = {
-  perRegularByte: 26,
-  perLargeObjectByte: 0.05,
+  /** Entries, edges and ids, per byte of regular heap: fitted, the cheapest objects' cost with a margin. */
+  perRegularByte: 7.75,
+  /** At most one 1 KiB index name (1040 bytes with malloc's header) per 8-byte slot of a large object. */
+  perLargeObjectByte: 130,
+  /** At most one index name per 32 bytes of regular heap (the smallest object with a property). */
+  perRegularByteForNames: 32,
+  /** What a bare Node process holds in its regular spaces, which no application array points to. */
+  regularBaselineBytes: 4 * 1024 * 1024,
   perNativeContextBytes: 4 * 1024 * 1024,
-  baseBytes: 48 * 1024 * 1024,
+  baseBytes: 16 * 1024 * 1024,
 } as const;
 
 const LARGE_OBJECT_SPACES = new Set(['large_object_space', 'code_large_object_space', 'new_large_object_space', 'shared_large_object_space', 'trusted_large_object_space']);
@@ -48,10 +61,14 @@ export function estimateInputsFromFigures(figures: Pick<InspectorMemoryFigures, 
 }
 
 export function estimateSnapshotPeak(inputs: SnapshotEstimateInputs): SnapshotMemoryEstimate {
+  const arrayNamesBytes = Math.min(
+    SNAPSHOT_MODEL.perLargeObjectByte * inputs.largeObjectUsedBytes,
+    SNAPSHOT_MODEL.perRegularByteForNames * Math.max(0, inputs.regularUsedBytes - SNAPSHOT_MODEL.regularBaselineBytes),
+  );
   const peakExtraBytes =
     SNAPSHOT_MODEL.baseBytes +
     SNAPSHOT_MODEL.perRegularByte * inputs.regularUsedBytes +
-    SNAPSHOT_MODEL.perLargeObjectByte * inputs.largeObjectUsedBytes +
+    arrayNamesBytes +
     SNAPSHOT_MODEL.perNativeContextBytes * inputs.nativeContexts;
   return { peakExtraBytes: Math.round(peakExtraBytes), inputs };
 }
