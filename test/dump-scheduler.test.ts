@@ -4,6 +4,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { AuditLogger } from '../src/log/audit-logger.js';
 import { OperationRegistry } from '../src/operations/operation-registry.js';
+import { newDumpId } from '../src/scheduling/dump-id.js';
 import { DumpScheduler } from '../src/scheduling/dump-scheduler.js';
 import { DumpStore } from '../src/scheduling/dump-store.js';
 import { InspectorSessionTarget } from '../src/targets/inspector-session-target.js';
@@ -104,4 +105,10 @@ describe('a dump that fills the disk', () => {
       rmSync(parent, { recursive: true, force: true });
     }
   });
+});
+
+test('dump ids are 22 base64url characters and never start with -, so a command line never reads one as an option', () => {
+  const ids = Array.from({ length: 5000 }, () => newDumpId());
+  for (const id of ids) assert.match(id, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  assert.equal(new Set(ids).size, ids.length);
 });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { isCode, MaintenanceError, OperationAbortedError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import { ARTIFACTS, type ArtifactKindName } from '../operations/artifacts/all-artifacts.js';
@@ -12,6 +11,7 @@ import type { S3Destination } from '../options/egress-options.js';
 import type { CdpTarget } from '../targets/target.js';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { newDumpId } from './dump-id.js';
 import { DumpStore, type PartialFile } from './dump-store.js';
 import { armingWarning, armNearHeapLimitCapture, inspectWholeSnapshot, scanForSnapshots, writerGone, type NearHeapLimitArming } from './near-heap-limit-capture.js';
 import { recoverStore, sha256File, writeRecord } from './stored-dump-records.js';
@@ -150,7 +150,7 @@ export class DumpScheduler {
     assertReachable(trigger, this.#probe?.reader.figures().heapLimit);
     if (request.kind === 'heapsnapshot') this.#checkDiskSpace();
     const job: DumpJob = {
-      id: randomBytes(16).toString('base64url'),
+      id: newDumpId(),
       kind: request.kind,
       status: 'scheduled',
       trigger,
@@ -222,7 +222,7 @@ export class DumpScheduler {
     const arming = await armNearHeapLimitCapture(this.#target, this.store.directory);
     const warning = armingWarning(arming, this.store.persistent);
     const job: DumpJob = {
-      id: randomBytes(16).toString('base64url'),
+      id: newDumpId(),
       kind: 'heapsnapshot',
       status: 'armed',
       trigger: { type: 'near-heap-limit' },
@@ -296,7 +296,7 @@ export class DumpScheduler {
     const taken = new Date(file.modifiedMs).toISOString();
     const state: JobState = armed ?? {
       job: {
-        id: randomBytes(16).toString('base64url'),
+        id: newDumpId(),
         kind: 'heapsnapshot',
         status: 'running',
         trigger: { type: 'near-heap-limit' },
