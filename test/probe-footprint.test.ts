@@ -1,9 +1,64 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import type { SamplingHeapProfile, SamplingHeapProfileNode } from '../src/operations/heap-profile.js';
+import { newToken, stopChild } from './helpers/fixture.js';
+import { request } from './helpers/http.js';
 
+const CORPUS_APP = fileURLToPath(new URL('./fixtures/leak-corpus-app.js', import.meta.url));
 const EXHAUSTION_APP = fileURLToPath(new URL('./fixtures/descriptor-exhaustion-app.js', import.meta.url));
+
+/** Sampled bytes of nodes that have one of the endpoint's own frames (its compiled src/) on their stack. */
+function bytesByOrigin(head: SamplingHeapProfileNode): { endpoint: number; total: number } {
+  let endpoint = 0;
+  let total = 0;
+  const visit = (node: SamplingHeapProfileNode, inEndpoint: boolean): void => {
+    const here = inEndpoint || /\/dist\/src\//.test(node.callFrame.url);
+    total += node.selfSize;
+    if (here) endpoint += node.selfSize;
+    for (const child of node.children) visit(child, here);
+  };
+  visit(head, false);
+  return { endpoint, total };
+}
+
+test("an idle app's heap profile: the endpoint's own frames hold under 5% of the sampled bytes", async (t) => {
+  // A quiet service: 20 small requests a second, each leaving a 1 KB record behind as garbage.
+  const dir = mkdtempSync(join(tmpdir(), 'me-footprint-'));
+  const token = newToken();
+  const child = spawn(process.execPath, [CORPUS_APP, 'churn:20'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TMPDIR: dir, MAINTENANCE_ENDPOINT_TOKENS: JSON.stringify([{ id: 'admin', token, scopes: ['read', 'profile'] }]) },
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line).url));
+      child.once('exit', (code) => reject(new Error(`app exited with ${code}`)));
+    });
+    // Someone reads /memory as a dashboard would (the full figures), and the live view samples every second.
+    await request(`${url}/memory`, { token });
+    // Every allocation of the window, collected or not: the app's garbage and ours die young alike, so
+    // this is the share a live profile shows on average, measured over ~400 samples instead of the ~10
+    // an idle app keeps alive between two scavenges (where one sample of ours would be 10%).
+    const churn = await request(`${url}/heapprofile?seconds=20&interval=1024&include=collected`, { token });
+    assert.equal(churn.status, 200);
+    const allocated = bytesByOrigin(churn.json<SamplingHeapProfile>().head);
+    const live = await request(`${url}/heapprofile?seconds=10&interval=1024`, { token });
+    assert.equal(live.status, 200);
+    const alive = bytesByOrigin(live.json<SamplingHeapProfile>().head);
+    t.diagnostic(`endpoint frames: ${allocated.endpoint} of ${allocated.total} sampled bytes allocated in 20 s; ${alive.endpoint} of ${alive.total} live sampled bytes in 10 s`);
+    assert.ok(allocated.total > 100 * 1024, 'the app allocated while profiled');
+    assert.ok(allocated.endpoint / allocated.total < 0.05, `endpoint frames allocated ${allocated.endpoint} of ${allocated.total} sampled bytes`);
+  } finally {
+    await stopChild(child, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('out of file descriptors, the probe reports degraded, keeps its other figures and never throws', () => {
   const run = spawnSync('sh', ['-c', `ulimit -n 64 && exec "${process.execPath}" "${EXHAUSTION_APP}"`], { encoding: 'utf8', timeout: 60_000 });

@@ -103,7 +103,7 @@ export class LiveHistory {
     if (this.#probe !== undefined) {
       // Drain first so this second's GCs land in this sample, not the next.
       this.#probe.feed.drain();
-      sample = sampleFromProbe(this.#probe.reader.figures(), this.#gc, this.#lastMajorGcAt, this.#rss(), now);
+      sample = sampleFromProbe(this.#probe.reader.figures('live'), this.#gc, this.#lastMajorGcAt, this.#rss(), now);
       this.#gc = emptyGcPauses();
     } else {
       this.#inspect();
