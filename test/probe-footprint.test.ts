@@ -13,18 +13,37 @@ import { request } from './helpers/http.js';
 const CORPUS_APP = fileURLToPath(new URL('./fixtures/leak-corpus-app.js', import.meta.url));
 const EXHAUSTION_APP = fileURLToPath(new URL('./fixtures/descriptor-exhaustion-app.js', import.meta.url));
 
-/** Sampled bytes of nodes that have one of the endpoint's own frames (its compiled src/) on their stack. */
-function bytesByOrigin(head: SamplingHeapProfileNode): { endpoint: number; total: number } {
+/**
+ * Sampled bytes of nodes that have one of the endpoint's own frames (its compiled src/) on their stack,
+ * and those bytes by the innermost such frame (what a failing run shows, to say where they come from).
+ */
+function bytesByOrigin(head: SamplingHeapProfileNode): { endpoint: number; total: number; byFrame: Map<string, number> } {
   let endpoint = 0;
   let total = 0;
-  const visit = (node: SamplingHeapProfileNode, inEndpoint: boolean): void => {
-    const here = inEndpoint || /\/dist\/src\//.test(node.callFrame.url);
+  const byFrame = new Map<string, number>();
+  const visit = (node: SamplingHeapProfileNode, frame: string | undefined): void => {
+    const { url, functionName, lineNumber } = node.callFrame;
+    const name = functionName || '(anonymous)';
+    const ours = /\/dist\/src\//.test(url);
+    const here = ours ? `${name} ${url.slice(url.lastIndexOf('/') + 1)}:${lineNumber + 1}` : frame;
     total += node.selfSize;
-    if (here) endpoint += node.selfSize;
+    if (here !== undefined && node.selfSize > 0) {
+      endpoint += node.selfSize;
+      // A native or Node frame called from ours is named after it: that is the call that allocates.
+      const key = ours ? here : `${here} > ${name}`;
+      byFrame.set(key, (byFrame.get(key) ?? 0) + node.selfSize);
+    }
     for (const child of node.children) visit(child, here);
   };
-  visit(head, false);
-  return { endpoint, total };
+  visit(head, undefined);
+  return { endpoint, total, byFrame };
+}
+
+function describeFrames(byFrame: Map<string, number>): string {
+  return [...byFrame]
+    .sort((a, b) => b[1] - a[1])
+    .map(([frame, bytes]) => `${frame}: ${bytes}`)
+    .join('; ');
 }
 
 test("an idle app's heap profile: the endpoint's own frames hold under 5% of the sampled bytes", async (t) => {
@@ -41,17 +60,20 @@ test("an idle app's heap profile: the endpoint's own frames hold under 5% of the
       child.once('exit', (code) => reject(new Error(`app exited with ${code}`)));
     });
     // Someone reads /memory as a dashboard would (the full figures), and the live view samples every second.
-    await request(`${url}/memory`, { token });
+    const gcsBefore = (await request(`${url}/memory`, { token })).json<{ gc: Record<string, { count: number }> }>().gc;
     // Every allocation of the window, collected or not: the app's garbage and ours die young alike, so
     // this is the share a live profile shows on average, measured over ~400 samples instead of the ~10
     // an idle app keeps alive between two scavenges (where one sample of ours would be 10%).
     const churn = await request(`${url}/heapprofile?seconds=20&interval=1024&include=collected`, { token });
     assert.equal(churn.status, 200);
     const allocated = bytesByOrigin(churn.json<SamplingHeapProfile>().head);
+    const gcsAfter = (await request(`${url}/memory`, { token })).json<{ gc: Record<string, { count: number }> }>().gc;
     const live = await request(`${url}/heapprofile?seconds=10&interval=1024`, { token });
     assert.equal(live.status, 200);
     const alive = bytesByOrigin(live.json<SamplingHeapProfile>().head);
     t.diagnostic(`endpoint frames: ${allocated.endpoint} of ${allocated.total} sampled bytes allocated in 20 s; ${alive.endpoint} of ${alive.total} live sampled bytes in 10 s`);
+    t.diagnostic(`GCs in the 20 s: ${Object.keys(gcsAfter).map((kind) => `${kind} ${gcsAfter[kind]!.count - (gcsBefore[kind]?.count ?? 0)}`).join(', ')}`);
+    t.diagnostic(`allocated by frame: ${describeFrames(allocated.byFrame)}`);
     assert.ok(allocated.total > 100 * 1024, 'the app allocated while profiled');
     assert.ok(allocated.endpoint / allocated.total < 0.05, `endpoint frames allocated ${allocated.endpoint} of ${allocated.total} sampled bytes`);
   } finally {

@@ -22,8 +22,6 @@ export interface ProbeHandle {
 
 const TICK_MS = 1000;
 const WARM_UP_CALLS = 10;
-/** A reader of the live figures within this long keeps the ticks refreshing them. */
-const LIVE_READ_WITHIN_MS = 3 * TICK_MS;
 /** Event-loop delay percentiles describe this window; the histogram restarts after it. */
 const ELD_WINDOW_MS = 10_000;
 
@@ -91,7 +89,11 @@ class MainThreadProbe {
     this.#f64[F.heartbeatAt] = Date.now();
     this.#f64[F.fullRequestedAt] = Date.now();
     // V8 gives a function its feedback vector on its 8th call: pay that now, not in the app's profiles.
-    for (let warm = 0; warm < WARM_UP_CALLS; warm++) this.#refresh();
+    for (let warm = 0; warm < WARM_UP_CALLS; warm++) {
+      this.#refresh();
+      this.#write(this.#writeLiveFigures);
+      this.#tick();
+    }
     this.#awaitWake();
     this.#timer = setInterval(this.#tick, TICK_MS).unref();
   }
@@ -135,9 +137,13 @@ class MainThreadProbe {
       const now = Date.now();
       f[F.lastTickGapMs] = now - f[F.heartbeatAt]!;
       f[F.heartbeatAt] = now;
-      // A once-a-second view is served from here rather than by waking the probe for each read: a wake
-      // costs a promise and its result object, a tick nothing more.
-      if (now - f[F.liveRequestedAt]! <= LIVE_READ_WITHIN_MS) this.#refresh();
+      // A live view is served from here rather than by waking the probe for each read: a wake costs a
+      // promise and its result object, a tick nothing more. Counts, not times: no heap numbers.
+      const requests = f[F.liveRequests]!;
+      if (requests !== f[F.liveServed]) {
+        f[F.liveServed] = requests;
+        this.#write(this.#writeLiveFigures);
+      }
     } catch {
       this.#f64[F.degraded] = 2;
     }
@@ -199,9 +205,29 @@ class MainThreadProbe {
   /**
    * What every refresh reads: the heap's size, external memory, event-loop delay and utilization. The
    * rest (spaces, contexts, malloced memory, active resources: about 3 KB of objects per read) only when
-   * a reader asked for it since the last time, so a once-a-second live view costs a few hundred bytes.
+   * a reader asked for it since the last time.
    */
   readonly #writeFigures = (): void => {
+    this.#writeLiveFigures();
+    const f = this.#f64;
+    const h = this.#delay;
+    if (h.count > 0) {
+      // The rest of the delay histogram: percentile() costs 64 bytes a call (its argument check), the getters nothing.
+      f[F.eldMin] = h.min;
+      f[F.eldMean] = h.mean;
+      f[F.eldStddev] = h.stddev;
+      f[F.eldP90] = h.percentile(90);
+    } else {
+      f[F.eldMin] = f[F.eldMean] = f[F.eldStddev] = f[F.eldP90] = 0;
+    }
+    if (f[F.fullRequestedAt]! > f[F.fullUpdatedAt]!) this.#writeFullFigures();
+  };
+
+  /**
+   * What the live view charts: heap, external memory, event-loop delay (p50, p99, max) and utilization;
+   * about 400 bytes of the app's heap per refresh, process.memoryUsage()'s result the most of it.
+   */
+  readonly #writeLiveFigures = (): void => {
     const f = this.#f64;
     try {
       // Reads /proc for rss, so it throws EMFILE when the process is out of descriptors.
@@ -216,8 +242,6 @@ class MainThreadProbe {
     }
     this.#writeUtilization();
     this.#writeDelay();
-    if (f[F.fullRequestedAt]! > f[F.fullUpdatedAt]!) this.#writeFullFigures();
-    f[F.updatedAt] = Date.now();
   };
 
   #writeFullFigures(): void {
@@ -254,22 +278,20 @@ class MainThreadProbe {
     state[S.eluIdleMs] = idle;
   }
 
-  /** The histogram's figures as it keeps them, in nanoseconds; an empty one publishes zeros. */
+  /** The histogram's live figures as it keeps them, in nanoseconds; an empty one publishes zeros. */
   #writeDelay(): void {
     const f = this.#f64;
     const h = this.#delay;
     if (h.count > 0) {
-      f[F.eldMin] = h.min;
       f[F.eldMax] = h.max;
-      f[F.eldMean] = h.mean;
-      f[F.eldStddev] = h.stddev;
       f[F.eldP50] = h.percentile(50);
-      f[F.eldP90] = h.percentile(90);
       f[F.eldP99] = h.percentile(99);
     } else {
-      f[F.eldMin] = f[F.eldMax] = f[F.eldMean] = f[F.eldStddev] = f[F.eldP50] = f[F.eldP90] = f[F.eldP99] = 0;
+      f[F.eldMax] = f[F.eldP50] = f[F.eldP99] = 0;
     }
+    // One clock read stamps the window and the refresh (reusing a number allocates nothing more).
     const now = Date.now();
+    f[F.updatedAt] = now;
     f[F.eldWindowMs] = now - this.#state[S.delayResetAt]!;
     if (f[F.eldWindowMs]! >= ELD_WINDOW_MS) {
       h.reset();

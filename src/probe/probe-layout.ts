@@ -59,9 +59,14 @@ export const F = {
   fullUpdatedAt: 27 + GC_KINDS.length * 2,
   /** 0, or the code (DEGRADED_REASONS index) of the last figure the probe could not read. */
   degraded: 28 + GC_KINDS.length * 2,
-  /** When a reader last asked for the live figures: the probe's ticks refresh them while someone does. */
-  liveRequestedAt: 29 + GC_KINDS.length * 2,
-  spaces: 30 + GC_KINDS.length * 2,
+  /**
+   * Live refreshes asked for (a count a reader bumps) and served (the count the probe's tick last saw):
+   * a tick refreshes the live figures when they differ. Small integers, so the tick compares them
+   * without allocating (a Float64Array read of a large double, a time, is a 16-byte heap number).
+   */
+  liveRequests: 29 + GC_KINDS.length * 2,
+  liveServed: 30 + GC_KINDS.length * 2,
+  spaces: 31 + GC_KINDS.length * 2,
 } as const;
 
 /** Why the probe's figures may be incomplete; index = the code in F.degraded. */

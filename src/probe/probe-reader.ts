@@ -70,13 +70,13 @@ export class ProbeReader {
    * The probe's figures, fresh: they are refreshed on demand, so a read asks the main thread for new
    * ones and (off the main thread, while the main thread is alive) waits briefly for them. A blocked or
    * busy main thread leaves the last figures, whose `updatedAt` says how old they are.
-   * `detail: 'live'` is for a once-a-second view: heap size, external memory, event-loop delay and
-   * utilization as of the probe's last tick (it refreshes them at its ticks while someone reads them),
-   * the rest (spaces, contexts, heap limit) as of the last full read. It costs the app's heap a few
-   * hundred bytes a second instead of about 3 KB and a wake's promise per read.
+   * `detail: 'live'` is for a live view: heap size, external memory, event-loop delay and utilization
+   * as of the probe's last tick, the rest (spaces, contexts, heap limit) as of the last full read; it
+   * asks the next tick to refresh them, which costs the app's heap about 400 bytes, where a wake costs a
+   * promise more and a full read about 3 KB. `'as-is'` asks for nothing: the figures as last published.
    */
-  figures(detail: 'full' | 'live' = 'full'): ProbeFigures {
-    this.#requestFresh(detail === 'full');
+  figures(detail: 'full' | 'live' | 'as-is' = 'full'): ProbeFigures {
+    if (detail !== 'as-is') this.#requestFresh(detail === 'full');
     return this.#read();
   }
 
@@ -84,20 +84,20 @@ export class ProbeReader {
     const f = this.#f64;
     const now = Date.now();
     const interval = f[F.intervalMs]! || 1000;
-    const updatedSlot = full ? F.fullUpdatedAt : F.updatedAt;
     if (!full) {
-      // The probe's ticks refresh the live figures while someone reads them: no wake, at most a tick old.
-      f[F.liveRequestedAt] = now;
-      if (now - f[updatedSlot]! < 2 * interval) return;
+      // Router mode reads in place; otherwise the probe's next tick serves it: no wake.
+      if (refreshProbeInThisThread(this.#buffer, false)) return;
+      f[F.liveRequests] = f[F.liveServed]! + 1;
+      return;
     }
-    if (now - f[updatedSlot]! < interval) return;
-    if (full) f[F.fullRequestedAt] = now;
-    if (refreshProbeInThisThread(this.#buffer, full)) return;
+    if (now - f[F.fullUpdatedAt]! < interval) return;
+    f[F.fullRequestedAt] = now;
+    if (refreshProbeInThisThread(this.#buffer, true)) return;
     Atomics.add(this.#seq, WAKE_INT32, 1);
     Atomics.notify(this.#seq, WAKE_INT32);
     if (now - f[F.heartbeatAt]! > 2.5 * interval) return; // blocked: do not wait for it
     const deadline = now + WAKE_WAIT_MS;
-    for (let left = WAKE_WAIT_MS; left > 0 && f[updatedSlot]! < now; left = deadline - Date.now()) {
+    for (let left = WAKE_WAIT_MS; left > 0 && f[F.fullUpdatedAt]! < now; left = deadline - Date.now()) {
       const seq = Atomics.load(this.#seq, SEQ_INT32);
       try {
         Atomics.wait(this.#seq, SEQ_INT32, seq, left);
