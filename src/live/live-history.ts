@@ -8,6 +8,13 @@ import { StreamSlots } from './stream-slots.js';
 
 export type SampleListener = (sample: LiveSample) => void;
 
+/**
+ * While no stream is open, the probe's live figures are refreshed this often rather than every
+ * second: the history stays useful (event-loop delay is a 10 s window anyway) and an app nobody
+ * watches pays the refresh's few hundred bytes of its heap a tenth as often.
+ */
+const UNWATCHED_REFRESH_MS = 10_000;
+
 export interface LiveHistoryOptions {
   target: CdpTarget;
   probe: ProbeView | undefined;
@@ -44,6 +51,7 @@ export class LiveHistory {
   #inspected: { figures: InspectorMemoryFigures | undefined; takenAt: number } = { figures: undefined, takenAt: Date.now() };
   #inspecting = false;
   #closed = false;
+  #liveAskedAt = 0;
 
   constructor({ target, probe, intervalMs = 1000, capacity = 900, maxStreams = 4, rss = () => process.memoryUsage.rss() }: LiveHistoryOptions) {
     this.#target = target;
@@ -103,7 +111,9 @@ export class LiveHistory {
     if (this.#probe !== undefined) {
       // Drain first so this second's GCs land in this sample, not the next.
       this.#probe.feed.drain();
-      sample = sampleFromProbe(this.#probe.reader.figures(), this.#gc, this.#lastMajorGcAt, this.#rss(), now);
+      const ask = this.#listeners.size > 0 || now - this.#liveAskedAt >= UNWATCHED_REFRESH_MS;
+      if (ask) this.#liveAskedAt = now;
+      sample = sampleFromProbe(this.#probe.reader.figures(ask ? 'live' : 'as-is'), this.#gc, this.#lastMajorGcAt, this.#rss(), now);
       this.#gc = emptyGcPauses();
     } else {
       this.#inspect();

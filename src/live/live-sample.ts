@@ -61,6 +61,8 @@ export function sampleFromProbe(
   now: number,
 ): LiveSample {
   const ageMs = Math.max(0, now - figures.updatedAt);
+  // The heartbeat, not the figures' age: while nobody watches, the figures are refreshed less often.
+  const silentMs = Math.max(0, now - figures.heartbeatAt);
   return {
     t: now,
     source: 'probe',
@@ -73,7 +75,7 @@ export function sampleFromProbe(
     eventLoopUtilization: figures.eventLoopUtilization,
     gc,
     lastMajorGcAt,
-    mainThreadResponsive: ageMs < figures.intervalMs * MISSED_TICKS,
+    mainThreadResponsive: silentMs < figures.intervalMs * MISSED_TICKS,
     figuresAgeSeconds: ageMs / 1000,
   };
 }

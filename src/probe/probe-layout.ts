@@ -29,11 +29,13 @@ export const F = {
   heapLimit: 6,
   external: 7,
   arrayBuffers: 8,
-  // slot 9 is free: rss is process-wide and read fresh where it is reported
+  /** When a reader last asked for the full figures (spaces, contexts, heap limit): the next wake reads them too. */
+  fullRequestedAt: 9,
   mallocedMemory: 10,
   nativeContexts: 11,
   detachedContexts: 12,
   activeResources: 13,
+  /** Event-loop delay in nanoseconds as the histogram keeps it (the reader converts: no arithmetic on the main thread). */
   eldMin: 14,
   eldMax: 15,
   eldMean: 16,
@@ -41,9 +43,11 @@ export const F = {
   eldP50: 18,
   eldP90: 19,
   eldP99: 20,
-  eldWindowSeconds: 21,
+  /** Milliseconds the delay histogram has been collecting since its last reset. */
+  eldWindowMs: 21,
   elu: 22,
-  lastTickLagSeconds: 23,
+  /** Milliseconds between the last two ticks (the reader subtracts the interval to get the lag). */
+  lastTickGapMs: 23,
   spaceCount: 24,
   /** Total GC events written to the ring so far (monotonic: the ring index is this modulo capacity). */
   gcWritten: 25,
@@ -51,10 +55,18 @@ export const F = {
   gcTotals: 26,
   /** The probe's last tick (ms since epoch): proof that the main thread still runs its timers. */
   heartbeatAt: 26 + GC_KINDS.length * 2,
-  // slot 27 + kinds is free
+  /** When the full figures were last read (`updatedAt` is the last refresh of any kind). */
+  fullUpdatedAt: 27 + GC_KINDS.length * 2,
   /** 0, or the code (DEGRADED_REASONS index) of the last figure the probe could not read. */
   degraded: 28 + GC_KINDS.length * 2,
-  spaces: 29 + GC_KINDS.length * 2,
+  /**
+   * Live refreshes asked for (a count a reader bumps) and served (the count the probe's tick last saw):
+   * a tick refreshes the live figures when they differ. Small integers, so the tick compares them
+   * without allocating (a Float64Array read of a large double, a time, is a 16-byte heap number).
+   */
+  liveRequests: 29 + GC_KINDS.length * 2,
+  liveServed: 30 + GC_KINDS.length * 2,
+  spaces: 31 + GC_KINDS.length * 2,
 } as const;
 
 /** Why the probe's figures may be incomplete; index = the code in F.degraded. */

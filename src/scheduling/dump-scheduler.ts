@@ -350,7 +350,7 @@ export class DumpScheduler {
     }
     const matches = (event: GcEvent): boolean => {
       if (trigger.type === 'gc') return event.kind === 'major';
-      const limit = trigger.bytes ?? trigger.ratio! * this.#probe!.reader.figures().heapLimit;
+      const limit = trigger.bytes ?? trigger.ratio! * this.#probe!.reader.figures('live').heapLimit;
       return event.heapAfter >= limit;
     };
     const waiter = (event: GcEvent) => {
