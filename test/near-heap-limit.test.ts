@@ -22,7 +22,9 @@ describe('near-heap-limit snapshot', () => {
       target = undefined;
 
       const exited = new Promise<string | null>((resolve) => app.child.once('exit', (_code, signal) => resolve(signal)));
-      app.child.send({ cmd: 'leak', ms: 120_000 });
+      // Arrays of doubles, 1 MiB each: the heap runs out within a second, and the snapshot of few, large
+      // objects is quick; a leak of many small objects could thrash near the limit for minutes first.
+      app.child.send({ cmd: 'grow', mb: 1000 });
       assert.equal(await exited, 'SIGABRT', 'V8 aborts the process when the heap is exhausted');
 
       const snapshots = findNearHeapLimitSnapshots(arming.directory, arming.pid);
