@@ -26,7 +26,7 @@ export async function leakVerdict(request: LeakVerdictRequest): Promise<LeakVerd
   request.drain();
   if (confirmation !== undefined) {
     const verdict = leaks.verdict({ ...options, confirmation });
-    leaks.addForcedFloors([confirmation.first, confirmation.second], false);
+    leaks.addForcedFloors([confirmation.first, confirmation.second]);
     return verdict;
   }
   const passive = leaks.verdict(options);
@@ -37,6 +37,7 @@ export async function leakVerdict(request: LeakVerdictRequest): Promise<LeakVerd
   } catch {
     return passive;
   }
+  leaks.noteAutomaticConfirmation();
   let pair: LeakConfirmation;
   try {
     slot.update({ phase: 'automatic leak confirmation' });
@@ -46,7 +47,7 @@ export async function leakVerdict(request: LeakVerdictRequest): Promise<LeakVerd
   } finally {
     slot.end();
   }
-  leaks.addForcedFloors([pair.first, pair.second], true);
+  leaks.addForcedFloors([pair.first, pair.second]);
   request.drain();
   return {
     ...leaks.verdict(options),

@@ -50,10 +50,14 @@ export class LeakDetector {
    * Floors the endpoint forced itself (confirm=1, or unasked): they join V8's own, so later verdicts
    * rest on them too. The probe's feed sees the same GCs; floors this close merge into one.
    */
-  addForcedFloors(points: readonly FullGcPoint[], automatic: boolean, now = Date.now()): void {
+  addForcedFloors(points: readonly FullGcPoint[]): void {
     this.#fullGcs.push(...points);
     this.#fullGcs.sort((a, b) => a.time - b.time);
-    if (automatic) this.#lastAutomaticAt = now;
+  }
+
+  /** An unasked pair starts now: the next waits its turn even if this one is abandoned half-way. */
+  noteAutomaticConfirmation(now = Date.now()): void {
+    this.#lastAutomaticAt = now;
   }
 
   /** Whether the endpoint should force a pair of full GCs now to decide `verdict` (see leak-rules.ts). */

@@ -57,7 +57,7 @@ export const memoryLeaksRoute = defineRoute({
       drain: () => probe.feed.drain(),
       signal,
     });
-    audit.auditResult = { verdict: verdict.verdict };
+    audit.auditResult = { verdict: verdict.verdict, ...(verdict.automaticConfirmation ? { forcedFullGcs: 2 } : {}) };
     res.json({ ...verdict, ...(where ? { where } : {}) });
   },
 });
