@@ -91,11 +91,11 @@ export const MIN_STEP_RATE_OF_TREND = 0.5;
 /**
  * V8 spaces its full GCs by the old generation's limit, which it sets to up to 4x the heap left by the
  * last one when the app allocates fast (its heap growing factor, from GC speed over allocation speed).
- * A fast leak therefore gets the fewest floors: a 3 MB/s leak had full GCs at 1, 7 and 40 s (65 s on a
- * quiet machine), the next one due near 140 s, while a 1 MB/s leak, allocating slower, got one every
- * 10 s. Without a third floor nothing passive can tell such a leak from a cache that filled once (the
- * old generation between full GCs holds garbage too). So, when asked and still undecided this long
- * after the window's start, the endpoint takes the two floors itself, CONFIRM_INTERVAL apart.
+ * A fast leak therefore gets the fewest floors: a 3 MB/s leak had full GCs at 1, 7 and 40 s (and was
+ * called at 65 s on a quiet machine), the next one due near 140 s, while a 1 MB/s leak, allocating
+ * slower, got one every 10 s. Without a third floor nothing passive can tell such a leak from a cache
+ * that filled once (the old generation between full GCs holds garbage too). So, when asked and still
+ * undecided this long after the first floor, the endpoint takes two floors itself, 5 s apart.
  */
 export const AUTO_CONFIRM_AFTER_SECONDS = MIN_SPAN_SECONDS;
 /** At most one automatic pair this often: two full-GC pauses a minute at worst, while undecided. */
