@@ -2,6 +2,7 @@ import { confusionMatrix, runLeakCorpus, type MemberResult } from '../../test/he
 
 /** Seconds within which a leak of 1 MB/s or more must be called one. */
 const DETECT_WITHIN_SECONDS = 60;
+// Seconds count from each workload's start; test/leak-corpus.test.ts asserts the same goals on the same corpus.
 
 /**
  * The leak verdict's corpus for five minutes, every process at once: a row per process (its truth, its
@@ -19,13 +20,14 @@ export function leakCorpusSection(results: MemberResult[]): string {
     const truth = r.member.leakBytesPerSecond > 0 ? `leak (${r.member.leakBytesPerSecond / 1000} KB/s)` : 'steady';
     const verdicts = r.samples.length;
     const insufficient = r.samples.filter((s) => s.verdict === 'insufficient-data').length;
-    return `| ${r.member.name} | ${truth} | ${r.firstLeakSeconds ?? 'never'} | ${r.firstDecisionSeconds ?? 'never'} | ${verdicts} | ${insufficient} | ${r.watchedSeconds} |`;
+    const forced = r.samples.flatMap((s) => s.automaticPauseMs ?? []).map((ms) => Math.round(ms));
+    return `| ${r.member.name} | ${truth} | ${r.firstLeakSeconds ?? 'never'} | ${r.firstDecisionSeconds ?? 'never'} | ${verdicts} | ${insufficient} | ${forced.length > 0 ? forced.join(', ') : 'none'} | ${r.watchedSeconds} |`;
   });
   const fast = results.filter((r) => r.member.leakBytesPerSecond === 0 || r.member.leakBytesPerSecond >= 1_000_000);
   const m = confusionMatrix(fast, DETECT_WITHIN_SECONDS);
   return [
-    '| process | truth | first `leak` verdict (s) | first decision (s) | verdicts | of them insufficient-data | watched (s) |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| process | truth | first `leak` verdict (s) | first decision (s) | verdicts | of them insufficient-data | full GCs forced unasked (pause, ms) | watched (s) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `Steady processes and leaks of 1 MB/s or more (a leak counts as found when called one within ${DETECT_WITHIN_SECONDS} s):`,

@@ -1,5 +1,5 @@
 import type { GcEvent } from './probe-reader.js';
-import { judgeFullGcFloors, type FullGcPoint, type LeakVerdict } from './leak-rules.js';
+import { judgeFullGcFloors, shouldConfirmAutomatically, type FullGcPoint, type LeakVerdict } from './leak-rules.js';
 
 export type { LeakVerdict, LeakVerdictKind, LeakEvidence, FullGcPoint } from './leak-rules.js';
 
@@ -26,6 +26,7 @@ export class LeakDetector {
   readonly #oldGeneration: Array<{ time: number; bytes: number }> = [];
   #gcCount = 0;
   #missed = 0;
+  #lastAutomaticAt: number | undefined;
 
   /** `startedAt`: when the probe started watching (ms since epoch). */
   constructor(startedAt: () => number) {
@@ -45,8 +46,38 @@ export class LeakDetector {
     if (this.#oldGeneration.length > MAX_OLD_GENERATION_POINTS) this.#oldGeneration.splice(0, this.#oldGeneration.length - MAX_OLD_GENERATION_POINTS);
   }
 
+  /**
+   * Floors the endpoint forced itself (confirm=1, or unasked): they join V8's own, so later verdicts
+   * rest on them too. The probe's feed sees the same GCs; floors this close merge into one.
+   */
+  addForcedFloors(points: readonly FullGcPoint[]): void {
+    this.#fullGcs.push(...points);
+    this.#fullGcs.sort((a, b) => a.time - b.time);
+  }
+
+  /** An unasked pair starts now: the next waits its turn even if this one is abandoned half-way. */
+  noteAutomaticConfirmation(now = Date.now()): void {
+    this.#lastAutomaticAt = now;
+  }
+
+  /** Whether the endpoint should force a pair of full GCs now to decide `verdict` (see leak-rules.ts). */
+  automaticConfirmationDue(options: LeakVerdictOptions, verdict: LeakVerdict, now = Date.now()): boolean {
+    return shouldConfirmAutomatically({
+      verdict,
+      windowStart: this.#windowStart(options, now),
+      firstFloorAt: this.#fullGcs.find((point) => point.time >= this.#windowStart(options, now))?.time,
+      now,
+      lastAutomaticAt: this.#lastAutomaticAt,
+      heapBytes: Math.max(this.#fullGcs.at(-1)?.heapAfter ?? 0, this.#oldGeneration.at(-1)?.bytes ?? 0),
+    });
+  }
+
+  #windowStart(options: LeakVerdictOptions, now: number): number {
+    return Math.max(now - options.windowSeconds * 1000, this.#startedAt());
+  }
+
   verdict(options: LeakVerdictOptions, now = Date.now()): LeakVerdict {
-    const windowStart = Math.max(now - options.windowSeconds * 1000, this.#startedAt());
+    const windowStart = this.#windowStart(options, now);
     return judgeFullGcFloors({
       points: this.#fullGcs.filter((point) => point.time >= windowStart),
       oldGeneration: this.#oldGeneration.filter((point) => point.time >= windowStart),

@@ -51,6 +51,11 @@ export interface LeakVerdict {
   retryAfterSeconds?: number;
   evidence: LeakEvidence | null;
   confirmation?: ConfirmationEvidence;
+  /**
+   * Two full GCs the endpoint forced itself because V8's own were too far apart to decide (see
+   * shouldConfirmAutomatically); their floors are among `evidence.floors`.
+   */
+  automaticConfirmation?: ConfirmationEvidence;
 }
 
 export interface JudgeInput {
@@ -68,8 +73,11 @@ export interface JudgeInput {
 export const CLUSTER_SECONDS = 3;
 /** Fewer floors than this cannot tell a leak from a cache that filled once. */
 export const MIN_FLOORS = 3;
-/** ... nor from a start-up that lasted this long. */
-export const MIN_SPAN_SECONDS = 20;
+/**
+ * ... nor from a start-up, or a cache filling, that lasted this long. The corpus's LRU fills in 20 s
+ * from the probe's start; floors spanning 20 s could end exactly where it stops filling.
+ */
+export const MIN_SPAN_SECONDS = 25;
 export const MIN_FIT = 0.8;
 /** Growth along the fitted line over the floors' span: at least this much, and this share of the first floor. */
 export const MIN_GROWTH_BYTES = 4 * 1024 * 1024;
@@ -77,6 +85,48 @@ export const MIN_RELATIVE_GROWTH = 0.1;
 /** The newest floor must stand above the one before by this much (and this share): the growth goes on now. */
 export const MIN_LAST_STEP_BYTES = 1024 * 1024;
 export const MIN_LAST_STEP_RELATIVE = 0.05;
+/** ... and rise at least at this share of the fitted line's pace. */
+export const MIN_STEP_RATE_OF_TREND = 0.5;
+
+/**
+ * V8 spaces its full GCs by the old generation's limit, which it sets to up to 4x the heap left by the
+ * last one when the app allocates fast (its heap growing factor, from GC speed over allocation speed).
+ * A fast leak therefore gets the fewest floors: a 3 MB/s leak had full GCs at 1, 7 and 40 s (and was
+ * called at 65 s on a quiet machine), the next one due near 140 s, while a 1 MB/s leak, allocating
+ * slower, got one every 10 s. Without a third floor nothing passive can tell such a leak from a cache
+ * that filled once (the old generation between full GCs holds garbage too). So, when asked and still
+ * undecided this long after the first floor, the endpoint takes two floors itself, 5 s apart.
+ */
+export const AUTO_CONFIRM_AFTER_SECONDS = MIN_SPAN_SECONDS;
+/** At most one automatic pair this often: two full-GC pauses a minute at worst, while undecided. */
+export const AUTO_CONFIRM_EVERY_SECONDS = 60;
+/** Above this heap a forced full GC pauses too long to take unasked (about a second per GB). */
+export const AUTO_CONFIRM_MAX_HEAP_BYTES = 256 * 1024 * 1024;
+
+export interface AutoConfirmInput {
+  verdict: LeakVerdict;
+  windowStart: number;
+  /** The first full GC in the window (ms since epoch), if any: the pair must come MIN_SPAN_SECONDS after it. */
+  firstFloorAt: number | undefined;
+  now: number;
+  /** When the endpoint last forced a pair unasked (ms since epoch), if ever. */
+  lastAutomaticAt: number | undefined;
+  /** The heap now, or an upper bound of it (the old generation after the last GC, say). */
+  heapBytes: number;
+}
+
+/**
+ * Whether to force a pair of full GCs unasked: undecided, MIN_SPAN_SECONDS past the first floor (so the
+ * pair's step qualifies as growth that goes on), not too often, and a heap small enough to pause briefly.
+ */
+export function shouldConfirmAutomatically(input: AutoConfirmInput): boolean {
+  return (
+    input.verdict.verdict === 'insufficient-data' &&
+    input.now - Math.max(input.windowStart, input.firstFloorAt ?? input.windowStart) >= AUTO_CONFIRM_AFTER_SECONDS * 1000 &&
+    (input.lastAutomaticAt === undefined || input.now - input.lastAutomaticAt >= AUTO_CONFIRM_EVERY_SECONDS * 1000) &&
+    input.heapBytes <= AUTO_CONFIRM_MAX_HEAP_BYTES
+  );
+}
 
 export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
   const { now } = input;
@@ -176,7 +226,26 @@ export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
     };
   }
 
-  if (slope > 0 && fit >= MIN_FIT && large && lastStepRises && last >= Math.max(...floors.map((p) => p.heapAfter))) {
+  const growing = slope > 0 && fit >= MIN_FIT && large && lastStepRises && last >= Math.max(...floors.map((p) => p.heapAfter));
+  // The newest step must start MIN_SPAN_SECONDS after the first floor: a longer step could straddle
+  // the end of a start-up or a cache fill and show growth that has already stopped.
+  const stepStart = (floors.at(-2)!.time - floors[0]!.time) / 1000;
+  const stepRate = lastStep / Math.max(0.001, (floors.at(-1)!.time - floors.at(-2)!.time) / 1000);
+  if (growing && stepStart < MIN_SPAN_SECONDS) {
+    return {
+      verdict: 'insufficient-data',
+      leakSuspected: false,
+      reason:
+        `The heap left after full GCs grew by ${formatMiB(growth)} over ${floorSpan.toFixed(0)} s, but the newest growth began ` +
+        `${stepStart.toFixed(0)} s after the first full GC, within the ${MIN_SPAN_SECONDS} s a start-up or a cache fill may take. ` +
+        `Ask again later, or with confirm=1 (scope heap).`,
+      retryAfterSeconds: Math.max(5, Math.ceil(MIN_SPAN_SECONDS - stepStart)),
+      evidence,
+      ...base,
+    };
+  }
+  // A step that ends past a fill's end rises slower than the trend: only growth at the trend's pace goes on.
+  if (growing && stepRate >= MIN_STEP_RATE_OF_TREND * slope) {
     return {
       verdict: 'leak',
       leakSuspected: true,
@@ -192,7 +261,7 @@ export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
     leakSuspected: false,
     reason: !large
       ? `The heap left after full GCs changed by ${formatMiB(growth)} over ${floorSpan.toFixed(0)} s: no significant growth.`
-      : !lastStepRises
+      : !lastStepRises || stepRate < MIN_STEP_RATE_OF_TREND * slope
         ? `The heap left after full GCs grew by ${formatMiB(growth)} over ${floorSpan.toFixed(0)} s but has stopped growing (a cache that filled, a start-up that ended).`
         : `The heap left after full GCs moves (${formatMiB(growth)}), but not steadily (fit ${evidence.fit}).`,
     evidence,

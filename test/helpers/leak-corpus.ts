@@ -36,6 +36,8 @@ export interface VerdictSample {
   leakSuspected: boolean;
   growthBytesPerSecond: number | null;
   majorGcCount: number | null;
+  /** The pauses of the two full GCs the endpoint forced for this verdict, when it did (ms). */
+  automaticPauseMs: [number, number] | null;
 }
 
 export interface MemberResult {
@@ -85,9 +87,10 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   try {
-    const url = await firstUrl(child);
-    // The workload starts with the endpoint: its seconds count from here, however slow the start was.
-    startedAt = Date.now();
+    const started = await firstLine(child);
+    const url = started.url;
+    // Seconds count from the workload's start (the same clock: one machine), however slow the endpoint's start was.
+    startedAt = started.workloadStartedAt;
     const pollMs = options.pollMs ?? 1000;
     let stopAt = startedAt + options.durationSeconds * 1000;
     while (Date.now() < stopAt) {
@@ -105,6 +108,7 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
           leakSuspected: body.leakSuspected,
           growthBytesPerSecond: body.evidence?.growthBytesPerSecond ?? null,
           majorGcCount: body.evidence?.majorGcCount ?? null,
+          automaticPauseMs: body.automaticConfirmation?.pauseMs ?? null,
         };
         result.samples.push(sample);
         options.onSample?.(member, sample);
@@ -126,12 +130,12 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
   return result;
 }
 
-function firstUrl(child: ChildProcess): Promise<string> {
+function firstLine(child: ChildProcess): Promise<{ url: string; workloadStartedAt: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('corpus app did not start in 90 s')), 90_000);
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
+      resolve(JSON.parse(line) as { url: string; workloadStartedAt: number });
     });
     child.once('exit', (code) => reject(new Error(`corpus app exited with ${code}`)));
   });

@@ -1,5 +1,6 @@
 import { CONFIRM_INTERVAL_SECONDS, confirmLeak } from '../../operations/leak-confirmation.js';
 import { findLeakSites } from '../../operations/leak-sites.js';
+import { leakVerdict } from '../../operations/leak-verdict.js';
 import { booleanParam, documented, integerParam } from '../../params/param-spec.js';
 import { forbidden } from '../errors.js';
 import { requireProbe } from './require-probe.js';
@@ -47,9 +48,16 @@ export const memoryLeaksRoute = defineRoute({
         sampling?.end();
       }
     }
-    probe.feed.drain();
-    const verdict = probe.leaks.verdict({ windowSeconds: context.config.leakWindowSeconds, ...(confirmation ? { confirmation } : {}) });
-    audit.auditResult = { verdict: verdict.verdict };
+    const verdict = await leakVerdict({
+      target: context.target,
+      leaks: probe.leaks,
+      operations: context.operations,
+      windowSeconds: context.config.leakWindowSeconds,
+      confirmation,
+      drain: () => probe.feed.drain(),
+      signal,
+    });
+    audit.auditResult = { verdict: verdict.verdict, ...(verdict.automaticConfirmation ? { forcedFullGcs: 2 } : {}) };
     res.json({ ...verdict, ...(where ? { where } : {}) });
   },
 });
