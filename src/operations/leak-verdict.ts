@@ -10,6 +10,11 @@ export interface LeakVerdictRequest {
   windowSeconds: number;
   /** Two full GCs the caller asked for (confirm=1), already taken. */
   confirmation?: LeakConfirmation | undefined;
+  /**
+   * Whether this caller may have the endpoint force a pair of full GCs when V8's own are too far apart:
+   * it pauses the app, so it takes the same scope as asking for it (confirm=1).
+   */
+  mayForceGcs: boolean;
   /** Reads the probe's newest GC events into the detector. */
   drain: () => void;
   signal?: AbortSignal;
@@ -30,7 +35,7 @@ export async function leakVerdict(request: LeakVerdictRequest): Promise<LeakVerd
     return verdict;
   }
   const passive = leaks.verdict(options);
-  if (!leaks.automaticConfirmationDue(options, passive)) return passive;
+  if (!request.mayForceGcs || !leaks.automaticConfirmationDue(options, passive)) return passive;
   let slot;
   try {
     slot = request.operations.begin('gc', 10_000);

@@ -79,7 +79,7 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
     env: {
       ...process.env,
       TMPDIR: dir,
-      MAINTENANCE_ENDPOINT_TOKENS: JSON.stringify([{ id: 'reader', token, scopes: ['read'] }]),
+      MAINTENANCE_ENDPOINT_TOKENS: JSON.stringify([{ id: 'reader', token, scopes: ['read', 'heap'] }]),
     },
   });
   let startedAt = Date.now();

@@ -54,6 +54,7 @@ export const memoryLeaksRoute = defineRoute({
       operations: context.operations,
       windowSeconds: context.config.leakWindowSeconds,
       confirmation,
+      mayForceGcs: caller.scopes.includes('heap'),
       drain: () => probe.feed.drain(),
       signal,
     });
