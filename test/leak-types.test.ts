@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { isCode, MaintenanceError } from '../src/errors.js';
 import { takeObjectCensus } from '../src/operations/object-census.js';
 import { InspectorSessionTarget } from '../src/targets/inspector-session-target.js';
@@ -106,6 +108,10 @@ describe('where: the growing types', () => {
   });
 });
 
+class BlockedCensusMarker {
+  constructor(readonly serial: number) {}
+}
+
 class CensusMarker {
   constructor(readonly serial: number) {}
 }
@@ -130,6 +136,29 @@ describe('the object census', () => {
       assert.equal(Object.keys(held).length, 4);
     } finally {
       await target.close();
+    }
+  });
+
+  test('from a worker, counts while the main thread is blocked in a loop that never yields', async () => {
+    const markers = Array.from({ length: 2_500 }, (_, i) => new BlockedCensusMarker(i));
+    const shared = new SharedArrayBuffer(8);
+    const flag = new Int32Array(shared);
+    const worker = new Worker(new URL('./fixtures/census-from-worker.js', import.meta.url), { workerData: { shared } });
+    try {
+      await once(worker, 'message');
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+      // Blocked: no task, no microtask, no timer runs here until the worker's count is done.
+      const deadline = Date.now() + 120_000;
+      while (Atomics.load(flag, 0) !== 2 && Date.now() < deadline) {
+        // spinning, as a stuck request handler would
+      }
+      assert.equal(Atomics.load(flag, 0), 2, 'the count finished while the loop was still blocked');
+      assert.equal(Atomics.load(flag, 1), markers.length);
+      const [summary] = (await once(worker, 'message')) as [{ pauseMs: number }];
+      assert.ok(summary.pauseMs > 0);
+    } finally {
+      await worker.terminate();
     }
   });
 
