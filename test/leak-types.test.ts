@@ -157,8 +157,10 @@ describe('the object census', () => {
       assert.equal(Atomics.load(flag, 1), markers.length);
       const [summary] = (await once(worker, 'message')) as [{ pauseMs: number }];
       assert.ok(summary.pauseMs > 0);
-    } finally {
+      await once(worker, 'exit');
+    } catch (error) {
       await worker.terminate();
+      throw error;
     }
   });
 
