@@ -22,6 +22,8 @@
  *   --memory-only  only --snapshot-memory and --release (no leak corpus, no snapshot scenarios)
  *   --release      also the RSS a process still holds 10 s after a snapshot, per allocator, with and
  *                  without the release of V8's snapshot bookkeeping
+ *   --types        also what a count of live objects by constructor (/memory/leaks?types=count) pauses the
+ *                  app, against one full GC of the same heap
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
@@ -39,6 +41,7 @@ import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
 import { runReleaseBench, releaseTable } from './bench/snapshot-release.js';
+import { objectCensusTable, runObjectCensusBench } from './bench/object-census.js';
 import { runSnapshotMemoryCalibration, snapshotMemoryTable } from './bench/snapshot-memory.js';
 import { runSnapshotScenario, type RunOptions } from './bench/snapshot-run.js';
 import { DEFAULT_SCENARIOS, type Scenario } from './bench/snapshot-scenarios.js';
@@ -65,6 +68,7 @@ const { values: flags } = parseArgs({
     'snapshot-memory-large': { type: 'boolean', default: false },
     release: { type: 'boolean', default: false },
     'memory-only': { type: 'boolean', default: false },
+    types: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -128,6 +132,10 @@ async function main(): Promise<void> {
   if (flags.release) {
     console.log('\nRSS held 10 s after a snapshot (1,000,000 small objects)');
     console.log(`\n${releaseTable(await runReleaseBench(flags.quick ? 250_000 : 1_000_000, console.log))}`);
+  }
+  if (flags.types) {
+    console.log('\nCounting live objects by constructor (types=count), against a full GC of the same heap');
+    console.log(`\n${objectCensusTable(await runObjectCensusBench(flags.quick ? [250_000] : [250_000, 1_000_000, 3_000_000], console.log))}`);
   }
 
   let runtime: string | undefined;

@@ -55,6 +55,7 @@ export const ERROR_CODES = {
   EVALUATION_TIMEOUT: 'An evaluation ran past its time limit and was stopped, or its promise did not settle in time.',
   COMMAND_FAILED: "An app command threw; its message is passed on, never its stack.",
   COMMAND_TIMEOUT: "An app command did not answer in time (in worker mode: the app's event loop may be blocked).",
+  PAUSE_TOO_LONG: "The operation would stop the app's main thread too long for a heap this large.",
 
   // The target, the inspector, the machine.
   TARGET_UNAVAILABLE: 'The inspected process cannot be reached right now.',

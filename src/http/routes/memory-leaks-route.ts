@@ -1,7 +1,8 @@
 import { CONFIRM_INTERVAL_SECONDS, confirmLeak } from '../../operations/leak-confirmation.js';
-import { findLeakSites } from '../../operations/leak-sites.js';
+import { invalidParameter } from '../../errors.js';
 import { leakVerdict } from '../../operations/leak-verdict.js';
-import { booleanParam, documented, integerParam } from '../../params/param-spec.js';
+import { findLeakWhere, TYPES_METHODS } from '../../operations/leak-where.js';
+import { booleanParam, documented, enumParam, integerParam } from '../../params/param-spec.js';
 import { forbidden } from '../errors.js';
 import { requireProbe } from './require-probe.js';
 import { defineRoute } from './route.js';
@@ -25,6 +26,10 @@ export const memoryLeaksRoute = defineRoute({
       `force two full GCs ${CONFIRM_INTERVAL_SECONDS} s apart and decide from them now (heavy, the GC slot; needs the heap scope too)`,
       booleanParam(false),
     ),
+    types: documented(
+      'with `seconds`: `count` also counts live objects by constructor at both ends of the window and lists the growing types (needs the heap scope too: each count pauses the app as long as several full GCs)',
+      enumParam(TYPES_METHODS, 'none'),
+    ),
   }),
   heavy: (params) => params.seconds !== undefined || params.confirm,
   operation: {
@@ -36,14 +41,17 @@ export const memoryLeaksRoute = defineRoute({
     if (params.confirm && !caller.scopes.includes('heap')) {
       throw forbidden('confirm=1 forces two full GCs, pausing the app: it needs the "heap" scope.');
     }
+    if (params.types !== 'none' && params.seconds === undefined) throw invalidParameter('types', 'given with seconds (the window whose growth it counts)');
+    if (params.types !== 'none' && !caller.scopes.includes('heap')) {
+      throw forbidden('types=count pauses the app for a count of its heap at each end of the window: it needs the "heap" scope.');
+    }
     const confirmation = params.confirm ? await confirmLeak(context.target, { signal }) : undefined;
     let where;
     if (params.seconds !== undefined) {
       // With confirm the dispatcher holds the GC slot; the sampling needs its own.
       const sampling = params.confirm ? context.operations.begin('heapprofile', params.seconds * 1000) : undefined;
       try {
-        const sites = await findLeakSites(context.target, { durationMs: params.seconds * 1000, intervalBytes: SAMPLING_INTERVAL_BYTES, signal, limit: SITES_SHOWN });
-        where = { seconds: params.seconds, samplingIntervalBytes: SAMPLING_INTERVAL_BYTES, sites };
+        where = await findLeakWhere(context.target, { seconds: params.seconds, intervalBytes: SAMPLING_INTERVAL_BYTES, types: params.types, signal, limit: SITES_SHOWN });
       } finally {
         sampling?.end();
       }
