@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { privateDirPrefix, PROCESS_STARTED_AT, sweepLeftovers } from '../src/streaming/private-dirs.js';
 import { startFixture, stopChild } from './helpers/fixture.js';
 import { eventually, openStream, request } from './helpers/http.js';
 
@@ -63,6 +64,18 @@ describe('kill-safety: a record even when killed, no file left behind', () => {
       await first.stop();
       await live.stop();
     }
+  });
+
+  test("a directory with this process's own pid is a previous life's when it dates from before the start (a restarted container is pid 1 again)", () => {
+    const parent = mkdtempSync(join(shared, 'own-pid-'));
+    const previousLife = join(parent, `${privateDirPrefix('dumps')}previous`);
+    const thisLife = join(parent, `${privateDirPrefix('dumps')}current`);
+    mkdirSync(previousLife);
+    mkdirSync(thisLife);
+    const before = new Date(PROCESS_STARTED_AT - 60_000);
+    utimesSync(previousLife, before, before);
+    assert.deepEqual(sweepLeftovers([parent]), [previousLife]);
+    assert.deepEqual(readdirSync(parent), [thisLife.slice(parent.length + 1)], 'what this process made is left alone');
   });
 
   for (const mode of ['router', 'worker'] as const) {

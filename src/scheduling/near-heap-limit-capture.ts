@@ -2,7 +2,7 @@ import { chmodSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findLeftHeapSnapshots, isWholeHeapSnapshotFile, type LeftHeapSnapshot } from '../operations/heap-snapshot-file.js';
 import { armHeapSnapshotNearHeapLimit } from '../operations/near-heap-limit.js';
-import { isProcessAlive } from '../streaming/private-dirs.js';
+import { isProcessAlive, PROCESS_STARTED_AT } from '../streaming/private-dirs.js';
 import type { CdpTarget } from '../targets/target.js';
 import { sha256File } from './stored-dump-records.js';
 
@@ -28,8 +28,6 @@ export interface NearHeapLimitArming {
   armedNow: boolean;
 }
 
-/** When this process started: a file older than that was not written by it, whatever the pid in its name. */
-export const PROCESS_STARTED_AT = Date.now() - process.uptime() * 1000;
 
 export async function armNearHeapLimitCapture(target: CdpTarget, storeDirectory: string): Promise<NearHeapLimitArming> {
   const arming = await armHeapSnapshotNearHeapLimit(target, { count: 1 });

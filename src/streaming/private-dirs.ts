@@ -15,10 +15,21 @@ export function privateDirPrefix(kind: PrivateDirKind): string {
   return `maintenance-endpoint-${kind}-${process.pid}-`;
 }
 
+/** When this process started: nothing dated before that was made by it, whatever the pid in its name. */
+export const PROCESS_STARTED_AT = Date.now() - process.uptime() * 1000;
+
+/**
+ * How far before PROCESS_STARTED_AT a directory must date to be a previous life's: file system clocks
+ * are coarse, and a directory this process makes in its first moments must never look older than it.
+ */
+const START_MARGIN_MS = 1000;
+
 /**
  * Removes the private directories that processes which no longer exist left in `parents` (a process
  * killed by a signal it does not handle runs no exit handler). Only this user's, and never a live
- * process's: a pid that answers signal 0, or exists under another user, is left alone. Returns what
+ * process's: a pid that answers signal 0, or exists under another user, is left alone. Our own pid is
+ * not proof of life: a restarted container's app is pid 1 again, like the one that died, so a directory
+ * with our pid that was last modified before this process started is a previous life's. Returns what
  * was removed. Never throws: a sweep that cannot read a folder has nothing to say. The paths in `keep`
  * (a configured persistent dump store) are never removed, whatever their name.
  */
@@ -36,12 +47,13 @@ export function sweepLeftovers(parents: readonly (string | undefined)[], keep: r
     }
     for (const name of names) {
       const pid = Number(NAME.exec(name)?.[2]);
-      if (!Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid)) continue;
+      if (!Number.isInteger(pid) || (pid !== process.pid && isProcessAlive(pid))) continue;
       const path = join(parent, name);
       if (kept.has(resolve(path))) continue;
       try {
         const stats = lstatSync(path);
         if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) continue;
+        if (pid === process.pid && stats.mtimeMs >= PROCESS_STARTED_AT - START_MARGIN_MS) continue;
         rmSync(path, { recursive: true, force: true });
         removed.push(path);
       } catch {
