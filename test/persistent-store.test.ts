@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -140,6 +140,61 @@ describe('persistent dump store (storeDir)', () => {
       assert.match(failed.error ?? '', /outside the store/);
       assert.deepEqual(readdirSync(storeDir).sort(), [`${stored.id}.heapsnapshot`, `${stored.id}.json`], 'only the ready dump and its record remain');
       assert.equal((await call(second, `/dumps/${unrecordedId}`)).status, 404);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('directories and symbolic links in the store are never followed nor break the start, and a real snapshot is still adopted', async () => {
+    const storeDir = join(base, 'odd-store');
+    const outside = join(base, 'odd-outside');
+    mkdirSync(outside);
+    const first = await startFixture({ mode: 'worker', options: { storeDir } });
+    let whole: Buffer;
+    try {
+      const scheduled = json<Job>((await call(first, '/heapsnapshot?delay=1s')).body);
+      const stored = await waitForJob(first, scheduled.id, (job) => job.status === 'ready' || job.status === 'failed');
+      assert.equal(stored.status, 'ready', stored.error ?? '');
+      whole = readFileSync(join(storeDir, `${stored.id}.heapsnapshot`));
+    } finally {
+      await first.stop();
+    }
+    rmSync(storeDir, { recursive: true });
+    mkdirSync(storeDir, { mode: 0o700 });
+    // Entries of the store's own names that are not regular files.
+    const snapshotDirectory = 'Heap.20260101.000000.1.0.001.heapsnapshot';
+    const partialDirectory = 'CCCCCCCCCCCCCCCCCCCCCC.partial';
+    const linkedRecord = 'DDDDDDDDDDDDDDDDDDDDDD.json';
+    const linkedSnapshot = 'Heap.20260101.000000.1.0.002.heapsnapshot';
+    mkdirSync(join(storeDir, snapshotDirectory));
+    mkdirSync(join(storeDir, partialDirectory));
+    const target = join(outside, 'target.heapsnapshot');
+    writeFileSync(target, whole, { mode: 0o644 });
+    writeFileSync(join(outside, 'record.json'), '{}', { mode: 0o644 });
+    symlinkSync(target, join(storeDir, linkedSnapshot));
+    symlinkSync(join(outside, 'record.json'), join(storeDir, linkedRecord));
+    // And a real snapshot Node left, to be adopted as ever.
+    const real = 'Heap.20260101.000000.1.0.003.heapsnapshot';
+    writeFileSync(join(storeDir, real), whole, { mode: 0o644 });
+
+    const second = await startFixture({ mode: 'worker', options: { storeDir } });
+    try {
+      const adopted = await (async () => {
+        for (;;) {
+          const { dumps } = json<{ dumps: Job[] }>((await call(second, '/dumps')).body);
+          const job = dumps.find((candidate) => candidate.fileName === real && candidate.status === 'ready');
+          if (job !== undefined) return { job, dumps };
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      })();
+      assert.equal(adopted.job.sha256, sha256(whole));
+      assert.equal(adopted.dumps.length, 1, 'nothing but the real snapshot is listed');
+      assert.equal(sha256((await call(second, `/dumps/${adopted.job.id}/file`)).body), sha256(whole));
+      for (const name of [snapshotDirectory, partialDirectory]) assert.ok(lstatSync(join(storeDir, name)).isDirectory(), `${name} is left as it is`);
+      for (const name of [linkedSnapshot, linkedRecord]) assert.ok(lstatSync(join(storeDir, name)).isSymbolicLink(), `${name} is left as it is`);
+      assert.equal(statSync(target).mode & 0o777, 0o644, 'the link was not followed to chmod its target');
+      assert.deepEqual(readFileSync(target), whole);
+      assert.ok(second.auditText().includes('not regular files'), 'the start says what it left alone');
     } finally {
       await second.stop();
     }

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -17,7 +17,40 @@ export interface LeftHeapSnapshot {
   pid: number | undefined;
 }
 
-/** The snapshots Node or V8 wrote by themselves into `directory`, any process's. */
+/**
+ * Opens a file for reading only when it is a regular file itself: a symbolic link is never followed
+ * (O_NOFOLLOW) and a directory or device is refused, so a stray entry in the store can neither make a
+ * reader throw nor make it serve, hash or chmod what the entry points to. Undefined when refused.
+ */
+export function openRegularFile(path: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (fstatSync(fd).isFile()) return fd;
+  } catch {
+    // fall through: not readable as a file
+  }
+  closeSync(fd);
+  return undefined;
+}
+
+/** Whether `path` is a regular file itself (not a link to one), without following it. */
+export function isRegularFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The snapshots Node or V8 wrote by themselves into `directory`, any process's: regular files only (a
+ * directory or a symbolic link of a snapshot's name is not one, and is left where it is).
+ */
 export function findLeftHeapSnapshots(directory: string): LeftHeapSnapshot[] {
   let names: string[];
   try {
@@ -28,7 +61,7 @@ export function findLeftHeapSnapshots(directory: string): LeftHeapSnapshot[] {
   const found: LeftHeapSnapshot[] = [];
   for (const name of names) {
     const match = NODE_NEAR_LIMIT.exec(name) ?? V8_ON_OOM.exec(name);
-    if (match === null) continue;
+    if (match === null || !isRegularFile(join(directory, name))) continue;
     found.push({ name, path: join(directory, name), pid: match[1] === undefined ? undefined : Number(match[1]) });
   }
   return found;
@@ -47,12 +80,8 @@ const TAIL_BYTES = 64;
  * puts each string on a line of its own and Node 26 all of them on one; the test holds for both.
  */
 export function isWholeHeapSnapshotFile(path: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
+  const fd = openRegularFile(path);
+  if (fd === undefined) return false;
   try {
     const size = fstatSync(fd).size;
     const head = Buffer.alloc(Math.min(size, HEAD_BYTES));
@@ -67,6 +96,8 @@ export function isWholeHeapSnapshotFile(path: string): boolean {
     let backslashes = 0;
     for (let i = end.length - 4; i >= 0 && end[i] === '\\'; i--) backslashes++;
     return backslashes % 2 === 0;
+  } catch {
+    return false; // unreadable (EIO, removed meanwhile): not whole, looked at again on the next scan
   } finally {
     closeSync(fd);
   }

@@ -13,6 +13,7 @@ import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { newDumpId } from './dump-id.js';
 import { DumpStore, type PartialFile } from './dump-store.js';
+import { AdoptionRetries } from './adoption-retries.js';
 import { armingWarning, armNearHeapLimitCapture, inspectWholeSnapshot, scanForSnapshots, writerGone, type NearHeapLimitArming } from './near-heap-limit-capture.js';
 import { recoverStore, sha256File, writeRecord } from './stored-dump-records.js';
 import { assertReachable, type Trigger } from './triggers.js';
@@ -100,6 +101,7 @@ export class DumpScheduler {
   #adoptScanner: NodeJS.Timeout | undefined;
   /** Names of Node's snapshot files being adopted, so a scan does not take one twice. */
   readonly #adopting = new Set<string>();
+  readonly #adoptionRetries = new AdoptionRetries();
   #arming: Promise<DumpJob> | undefined;
   #closed = false;
 
@@ -250,6 +252,7 @@ export class DumpScheduler {
   #restore(): void {
     const recovered = recoverStore(this.store.directory, isStoredJob);
     if (recovered.removed.length > 0) this.#log.warn('dump store: removed what a stopped process left unfinished', { files: recovered.removed });
+    if (recovered.ignored.length > 0) this.#log.warn('dump store: left alone entries that are not regular files of its own (never followed, served nor removed)', { files: recovered.ignored });
     for (const record of [...recovered.ready, ...recovered.armed]) {
       this.#jobs.set(record.job.id, { job: record.job, request: { kind: record.job.kind, params: record.job.params }, extension: record.extension, cancel: () => {}, abort: new AbortController() });
     }
@@ -264,7 +267,7 @@ export class DumpScheduler {
     if (this.#closed) return;
     let scan;
     try {
-      scan = scanForSnapshots(this.store.directory, this.#adopting);
+      scan = scanForSnapshots(this.store.directory, new Set([...this.#adopting, ...this.#adoptionRetries.skipped()]));
     } catch (error) {
       this.#log.warn('dump store: cannot look for near-heap-limit snapshots', { error: (error as Error).message });
       return;
@@ -328,9 +331,15 @@ export class DumpScheduler {
       renameSync(file.path, join(this.store.directory, `${job.id}.heapsnapshot`));
       this.#jobs.set(job.id, state);
       this.#log.info('near-heap-limit snapshot adopted', { id: job.id, file: file.name, size, sha256 });
+      this.#adoptionRetries.succeeded(file.name);
       this.#enforceLimits(state);
     } catch (error) {
-      this.#log.warn('near-heap-limit snapshot not adopted', { file: file.name, error: (error as Error).message });
+      const outcome = this.#adoptionRetries.failed(file.name);
+      if (outcome === 'given-up') {
+        this.#log.warn('near-heap-limit snapshot not adopted: given up after repeated failures; the file stays where it is', { file: file.name, error: (error as Error).message });
+      } else if (outcome === 'first') {
+        this.#log.warn('near-heap-limit snapshot not adopted yet: tried again less and less often', { file: file.name, error: (error as Error).message });
+      }
       if (armed !== undefined && job.status === 'running') job.status = 'armed';
     }
   }

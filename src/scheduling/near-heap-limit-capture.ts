@@ -1,10 +1,10 @@
-import { chmodSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, fchmodSync, fstatSync, lstatSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findLeftHeapSnapshots, isWholeHeapSnapshotFile, type LeftHeapSnapshot } from '../operations/heap-snapshot-file.js';
+import { findLeftHeapSnapshots, isWholeHeapSnapshotFile, openRegularFile, type LeftHeapSnapshot } from '../operations/heap-snapshot-file.js';
 import { armHeapSnapshotNearHeapLimit } from '../operations/near-heap-limit.js';
 import { isProcessAlive, PROCESS_STARTED_AT } from '../streaming/private-dirs.js';
 import type { CdpTarget } from '../targets/target.js';
-import { sha256File } from './stored-dump-records.js';
 
 /**
  * `when=near-heap-limit`: Node writes the snapshot itself, synchronously, when the heap nears its limit,
@@ -79,23 +79,40 @@ export function scanForSnapshots(directory: string, claimed: ReadonlySet<string>
     if (claimed.has(file.name)) continue;
     let modifiedMs: number;
     try {
-      modifiedMs = statSync(file.path).mtimeMs;
+      modifiedMs = lstatSync(file.path).mtimeMs;
     } catch {
       continue;
     }
     if (isWholeHeapSnapshotFile(file.path)) {
       scan.whole.push({ ...file, modifiedMs });
     } else if (writerGone(file.pid, modifiedMs)) {
-      rmSync(file.path, { force: true });
-      scan.removed.push(file.name);
+      try {
+        rmSync(file.path, { force: true });
+        scan.removed.push(file.name);
+      } catch {
+        // Not ours to remove (EPERM, EACCES): it is never adopted either, being cut short.
+      }
     }
   }
   return scan;
 }
 
-/** Makes a whole snapshot the store's (0600: V8's own flag writes 0644) and reads its size and SHA-256. */
+/**
+ * Makes a whole snapshot the store's (0600: V8's own flag writes 0644) and reads its size and SHA-256,
+ * all through one descriptor of the regular file itself: a link put in its place is never followed.
+ */
 export async function inspectWholeSnapshot(path: string): Promise<{ size: number; sha256: string }> {
-  chmodSync(path, 0o600);
-  const sha256 = await sha256File(path);
-  return { size: statSync(path).size, sha256 };
+  const fd = openRegularFile(path);
+  if (fd === undefined) throw new Error('not a regular file');
+  let closed = false;
+  try {
+    fchmodSync(fd, 0o600);
+    const size = fstatSync(fd).size;
+    const hash = createHash('sha256');
+    closed = true; // the stream closes the descriptor when it ends or fails
+    for await (const chunk of createReadStream('', { fd, autoClose: true, start: 0 })) hash.update(chunk as Buffer);
+    return { size, sha256: hash.digest('hex') };
+  } finally {
+    if (!closed) closeSync(fd);
+  }
 }

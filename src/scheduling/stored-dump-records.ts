@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { join } from 'node:path';
 
@@ -61,6 +61,11 @@ export interface RecoveredStore<Job> {
   armed: StoredRecord<Job>[];
   /** What was removed: partial files, files without a record, records without a file. */
   removed: string[];
+  /**
+   * Entries left where they are: anything that is not a regular file (a directory, a symbolic link,
+   * a pipe), which the store never follows, serves nor removes, and files it could not remove.
+   */
+  ignored: string[];
 }
 
 /**
@@ -72,12 +77,22 @@ export function recoverStore<Job extends { id: string; status: string; size: num
   directory: string,
   isValidJob: (job: unknown) => job is Job,
 ): RecoveredStore<Job> {
-  const names = readdirSync(directory);
-  const records = new Map<string, StoredRecord<Job>>();
   const removed: string[] = [];
+  const ignored: string[] = [];
+  // Regular files only: a stray entry of one of our names must neither abort the start nor be followed.
+  const names = readdirSync(directory).filter((name) => {
+    if (isRegularFile(join(directory, name))) return true;
+    if (OWN_FILE.test(name)) ignored.push(name);
+    return false;
+  });
+  const records = new Map<string, StoredRecord<Job>>();
   const remove = (name: string) => {
-    rmSync(join(directory, name), { force: true });
-    removed.push(name);
+    try {
+      rmSync(join(directory, name), { force: true });
+      removed.push(name);
+    } catch {
+      ignored.push(name);
+    }
   };
   for (const name of names) {
     const id = RECORD.exec(name)?.[1];
@@ -92,8 +107,12 @@ export function recoverStore<Job extends { id: string; status: string; size: num
       let size = sizeOf(path);
       const source = record.adoptedFrom === undefined ? undefined : join(directory, basename(record.adoptedFrom));
       if (size === undefined && source !== undefined && sizeOf(source) === record.job.size) {
-        renameSync(source, path); // stopped between the record and the rename: finish it
-        size = record.job.size;
+        try {
+          renameSync(source, path); // stopped between the record and the rename: finish it
+          size = record.job.size;
+        } catch {
+          // Cannot finish it: the record goes, and Node's file is adopted again by the scan.
+        }
       }
       if (size === undefined || size !== record.job.size) {
         remove(name);
@@ -113,6 +132,7 @@ export function recoverStore<Job extends { id: string; status: string; size: num
     ready: all.filter((record) => record.job.status === 'ready').sort((a, b) => (a.job.finished ?? '').localeCompare(b.job.finished ?? '')),
     armed: all.filter((record) => record.job.status === 'armed'),
     removed,
+    ignored,
   };
 }
 
@@ -128,12 +148,18 @@ function parseRecord<Job>(path: string, isValidJob: (job: unknown) => job is Job
   }
 }
 
+/** A regular file's size; undefined for anything else (a link is not followed). */
 function sizeOf(path: string): number | undefined {
   try {
-    return statSync(path).size;
+    const stats = lstatSync(path);
+    return stats.isFile() ? stats.size : undefined;
   } catch {
     return undefined;
   }
+}
+
+function isRegularFile(path: string): boolean {
+  return sizeOf(path) !== undefined;
 }
 
 /** The file's SHA-256, hex, read as a stream. */

@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { notFound } from '../../errors.js';
 import { ARTIFACTS } from '../../operations/artifacts/all-artifacts.js';
@@ -18,9 +19,12 @@ export const dumpFileRoute = defineRoute({
     const path = context.dumps.filePath(id);
     const job = context.dumps.get(id);
     if (path === undefined || job === undefined) throw notFound('No such dump, or it is not ready.');
-    // Opened before any header is sent: a file evicted meanwhile is still a clean 404.
-    const stream = createReadStream(path);
-    await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', () => reject(notFound('No such dump.'))));
+    // Opened before any header is sent: a file evicted meanwhile is still a clean 404. O_NOFOLLOW: a
+    // link put in the store in place of the file is refused, never served.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => {
+      throw notFound('No such dump.');
+    });
+    const stream = handle.createReadStream();
     res.status(200);
     res.setHeader('Content-Type', ARTIFACTS[job.kind].contentType(job.params as never));
     res.setHeader('Content-Disposition', `attachment; filename="${job.fileName}"`);
