@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   ALLOWED_HOSTS: 'The allowed Host names are malformed.',
   AUDIT_LOG: 'The audit log destination is unusable.',
   DUMPS_DIRECTORY: 'The dump store directory is unusable.',
+  STORE_IN_USE: 'Another live process holds the persistent dump store (storeDir).',
   LISTEN_FAILED: 'The server cannot listen on the address.',
   OPTION_TYPE: 'An option has the wrong type.',
   TLS: 'The TLS options are unusable.',

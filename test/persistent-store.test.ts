@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { isWholeHeapSnapshotFile } from '../src/operations/heap-snapshot-file.js';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { newToken, startFixture, stopChild, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
 
 interface Job {
@@ -197,6 +200,38 @@ describe('persistent dump store (storeDir)', () => {
       assert.ok(second.auditText().includes('not regular files'), 'the start says what it left alone');
     } finally {
       await second.stop();
+    }
+  });
+
+  test('a second live process is refused the same storeDir; the lock of one that was killed is taken over', async () => {
+    const storeDir = join(base, 'locked-store');
+    const index = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.js')).href;
+    // Another process starting an endpoint on the same store: it reports how its start ended, then exits.
+    const startSecond = async () => {
+      const script =
+        `import { startMaintenanceServer } from ${JSON.stringify(index)};` +
+        `try { const server = await startMaintenanceServer({ port: 0, storeDir: ${JSON.stringify(storeDir)} }); console.log(JSON.stringify({ started: true })); await server.close(); }` +
+        `catch (error) { console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message })); }`;
+      const env = { ...process.env, MAINTENANCE_ENDPOINT_TOKENS: JSON.stringify([{ id: 'admin', token: newToken(), scopes: ['read'] }]) };
+      // A file, not --eval: the endpoint's worker thread inherits the process's flags, --input-type among them.
+      const file = join(base, 'start-second.mjs');
+      writeFileSync(file, script);
+      const { stdout } = await promisify(execFile)(process.execPath, [file], { env });
+      return JSON.parse(stdout.trim().split('\n').at(-1)!) as { started?: boolean; name?: string; code?: string; message?: string };
+    };
+    const first = await startFixture({ mode: 'worker', options: { storeDir } });
+    try {
+      const lock = JSON.parse(readFileSync(join(storeDir, '.maintenance-endpoint.lock'), 'utf8')) as { pid: number; startedAt: number };
+      assert.equal(lock.pid, first.child.pid);
+      const refused = await startSecond();
+      assert.deepEqual([refused.name, refused.code], ['ConfigError', 'STORE_IN_USE']);
+      assert.match(refused.message ?? '', new RegExp(`in use by process ${first.child.pid}`));
+      assert.equal((await call(first, '/dumps')).status, 200, 'the holder goes on as before');
+      await stopChild(first.child, 'SIGKILL');
+      assert.deepEqual(await startSecond(), { started: true }, "a killed holder's lock is taken over");
+      assert.ok(!readdirSync(storeDir).includes('.maintenance-endpoint.lock'), 'a closed endpoint releases its lock');
+    } finally {
+      await first.stop();
     }
   });
 

@@ -23,6 +23,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   ALLOWED_HOSTS: 500,
   AUDIT_LOG: 500,
   DUMPS_DIRECTORY: 500,
+  STORE_IN_USE: 500,
   LISTEN_FAILED: 500,
   OPTION_TYPE: 500,
   TLS: 500,

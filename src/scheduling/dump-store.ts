@@ -2,6 +2,7 @@ import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, rena
 import { join } from 'node:path';
 import tmp from 'tmp';
 import { cleanUpAtProcessEnd, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
+import { lockStore } from './store-lock.js';
 import { removeRecord } from './stored-dump-records.js';
 
 export interface DumpStoreLimits {
@@ -85,7 +86,8 @@ export class DumpStore {
     if (storeDir !== undefined) {
       // A persistent store outlives the process: it is swept by its own records (stored-dump-records.ts), never here.
       sweepLeftovers([parent, tmpdir, undefined], [storeDir]);
-      return { directory: DumpStore.openPersistentDirectory(storeDir), dispose: () => {} };
+      const directory = DumpStore.openPersistentDirectory(storeDir);
+      return { directory, dispose: lockStore(directory) };
     }
     sweepLeftovers([parent, tmpdir, undefined]);
     const directory = DumpStore.createDirectory(parent);
