@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { isWholeHeapSnapshotFile } from '../src/operations/heap-snapshot-file.js';
+import { startSidecar } from './helpers/cli.js';
 import { newToken, startFixture, stopChild, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
 
@@ -32,6 +33,9 @@ async function call(app: Fixture, path: string): Promise<{ status: number; body:
   const response = await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${app.tokens.admin}` } });
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
 }
+
+/** The store's dumps and records: everything but the live holder's lock file. */
+const storeFiles = (storeDir: string): string[] => readdirSync(storeDir).filter((name) => name !== '.maintenance-endpoint.lock');
 
 const json = <T>(body: Buffer): T => JSON.parse(body.toString('utf8')) as T;
 
@@ -85,7 +89,7 @@ describe('persistent dump store (storeDir)', () => {
       assert.equal(file.body.length, ready.size);
       assert.equal(sha256(file.body), ready.sha256);
       assertWholeSnapshotWithPlantedObjects(file.body);
-      assert.deepEqual(readdirSync(storeDir).sort(), [`${armed.id}.heapsnapshot`, `${armed.id}.json`], 'Node\'s file was adopted under the job\'s id');
+      assert.deepEqual(storeFiles(storeDir).sort(), [`${armed.id}.heapsnapshot`, `${armed.id}.json`], 'Node\'s file was adopted under the job\'s id');
       assert.equal(statSync(join(storeDir, `${armed.id}.heapsnapshot`)).mode & 0o777, 0o600);
     } finally {
       await second.stop();
@@ -108,7 +112,7 @@ describe('persistent dump store (storeDir)', () => {
       stored = await waitForJob(first, scheduled.id, (job) => job.status === 'ready' || job.status === 'failed');
       assert.equal(stored.status, 'ready', stored.error ?? '');
       assert.match(stored.sha256 ?? '', /^[0-9a-f]{64}$/);
-      for (const name of readdirSync(storeDir)) assert.equal(statSync(join(storeDir, name)).mode & 0o777, 0o600, name);
+      for (const name of storeFiles(storeDir)) assert.equal(statSync(join(storeDir, name)).mode & 0o777, 0o600, name);
 
       // Without --diagnostic-dir Node writes into the working directory: the job says so.
       notInStore = json<Job>((await call(first, '/heapsnapshot?when=near-heap-limit')).body);
@@ -141,7 +145,7 @@ describe('persistent dump store (storeDir)', () => {
       const failed = await waitForJob(second, notInStore.id, (job) => job.status !== 'armed');
       assert.equal(failed.status, 'failed');
       assert.match(failed.error ?? '', /outside the store/);
-      assert.deepEqual(readdirSync(storeDir).sort(), [`${stored.id}.heapsnapshot`, `${stored.id}.json`], 'only the ready dump and its record remain');
+      assert.deepEqual(storeFiles(storeDir).sort(), [`${stored.id}.heapsnapshot`, `${stored.id}.json`], 'only the ready dump and its record remain');
       assert.equal((await call(second, `/dumps/${unrecordedId}`)).status, 404);
     } finally {
       await second.stop();
@@ -232,6 +236,45 @@ describe('persistent dump store (storeDir)', () => {
       assert.ok(!readdirSync(storeDir).includes('.maintenance-endpoint.lock'), 'a closed endpoint releases its lock');
     } finally {
       await first.stop();
+    }
+  });
+
+  test('a sidecar judges files, not pids it cannot see: a cut file is left while it may still be written, a whole one is adopted, the armed job stays armed', async () => {
+    const storeDir = join(base, 'sidecar-store');
+    mkdirSync(storeDir, { mode: 0o700 });
+    // A pid that answers nothing here, as the app's own pid does not from another container's pid namespace.
+    const exited = await promisify(execFile)(process.execPath, ['-p', 'process.pid']);
+    const absentPid = Number(exited.stdout.trim());
+    const app = await startFixture({ mode: 'plain', nodeArgs: ['--inspect=127.0.0.1:0', `--diagnostic-dir=${storeDir}`] });
+    try {
+      const sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`, '--store-dir', storeDir]);
+      try {
+        const ask = async (path: string) => {
+          const response = await fetch(`${sidecar.url}${path}`, { headers: { authorization: `Bearer ${sidecar.token}` } });
+          return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
+        };
+        const whole = (await ask('/heapsnapshot')).body;
+        assert.ok(whole.toString('latin1').trimEnd().endsWith('"]}'), 'a whole snapshot to plant');
+        const armed = json<Job>((await ask('/heapsnapshot?when=near-heap-limit')).body);
+        assert.deepEqual([armed.status, armed.nearHeapLimit?.inStore, armed.nearHeapLimit?.pid], ['armed', true, app.child.pid]);
+        const cut = `Heap.20260101.000000.${absentPid}.0.001.heapsnapshot`;
+        const real = `Heap.20260101.000000.${absentPid}.0.002.heapsnapshot`;
+        writeFileSync(join(storeDir, cut), whole.subarray(0, Math.floor(whole.length / 2)), { mode: 0o600 });
+        writeFileSync(join(storeDir, real), whole, { mode: 0o600 });
+        // Adopted only after it stayed unchanged a while: many scans have looked at the cut file by then.
+        let dumps: Job[];
+        for (;;) {
+          ({ dumps } = json<{ dumps: Job[] }>((await ask('/dumps')).body));
+          if (dumps.some((job) => job.fileName === real && job.status === 'ready')) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        assert.ok(readdirSync(storeDir).includes(cut), 'a cut file whose pid is absent is not removed: it may be one Node is still writing');
+        assert.equal(dumps.find((job) => job.id === armed.id)?.status, 'armed', 'the armed job stays armed while its target is connected');
+      } finally {
+        await sidecar.stop();
+      }
+    } finally {
+      await app.stop();
     }
   });
 

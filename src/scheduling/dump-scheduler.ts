@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { newDumpId } from './dump-id.js';
 import { DumpStore, type PartialFile } from './dump-store.js';
 import { AdoptionRetries } from './adoption-retries.js';
-import { armingWarning, armNearHeapLimitCapture, inspectWholeSnapshot, scanForSnapshots, writerGone, type NearHeapLimitArming } from './near-heap-limit-capture.js';
+import { armingWarning, armNearHeapLimitCapture, inspectWholeSnapshot, scanForSnapshots, writerGone, type NearHeapLimitArming, type WriterJudgement } from './near-heap-limit-capture.js';
+import { startedAfter, TargetStartWatch } from './target-start-watch.js';
 import { recoverStore, sha256File, writeRecord } from './stored-dump-records.js';
 import { assertReachable, type Trigger } from './triggers.js';
 import { uploadStoredDump, type DumpUpload } from './upload-stored-dump.js';
@@ -102,6 +103,9 @@ export class DumpScheduler {
   /** Names of Node's snapshot files being adopted, so a scan does not take one twice. */
   readonly #adopting = new Set<string>();
   readonly #adoptionRetries = new AdoptionRetries();
+  /** Outside the target (a sidecar), files and the target's start time tell whether a writer is gone, never a pid. */
+  readonly #judgement: WriterJudgement;
+  readonly #targetStart: TargetStartWatch;
   #arming: Promise<DumpJob> | undefined;
   #closed = false;
 
@@ -112,6 +116,8 @@ export class DumpScheduler {
     this.#probe = deps.probe;
     this.#log = deps.log;
     this.#options = deps.options;
+    this.#judgement = deps.target.capabilities.sharedFileSystem ? 'pid' : 'file';
+    this.#targetStart = new TargetStartWatch(deps.target);
     this.#probe?.feed.onEvents((events) => {
       for (const event of events) for (const waiter of [...this.#gcWaiters]) waiter(event);
     });
@@ -267,7 +273,7 @@ export class DumpScheduler {
     if (this.#closed) return;
     let scan;
     try {
-      scan = scanForSnapshots(this.store.directory, new Set([...this.#adopting, ...this.#adoptionRetries.skipped()]));
+      scan = scanForSnapshots(this.store.directory, new Set([...this.#adopting, ...this.#adoptionRetries.skipped()]), this.#judgement);
     } catch (error) {
       this.#log.warn('dump store: cannot look for near-heap-limit snapshots', { error: (error as Error).message });
       return;
@@ -284,7 +290,7 @@ export class DumpScheduler {
     for (const state of this.#jobs.values()) {
       const { job } = state;
       if (job.status !== 'armed' || job.nearHeapLimit === undefined || claimedPids.has(job.nearHeapLimit.pid)) continue;
-      if (!writerGone(job.nearHeapLimit.pid, Date.parse(job.created))) continue;
+      if (!this.#armedProcessGone(job.nearHeapLimit.pid, Date.parse(job.created))) continue;
       this.#finish(
         state,
         'failed',
@@ -293,6 +299,15 @@ export class DumpScheduler {
           : `The process ended; Node wrote any near-heap-limit snapshot into ${job.nearHeapLimit.directory}, outside the store.`,
       );
     }
+  }
+
+  /**
+   * Inside the target, its pid answers or not. Outside it (a sidecar) the pid is another namespace's:
+   * the job stays armed while the target that answers is the life it was armed in.
+   */
+  #armedProcessGone(pid: number, armedAt: number): boolean {
+    if (this.#judgement === 'pid') return writerGone(pid, armedAt);
+    return startedAfter(this.#targetStart.latest(), armedAt);
   }
 
   async #adopt(file: { name: string; path: string; pid: number | undefined; modifiedMs: number }, armed: JobState | undefined): Promise<void> {

@@ -70,10 +70,24 @@ export interface SnapshotScan {
 }
 
 /**
- * Looks at the snapshots Node or V8 left in the store. A file still being written is neither: it is
- * looked at again on the next scan.
+ * How the writer of a file is judged. `pid`: the endpoint runs inside the inspected process, so a pid
+ * in a file's name is one of this pid namespace. `file`: the endpoint is outside it (a sidecar,
+ * another container's pid namespace, where a pid means nothing), so only the file itself tells: a
+ * whole file that has not changed for QUIET_MS is adopted, and a file cut short is removed only once
+ * it has not changed for CUT_SHORT_UNTOUCHED_MS, never because a pid does not answer here.
  */
-export function scanForSnapshots(directory: string, claimed: ReadonlySet<string>): SnapshotScan {
+export type WriterJudgement = 'pid' | 'file';
+
+/** How long a whole file must stay unchanged before a sidecar adopts it. */
+export const QUIET_MS = 3000;
+/** Far longer than any pause in Node's writing a snapshot: a file untouched that long is never finished. */
+export const CUT_SHORT_UNTOUCHED_MS = 10 * 60_000;
+
+/**
+ * Looks at the snapshots Node or V8 left in the store. A file still being written is neither: it is
+ * looked at again on the next scan. One entry that cannot be read never stops the scan.
+ */
+export function scanForSnapshots(directory: string, claimed: ReadonlySet<string>, judgement: WriterJudgement = 'pid', now = Date.now()): SnapshotScan {
   const scan: SnapshotScan = { whole: [], removed: [] };
   for (const file of findLeftHeapSnapshots(directory)) {
     if (claimed.has(file.name)) continue;
@@ -83,15 +97,18 @@ export function scanForSnapshots(directory: string, claimed: ReadonlySet<string>
     } catch {
       continue;
     }
+    const untouchedMs = now - modifiedMs;
     if (isWholeHeapSnapshotFile(file.path)) {
-      scan.whole.push({ ...file, modifiedMs });
-    } else if (writerGone(file.pid, modifiedMs)) {
-      try {
-        rmSync(file.path, { force: true });
-        scan.removed.push(file.name);
-      } catch {
-        // Not ours to remove (EPERM, EACCES): it is never adopted either, being cut short.
-      }
+      if (judgement === 'pid' || untouchedMs >= QUIET_MS) scan.whole.push({ ...file, modifiedMs });
+      continue;
+    }
+    const gone = judgement === 'pid' ? writerGone(file.pid, modifiedMs) : untouchedMs >= CUT_SHORT_UNTOUCHED_MS;
+    if (!gone) continue;
+    try {
+      rmSync(file.path, { force: true });
+      scan.removed.push(file.name);
+    } catch {
+      // Not ours to remove (EPERM, EACCES): it is never adopted either, being cut short.
     }
   }
   return scan;
