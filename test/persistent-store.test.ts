@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { isWholeHeapSnapshotFile } from '../src/operations/heap-snapshot-file.js';
+import { isSameDirectory } from '../src/scheduling/near-heap-limit-capture.js';
 import { startSidecar } from './helpers/cli.js';
 import { newToken, startFixture, stopChild, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
@@ -276,6 +277,16 @@ describe('persistent dump store (storeDir)', () => {
     } finally {
       await app.stop();
     }
+  });
+
+  test('the store is recognised through a symbolic link (--diagnostic-dir may name the store by a link)', () => {
+    const real = join(base, 'real-store');
+    mkdirSync(real);
+    const link = join(base, 'linked-store');
+    symlinkSync(real, link);
+    assert.equal(isSameDirectory(link, real), true);
+    assert.equal(isSameDirectory(`${real}/`, real), true);
+    assert.equal(isSameDirectory(base, real), false);
   });
 
   test('a heap snapshot file is whole only with its closing bracket: every cut is refused', async () => {

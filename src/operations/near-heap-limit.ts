@@ -29,11 +29,11 @@ export interface NearHeapLimitArming {
   heapSizeLimit: number;
 }
 
-const ARM_EXPRESSION = (count: number) => `(() => {
+const ARM_EXPRESSION = (count: number | undefined) => `(() => {
   const v8 = require('node:v8');
   const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\\s+/).filter(Boolean)];
   const flagged = args.some((arg) => arg.startsWith('--heapsnapshot-near-heap-limit'));
-  v8.setHeapSnapshotNearHeapLimit(${count});
+  ${count === undefined ? '' : `v8.setHeapSnapshotNearHeapLimit(${count});`}
   let diagnosticDir;
   for (let i = 0; i < args.length; i++) {
     if (args[i].startsWith('--diagnostic-dir=')) diagnosticDir = args[i].slice('--diagnostic-dir='.length);
@@ -50,6 +50,15 @@ const ARM_EXPRESSION = (count: number) => `(() => {
 export async function armHeapSnapshotNearHeapLimit(target: CdpTarget, options: { count?: number } = {}): Promise<NearHeapLimitArming> {
   const count = options.count ?? 1;
   if (!Number.isInteger(count) || count < 1) throw new RangeError('count must be a positive integer');
+  return askNearHeapLimit(target, count);
+}
+
+/** Where the target's near-heap-limit snapshot would land, without arming anything (`armedNow` is false). */
+export async function nearHeapLimitDestination(target: CdpTarget): Promise<NearHeapLimitArming> {
+  return { ...(await askNearHeapLimit(target, undefined)), armedNow: false };
+}
+
+async function askNearHeapLimit(target: CdpTarget, count: number | undefined): Promise<NearHeapLimitArming> {
   const reply = await target.send<{ result: { value?: string }; exceptionDetails?: { text: string; exception?: { description?: string } } }>('Runtime.evaluate', {
     expression: ARM_EXPRESSION(count),
     includeCommandLineAPI: true,

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { newDumpId } from './dump-id.js';
 import { DumpStore, type PartialFile } from './dump-store.js';
 import { AdoptionRetries } from './adoption-retries.js';
-import { armingWarning, armNearHeapLimitCapture, inspectWholeSnapshot, scanForSnapshots, writerGone, type NearHeapLimitArming, type WriterJudgement } from './near-heap-limit-capture.js';
+import { armingWarning, armNearHeapLimitCapture, inspectWholeSnapshot, nearHeapLimitWritesInto, scanForSnapshots, writerGone, type NearHeapLimitArming, type WriterJudgement } from './near-heap-limit-capture.js';
 import { startedAfter, TargetStartWatch } from './target-start-watch.js';
 import { recoverStore, sha256File, writeRecord } from './stored-dump-records.js';
 import { assertReachable, type Trigger } from './triggers.js';
@@ -226,7 +226,10 @@ export class DumpScheduler {
     const armed = [...this.#jobs.values()].find((state) => state.job.status === 'armed' && state.job.nearHeapLimit?.pid === pid);
     if (armed !== undefined) return { ...armed.job };
     const heapLimit = this.#probe?.reader.figures().heapLimit;
-    if (heapLimit !== undefined && heapLimit > 0) this.#checkDiskSpace(heapLimit * 2, 'a snapshot of a full heap');
+    // Only when Node will write into the store: a snapshot written elsewhere takes none of its space.
+    if (heapLimit !== undefined && heapLimit > 0 && (await nearHeapLimitWritesInto(this.#target, this.store.directory))) {
+      this.#checkDiskSpace(heapLimit * 2, 'a snapshot of a full heap');
+    }
     const arming = await armNearHeapLimitCapture(this.#target, this.store.directory);
     const warning = armingWarning(arming, this.store.persistent);
     const job: DumpJob = {

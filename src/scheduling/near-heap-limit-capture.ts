@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fchmodSync, fstatSync, lstatSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, fchmodSync, fstatSync, lstatSync, realpathSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findLeftHeapSnapshots, isWholeHeapSnapshotFile, openRegularFile, type LeftHeapSnapshot } from '../operations/heap-snapshot-file.js';
-import { armHeapSnapshotNearHeapLimit } from '../operations/near-heap-limit.js';
+import { armHeapSnapshotNearHeapLimit, nearHeapLimitDestination } from '../operations/near-heap-limit.js';
 import { isProcessAlive, PROCESS_STARTED_AT } from '../streaming/private-dirs.js';
 import type { CdpTarget } from '../targets/target.js';
 
@@ -34,11 +34,28 @@ export async function armNearHeapLimitCapture(target: CdpTarget, storeDirectory:
   return {
     directory: arming.directory,
     directorySource: arming.directorySource,
-    inStore: resolve(arming.directory) === resolve(storeDirectory),
+    inStore: isSameDirectory(arming.directory, storeDirectory),
     pid: arming.pid,
     heapSizeLimit: arming.heapSizeLimit,
     armedNow: arming.armedNow,
   };
+}
+
+/** Whether two paths name one directory, symbolic links resolved (`/var/dumps` may be a link to the volume). */
+export function isSameDirectory(a: string, b: string): boolean {
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return resolve(path);
+    }
+  };
+  return real(a) === real(b);
+}
+
+/** Whether the target's near-heap-limit snapshot would be written into the store, asked without arming. */
+export async function nearHeapLimitWritesInto(target: CdpTarget, storeDirectory: string): Promise<boolean> {
+  return isSameDirectory((await nearHeapLimitDestination(target)).directory, storeDirectory);
 }
 
 /** What the job tells the operator when the snapshot will not reach /dumps on its own. */
