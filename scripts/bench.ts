@@ -21,19 +21,22 @@
  *                  only; --snapshot-memory-large adds 300 MiB heaps of many objects, peaks of several GiB)
  *   --release      also the RSS a process still holds 10 s after a snapshot, per allocator, with and
  *                  without the release of V8's snapshot bookkeeping
+ *   --idle         only the idle cost: an idle app with startMaintenanceServer() against the same app
+ *                  without it, RSS and main-thread heap (it runs in every bench, a single round with --quick)
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { benchmarksDoc } from './bench/benchmarks-doc.js';
+import { benchmarksDoc, withIdleSection } from './bench/benchmarks-doc.js';
 import { runHugeSnapshot, type HugeResult } from './bench/huge-snapshot.js';
 import { describeMachine } from './bench/machine.js';
 import { runLine, snapshotTable, targetLines } from './bench/report.js';
 import { runEgressEndpointBench } from './bench/egress-endpoint.js';
 import { runEgressBench } from './bench/egress-upload.js';
+import { idleSection, runIdleBench } from './bench/idle-cost.js';
 import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
@@ -63,6 +66,7 @@ const { values: flags } = parseArgs({
     'snapshot-memory': { type: 'boolean', default: false },
     'snapshot-memory-large': { type: 'boolean', default: false },
     release: { type: 'boolean', default: false },
+    idle: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -96,6 +100,14 @@ async function measureHeapSize(label: string, items: number, repetitions: number
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
+  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  console.log(`Idle cost on ${machine}: an idle app with startMaintenanceServer() against the same app without it`);
+  const idle = idleSection(await runIdleBench({ rounds: flags.quick ? 1 : 3, settleMs: 10_000, samples: 7 }, console.log), command);
+  console.log(`\n${idle}\n`);
+  if (flags.idle) {
+    if (flags['write-docs']) writeDoc((doc) => withIdleSection(doc, idle));
+    return;
+  }
   if (!flags.quick) {
     console.log(`Leak verdict corpus on ${machine}: every process at once, five minutes`);
     await runLeakCorpusBench(console.log);
@@ -142,7 +154,7 @@ async function main(): Promise<void> {
   console.log(`\nThe bench took ${minutes.toFixed(1)} minutes.`);
   if (flags['write-docs']) {
     const doc = benchmarksDoc({
-      command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+      command,
       machine,
       date: new Date().toISOString().slice(0, 10),
       minutes,
@@ -150,11 +162,16 @@ async function main(): Promise<void> {
       sizes,
       huge,
       runtime,
+      idle,
     });
-    const path = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
-    writeFileSync(path, doc);
-    console.log(`Wrote ${path}`);
+    writeDoc(() => doc);
   }
+}
+
+function writeDoc(contents: (existing: string) => string): void {
+  const path = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+  writeFileSync(path, contents(readFileSync(path, 'utf8')));
+  console.log(`Wrote ${path}`);
 }
 
 await main();

@@ -1,5 +1,4 @@
 import type { IncomingMessage, RequestListener, Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ResolvedServerSecurity } from './server-options.js';
 
@@ -40,7 +39,8 @@ export function createOpsServer(app: RequestListener, security: ResolvedServerSe
   const server: Server =
     security.tls === undefined
       ? createHttpServer(common, app)
-      : createHttpsServer(
+      : // node:https brings node:tls: loaded only by a server that serves TLS.
+        process.getBuiltinModule('node:https').createServer(
           {
             ...common,
             key: toPem(security.tls.key),
