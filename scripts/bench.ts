@@ -102,7 +102,8 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   console.log(`Idle cost on ${machine}: an idle app with startMaintenanceServer() against the same app without it`);
-  const idle = idleSection(await runIdleBench({ rounds: flags.quick ? 1 : 3, settleMs: 10_000, samples: 7 }, console.log), command);
+  const idleFigures = await runIdleBench({ rounds: flags.quick ? 1 : 3, settleMs: 10_000, samples: 7 }, console.log);
+  const idle = idleSection(idleFigures, { command, machine, date: new Date().toISOString().slice(0, 10) });
   console.log(`\n${idle}\n`);
   if (flags.idle) {
     if (flags['write-docs']) writeDoc((doc) => withIdleSection(doc, idle));

@@ -22,6 +22,8 @@ export interface IdleFigures {
   /** Medians over the rounds of each process's median sample. */
   without: ProcessMemory;
   with: ProcessMemory;
+  /** Each pair's cost (with less without), in the order measured. */
+  costs: Array<{ rss: number; heapUsed: number }>;
   options: IdleOptions;
   /** First and second request to the paths that load their code on first use, in milliseconds. */
   firstRequests: Array<{ path: string; firstMs: number; secondMs: number }>;
@@ -102,7 +104,8 @@ export async function runIdleBench(options: IdleOptions, log: (line: string) => 
       removeTempDir(tempDir);
     }
   }
-  return { without: medianOf(perProcess.without), with: medianOf(perProcess.with), options, firstRequests: await timeFirstRequests(options.settleMs) };
+  const costs = perProcess.with.map((b, i) => ({ rss: b.rss - perProcess.without[i]!.rss, heapUsed: b.heapUsed - perProcess.without[i]!.heapUsed }));
+  return { without: medianOf(perProcess.without), with: medianOf(perProcess.with), costs, options, firstRequests: await timeFirstRequests(options.settleMs) };
 }
 
 /** The first /metrics scrape and the first /eval (whose parser, acorn, loads then), each against the second. */
@@ -146,27 +149,29 @@ function mib(bytes: number): string {
 }
 
 /** The section of docs/benchmarks.md and of the console report. */
-export function idleSection(figures: IdleFigures, command: string): string {
+export function idleSection(figures: IdleFigures, run: { command: string; machine: string; date: string }): string {
   const { without: a, with: b, options } = figures;
-  const rssCost = b.rss - a.rss;
-  const heapCost = b.heapUsed - a.heapUsed;
+  // The cost is the median of the pairs' own differences: a pair shares its moment's machine load.
+  const rssCost = median(figures.costs.map((cost) => cost.rss));
+  const heapCost = median(figures.costs.map((cost) => cost.heapUsed));
+  const byPair = (key: 'rss' | 'heapUsed') => figures.costs.map((cost) => `+${mib(cost[key])}`).join(', ');
   const verdict = (cost: number, goal: number) => `${cost <= goal ? '**met**' : '**missed**'} (goal <= +${mib(goal)})`;
   return [
-    `\`${command}\`: a small Express app (one route, no traffic) with \`startMaintenanceServer()\` (default options, audit log to /dev/null) ` +
+    `From \`${run.command}\` on ${run.machine}, ${run.date}: a small Express app (one route, no traffic) with \`startMaintenanceServer()\` (default options, audit log to /dev/null) ` +
       `and the same app without it, started side by side as fresh processes (\`node --expose-gc\`), left alone ${options.settleMs / 1000} s, ` +
-      `then sampled ${options.samples} times a second apart; each figure is the median over ${options.rounds} such pairs of each process's median sample. ` +
+      `then sampled ${options.samples} times a second apart; each process's figure is the median of its samples, and the table shows the medians over ${options.rounds} such pairs. ` +
       "The main thread's heap is heapUsed right after a full GC (what it holds, not the garbage waiting for the next collection); RSS is read from /proc/PID/status " +
       '(anonymous memory, and file-backed pages, mostly the node binary\'s code and data the endpoint\'s thread touched).',
     '',
-    '| | without | with | cost |',
+    '| | without | with | difference |',
     '| --- | --- | --- | --- |',
-    `| RSS | ${mib(a.rss)} | ${mib(b.rss)} | +${mib(rssCost)} |`,
+    `| RSS | ${mib(a.rss)} | ${mib(b.rss)} | +${mib(b.rss - a.rss)} |`,
     `| of which anonymous | ${mib(a.rssAnon)} | ${mib(b.rssAnon)} | +${mib(b.rssAnon - a.rssAnon)} |`,
     `| of which file-backed | ${mib(a.rssFile)} | ${mib(b.rssFile)} | +${mib(b.rssFile - a.rssFile)} |`,
-    `| main-thread heap | ${mib(a.heapUsed)} | ${mib(b.heapUsed)} | +${mib(heapCost)} |`,
+    `| main-thread heap | ${mib(a.heapUsed)} | ${mib(b.heapUsed)} | +${mib(b.heapUsed - a.heapUsed)} |`,
     '',
-    `- Idle RSS cost: +${mib(rssCost)}, ${verdict(rssCost, IDLE_GOAL.rssBytes)}`,
-    `- Idle main-thread heap cost: +${mib(heapCost)}, ${verdict(heapCost, IDLE_GOAL.heapBytes)}`,
+    `- Idle RSS cost (median of the pairs' differences): +${mib(rssCost)} (pair by pair: ${byPair('rss')}), ${verdict(rssCost, IDLE_GOAL.rssBytes)}`,
+    `- Idle main-thread heap cost: +${mib(heapCost)} (pair by pair: ${byPair('heapUsed')}), ${verdict(heapCost, IDLE_GOAL.heapBytes)}`,
     '',
     'Code that only some requests need loads on first use; the first such request against the second, in a fresh app with `eval` enabled, after the same settle time:',
     '',
