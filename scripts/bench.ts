@@ -23,6 +23,8 @@
  *                  without the release of V8's snapshot bookkeeping
  *   --idle         only the idle cost: an idle app with startMaintenanceServer() against the same app
  *                  without it, RSS and main-thread heap (it runs in every bench, a single round with --quick)
+ *   --idle-settle S  seconds the idle apps are left alone before they are sampled (default 10; 960 sees
+ *                  the console's fifteen-minute history full)
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
@@ -67,6 +69,7 @@ const { values: flags } = parseArgs({
     'snapshot-memory-large': { type: 'boolean', default: false },
     release: { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
+    'idle-settle': { type: 'string', default: '10' },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   console.log(`Idle cost on ${machine}: an idle app with startMaintenanceServer() against the same app without it`);
-  const idleFigures = await runIdleBench({ rounds: flags.quick ? 1 : 3, settleMs: 10_000, samples: 7 }, console.log);
+  const idleFigures = await runIdleBench({ rounds: flags.quick ? 1 : 3, settleMs: Number(flags['idle-settle']) * 1000, samples: 7 }, console.log);
   const idle = idleSection(idleFigures, { command, machine, date: new Date().toISOString().slice(0, 10) });
   console.log(`\n${idle}\n`);
   if (flags.idle) {

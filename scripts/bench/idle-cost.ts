@@ -173,7 +173,8 @@ export function idleSection(figures: IdleFigures, run: { command: string; machin
     `- Idle RSS cost (median of the pairs' differences): +${mib(rssCost)} (pair by pair: ${byPair('rss')}), ${verdict(rssCost, IDLE_GOAL.rssBytes)}`,
     `- Idle main-thread heap cost: +${mib(heapCost)} (pair by pair: ${byPair('heapUsed')}), ${verdict(heapCost, IDLE_GOAL.heapBytes)}`,
     '',
-    'Code that only some requests need loads on first use; the first such request against the second, in a fresh app with `eval` enabled, after the same settle time:',
+    'First requests against second ones, in a fresh app with `eval` enabled, after the same settle time: the first `/metrics` runs the first collection, the first `/eval` loads the parser (acorn) too. ' +
+      'Each includes a round trip to the app's main thread (the probe's refresh for `/metrics`, the evaluation itself for `/eval`), so on a loaded machine they vary by tens of milliseconds either way.',
     '',
     '| request | first | second |',
     '| --- | --- | --- |',
