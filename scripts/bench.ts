@@ -24,19 +24,24 @@
  *                  without the release of V8's snapshot bookkeeping
  *   --types        also what a count of live objects by constructor (/memory/leaks?types=count) pauses the
  *                  app, against one full GC of the same heap
+ *   --idle         only the idle cost: an idle app with startMaintenanceServer() against the same app
+ *                  without it, RSS and main-thread heap (it runs in every bench, a single round with --quick)
+ *   --idle-settle S  seconds the idle apps are left alone before they are sampled (default 10; 960 sees
+ *                  the console's fifteen-minute history full)
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { benchmarksDoc } from './bench/benchmarks-doc.js';
+import { benchmarksDoc, withIdleSection } from './bench/benchmarks-doc.js';
 import { runHugeSnapshot, type HugeResult } from './bench/huge-snapshot.js';
 import { describeMachine } from './bench/machine.js';
 import { runLine, snapshotTable, targetLines } from './bench/report.js';
 import { runEgressEndpointBench } from './bench/egress-endpoint.js';
 import { runEgressBench } from './bench/egress-upload.js';
+import { idleSection, runIdleBench } from './bench/idle-cost.js';
 import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
@@ -69,6 +74,8 @@ const { values: flags } = parseArgs({
     release: { type: 'boolean', default: false },
     'memory-only': { type: 'boolean', default: false },
     types: { type: 'boolean', default: false },
+    idle: { type: 'boolean', default: false },
+    'idle-settle': { type: 'string', default: '10' },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -102,6 +109,19 @@ async function measureHeapSize(label: string, items: number, repetitions: number
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
+  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  // The runs that ask for one thing only skip it.
+  let idle: string | undefined;
+  if (flags.idle || (!flags['memory-only'] && !flags['leaks-only'])) {
+    console.log(`Idle cost on ${machine}: an idle app with startMaintenanceServer() against the same app without it`);
+    const idleFigures = await runIdleBench({ rounds: flags.quick ? 1 : 3, settleMs: Number(flags['idle-settle']) * 1000, samples: 7 }, console.log);
+    idle = idleSection(idleFigures, { command, machine, date: new Date().toISOString().slice(0, 10) });
+    console.log(`\n${idle}\n`);
+  }
+  if (flags.idle && idle !== undefined) {
+    if (flags['write-docs']) writeDoc((doc) => withIdleSection(doc, idle));
+    return;
+  }
   if (!flags.quick && !flags['memory-only']) {
     console.log(`Leak verdict corpus on ${machine}: every process at once, five minutes`);
     await runLeakCorpusBench(console.log);
@@ -161,7 +181,7 @@ async function main(): Promise<void> {
   console.log(`\nThe bench took ${minutes.toFixed(1)} minutes.`);
   if (flags['write-docs']) {
     const doc = benchmarksDoc({
-      command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+      command,
       machine,
       date: new Date().toISOString().slice(0, 10),
       minutes,
@@ -170,11 +190,16 @@ async function main(): Promise<void> {
       huge,
       runtime,
       egress,
+      idle,
     });
-    const path = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
-    writeFileSync(path, doc);
-    console.log(`Wrote ${path}`);
+    writeDoc(() => doc);
   }
+}
+
+function writeDoc(contents: (existing: string) => string): void {
+  const path = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+  writeFileSync(path, contents(readFileSync(path, 'utf8')));
+  console.log(`Wrote ${path}`);
 }
 
 await main();

@@ -17,6 +17,8 @@ export interface BenchmarksDocInput {
   runtime: string | undefined;
   /** The egress section (--egress), when it was run. */
   egress?: string | undefined;
+  /** The idle cost section (idle-cost.ts), when it was run. */
+  idle: string | undefined;
 }
 
 /** docs/benchmarks.md, from one run of the bench. */
@@ -31,8 +33,9 @@ export function benchmarksDoc(input: BenchmarksDocInput): string {
     '',
     '`npm run bench` measures both heap sizes (about 8 minutes on 2 cores) and prints what is below without writing it; ' +
       '`--quick` measures the small heap once, `--reps N` sets the runs per scenario, `--huge` adds the snapshot over 600 MB, ' +
-      '`--remote` the sidecar, `--runtime` the runtime overhead, `--rss-poll` forces the polling fallback for peak RSS, and `--write-docs` writes this file.',
+      '`--remote` the sidecar, `--runtime` the runtime overhead, `--idle` only the idle cost, `--rss-poll` forces the polling fallback for peak RSS, and `--write-docs` writes this file.',
     '',
+    ...(input.idle === undefined ? [] : ['## Idle cost', '', input.idle, '']),
     '## Heap snapshots',
     '',
     'Each run of each scenario is a fresh process (`node ' +
@@ -88,4 +91,19 @@ function floorNote(size: HeapSizeResult): string {
     `V8 itself (the floor) takes ${floor.seconds.toFixed(1)} s and ${mebibytes(floor.extraPeakRss)} of extra memory for this ${mebibytes(floor.heapUsed)} heap ` +
     `(${(floor.extraPeakRss / floor.heapUsed).toFixed(1)}x heapUsed): V8 holds its whole snapshot graph in memory while it writes, and the JSON goes out as it is written.`
   );
+}
+
+/**
+ * An existing docs/benchmarks.md with its idle cost section replaced by a new one (`--idle --write-docs`
+ * measures that alone); the section goes before the heap snapshots in a page that has none yet.
+ */
+export function withIdleSection(doc: string, idle: string): string {
+  const section = `## Idle cost\n\n${idle}\n\n`;
+  const start = doc.indexOf('## Idle cost\n');
+  if (start >= 0) {
+    const end = doc.indexOf('\n## ', start + 1);
+    return doc.slice(0, start) + section + (end < 0 ? '' : doc.slice(end + 1));
+  }
+  const snapshots = doc.indexOf('## Heap snapshots\n');
+  return snapshots < 0 ? `${doc.trimEnd()}\n\n${section}` : doc.slice(0, snapshots) + section + doc.slice(snapshots);
 }

@@ -1,7 +1,13 @@
-import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, RequestListener, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ResolvedServerSecurity } from './server-options.js';
+
+export { opsUrl } from './ops-url.js';
+
+// Not `import ... from 'node:http'`: the ESM view of node:http reads every export, and its WebSocket,
+// CloseEvent and MessageEvent getters then load the whole fetch/WebSocket client (undici), about 1.7 MB
+// of heap in every thread that imports this module, for classes the endpoint never uses.
+const { createServer: createHttpServer } = process.getBuiltinModule('node:http');
 
 /** What a server reports about connections it refused or that failed, so the owner can log them. */
 export interface OpsServerEvents {
@@ -33,7 +39,8 @@ export function createOpsServer(app: RequestListener, security: ResolvedServerSe
   const server: Server =
     security.tls === undefined
       ? createHttpServer(common, app)
-      : createHttpsServer(
+      : // node:https brings node:tls: loaded only by a server that serves TLS.
+        process.getBuiltinModule('node:https').createServer(
           {
             ...common,
             key: toPem(security.tls.key),
@@ -87,11 +94,6 @@ export function listenOpsServer(server: Server, port: number, host: string, even
       resolve(server.address() as AddressInfo);
     });
   });
-}
-
-/** The API's URL on a server we own. */
-export function opsUrl(host: string, port: number, basePath: string, tls: boolean): string {
-  return `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}${basePath}`;
 }
 
 function toPem(value: string | Uint8Array): string | Buffer {
