@@ -5,7 +5,7 @@ import { keyUploaderReader, unreadableTemplateReason } from '../src/egress/key-u
 import { buildObjectKey } from '../src/egress/object-key.js';
 import { ownInstanceMarker, ownInstanceSpace, parseInstanceMarker } from '../src/egress/process-instance.js';
 import { processState } from '../src/egress/process-liveness.js';
-import { judgeUpload } from '../src/egress/stale-upload-sweep.js';
+import { judgeUpload, UNJUDGED_MAX_AGE_MS } from '../src/egress/stale-upload-sweep.js';
 import { DEFAULT_KEY_TEMPLATE } from '../src/options/key-template.js';
 
 const SPACE = '0123456789ab';
@@ -82,11 +82,20 @@ describe('whose upload a key is (for the sweep of killed uploads)', () => {
     assert.equal(judgeUpload(uploader, initiated, SPACE, () => ({ running: false })), 'stale');
     assert.equal(judgeUpload(uploader, initiated, SPACE, () => ({ running: true, startTicks: marker.startTicks + 5, startedAtMs: 2_000_000 })), 'stale', 'a reused pid');
     assert.equal(judgeUpload(uploader, initiated, SPACE, () => ({ running: true, startTicks: marker.startTicks, startedAtMs: 500_000 })), 'live');
-    assert.equal(judgeUpload(uploader, initiated, SPACE, () => ({ running: true, startTicks: marker.startTicks + 5, startedAtMs: 500_000 })), 'unjudged', 'another instance that started before the upload: something is off, leave it');
-    assert.equal(judgeUpload(uploader, initiated, SPACE, () => ({ running: true, startTicks: undefined, startedAtMs: undefined })), 'live');
-    // Another pid namespace or boot (same host name): that pid may be alive over there, whatever runs here.
-    assert.equal(judgeUpload(uploader, initiated, 'ffffffffffff', () => ({ running: false })), 'unjudged');
-    assert.equal(judgeUpload({ pid: 1234, instance: 'unknown' }, initiated, SPACE, () => ({ running: false })), 'unjudged', "a sidecar's key");
+    const soon = initiated + 60_000;
+    const late = initiated + UNJUDGED_MAX_AGE_MS + 1;
+    const before = () => ({ running: true as const, startTicks: marker.startTicks + 5, startedAtMs: 500_000 });
+    assert.equal(judgeUpload(uploader, initiated, SPACE, before, soon), 'unjudged', 'another instance that started before the upload: something is off, leave it');
+    assert.equal(judgeUpload(uploader, initiated, SPACE, before, late), 'stale', '... until it has been open for hours');
+    assert.equal(judgeUpload(uploader, initiated, SPACE, () => ({ running: true, startTicks: undefined, startedAtMs: undefined }), late), 'live');
+    // Another pid namespace or boot under the same host name: that pid may be alive over there, whatever
+    // runs here (a hostNetwork pod's surge twin, a pod's other container): left alone for hours.
+    const other = 'ffffffffffff';
+    assert.equal(judgeUpload(uploader, initiated, other, () => ({ running: false }), soon), 'unjudged');
+    assert.equal(judgeUpload(uploader, initiated, other, () => ({ running: true, startTicks: marker.startTicks, startedAtMs: 500_000 }), soon), 'unjudged');
+    assert.equal(judgeUpload(uploader, initiated, other, () => ({ running: false }), late), 'stale');
+    assert.equal(judgeUpload(uploader, undefined, other, () => ({ running: false }), late), 'unjudged', 'no Initiated time, no age');
+    assert.equal(judgeUpload({ pid: 1234, instance: 'unknown' }, initiated, SPACE, () => ({ running: false }), late), 'unjudged', "a sidecar's key, never");
   });
 
   test("this host's processes: this one runs with the start its marker holds; an ended child does not run", async () => {

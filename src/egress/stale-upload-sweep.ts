@@ -102,23 +102,35 @@ export async function sweepStaleUploads(
 }
 
 /**
+ * How long an upload whose uploader cannot be judged from here must have been open before it is taken
+ * as abandoned. A pid means nothing outside its namespace: the same host name is shared by hostNetwork
+ * pods, a pod's containers, the old and new pods of a rolling update, and a restarted container gets a
+ * new namespace. Still open after this long, the largest upload of the default part size (78 GiB) would
+ * be moving at under 4 MB/s: generous, and still well before a 1-day lifecycle rule.
+ */
+export const UNJUDGED_MAX_AGE_MS = 6 * 60 * 60 * 1000;
+
+/**
  * An upload can never finish when its instance marker is of this boot and pid namespace and no process
  * runs under its pid, or the one that does is another instance (its start differs) that started after
  * the upload was initiated (the store's own time, so a clock or marker gone wrong errs towards leaving
- * it). A marker of another space, or none, cannot be judged: that pid may be alive over there.
+ * it). A marker of another space cannot be judged (that pid may be alive over there): such an upload is
+ * taken as abandoned only once open UNJUDGED_MAX_AGE_MS. A key without a marker (a sidecar's) never is.
  */
 export function judgeUpload(
   uploader: KeyUploader,
   initiatedMs: number | undefined,
   space: string,
   judge: (pid: number) => ProcessState = processState,
+  nowMs = Date.now(),
 ): 'stale' | 'live' | 'unjudged' {
   const marker = parseInstanceMarker(uploader.instance);
-  if (marker === undefined || marker.space !== space) return 'unjudged';
+  if (marker === undefined) return 'unjudged';
+  const oldEnough = initiatedMs !== undefined && nowMs - initiatedMs > UNJUDGED_MAX_AGE_MS;
+  if (marker.space !== space) return oldEnough ? 'stale' : 'unjudged';
   const state = judge(uploader.pid);
   if (!state.running) return 'stale';
-  if (state.startTicks === undefined) return 'live';
-  if (state.startTicks === marker.startTicks) return 'live';
-  if (state.startedAtMs === undefined || initiatedMs === undefined) return 'unjudged';
-  return state.startedAtMs > initiatedMs ? 'stale' : 'unjudged';
+  if (state.startTicks === undefined || state.startTicks === marker.startTicks) return 'live';
+  if (state.startedAtMs !== undefined && initiatedMs !== undefined && state.startedAtMs > initiatedMs) return 'stale';
+  return oldEnough ? 'stale' : 'unjudged';
 }
