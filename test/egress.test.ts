@@ -77,7 +77,7 @@ describe('egress to an S3-compatible server', () => {
     const result = await uploadArtifact(destinationFor(server), { ...artifact, metadata: { reason: 'test' } }, data.stream);
     const expected = data.sha256();
     assert.equal(result.bucket, 'dumps');
-    assert.match(result.key, /^tests\/checkout-api\/pod-7\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-heap-snapshot-42\.heapsnapshot$/);
+    assert.match(result.key, /^tests\/checkout-api\/pod-7\/42-[0-9a-f]{12}t[0-9a-z]+\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-heap-snapshot\.heapsnapshot$/);
     assert.equal(result.size, 3 * PART + 12345);
     assert.equal(result.sha256, expected);
     assert.equal(result.checksumStoredAs, 'metadata');
@@ -308,13 +308,13 @@ describe('egress options', () => {
 });
 
 describe('object keys', () => {
-  const identity = { service: 'shop/../../etc', host: 'web-5f7c9d-x2k4p', pid: 1234 };
+  const identity = { service: 'shop/../../etc', host: 'web-5f7c9d-x2k4p', pid: 1234, instance: '3f9a1c2b7d10t5k2p' };
   const now = new Date('2026-01-25T10:30:00.123Z');
 
-  test('the default key: service, host, time, kind and pid, under the prefix, with the extension', () => {
+  test('the default key: service, host, pid and instance, time, kind, under the prefix, with the extension', () => {
     assert.equal(
       buildObjectKey({ prefix: 'prod/', template: DEFAULT_KEY_TEMPLATE, identity, kind: 'cpu-profile', extension: 'pb.gz', now }),
-      'prod/shop-..-..-etc/web-5f7c9d-x2k4p/2026-01-25T10-30-00.123Z-cpu-profile-1234.pb.gz',
+      'prod/shop-..-..-etc/web-5f7c9d-x2k4p/1234-3f9a1c2b7d10t5k2p/2026-01-25T10-30-00.123Z-cpu-profile.pb.gz',
     );
   });
 
