@@ -83,7 +83,7 @@ describe('no multipart upload left open (worker mode, a real S3-compatible serve
     const live = await session.startApp();
     await live.command(GROW, 'grown');
     const liveReply = request(`${live.url}/heapsnapshot?egress=offsite`, { token: live.tokens.heap });
-    const liveKey = await eventually(async () => (await session.openUploads()).find((upload) => upload.Key!.endsWith(`-${live.child.pid}.heapsnapshot`))?.Key, 120_000, "the live process's upload listed");
+    const liveKey = await eventually(async () => (await session.openUploads()).find((upload) => upload.Key!.includes(`/${live.child.pid}-`))?.Key, 120_000, "the live process's upload listed");
 
     // A process that starts an upload and is killed while it is open.
     const victim = await session.startApp();
@@ -92,7 +92,7 @@ describe('no multipart upload left open (worker mode, a real S3-compatible serve
     assert.ok(victimSweep.live >= 1, JSON.stringify(victimSweep));
     await victim.command(GROW, 'grown');
     void request(`${victim.url}/heapsnapshot?egress=offsite`, { token: victim.tokens.heap }).catch(() => {});
-    const victimKey = await eventually(async () => (await session.openUploads()).find((upload) => upload.Key!.endsWith(`-${victim.child.pid}.heapsnapshot`))?.Key, 120_000, "the victim's upload listed");
+    const victimKey = await eventually(async () => (await session.openUploads()).find((upload) => upload.Key!.includes(`/${victim.child.pid}-`))?.Key, 120_000, "the victim's upload listed");
     await stopChild(victim.child, 'SIGKILL');
     assert.deepEqual((await session.openUploads()).map((upload) => upload.Key).sort(), [liveKey, victimKey].sort(), 'the killed upload stays open');
 

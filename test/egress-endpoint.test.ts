@@ -34,7 +34,7 @@ describe('egress from the endpoint (worker mode, a real S3-compatible server)', 
     assert.equal(result.egress, 'offsite');
     assert.equal(result.bucket, 'dumps');
     // service, host, time, kind and the inspected process's pid
-    assert.match(result.key, new RegExp(`^tests/checkout/[A-Za-z0-9._-]+/\\d{4}-\\d\\d-\\d\\dT[0-9-]+\\.\\d{3}Z-heap-snapshot-${app.child.pid}\\.heapsnapshot$`));
+    assert.match(result.key, new RegExp(`^tests/checkout/[A-Za-z0-9._-]+/${app.child.pid}-[0-9a-f]{12}t[0-9a-z]+/\\d{4}-\\d\\d-\\d\\dT[0-9-]+\\.\\d{3}Z-heap-snapshot\\.heapsnapshot$`));
 
     const stored = await objectBytes(s3, result.key);
     assert.equal(stored.length, result.size);
@@ -76,7 +76,7 @@ describe('egress from the endpoint (worker mode, a real S3-compatible server)', 
     const reply = await request(`${app.url}/cpuprofile?seconds=1&format=pprof&egress=offsite`, { token: app.tokens.admin });
     answers.push(reply.body.toString());
     const result = reply.json();
-    assert.match(result.key, new RegExp(`-cpu-profile-${app.child.pid}\\.cpu\\.pb\\.gz$`));
+    assert.match(result.key, new RegExp(`/${app.child.pid}-[0-9a-z]+/[^/]+-cpu-profile\\.cpu\\.pb\\.gz$`));
     const profile = decodePprof(await objectBytes(s3, result.key));
     assert.equal(profile.defaultSampleType, 'cpu');
   });
@@ -89,7 +89,7 @@ describe('egress from the endpoint (worker mode, a real S3-compatible server)', 
     const done = await waitForStatus(app, job.id, 'uploaded');
     answers.push(JSON.stringify(done));
     assert.equal(done.upload.egress, 'offsite');
-    assert.match(done.upload.key, new RegExp(`-heap-snapshot-${app.child.pid}\\.heapsnapshot$`));
+    assert.match(done.upload.key, new RegExp(`/${app.child.pid}-[0-9a-z]+/[^/]+-heap-snapshot\\.heapsnapshot$`));
     const stored = await objectBytes(s3, done.upload.key);
     assert.equal(sha256(stored), done.upload.sha256);
     assertWholeSnapshotWithPlantedObjects(stored);

@@ -11,7 +11,9 @@ import { resolveEgressOptions, type S3Destination } from '../src/options/egress-
 import { buildObjectKey, DEFAULT_KEY_TEMPLATE, validateKeyTemplate } from '../src/egress/object-key.js';
 import { uploadArtifact } from '../src/egress/upload-artifact.js';
 import { generatedStream } from './helpers/generated-stream.js';
-import { eventually } from './helpers/http.js';
+import { destinations } from './helpers/egress-endpoint.js';
+import { startFixture, type Fixture } from './helpers/fixture.js';
+import { eventually, request } from './helpers/http.js';
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, startS3Server, type S3TestServer } from './helpers/s3-server.js';
 
 const MIB = 1024 * 1024;
@@ -75,7 +77,7 @@ describe('egress to an S3-compatible server', () => {
     const result = await uploadArtifact(destinationFor(server), { ...artifact, metadata: { reason: 'test' } }, data.stream);
     const expected = data.sha256();
     assert.equal(result.bucket, 'dumps');
-    assert.match(result.key, /^tests\/checkout-api\/pod-7\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-heap-snapshot-42\.heapsnapshot$/);
+    assert.match(result.key, /^tests\/checkout-api\/pod-7\/42-[0-9a-f]{12}t[0-9a-z]+\/\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z-heap-snapshot\.heapsnapshot$/);
     assert.equal(result.size, 3 * PART + 12345);
     assert.equal(result.sha256, expected);
     assert.equal(result.checksumStoredAs, 'metadata');
@@ -195,28 +197,57 @@ describe('egress to an S3-compatible server', () => {
   });
 });
 
-describe('egress start-up cost', () => {
-  test('the AWS SDK is not loaded until an upload needs it', async () => {
-    const dist = fileURLToPath(new URL('..', import.meta.url));
-    // A module hook counts every import of an @aws-sdk module, from the package's entry point on.
-    const hooks = `let seen; export function initialize(data) { seen = data.seen; }
-      export async function resolve(specifier, context, next) { if (specifier.startsWith('@aws-sdk/')) Atomics.add(seen, 0, 1); return next(specifier, context); }`;
-    const program = `
-      import { register } from 'node:module';
-      const seen = new Int32Array(new SharedArrayBuffer(4));
-      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}), { data: { seen } });
-      await import(${JSON.stringify(`${dist}src/index.js`)});
-      const { resolveEgressOptions } = await import(${JSON.stringify(`${dist}src/options/egress-options.js`)});
-      await import(${JSON.stringify(`${dist}src/egress/upload-artifact.js`)});
-      resolveEgressOptions({ offsite: { type: 's3', bucket: 'b-1', region: 'eu-west-1' } });
-      const before = Atomics.load(seen, 0);
-      const { loadS3Sdk } = await import(${JSON.stringify(`${dist}src/egress/s3-sdk.js`)});
-      await loadS3Sdk();
-      console.log(JSON.stringify({ before, after: Atomics.load(seen, 0) }));`;
-    const { stdout } = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', program]);
-    const counts = JSON.parse(stdout.trim()) as { before: number; after: number };
-    assert.equal(counts.before, 0, 'no @aws-sdk module before the first upload');
-    assert.ok(counts.after >= 3, `the SDK loads on demand (${counts.after} imports seen)`);
+describe('egress start-up cost (real endpoints with egress configured)', () => {
+  let server: S3TestServer;
+  const apps: Fixture[] = [];
+  before(async () => {
+    server = await startS3Server();
+  });
+  after(async () => {
+    for (const app of apps) await app.stop();
+    await server?.stop();
+  });
+
+  // Preloaded into the app: an in-thread module hook (module.registerHooks) counts the @aws-sdk modules
+  // the app's main thread resolves. A worker thread runs the preload too, but counts in its own global.
+  const COUNTER = `import { registerHooks } from 'node:module';
+    globalThis.awsSdkResolves = 0;
+    registerHooks({ resolve(specifier, context, next) { if (specifier.startsWith('@aws-sdk/')) globalThis.awsSdkResolves++; return next(specifier, context); } });`;
+  const start = async (mode: 'router' | 'worker') => {
+    const app = await startFixture({
+      mode,
+      nodeArgs: [`--import=data:text/javascript,${encodeURIComponent(COUNTER)}`],
+      options: { egress: destinations(server), eval: { enabled: true, maxTimeoutMs: 5000 } },
+      env: { OTEL_SERVICE_NAME: 'checkout' },
+    });
+    apps.push(app);
+    return app;
+  };
+  const onAppThread = async (app: Fixture, expression: string): Promise<number> => {
+    const reply = await request(`${app.url}/eval`, { token: app.tokens.admin, method: 'POST', json: { expression } });
+    assert.equal(reply.status, 200, reply.body.toString());
+    return (reply.json() as { result: { value: number } }).result.value;
+  };
+  const swept = (app: Fixture) => app.auditLines().some((line) => line.msg === 'stale multipart uploads swept' && line.destination === 'offsite');
+
+  test('router mode: the app\'s thread loads no AWS SDK module until an upload, and the sweep runs at that upload', async () => {
+    const app = await start('router');
+    // Three times the delay after which a background sweep would have loaded the SDK on this thread.
+    await eventually(async () => (await onAppThread(app, 'process.uptime()')) > 3, 30_000, 'the app running for 3 s');
+    assert.equal(await onAppThread(app, 'globalThis.awsSdkResolves'), 0, 'no @aws-sdk module resolved before the first upload');
+    assert.equal(swept(app), false, 'no sweep before the first upload');
+    const reply = await request(`${app.url}/heapsnapshot?egress=offsite`, { token: app.tokens.heap });
+    assert.equal(reply.status, 200, reply.body.toString());
+    const loaded = await onAppThread(app, 'globalThis.awsSdkResolves');
+    assert.ok(loaded >= 3, `the SDK loads for the upload (${loaded} resolutions)`);
+    await eventually(async () => swept(app), 30_000, 'the sweep at the first upload');
+    console.log(`router mode: 0 @aws-sdk resolutions on the app's thread before the upload, ${loaded} after`);
+  });
+
+  test("worker mode: the background sweep runs in the endpoint's worker, never on the app's thread", async () => {
+    const app = await start('worker');
+    await eventually(async () => swept(app), 60_000, 'the background sweep');
+    assert.equal(await onAppThread(app, 'globalThis.awsSdkResolves'), 0, "no @aws-sdk module on the app's thread after the sweep");
   });
 });
 
@@ -277,13 +308,13 @@ describe('egress options', () => {
 });
 
 describe('object keys', () => {
-  const identity = { service: 'shop/../../etc', host: 'web-5f7c9d-x2k4p', pid: 1234 };
+  const identity = { service: 'shop/../../etc', host: 'web-5f7c9d-x2k4p', pid: 1234, instance: '3f9a1c2b7d10t5k2p' };
   const now = new Date('2026-01-25T10:30:00.123Z');
 
-  test('the default key: service, host, time, kind and pid, under the prefix, with the extension', () => {
+  test('the default key: service, host, pid and instance, time, kind, under the prefix, with the extension', () => {
     assert.equal(
       buildObjectKey({ prefix: 'prod/', template: DEFAULT_KEY_TEMPLATE, identity, kind: 'cpu-profile', extension: 'pb.gz', now }),
-      'prod/shop-..-..-etc/web-5f7c9d-x2k4p/2026-01-25T10-30-00.123Z-cpu-profile-1234.pb.gz',
+      'prod/shop-..-..-etc/web-5f7c9d-x2k4p/1234-3f9a1c2b7d10t5k2p/2026-01-25T10-30-00.123Z-cpu-profile.pb.gz',
     );
   });
 

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { startFixture, type Fixture } from './helpers/fixture.js';
 import { request } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
@@ -27,6 +32,7 @@ describe('Go-style /debug/pprof/* paths (worker mode)', () => {
     await app.command({ cmd: 'rest' }, 'rested');
     assert.equal(heap.status, 200);
     const heapProfile = decodePprof(heap.body);
+    await readByGoPprof(cpu.body, heap.body);
     assert.deepEqual(heapProfile.sampleTypes, ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes']);
     assert.equal(heapProfile.defaultSampleType, 'inuse_space');
     const inuse = heapProfile.samples.filter((sample) => sample.stack.some((frame) => frame.name === 'allocatingFunction')).reduce((sum, s) => sum + s.values[3]!, 0);
@@ -47,5 +53,44 @@ describe('Go-style /debug/pprof/* paths (worker mode)', () => {
     const audit = app.auditLines().filter((line) => line.path === '/ops/debug/pprof/profile');
     assert.ok(audit.some((line) => line.status === 200), 'audited as any request');
   });
-
 });
+
+/**
+ * `go tool pprof`, Go's own reader, where Go is installed (CI machines may have none: then the
+ * independent decoder above is the only reader, and the output says so). Go is kept off the network
+ * and out of the user's files: local toolchain only, no module proxy, a private HOME and build cache.
+ */
+async function readByGoPprof(cpu: Buffer, heap: Buffer): Promise<void> {
+  const home = mkdtempSync(join(tmpdir(), 'me-go-pprof-'));
+  const env = { ...process.env, HOME: home, GOCACHE: join(home, 'cache'), GOPATH: join(home, 'gopath'), GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod', GOPROXY: 'off', GOTELEMETRY: 'off' };
+  const go = (args: string[]) => promisify(execFile)('go', args, { env, cwd: home, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  try {
+    try {
+      await go(['version']);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      console.log('go is not on PATH: the pprof outputs were checked with the independent decoder only');
+      return;
+    }
+    writeFileSync(join(home, 'cpu.pb.gz'), cpu);
+    writeFileSync(join(home, 'heap.pb.gz'), heap);
+    const cpuRaw = (await go(['tool', 'pprof', '-raw', join(home, 'cpu.pb.gz')])).stdout;
+    assert.deepEqual(rawSampleTypes(cpuRaw), ['samples/count', 'cpu/nanoseconds[dflt]'], cpuRaw.slice(0, 500));
+    assert.match(cpuRaw, /^PeriodType: cpu nanoseconds$/m);
+    const heapRaw = (await go(['tool', 'pprof', '-raw', join(home, 'heap.pb.gz')])).stdout;
+    // Go's names for a heap profile's four values, the in-use bytes the default.
+    assert.deepEqual(rawSampleTypes(heapRaw), ['alloc_objects/count', 'alloc_space/bytes', 'inuse_objects/count', 'inuse_space/bytes[dflt]'], heapRaw.slice(0, 500));
+    const heapTop = (await go(['tool', 'pprof', '-top', '-nodefraction=0', join(home, 'heap.pb.gz')])).stdout;
+    assert.match(heapTop, /allocatingFunction/, heapTop.slice(0, 2000));
+    console.log(`${(await go(['version'])).stdout.trim()}: go tool pprof read the CPU and heap profiles (and the independent decoder did)`);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** The sample types `go tool pprof -raw` lists under `Samples:`, `[dflt]` marking the default. */
+function rawSampleTypes(raw: string): string[] {
+  const lines = raw.split('\n');
+  const header = lines[lines.indexOf('Samples:') + 1] ?? '';
+  return header.trim().split(/\s+/);
+}

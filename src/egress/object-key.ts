@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, extname } from 'node:path';
 import { KEY_FIELD_PATTERN, type KeyField } from '../options/key-template.js';
+import { ownInstanceMarker } from './process-instance.js';
 
 export { DEFAULT_KEY_TEMPLATE, KEY_FIELDS, validateKeyTemplate, type KeyField } from '../options/key-template.js';
 
@@ -15,6 +16,8 @@ export interface ArtifactIdentity {
   service: string;
   host: string;
   pid: number;
+  /** The `{instance}` marker (see process-instance.ts): this process's own unless given (`unknown` for another's). */
+  instance?: string;
 }
 
 /** `prefix` + the filled template + `extension`. `template` must have passed validateKeyTemplate. */
@@ -32,6 +35,7 @@ export function buildObjectKey(options: {
     service: options.identity.service,
     host: options.identity.host,
     pid: String(options.identity.pid),
+    instance: options.identity.instance ?? ownInstanceMarker(),
     kind: options.kind,
     time: iso.replace(/:/g, '-'),
     date: iso.slice(0, 10),
@@ -54,12 +58,13 @@ export function safeSegment(value: string): string {
   return cleaned === '' ? 'unknown' : cleaned;
 }
 
-/** `given`, completed with this process's own: OTEL_SERVICE_NAME or the main script's name, the host name, the pid. */
+/** `given`, completed with this process's own: OTEL_SERVICE_NAME or the main script's name, the host name, the pid, its instance. */
 export function artifactIdentity(given?: Partial<ArtifactIdentity>): ArtifactIdentity {
   return {
     service: given?.service ?? process.env.OTEL_SERVICE_NAME ?? mainScriptName(),
     host: given?.host ?? hostname(),
     pid: given?.pid ?? process.pid,
+    instance: given?.instance ?? ownInstanceMarker(),
   };
 }
 

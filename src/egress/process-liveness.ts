@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { startTicksOf } from './process-instance.js';
 
 /** What this host knows of a process id: nothing runs under it, or something does (started when, if known). */
-export type ProcessState = { running: false } | { running: true; startedAtMs: number | undefined };
+export type ProcessState =
+  | { running: false }
+  | { running: true; startedAtMs: number | undefined; startTicks: number | undefined };
 
 /**
  * Linux reports a process's start in clock ticks since boot (/proc/PID/stat, field 22) and the boot
@@ -10,9 +13,9 @@ export type ProcessState = { running: false } | { running: true; startedAtMs: nu
 const TICKS_PER_SECOND = 100;
 
 /**
- * Whether a process runs under `pid` on this host (in this pid namespace), and since when. The start
- * time tells a reused pid from the process that once held it: the sum btime + ticks is at most 1 s
- * early (btime is truncated), never late, so "started after T" read from it is always true.
+ * Whether a process runs under `pid` in this pid namespace, and since when: in clock ticks since boot
+ * (exact: what an instance marker holds) and in epoch milliseconds (btime is truncated, so at most 1 s
+ * early, never late).
  */
 export function processState(pid: number): ProcessState {
   if (!Number.isSafeInteger(pid) || pid <= 0) return { running: false };
@@ -22,18 +25,14 @@ export function processState(pid: number): ProcessState {
     // EPERM: it exists but belongs to someone else.
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return { running: false };
   }
-  return { running: true, startedAtMs: linuxStartTime(pid) };
+  const startTicks = startTicksOf(pid);
+  return { running: true, startTicks, startedAtMs: startTicks === undefined ? undefined : epochMs(startTicks) };
 }
 
-function linuxStartTime(pid: number): number | undefined {
+function epochMs(ticks: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces or ")": fields resume after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]); // field 22 overall: fields 3.. start at index 0
     const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-    if (!Number.isFinite(ticks) || !Number.isFinite(bootSeconds)) return undefined;
-    return bootSeconds * 1000 + (ticks / TICKS_PER_SECOND) * 1000;
+    return Number.isFinite(bootSeconds) ? bootSeconds * 1000 + (ticks / TICKS_PER_SECOND) * 1000 : undefined;
   } catch {
     return undefined;
   }

@@ -1,7 +1,8 @@
 import type { S3Destination } from '../options/egress-options.js';
 import { describeS3Failure, EgressError } from './egress-error.js';
-import { keyUploaderReader, type KeyUploader } from './key-uploader.js';
+import { keyUploaderReader, unreadableTemplateReason, type KeyUploader } from './key-uploader.js';
 import type { ArtifactIdentity } from './object-key.js';
+import { ownInstanceSpace, parseInstanceMarker } from './process-instance.js';
 import { processState, type ProcessState } from './process-liveness.js';
 import { createS3Client, loadS3Sdk } from './s3-sdk.js';
 
@@ -11,11 +12,17 @@ export interface SweepResult {
   aborted: string[];
   /** Open uploads of this host and service whose process still runs. */
   live: number;
+  /**
+   * Open uploads of this host and service whose process cannot be judged from here: made in another pid
+   * namespace or boot (a host name shared by hostNetwork pods, two containers of a pod, a rolling update),
+   * or by a sidecar. Never touched.
+   */
+  unjudged: number;
   /** Open uploads under the prefix that are not this host's and service's (never touched). */
   others: number;
   /** Aborts the store refused (the upload stays for the lifecycle rule). */
   failed: number;
-  /** Why nothing was judged, when the key template names no host or pid. */
+  /** Why nothing was judged: the key template does not say whose an upload is unambiguously, or /proc does not tell. */
   skipped?: string;
 }
 
@@ -23,21 +30,24 @@ export interface SweepResult {
 const MAX_PAGES = 20;
 
 /**
- * Aborts the incomplete multipart uploads under `destination`'s prefix that a process of this host
- * started and that can never finish: the process named in the key no longer runs, or the process now
- * under that pid started after the key was made (a reused pid: a restarted container's app is often
- * pid 1 again). Whose an upload is comes from its key alone (ListMultipartUploads returns no metadata):
- * only keys of this host's and service's shape are judged, so another host's uploads, another
- * service's, and those of a live process are left alone.
+ * Aborts the incomplete multipart uploads under `destination`'s prefix that a process of this host, boot
+ * and pid namespace started and that can never finish: no process runs under the pid in the key, or the
+ * one that does is not the instance the key names (a reused pid: a restarted container's app is often
+ * pid 1 again) and started after the upload did. Whose an upload is comes from its key alone
+ * (ListMultipartUploads returns no metadata): only keys of this host's and service's shape, of a
+ * template that says so unambiguously, are judged; another host's, another service's, another pid
+ * namespace's and a live process's uploads are left alone.
  */
 export async function sweepStaleUploads(
   destination: S3Destination,
   identity: Pick<ArtifactIdentity, 'host' | 'service'>,
   judge: (pid: number) => ProcessState = processState,
 ): Promise<SweepResult> {
-  const result: SweepResult = { destination: destination.name, aborted: [], live: 0, others: 0, failed: 0 };
+  const result: SweepResult = { destination: destination.name, aborted: [], live: 0, unjudged: 0, others: 0, failed: 0 };
   const reader = keyUploaderReader(destination.prefix, destination.keyTemplate, identity);
-  if (reader === undefined) return { ...result, skipped: 'the key template names no {host} or no {pid}' };
+  if (reader === undefined) return { ...result, skipped: `the key template ${destination.keyTemplate}: ${unreadableTemplateReason(destination.keyTemplate)}` };
+  const space = ownInstanceSpace();
+  if (space === undefined) return { ...result, skipped: 'this system does not tell a process instance (no /proc)' };
   const sdk = await loadS3Sdk();
   const client = createS3Client(destination, sdk);
   try {
@@ -68,8 +78,9 @@ export async function sweepStaleUploads(
           result.others++;
           continue;
         }
-        if (!isStale(uploader, judge(uploader.pid))) {
-          result.live++;
+        const verdict = judgeUpload(uploader, upload.Initiated?.getTime(), space, judge);
+        if (verdict !== 'stale') {
+          result[verdict]++;
           continue;
         }
         try {
@@ -91,11 +102,35 @@ export async function sweepStaleUploads(
 }
 
 /**
- * An upload can never finish when no process runs under its pid, or when the one that does started
- * after the key was made. Without a start time or a key time, a running pid is taken as the uploader.
+ * How long an upload whose uploader cannot be judged from here must have been open before it is taken
+ * as abandoned. A pid means nothing outside its namespace: the same host name is shared by hostNetwork
+ * pods, a pod's containers, the old and new pods of a rolling update, and a restarted container gets a
+ * new namespace. Still open after this long, the largest upload of the default part size (78 GiB) would
+ * be moving at under 4 MB/s: generous, and still well before a 1-day lifecycle rule.
  */
-export function isStale(uploader: KeyUploader, state: ProcessState): boolean {
-  if (!state.running) return true;
-  if (state.startedAtMs === undefined || uploader.keyTimeMs === undefined) return false;
-  return state.startedAtMs > uploader.keyTimeMs;
+export const UNJUDGED_MAX_AGE_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * An upload can never finish when its instance marker is of this boot and pid namespace and no process
+ * runs under its pid, or the one that does is another instance (its start differs) that started after
+ * the upload was initiated (the store's own time, so a clock or marker gone wrong errs towards leaving
+ * it). A marker of another space cannot be judged (that pid may be alive over there): such an upload is
+ * taken as abandoned only once open UNJUDGED_MAX_AGE_MS. A key without a marker (a sidecar's) never is.
+ */
+export function judgeUpload(
+  uploader: KeyUploader,
+  initiatedMs: number | undefined,
+  space: string,
+  judge: (pid: number) => ProcessState = processState,
+  nowMs = Date.now(),
+): 'stale' | 'live' | 'unjudged' {
+  const marker = parseInstanceMarker(uploader.instance);
+  if (marker === undefined) return 'unjudged';
+  const oldEnough = initiatedMs !== undefined && nowMs - initiatedMs > UNJUDGED_MAX_AGE_MS;
+  if (marker.space !== space) return oldEnough ? 'stale' : 'unjudged';
+  const state = judge(uploader.pid);
+  if (!state.running) return 'stale';
+  if (state.startTicks === undefined || state.startTicks === marker.startTicks) return 'live';
+  if (state.startedAtMs !== undefined && initiatedMs !== undefined && state.startedAtMs > initiatedMs) return 'stale';
+  return oldEnough ? 'stale' : 'unjudged';
 }

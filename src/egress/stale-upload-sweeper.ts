@@ -15,15 +15,24 @@ type SweepState = 'pending' | 'running' | 'done';
 const sweeps = new WeakMap<S3Destination, { state: SweepState; run: () => void }>();
 
 /**
- * Sweeps each destination's stale multipart uploads (see sweepStaleUploads) once per process: shortly
- * after start, in the background (start-up neither waits for the bucket nor fails when it is
- * unreachable), and again at the next upload to a destination whose sweep failed, since by then the
- * store may answer.
+ * When a sweep runs: `background`, shortly after start, for an endpoint on a thread of its own (worker
+ * mode); `first-upload`, as the first upload to the destination starts, for one on the app's own thread
+ * (router mode), where loading the SDK blocks the app (about 160 ms, +37 MB) and is not worth paying
+ * in a process that may never upload.
+ */
+export type SweepTiming = 'background' | 'first-upload';
+
+/**
+ * Sweeps each destination's stale multipart uploads (see sweepStaleUploads) once per process, at the
+ * time `timing` says, never holding up start-up or the upload (it runs alongside; an unreachable store
+ * fails it quietly), and again at the next upload to a destination whose sweep failed, since by then
+ * the store may answer.
  */
 export function sweepStaleUploadsInBackground(
   destinations: readonly S3Destination[],
   identity: () => Pick<ArtifactIdentity, 'host' | 'service'>,
   report: SweepReport,
+  timing: SweepTiming = 'background',
 ): void {
   for (const destination of destinations) {
     const entry = { state: 'pending' as SweepState, run: () => {} };
@@ -42,7 +51,7 @@ export function sweepStaleUploadsInBackground(
       );
     };
     sweeps.set(destination, entry);
-    setTimeout(entry.run, START_DELAY_MS).unref();
+    if (timing === 'background') setTimeout(entry.run, START_DELAY_MS).unref();
   }
 }
 

@@ -4,7 +4,7 @@ import { LocalCommandRunner } from '../commands/local-command-runner.js';
 import { notFound } from '../errors.js';
 import type { ApiContext } from '../http/api-context.js';
 import { artifactIdentity } from '../egress/object-key.js';
-import { sweepStaleUploadsInBackground, type SweepReport } from '../egress/stale-upload-sweeper.js';
+import { sweepStaleUploadsInBackground, type SweepReport, type SweepTiming } from '../egress/stale-upload-sweeper.js';
 import { createApiRouter } from '../http/create-api-router.js';
 import { errorHandler } from '../http/error-handler.js';
 import { allRoutes } from '../http/routes/all-routes.js';
@@ -37,6 +37,8 @@ export interface EndpointParts {
   warnings?: readonly string[];
   /** The app's commands: run here (router mode) or on the main thread through a port (worker mode). */
   commands?: CommandRunner;
+  /** When the sweep of killed uploads runs (see SweepTiming): at the first upload on the app's own thread. */
+  uploadSweep?: SweepTiming;
 }
 
 export interface Endpoint {
@@ -61,6 +63,7 @@ export function createEndpoint({
   log = new AuditLogger(config.auditLog),
   warnings = [],
   commands = new LocalCommandRunner([]),
+  uploadSweep = 'background',
 }: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
   const metrics = new PrometheusMetrics({
@@ -93,7 +96,7 @@ export function createEndpoint({
   const live = new LiveHistory({ target, probe });
   // Uploads of this process's earlier lives that were killed mid-way. Keys name the inspected process,
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
-  if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log));
+  if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
   const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings, commands };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
@@ -114,7 +117,10 @@ export function createEndpoint({
 
 function sweepLog(log: AuditLogger): SweepReport {
   return {
-    swept: (result) => (result.aborted.length > 0 ? log.warn : log.info).call(log, 'stale multipart uploads swept', { ...result }),
+    swept: (result) =>
+      result.skipped !== undefined
+        ? log.warn('stale multipart uploads not swept', { destination: result.destination, reason: result.skipped })
+        : (result.aborted.length > 0 ? log.warn : log.info).call(log, 'stale multipart uploads swept', { ...result }),
     failed: (destination, error) => log.warn('stale multipart upload sweep failed', { destination, error: error.message }),
   };
 }

@@ -4,6 +4,8 @@
  * - `{service}`: the service's name (see `ArtifactIdentity`)
  * - `{host}`: the host name (a pod's name in Kubernetes)
  * - `{pid}`: the process id
+ * - `{instance}`: which life of that pid it is (the kernel boot, pid namespace and process start; see
+ *   egress/process-instance.ts), so the sweep of killed uploads can tell a dead uploader from a live one
  * - `{kind}`: what the artifact is: `heap-snapshot`, `cpu-profile`, ...
  * - `{time}`: when the key was made, UTC, sortable: `2026-01-25T10-30-00.123Z`
  * - `{date}`: its day, `2026-01-25` (a handy prefix for lifecycle rules and browsing)
@@ -14,9 +16,9 @@
  * tool. Keys hold only `A-Z a-z 0-9 . _ - /`: field values are reduced to those characters, so no
  * value can add a path segment, climb out of the prefix or need escaping anywhere a key is shown.
  */
-export const DEFAULT_KEY_TEMPLATE = '{service}/{host}/{time}-{kind}-{pid}';
+export const DEFAULT_KEY_TEMPLATE = '{service}/{host}/{pid}-{instance}/{time}-{kind}';
 
-export const KEY_FIELDS = ['service', 'host', 'pid', 'kind', 'time', 'date', 'random'] as const;
+export const KEY_FIELDS = ['service', 'host', 'pid', 'instance', 'kind', 'time', 'date', 'random'] as const;
 export type KeyField = (typeof KEY_FIELDS)[number];
 
 /** A `{field}` of a template. */

@@ -3,6 +3,6 @@ import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 
 /** Router mode's endpoint: a session on the app's own thread, loaded on demand by maintenance-router.ts. */
 export function routerEndpoint(parts: Omit<EndpointParts, 'target'>) {
-  const { router, context } = createEndpoint({ ...parts, target: InspectorSessionTarget.sameThread() });
+  const { router, context } = createEndpoint({ ...parts, target: InspectorSessionTarget.sameThread(), uploadSweep: 'first-upload' });
   return { router, log: context.log };
 }

@@ -1,4 +1,5 @@
 import type { ArtifactDescription } from '../../egress/upload-artifact.js';
+import { UNKNOWN_INSTANCE } from '../../egress/process-instance.js';
 import { evaluate } from '../../targets/protocol.js';
 import type { CdpTarget } from '../../targets/target.js';
 import type { ArtifactKind } from './artifact-kind.js';
@@ -27,7 +28,8 @@ export async function egressDescription(target: CdpTarget, artifact: ArtifactKin
     kind: KEY_KINDS[artifact.kind],
     extension: artifact.extension(typed),
     contentType: artifact.contentType(typed),
-    identity: { pid, ...(service !== undefined && { service }) },
+    // Another process's life cannot be told from here: its keys are marked so that no sweep judges them.
+    identity: { pid, ...(service !== undefined && { service }), ...(!target.capabilities.sharedFileSystem && { instance: UNKNOWN_INSTANCE }) },
   };
 }
 
