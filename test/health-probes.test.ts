@@ -73,3 +73,47 @@ test('without the option there are no health probes: 401 like any unknown path',
     await app.stop();
   }
 });
+
+describe('health probes have a rate limit of their own (worker mode)', () => {
+  const TOKENLESS_LIMIT = 20;
+  const PROBE_LIMIT = 60;
+  let app: Fixture;
+  before(async () => {
+    app = await startFixture({
+      mode: 'worker',
+      options: { healthProbes: { unresponsiveAfterSeconds: 10, rateLimit: { limit: PROBE_LIMIT } }, rateLimit: { all: { limit: TOKENLESS_LIMIT } } },
+    });
+  });
+  after(() => app.stop());
+
+  test("the console's page and assets from the same address use up their limit, and livez still answers 200", async () => {
+    const page = await request(`${app.url}/console`);
+    assert.equal(page.status, 200);
+    const assets = [...page.body.toString('utf8').matchAll(/(console\/assets\/[^"']+)/g)].map((match) => match[1]!);
+    assert.ok(assets.length > 0, 'the page names its assets');
+    let refused = 0;
+    for (let i = 0; refused === 0 && i < TOKENLESS_LIMIT * 2; i++) {
+      const reply = await request(`${app.url}/${assets[i % assets.length]}`);
+      if (reply.status === 429) refused++;
+      else assert.equal(reply.status, 200);
+    }
+    assert.equal(refused, 1, 'the console traffic ran into the tokenless limit');
+    assert.equal((await request(`${app.url}/console`)).status, 429, 'and stays refused');
+    for (const path of ['/livez', '/readyz']) {
+      const reply = await request(`${app.url}${path}`);
+      assert.equal(reply.status, 200, `${path} is not counted with the console`);
+      assert.deepEqual(Object.keys(reply.json()), ['status']);
+    }
+  });
+
+  test('a flood of probes past their own limit is refused with 429', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= PROBE_LIMIT; i++) statuses.push((await request(`${app.url}/livez`)).status);
+    assert.equal(statuses.at(-1), 429);
+    assert.ok(statuses.slice(0, PROBE_LIMIT - 2).every((status) => status === 200), 'every probe within the limit answered 200');
+    const refusal = await request(`${app.url}/readyz`);
+    assert.equal(refusal.status, 429);
+    assert.equal(refusal.json().error.code, 'RATE_LIMITED');
+    assert.match(String(refusal.headers['ratelimit']), new RegExp(`limit=${PROBE_LIMIT}`));
+  });
+});
