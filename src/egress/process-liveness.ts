@@ -22,10 +22,11 @@ export function processState(pid: number): ProcessState {
     // EPERM: it exists but belongs to someone else.
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return { running: false };
   }
-  return { running: true, startedAtMs: linuxStartTime(pid) };
+  return { running: true, startedAtMs: processStartTime(pid) };
 }
 
-function linuxStartTime(pid: number): number | undefined {
+/** Epoch milliseconds at which `pid` on this host started, or undefined where /proc cannot tell. */
+export function processStartTime(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces or ")": fields resume after the last ")".
