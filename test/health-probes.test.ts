@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { maintenanceRouter } from '../src/index.js';
 import { ConfigError } from '../src/errors.js';
+import { resolveConfig } from '../src/options/resolve-options.js';
 import { newToken, startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually, openStream, readAll, request, sleep } from './helpers/http.js';
 
@@ -72,6 +73,15 @@ test('without the option there are no health probes: 401 like any unknown path',
   } finally {
     await app.stop();
   }
+});
+
+test("the probes' limit defaults far above a kubelet's pace, and a bad one names its option", () => {
+  const tokens = [{ id: 'a', token: newToken(), scopes: ['read' as const] }];
+  assert.deepEqual(resolveConfig({ tokens, healthProbes: {} }).healthProbes, { unresponsiveAfterSeconds: 10, rateLimit: { limit: 6000, windowMs: 60_000 } });
+  assert.throws(
+    () => resolveConfig({ tokens, healthProbes: { rateLimit: { limit: 0 } } }),
+    (error: Error) => error instanceof ConfigError && /healthProbes\.rateLimit\.limit/.test(error.message),
+  );
 });
 
 describe('health probes have a rate limit of their own (worker mode)', () => {
