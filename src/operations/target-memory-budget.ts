@@ -32,6 +32,10 @@ export async function readTargetMemoryBudget(target: CdpTarget, options: TargetM
 }
 
 async function isProcessOnThisHost(target: CdpTarget, pid: number): Promise<boolean> {
+  // A target never runs in this process (that one shares the file system and is read directly). The same
+  // number here means another pid namespace: in a pod without a shared one, the app and the sidecar are
+  // both pid 1, started within a second or two of each other, which the start time alone would not tell.
+  if (pid === process.pid) return false;
   const startedAt = processStartTime(pid);
   if (startedAt === undefined) return false;
   const reply = await target.send<{ result?: { value?: unknown } }>('Runtime.evaluate', { expression: 'performance.timeOrigin', returnByValue: true, silent: true });
