@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { processStartTime } from '../src/egress/process-liveness.js';
 import { readMemoryBudget } from '../src/probe/memory-limit.js';
+import { evaluate } from '../src/targets/protocol.js';
 import { budgetFromReportedMemory, readReportedMemory } from '../src/operations/target-reported-memory.js';
 import { RemoteInspectorTarget } from '../src/targets/remote-inspector-target.js';
 import { runCli, startSidecar, type Sidecar } from './helpers/cli.js';
@@ -97,5 +99,54 @@ describe("the target's own memory figures, read over the protocol", () => {
     assert.equal(withLimit.source, 'option');
     assert.equal(withLimit.limitBytes, limit);
     assert.equal(withLimit.availableBytes, Math.min(limit - reported.rss, reported.free));
+  });
+});
+
+describe('a sidecar whose target cannot be matched in /proc (another pid namespace or host) still checks', () => {
+  let app: Fixture;
+  let sidecar: Sidecar | undefined;
+  before(async () => {
+    // The pid's start time in /proc is 4 s before Node's time origin: no longer provably the target.
+    app = await startFixture({ mode: 'plain', nodeArgs: ['--inspect=127.0.0.1:0'], execAfterSeconds: 4 });
+    await app.command({ cmd: 'grow-objects', count: 300_000 }, 'grown');
+  });
+  after(async () => {
+    await sidecar?.stop();
+    await app.stop();
+  });
+
+  test('the pid in /proc does not match the target', async () => {
+    const target = await RemoteInspectorTarget.connect({ host: '127.0.0.1', port: app.inspectorPort! });
+    try {
+      const timeOrigin = await evaluate<number>(target, 'time origin', 'performance.timeOrigin');
+      assert.ok(timeOrigin - processStartTime(app.child.pid!)! > 3000, 'started well before Node began');
+    } finally {
+      await target.close();
+    }
+  });
+
+  test("without a limit: the index's estimate is checked against what the target reports", async () => {
+    const unlimited = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`]);
+    try {
+      const estimate = (await request(`${unlimited.url}/`, { token: unlimited.token })).json().heapSnapshotEstimate;
+      assert.equal(estimate.checked, true, JSON.stringify(estimate));
+      assert.ok(['physical', 'process.constrainedMemory'].includes(estimate.source), estimate.source);
+      assert.equal(typeof estimate.availableBytes, 'number');
+    } finally {
+      await unlimited.stop();
+    }
+  });
+
+  test('serve --memory-limit below the estimate: 503 INSUFFICIENT_MEMORY with the figures', async () => {
+    const memoryLimit = 64 * MiB;
+    sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`, '--memory-limit', String(memoryLimit)]);
+    const reply = await request(`${sidecar.url}/heapsnapshot`, { token: sidecar.token });
+    assert.equal(reply.status, 503);
+    const { error } = reply.json();
+    assert.equal(error.code, 'INSUFFICIENT_MEMORY');
+    assert.equal(error.source, 'option');
+    assert.equal(error.limitBytes, memoryLimit);
+    assert.ok(error.availableBytes < memoryLimit - 16 * MiB, `the target's own RSS is taken off the limit: ${JSON.stringify(error)}`);
+    assert.ok(error.estimateBytes > error.availableBytes);
   });
 });
