@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { maintenanceRouter } from '../src/index.js';
 import { ConfigError } from '../src/errors.js';
+import { resolveConfig } from '../src/options/resolve-options.js';
 import { newToken, startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually, openStream, readAll, request, sleep } from './helpers/http.js';
 
@@ -72,4 +73,57 @@ test('without the option there are no health probes: 401 like any unknown path',
   } finally {
     await app.stop();
   }
+});
+
+test("the probes' limit defaults far above a kubelet's pace, and a bad one names its option", () => {
+  const tokens = [{ id: 'a', token: newToken(), scopes: ['read' as const] }];
+  assert.deepEqual(resolveConfig({ tokens, healthProbes: {} }).healthProbes, { unresponsiveAfterSeconds: 10, rateLimit: { limit: 6000, windowMs: 60_000 } });
+  assert.throws(
+    () => resolveConfig({ tokens, healthProbes: { rateLimit: { limit: 0 } } }),
+    (error: Error) => error instanceof ConfigError && /healthProbes\.rateLimit\.limit/.test(error.message),
+  );
+});
+
+describe('health probes have a rate limit of their own (worker mode)', () => {
+  const TOKENLESS_LIMIT = 20;
+  const PROBE_LIMIT = 60;
+  let app: Fixture;
+  before(async () => {
+    app = await startFixture({
+      mode: 'worker',
+      options: { healthProbes: { unresponsiveAfterSeconds: 10, rateLimit: { limit: PROBE_LIMIT } }, rateLimit: { all: { limit: TOKENLESS_LIMIT } } },
+    });
+  });
+  after(() => app.stop());
+
+  test("the console's page and assets from the same address use up their limit, and livez still answers 200", async () => {
+    const page = await request(`${app.url}/console`);
+    assert.equal(page.status, 200);
+    const assets = [...page.body.toString('utf8').matchAll(/(console\/assets\/[^"']+)/g)].map((match) => match[1]!);
+    assert.ok(assets.length > 0, 'the page names its assets');
+    let refused = 0;
+    for (let i = 0; refused === 0 && i < TOKENLESS_LIMIT * 2; i++) {
+      const reply = await request(`${app.url}/${assets[i % assets.length]}`);
+      if (reply.status === 429) refused++;
+      else assert.equal(reply.status, 200);
+    }
+    assert.equal(refused, 1, 'the console traffic ran into the tokenless limit');
+    assert.equal((await request(`${app.url}/console`)).status, 429, 'and stays refused');
+    for (const path of ['/livez', '/readyz']) {
+      const reply = await request(`${app.url}${path}`);
+      assert.equal(reply.status, 200, `${path} is not counted with the console`);
+      assert.deepEqual(Object.keys(reply.json()), ['status']);
+    }
+  });
+
+  test('a flood of probes past their own limit is refused with 429', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= PROBE_LIMIT; i++) statuses.push((await request(`${app.url}/livez`)).status);
+    assert.equal(statuses.at(-1), 429);
+    assert.ok(statuses.slice(0, PROBE_LIMIT - 2).every((status) => status === 200), 'every probe within the limit answered 200');
+    const refusal = await request(`${app.url}/readyz`);
+    assert.equal(refusal.status, 429);
+    assert.equal(refusal.json().error.code, 'RATE_LIMITED');
+    assert.match(String(refusal.headers['ratelimit']), new RegExp(`limit=${PROBE_LIMIT}`));
+  });
 });

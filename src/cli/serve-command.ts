@@ -20,6 +20,7 @@ const SERVE_OPTIONS = {
   'tls-request-client-cert': { type: 'boolean', help: 'mutual TLS: refuse clients without a certificate from --tls-ca' },
   'allow-insecure-remote': { type: 'boolean', help: 'serve plain HTTP on a non-loopback --host anyway (behind a TLS proxy on the same host)' },
   'store-dir': { type: 'string', value: 'DIR', help: 'a persistent dump store (absolute path, e.g. on a volume): ready dumps survive a restart, near-heap-limit snapshots Node writes there are adopted' },
+  'memory-limit': { type: 'string', value: 'BYTES', help: "the memory the target may use in all, for the heap snapshot admission check (default: its cgroup limit or its host's memory, as it reports them)" },
   'egress-config': { type: 'string', value: 'FILE', help: 'upload destinations for ?egress=NAME: the egress option as JSON (chmod 600: it may hold keys)' },
 } as const;
 
@@ -75,6 +76,7 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
       ...(values['audit-log'] !== undefined ? { auditLog: values['audit-log'] } : {}),
       ...(values['egress-config'] !== undefined ? { egress: readEgressConfigFile(values['egress-config']) } : {}),
       ...(values['store-dir'] !== undefined ? { storeDir: values['store-dir'] } : {}),
+      ...(values['memory-limit'] !== undefined ? { memoryLimit: byteCount('--memory-limit', values['memory-limit']) } : {}),
     });
     security = resolveServerSecurity(values.host, { tls: readTlsFiles(values), allowInsecureRemote: values['allow-insecure-remote'] === true }, config.maxProfileSeconds);
   } catch (error) {
@@ -146,6 +148,12 @@ function parseHostPort(text: string): { host: string; port: number } {
 function integer(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) throw new CliError(`${name} must be an integer from ${min} to ${max}.`, 2);
+  return value;
+}
+
+function byteCount(name: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new CliError(`${name} must be a positive whole number of bytes.`, 2);
   return value;
 }
 

@@ -29,6 +29,12 @@ export function processState(pid: number): ProcessState {
   return { running: true, startTicks, startedAtMs: startTicks === undefined ? undefined : epochMs(startTicks) };
 }
 
+/** Epoch milliseconds at which `pid` on this host started, or undefined where /proc cannot tell. */
+export function processStartTime(pid: number): number | undefined {
+  const ticks = startTicksOf(pid);
+  return ticks === undefined ? undefined : epochMs(ticks);
+}
+
 function epochMs(ticks: number): number | undefined {
   try {
     const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);

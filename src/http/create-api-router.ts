@@ -23,9 +23,9 @@ import { onResponseClosed } from './response-closed.js';
  */
 export function createApiRouter(context: ApiContext, routes: readonly RouteDefinition[]): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
-  const limits = createRateLimiters(context.config.rateLimit, context.log);
+  const limits = createRateLimiters(context.config.rateLimit, context.log, context.config.healthProbes?.rateLimit);
   router.use(securityHeaders());
-  mountHealthProbes(router, context, limits.tokenless);
+  mountHealthProbes(router, context, limits.probes);
   router.use(auditRequests(context.log));
   router.use(countRequests(context));
   router.use(hostCheck(context.config.allowedHosts));
@@ -40,9 +40,9 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
 }
 
 /** `livez` and `readyz`, when configured and a probe runs in the app: status only, no token. */
-function mountHealthProbes(router: Router, context: ApiContext, limit: RequestHandler): void {
+function mountHealthProbes(router: Router, context: ApiContext, limit: RequestHandler | undefined): void {
   const { healthProbes } = context.config;
-  if (healthProbes === undefined || context.probe === undefined) return;
+  if (healthProbes === undefined || context.probe === undefined || limit === undefined) return;
   const health = { probe: context.probe, operations: context.operations, unresponsiveAfterSeconds: healthProbes.unresponsiveAfterSeconds };
   router.get('/livez', limit, livezRoute(health));
   router.get('/readyz', limit, readyzRoute(health));

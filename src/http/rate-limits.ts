@@ -15,8 +15,14 @@ export interface RateLimiters {
   authFailures: RequestHandler;
   /** Heavy operations, per token; counted when they start (an abort still counts), a 400 gives its hit back. */
   heavy: RequestHandler;
-  /** What answers without a token (health probes, the console's page), per client address, at the general rate. */
+  /** What answers without a token (the console's page and assets), per client address, at the general rate. */
   tokenless: RequestHandler;
+  /**
+   * The health probes, per client address, with a counter of their own: a probe refused because other
+   * traffic from the kubelet's address (SNAT to the node, hostNetwork pods) used up a shared limit
+   * would restart a healthy pod. Present when health probes are configured.
+   */
+  probes: RequestHandler | undefined;
 }
 
 /**
@@ -26,7 +32,7 @@ export interface RateLimiters {
  * client's window resets, in the message, in Retry-After and in the RateLimit header alike.
  * Configuration mistakes reported by express-rate-limit (ERR_ERL_*) go to the audit log.
  */
-export function createRateLimiters(config: ResolvedConfig['rateLimit'], log: AuditLogger): RateLimiters {
+export function createRateLimiters(config: ResolvedConfig['rateLimit'], log: AuditLogger, probes?: WindowLimit): RateLimiters {
   const keyFunction = config.keyGenerator;
   const logger = {
     warn: (error: unknown) => log.warn('express-rate-limit warning', describe(error)),
@@ -62,6 +68,7 @@ export function createRateLimiters(config: ResolvedConfig['rateLimit'], log: Aud
       keyGenerator: clientKey,
     }),
     tokenless: make(config.all, 'rateLimitTokenless', 'requests', { keyGenerator: clientKey }),
+    probes: probes === undefined ? undefined : make(probes, 'rateLimitProbes', 'health probes', { keyGenerator: clientKey }),
     // A request refused for a malformed parameter did nothing heavy: its hit is given back, so a typo
     // does not cost a minute. An aborted one still counts.
     heavy: (req: Request, res: Response, next: NextFunction) =>

@@ -109,6 +109,11 @@ export interface MaintenanceOptions extends TokenSources {
 export interface HealthProbeOptions {
   /** How long the main thread may not turn, outside our own pauses, before livez says 503. Default 10. */
   unresponsiveAfterSeconds?: number;
+  /**
+   * The probes' own limit per client address, apart from every other limit: nothing else (the console's
+   * page and assets above all) counts against it. Default: 6000 a minute, far above any kubelet's pace.
+   */
+  rateLimit?: Partial<WindowLimit>;
 }
 
 /** Everything a server needs, resolved and validated once; plain data so it can cross into a worker. */
@@ -126,7 +131,7 @@ export interface ResolvedConfig {
   tmpdir: string | undefined;
   auditLog: number | string;
   trustProxy: number | string | string[] | false;
-  healthProbes: { unresponsiveAfterSeconds: number } | undefined;
+  healthProbes: { unresponsiveAfterSeconds: number; rateLimit: WindowLimit } | undefined;
   memoryLimit: number | undefined;
   /** Upload destinations by name, validated; a plain object so that it crosses into the worker as is. */
   egress: Record<string, S3Destination>;
@@ -137,6 +142,8 @@ const DEFAULT_LIMITS = {
   all: { windowMs: 60_000, limit: 300 },
   heavy: { windowMs: 60_000, limit: 10 },
   authFailures: { windowMs: 15 * 60_000, limit: 20 },
+  // A probe's answer is a constant, tiny piece of work; kubelet asks a few times a second at most.
+  healthProbes: { windowMs: 60_000, limit: 6000 },
 };
 
 export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
@@ -165,7 +172,10 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     healthProbes:
       options.healthProbes === undefined
         ? undefined
-        : { unresponsiveAfterSeconds: positiveInteger('healthProbes.unresponsiveAfterSeconds', options.healthProbes?.unresponsiveAfterSeconds, 10) },
+        : {
+            unresponsiveAfterSeconds: positiveInteger('healthProbes.unresponsiveAfterSeconds', options.healthProbes?.unresponsiveAfterSeconds, 10),
+            rateLimit: resolveWindow('healthProbes', options.healthProbes.rateLimit, DEFAULT_LIMITS.healthProbes, 'healthProbes.rateLimit'),
+          },
     egress: Object.fromEntries(resolveEgressOptions(options.egress)),
     eval: resolveEvalOptions(options.eval),
   };
@@ -223,10 +233,10 @@ function resolveAllowedHosts(hosts: unknown): string[] {
   return hosts.map((host: string) => host.toLowerCase());
 }
 
-function resolveWindow(name: string, given: Partial<WindowLimit> | undefined, fallback: WindowLimit): WindowLimit {
+function resolveWindow(name: string, given: Partial<WindowLimit> | undefined, fallback: WindowLimit, optionPath = `rateLimit.${name}`): WindowLimit {
   return {
-    windowMs: positiveInteger(`rateLimit.${name}.windowMs`, given?.windowMs, fallback.windowMs),
-    limit: positiveInteger(`rateLimit.${name}.limit`, given?.limit, fallback.limit),
+    windowMs: positiveInteger(`${optionPath}.windowMs`, given?.windowMs, fallback.windowMs),
+    limit: positiveInteger(`${optionPath}.limit`, given?.limit, fallback.limit),
   };
 }
 

@@ -21,6 +21,11 @@ export interface FixtureOptions {
   script?: 'app.js' | 'commonjs-app.cjs';
   /** The app's limit on open descriptors (`ulimit -n`), as a careful operator would set it. */
   maxOpenFiles?: number;
+  /**
+   * Start as a shell that execs node this many seconds later: the pid's start time in /proc is then that
+   * much earlier than Node's `performance.timeOrigin`, as for a pid that cannot be matched to the target.
+   */
+  execAfterSeconds?: number;
 }
 
 /** A running fixture app (test/fixtures/app.ts) with its endpoint, tokens and private directories. */
@@ -65,14 +70,15 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js', maxOpenFiles }: FixtureOptions): Promise<Fixture> {
+export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js', maxOpenFiles, execAfterSeconds }: FixtureOptions): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'me-test-'));
   const childTmp = join(dir, 'tmp');
   mkdirSync(childTmp);
   const auditLog = join(dir, 'audit.log');
   const tokens = { admin: newToken(), reader: newToken(), heap: newToken() };
   const command = [process.execPath, ...nodeArgs, join(FIXTURES, script), mode, ...args];
-  const child = spawn(maxOpenFiles === undefined ? command[0]! : '/bin/sh', maxOpenFiles === undefined ? command.slice(1) : ['-c', `ulimit -n ${maxOpenFiles} && exec "$@"`, 'sh', ...command], {
+  const prelude = [maxOpenFiles === undefined ? [] : [`ulimit -n ${maxOpenFiles}`], execAfterSeconds === undefined ? [] : [`sleep ${execAfterSeconds}`]].flat();
+  const child = spawn(prelude.length === 0 ? command[0]! : '/bin/sh', prelude.length === 0 ? command.slice(1) : ['-c', `${prelude.join(' && ')} && exec "$@"`, 'sh', ...command], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       ...process.env,
