@@ -233,21 +233,7 @@ export class DumpScheduler {
     const arming = await armNearHeapLimitCapture(this.#target, this.store.directory);
     const warning = armingWarning(arming, this.store.persistent);
     const job: DumpJob = {
-      id: newDumpId(),
-      kind: 'heapsnapshot',
-      status: 'armed',
-      trigger: { type: 'near-heap-limit' },
-      params: {},
-      created: new Date().toISOString(),
-      requestedBy,
-      started: null,
-      finished: null,
-      size: null,
-      error: null,
-      fileName: null,
-      egress: null,
-      upload: null,
-      sha256: null,
+      ...nearHeapLimitJob('armed', new Date().toISOString(), requestedBy),
       nearHeapLimit: arming,
       ...(warning !== undefined && { warning }),
     };
@@ -316,23 +302,7 @@ export class DumpScheduler {
   async #adopt(file: { name: string; path: string; pid: number | undefined; modifiedMs: number }, armed: JobState | undefined): Promise<void> {
     const taken = new Date(file.modifiedMs).toISOString();
     const state: JobState = armed ?? {
-      job: {
-        id: newDumpId(),
-        kind: 'heapsnapshot',
-        status: 'running',
-        trigger: { type: 'near-heap-limit' },
-        params: {},
-        created: taken,
-        requestedBy: null,
-        started: null,
-        finished: null,
-        size: null,
-        error: null,
-        fileName: null,
-        egress: null,
-        upload: null,
-        sha256: null,
-      },
+      job: nearHeapLimitJob('running', taken, null),
       request: { kind: 'heapsnapshot', params: {} },
       extension: 'heapsnapshot',
       cancel: () => {},
@@ -569,6 +539,27 @@ export class DumpScheduler {
     const finished = [...this.#jobs.values()].filter((state) => ['failed', 'cancelled', 'uploaded'].includes(state.job.status));
     for (const state of finished.slice(0, Math.max(0, finished.length - FINISHED_RECORDS_KEPT))) this.#jobs.delete(state.job.id);
   }
+}
+
+/** A new near-heap-limit snapshot's job: armed by a request, or found running with nobody having asked. */
+function nearHeapLimitJob(status: JobStatus, created: string, requestedBy: string | null): DumpJob {
+  return {
+    id: newDumpId(),
+    kind: 'heapsnapshot',
+    status,
+    trigger: { type: 'near-heap-limit' },
+    params: {},
+    created,
+    requestedBy,
+    started: null,
+    finished: null,
+    size: null,
+    error: null,
+    fileName: null,
+    egress: null,
+    upload: null,
+    sha256: null,
+  };
 }
 
 function formatMiB(bytes: number): string {
