@@ -84,6 +84,11 @@ export const MIN_GROWTH_BYTES = 4 * 1024 * 1024;
 export const MIN_RELATIVE_GROWTH = 0.1;
 /** The newest floor must stand above the one before by this much (and this share): the growth goes on now. */
 export const MIN_LAST_STEP_BYTES = 1024 * 1024;
+/**
+ * What two forced full GCs 5 s apart must keep more to call a leak: a process churning 5 MB/s of garbage
+ * was seen to keep 1.00 MiB more between them (what was in flight), while a 1 MB/s leak keeps 5 MB.
+ */
+export const MIN_CONFIRMED_GROWTH_BYTES = 3 * 1024 * 1024;
 export const MIN_LAST_STEP_RELATIVE = 0.05;
 /** ... and rise at least at this share of the fitted line's pace. */
 export const MIN_STEP_RATE_OF_TREND = 0.5;
@@ -190,7 +195,7 @@ export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
 
   // With a forced pair the interval is known and short: judge that pair alone when history is thin.
   if (confirmation !== undefined && floors.length < MIN_FLOORS + 2) {
-    const rises = confirmation.growthBytes >= Math.max(MIN_LAST_STEP_BYTES, MIN_LAST_STEP_RELATIVE * confirmation.heapAfterFirst);
+    const rises = confirmation.growthBytes >= Math.max(MIN_CONFIRMED_GROWTH_BYTES, MIN_LAST_STEP_RELATIVE * confirmation.heapAfterFirst);
     return {
       verdict: rises ? 'leak' : 'no-leak',
       leakSuspected: rises,
