@@ -157,23 +157,7 @@ export class DumpScheduler {
     }
     assertReachable(trigger, this.#probe?.reader.figures().heapLimit);
     if (request.kind === 'heapsnapshot') this.#checkDiskSpace();
-    const job: DumpJob = {
-      id: newDumpId(),
-      kind: request.kind,
-      status: 'scheduled',
-      trigger,
-      params: request.params,
-      created: new Date().toISOString(),
-      requestedBy,
-      started: null,
-      finished: null,
-      size: null,
-      error: null,
-      fileName: null,
-      egress: request.egress?.name ?? null,
-      upload: null,
-      sha256: null,
-    };
+    const job = newJob({ kind: request.kind, status: 'scheduled', trigger, params: request.params, created: new Date().toISOString(), requestedBy, egress: request.egress?.name ?? null });
     const extension = ARTIFACTS[request.kind].extension(request.params as never);
     const state: JobState = { job, request, extension, cancel: () => {}, abort: new AbortController() };
     this.#jobs.set(job.id, state);
@@ -541,25 +525,16 @@ export class DumpScheduler {
   }
 }
 
+/** A new job: what was asked, by whom and when; nothing taken yet. */
+function newJob(asked: Pick<DumpJob, 'kind' | 'status' | 'trigger' | 'params' | 'created' | 'requestedBy' | 'egress'>): DumpJob {
+  const { kind, status, trigger, params, created, requestedBy, egress } = asked;
+  // In the order the API has always listed a job's fields.
+  return { id: newDumpId(), kind, status, trigger, params, created, requestedBy, started: null, finished: null, size: null, error: null, fileName: null, egress, upload: null, sha256: null };
+}
+
 /** A new near-heap-limit snapshot's job: armed by a request, or found running with nobody having asked. */
 function nearHeapLimitJob(status: JobStatus, created: string, requestedBy: string | null): DumpJob {
-  return {
-    id: newDumpId(),
-    kind: 'heapsnapshot',
-    status,
-    trigger: { type: 'near-heap-limit' },
-    params: {},
-    created,
-    requestedBy,
-    started: null,
-    finished: null,
-    size: null,
-    error: null,
-    fileName: null,
-    egress: null,
-    upload: null,
-    sha256: null,
-  };
+  return newJob({ kind: 'heapsnapshot', status, trigger: { type: 'near-heap-limit' }, params: {}, created, requestedBy, egress: null });
 }
 
 function formatMiB(bytes: number): string {
