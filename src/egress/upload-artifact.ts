@@ -38,6 +38,21 @@ export interface UploadResult {
   expiresAt?: string;
 }
 
+/** An upload as answers and jobs show it: the destination's name, then where the object landed. */
+export type LandedUpload = { egress: string } & UploadResult;
+
+export function landedUpload(egress: string, upload: UploadResult): LandedUpload {
+  return {
+    egress,
+    bucket: upload.bucket,
+    key: upload.key,
+    size: upload.size,
+    sha256: upload.sha256,
+    checksumStoredAs: upload.checksumStoredAs,
+    ...(upload.presignedUrl !== undefined && { presignedUrl: upload.presignedUrl, expiresAt: upload.expiresAt! }),
+  };
+}
+
 /** The largest object S3 copies in one CopyObject; beyond it the checksum goes in a tag. */
 const MAX_COPY_BYTES = 5 * 1024 ** 3;
 

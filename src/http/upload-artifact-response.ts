@@ -1,3 +1,4 @@
+import { landedUpload } from '../egress/upload-artifact.js';
 import type { ArtifactKind } from '../operations/artifacts/artifact-kind.js';
 import { produceIntoUpload } from '../operations/artifacts/produce-into-upload.js';
 import type { RouteCall } from './routes/route.js';
@@ -23,13 +24,7 @@ export async function uploadArtifactResponse(
   audit.auditResult = { ...facts, ...staging, egress, bucket: upload.bucket, key: upload.key, size: upload.size, sha256: upload.sha256 };
   if (warnings.length > 0) res.setHeader('Maintenance-Warning', warnings.join(' | '));
   res.status(200).json({
-    egress,
-    bucket: upload.bucket,
-    key: upload.key,
-    size: upload.size,
-    sha256: upload.sha256,
-    checksumStoredAs: upload.checksumStoredAs,
-    ...(upload.presignedUrl !== undefined && { presignedUrl: upload.presignedUrl, expiresAt: upload.expiresAt }),
+    ...landedUpload(egress, upload),
     ...(warnings.length > 0 && { warnings }),
   });
 }

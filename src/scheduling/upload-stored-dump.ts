@@ -1,21 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { uploadArtifact } from '../egress/upload-artifact.js';
+import { landedUpload, uploadArtifact, type LandedUpload } from '../egress/upload-artifact.js';
 import type { S3Destination } from '../options/egress-options.js';
 import { egressDescription } from '../operations/artifacts/artifact-identity.js';
 import type { ArtifactKind } from '../operations/artifacts/artifact-kind.js';
 import type { CdpTarget } from '../targets/target.js';
 
 /** Where a scheduled dump landed, as its job shows it. */
-export interface DumpUpload {
-  egress: string;
-  bucket: string;
-  key: string;
-  size: number;
-  sha256: string;
-  checksumStoredAs: 'metadata' | 'tag' | 'none';
-  presignedUrl?: string;
-  expiresAt?: string;
-}
+export type DumpUpload = LandedUpload;
 
 /**
  * Uploads a finished dump from the store's file to `destination`. The file is read at the uploader's
@@ -32,13 +23,5 @@ export async function uploadStoredDump(
 ): Promise<DumpUpload> {
   const description = await egressDescription(target, artifact, params);
   const upload = await uploadArtifact(destination, description, createReadStream(path), signal);
-  return {
-    egress: destination.name,
-    bucket: upload.bucket,
-    key: upload.key,
-    size: upload.size,
-    sha256: upload.sha256,
-    checksumStoredAs: upload.checksumStoredAs,
-    ...(upload.presignedUrl !== undefined && { presignedUrl: upload.presignedUrl, expiresAt: upload.expiresAt! }),
-  };
+  return landedUpload(destination.name, upload);
 }
