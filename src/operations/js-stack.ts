@@ -67,6 +67,9 @@ const CAPTURE_EXPRESSION = `(function ${GLOBAL_HOOK}() {
   }
 })()`;
 
+/** How long the main thread gets to answer a request for its stack before it is reported outside JavaScript. */
+export const STACK_ANSWER_TIMEOUT_MS = 1000;
+
 /**
  * The target's JavaScript stack right now. A Runtime.evaluate is served by a V8 interrupt, so it lands
  * wherever the thread is, even deep in a busy loop, and costs about a millisecond. Unlike pausing in

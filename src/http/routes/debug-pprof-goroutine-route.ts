@@ -1,11 +1,8 @@
-import { captureStack } from '../../operations/js-stack.js';
+import { captureStack, STACK_ANSWER_TIMEOUT_MS } from '../../operations/js-stack.js';
 import { formatGoroutineDump } from '../../operations/pprof/goroutine-dump.js';
 import { goroutineProfile } from '../../operations/pprof/goroutine-profile.js';
 import { documented, enumParam } from '../../params/param-spec.js';
 import { defineRoute } from './route.js';
-
-/** As /stack: how long the main thread gets to answer before it is reported outside JavaScript. */
-const STACK_TIMEOUT_MS = 1000;
 
 /**
  * `GET {base}/debug/pprof/goroutine`: the main thread's stack where Go tools look for goroutines, with
@@ -19,10 +16,10 @@ export const debugPprofGoroutineRoute = defineRoute({
   scope: 'profile',
   summary: "The main thread's stack as Go's goroutine dump: pprof (debug=0) or text (debug=1 or 2); works while the event loop is blocked.",
   params: () => ({ debug: documented('0: pprof goroutine profile; 1 or 2: text as Go\'s debug=2', enumParam(['0', '1', '2'] as const, '0')) }),
-  operation: { kind: 'stack', expectedMs: () => STACK_TIMEOUT_MS },
+  operation: { kind: 'stack', expectedMs: () => STACK_ANSWER_TIMEOUT_MS },
   async handle({ res, context, params, audit }) {
     const takenAtMs = Date.now();
-    const snapshot = await captureStack(context.target, STACK_TIMEOUT_MS);
+    const snapshot = await captureStack(context.target, STACK_ANSWER_TIMEOUT_MS);
     audit.auditResult = { state: snapshot.state, frames: snapshot.frames.length };
     if (params.debug === '0') {
       res.type('application/octet-stream').setHeader('Content-Disposition', 'attachment; filename="goroutine"');

@@ -1,9 +1,6 @@
-import { captureStack, formatStackText } from '../../operations/js-stack.js';
+import { captureStack, STACK_ANSWER_TIMEOUT_MS, formatStackText } from '../../operations/js-stack.js';
 import { documented, enumParam } from '../../params/param-spec.js';
 import { defineRoute } from './route.js';
-
-/** How long the main thread gets to answer before it is reported unresponsive (outside JavaScript). */
-const STACK_TIMEOUT_MS = 1000;
 
 /** `GET {base}/stack`: where the main thread's JavaScript is right now, even in a blocked event loop. */
 export const stackRoute = defineRoute({
@@ -12,9 +9,9 @@ export const stackRoute = defineRoute({
   scope: 'profile',
   summary: "The main thread's JavaScript stack right now (works while the event loop is blocked); JSON or ?format=text.",
   params: () => ({ format: documented('JSON, or text like a Node stack trace', enumParam(['json', 'text'] as const, 'json')) }),
-  operation: { kind: 'stack', expectedMs: () => STACK_TIMEOUT_MS },
+  operation: { kind: 'stack', expectedMs: () => STACK_ANSWER_TIMEOUT_MS },
   async handle({ res, context, params, audit }) {
-    const snapshot = await captureStack(context.target, STACK_TIMEOUT_MS);
+    const snapshot = await captureStack(context.target, STACK_ANSWER_TIMEOUT_MS);
     audit.auditResult = { state: snapshot.state, frames: snapshot.frames.length };
     const pid = await context.target.processId();
     if (params.format === 'text') {
