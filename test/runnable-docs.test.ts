@@ -3,13 +3,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { CLI } from './helpers/cli.js';
 import { STARTUP_TIMEOUT_MS, stopChild } from './helpers/fixture.js';
 import { eventually, request } from './helpers/http.js';
-import { assertArtifactFile, runnableExamples, runShell, type Example } from './helpers/runnable-examples.js';
+import { assertArtifactFile, commandBlocks, runnableExamples, runShell, type Example } from './helpers/runnable-examples.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEMO = join(ROOT, 'dist/scripts/demo.js');
@@ -133,9 +134,68 @@ describe('every example the demo prints and the docs mark runnable works against
       }));
   }
 
+  test('every shell block that runs curl or the CLI is run here, or says why not', () => {
+    const blocks = DOCUMENTS.flatMap((file) => commandBlocks(readFileSync(join(ROOT, file), 'utf8'), file));
+    assert.ok(blocks.length >= 10, `${blocks.length} blocks found: the search itself is broken`);
+    const unmarked = blocks.filter(({ marker }) => marker !== 'runnable' && !/^not-runnable: \S.{9,}/.test(marker ?? ''));
+    assert.deepEqual(unmarked.map(({ source, line }) => `${source}:${line}`), [], 'mark each <!-- runnable --> or <!-- not-runnable: why -->');
+    // The runner (runnableExamples) finds every block this check counts as marked runnable, and no other.
+    for (const file of DOCUMENTS) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      const marked = commandBlocks(text, file).filter(({ marker }) => marker === 'runnable').length;
+      assert.equal(text.match(/<!-- runnable -->\s*\n```sh\n/g)?.length ?? 0, marked, `${file}: a runnable marker the runner and this check read differently`);
+    }
+  });
+
   test('runnable blocks exist where the docs show commands to try', () => {
     assert.ok(examplesOf('README.md').length >= 5);
     assert.ok(examplesOf('docs/operations.md').length >= 8);
     assert.ok(examplesOf('docs/api.md').length >= 1);
+  });
+});
+
+describe('the demo refuses a port it cannot use with a clear message, not a crash', () => {
+  /** Runs the demo with `env` until it exits by itself; what it wrote to stderr and its exit code. */
+  async function demoExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+    const cwd = mkdtempSync(join(tmpdir(), 'me-demo-'));
+    const full: NodeJS.ProcessEnv = { ...process.env, PORT: '0', MAINTENANCE_PORT: '0', ...env };
+    delete full.MAINTENANCE_ENDPOINT_TOKENS;
+    const child = spawn(process.execPath, [DEMO], { cwd, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.resume();
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
+    try {
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the demo did not exit: ${stderr}`)), STARTUP_TIMEOUT_MS);
+        child.once('exit', (exitCode) => {
+          clearTimeout(timer);
+          resolve(exitCode);
+        });
+      });
+      return { code, stderr };
+    } finally {
+      await stopChild(child, 'SIGKILL');
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }
+
+  test('PORT or MAINTENANCE_PORT taken, or not a port: exit 1 naming the variable', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = String((holder.address() as AddressInfo).port);
+    try {
+      for (const name of ['PORT', 'MAINTENANCE_PORT']) {
+        const { code, stderr } = await demoExit({ [name]: taken });
+        assert.equal(code, 1, stderr);
+        const expected = `demo: port ${taken} is already in use; set ${name} to another port (0 picks a free one).`;
+        assert.ok(stderr.split('\n').includes(expected), stderr);
+        assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+      }
+      const typo = await demoExit({ PORT: '80a' });
+      assert.equal(typo.code, 1, typo.stderr);
+      assert.ok(typo.stderr.split('\n').includes('demo: PORT must be a port number from 0 to 65535, not "80a".'), typo.stderr);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });

@@ -76,7 +76,8 @@ describe('sidecar for a process started with --inspect', () => {
     const profile = await runCli(['cpuprofile', '--url', sidecar.url, '--token-file', sidecar.tokenFile, '--seconds', '1'], { cwd: sidecar.dir });
     assert.equal(profile.code, 0, profile.stderr);
     const written = profile.stdout.trim();
-    assert.match(written, /-\d+-\d{8}T\d{6}Z\.cpuprofile$/, 'named by the server');
+    // The target's pid, not the sidecar's: the file says which process it profiled.
+    assert.match(written, new RegExp(`-${app.child.pid}-\\d{8}T\\d{6}Z\\.cpuprofile$`), 'named by the server after the target');
     assert.ok((JSON.parse(readFileSync(join(sidecar.dir, written), 'utf8')) as CpuProfile).samples!.length > 0);
     const stack = await runCli(['stack', '--url', sidecar.url], { env: { MAINTENANCE_ENDPOINT_TOKEN: sidecar.token } });
     assert.equal(stack.code, 0, stack.stderr);

@@ -7,7 +7,7 @@ export const CONNECTION_OPTIONS = {
 } as const satisfies OptionTable;
 
 export const JSON_OPTION = {
-  json: { type: 'boolean', help: "print the endpoint's raw JSON on stdout, nothing else there (for scripts)" },
+  json: { type: 'boolean', help: "print JSON on stdout, nothing else there (for scripts): the endpoint's answer, or a download's {file, bytes, wireBytes}" },
 } as const satisfies OptionTable;
 
 export const OUTPUT_OPTION = {

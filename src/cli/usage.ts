@@ -30,8 +30,8 @@ ${PROGRAM} help COMMAND (or COMMAND --help) shows a command's options.
 
 Client commands talk to a running endpoint: --url BASE (or MAINTENANCE_ENDPOINT_URL) is its base URL,
 the one its index answers at, e.g. http://127.0.0.1:9464/ops. The token comes from --token-file FILE or
-MAINTENANCE_ENDPOINT_TOKEN, never from the command line (ps would show it). --json prints the endpoint's
-raw JSON on stdout and nothing else there.
+MAINTENANCE_ENDPOINT_TOKEN, never from the command line (ps would show it). --json prints JSON on stdout
+and nothing else there: the endpoint's own answer, or for a download {file, bytes, wireBytes}.
 
 Exit status: 0 done; 1 the operation failed (unreachable, refused, timed out, download cut);
 2 a usage error (unknown command or option, missing --url or token, a parameter the endpoint rejected with 400).

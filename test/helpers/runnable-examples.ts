@@ -30,6 +30,42 @@ export function runnableExamples(markdown: string, source: string): Example[] {
   return examples;
 }
 
+/** A shell block that runs curl or the CLI, with the marker comment on the line before it, if any. */
+export interface CommandBlock {
+  source: string;
+  line: number;
+  marker: string | undefined;
+}
+
+/** A line that runs curl or the CLI: at its start (after assignments), after `;`, `&`, `|` or `npx`; comments aside. */
+const RUNS_A_COMMAND = /(^|[;&|]\s*|\bnpx\s+(-y\s+)?)(curl|maintenance-endpoint)\s/;
+
+/**
+ * Every ```sh block of a Markdown text with a line that runs curl or the CLI, so a test can require each
+ * to say whether it runs (`<!-- runnable -->`) or why not (`<!-- not-runnable: reason -->`).
+ */
+export function commandBlocks(markdown: string, source: string): CommandBlock[] {
+  const blocks: CommandBlock[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const fence = /^(\s*)```(sh|bash|shell|console)\s*$/.exec(lines[i]!);
+    if (!fence) continue;
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && lines[i]!.trim() !== '```'; i++) body.push(lines[i]!);
+    const runs = body.some((text) => {
+      const command = text.trim().replace(/(^|\s)#.*$/, '').replace(/^(export\s+)?([A-Za-z_]\w*=("[^"]*"|'[^']*'|\S*)\s+)+/, '');
+      return RUNS_A_COMMAND.test(command);
+    });
+    if (!runs) continue;
+    let before = start - 1;
+    while (before >= 0 && lines[before]!.trim() === '') before--;
+    const marker = before >= 0 ? /^\s*<!--\s*(.*?)\s*-->\s*$/.exec(lines[before]!)?.[1] : undefined;
+    blocks.push({ source, line: start + 1, marker });
+  }
+  return blocks;
+}
+
 export interface ShellRun {
   code: number | null;
   stdout: string;
