@@ -10,60 +10,64 @@ export interface Example {
   command: string;
 }
 
-/**
- * The command lines of every ```sh block preceded by `<!-- runnable -->` in a Markdown text. Comments
- * and blank lines are skipped; `NAME=...` and `export ...` lines become the prelude of the lines after
- * them, as in a shell session.
- */
-export function runnableExamples(markdown: string, source: string): Example[] {
-  const examples: Example[] = [];
-  const block = /<!-- runnable -->\s*\n```sh\n([\s\S]*?)\n```/g;
-  for (const match of markdown.matchAll(block)) {
-    const prelude: string[] = [];
-    for (const line of match[1]!.split('\n')) {
-      const text = line.trim();
-      if (text === '' || text.startsWith('#')) continue;
-      if (/^(export\s+)?[A-Z_][A-Z0-9_]*=/.test(text)) prelude.push(text);
-      else examples.push({ source, prelude: [...prelude], command: text });
-    }
-  }
-  return examples;
-}
-
-/** A shell block that runs curl or the CLI, with the marker comment on the line before it, if any. */
-export interface CommandBlock {
+/** A fenced shell block of a Markdown text: where it starts, the marker comment before it (if any), its lines. */
+export interface ShellBlock {
   source: string;
   line: number;
   marker: string | undefined;
+  body: string[];
+}
+
+/** Every ```sh (or bash, shell, console) block of a Markdown text, indented ones in lists included. */
+export function shellBlocks(markdown: string, source: string): ShellBlock[] {
+  const blocks: ShellBlock[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*```(sh|bash|shell|console)\s*$/.test(lines[i]!)) continue;
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && lines[i]!.trim() !== '```'; i++) body.push(lines[i]!);
+    let before = start - 1;
+    while (before >= 0 && lines[before]!.trim() === '') before--;
+    const marker = before >= 0 ? /^\s*<!--\s*(.*?)\s*-->\s*$/.exec(lines[before]!)?.[1] : undefined;
+    blocks.push({ source, line: start + 1, marker, body });
+  }
+  return blocks;
+}
+
+/**
+ * The command lines of every shell block marked `<!-- runnable -->` in a Markdown text, each named by
+ * its file and the block's line. Comments and blank lines are skipped; `NAME=...` and `export ...`
+ * lines become the prelude of the lines after them, as in a shell session.
+ */
+export function runnableExamples(markdown: string, source: string): Example[] {
+  const examples: Example[] = [];
+  for (const block of shellBlocks(markdown, source).filter(({ marker }) => marker === 'runnable')) {
+    const prelude: string[] = [];
+    for (const line of block.body) {
+      const text = line.trim();
+      if (text === '' || text.startsWith('#')) continue;
+      if (/^(export\s+)?[A-Z_][A-Z0-9_]*=/.test(text)) prelude.push(text);
+      else examples.push({ source: `${source}:${block.line}`, prelude: [...prelude], command: text });
+    }
+  }
+  return examples;
 }
 
 /** A line that runs curl or the CLI: at its start (after assignments), after `;`, `&`, `|` or `npx`; comments aside. */
 const RUNS_A_COMMAND = /(^|[;&|]\s*|\bnpx\s+(-y\s+)?)(curl|maintenance-endpoint)\s/;
 
 /**
- * Every ```sh block of a Markdown text with a line that runs curl or the CLI, so a test can require each
+ * The shell blocks of a Markdown text with a line that runs curl or the CLI, so a test can require each
  * to say whether it runs (`<!-- runnable -->`) or why not (`<!-- not-runnable: reason -->`).
  */
-export function commandBlocks(markdown: string, source: string): CommandBlock[] {
-  const blocks: CommandBlock[] = [];
-  const lines = markdown.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const fence = /^(\s*)```(sh|bash|shell|console)\s*$/.exec(lines[i]!);
-    if (!fence) continue;
-    const start = i;
-    const body: string[] = [];
-    for (i++; i < lines.length && lines[i]!.trim() !== '```'; i++) body.push(lines[i]!);
-    const runs = body.some((text) => {
+export function commandBlocks(markdown: string, source: string): ShellBlock[] {
+  return shellBlocks(markdown, source).filter(({ body }) =>
+    body.some((text) => {
       const command = text.trim().replace(/(^|\s)#.*$/, '').replace(/^(export\s+)?([A-Za-z_]\w*=("[^"]*"|'[^']*'|\S*)\s+)+/, '');
       return RUNS_A_COMMAND.test(command);
-    });
-    if (!runs) continue;
-    let before = start - 1;
-    while (before >= 0 && lines[before]!.trim() === '') before--;
-    const marker = before >= 0 ? /^\s*<!--\s*(.*?)\s*-->\s*$/.exec(lines[before]!)?.[1] : undefined;
-    blocks.push({ source, line: start + 1, marker });
-  }
-  return blocks;
+    }),
+  );
 }
 
 export interface ShellRun {
