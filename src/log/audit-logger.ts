@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { RefusalTally } from './refusal-tally.js';
+import { contained, reportContained } from '../contained.js';
 
 export interface AuditEntry {
   tokenId: string | null;
@@ -40,7 +41,10 @@ export class AuditLogger {
     // A file we create is the owner's alone (0600): it names clients, tokens' ids and what they did.
     const fd = typeof destination === 'string' ? openPrivately(destination) : destination;
     this.#destination = pino.destination({ fd, sync: true });
-    this.#refusalTimer = setInterval(() => this.#writeRefusals(), refusalIntervalMs).unref();
+    // A failed write (ENOSPC, EIO) is emitted as 'error', which would throw from whatever logged the line,
+    // a response's close listener or a timer: the line is lost, the request and the app go on.
+    this.#destination.on('error', (error: Error) => reportContained('the audit log', error));
+    this.#refusalTimer = setInterval(contained('the audit log', () => this.#writeRefusals()), refusalIntervalMs).unref();
     this.#logger = pino(
       {
         name: 'maintenance-endpoint',

@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ResolvedServerSecurity } from './server-options.js';
+import { contained } from '../contained.js';
 
 export { opsUrl } from './ops-url.js';
 
@@ -69,14 +70,14 @@ export function createOpsServer(app: RequestListener, security: ResolvedServerSe
     tlsFailures.add(error.code ?? error.message);
     socket.destroy();
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+  server.on('clientError', contained('the answer to a bad request', (error: NodeJS.ErrnoException, socket: Socket) => {
     // Node's default answer (400 or 408, then close), without letting a write error escape.
     if (socket.writable && error.code !== 'ECONNRESET') {
       const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     }
     socket.destroy();
-  });
+  }));
   server.on('close', () => {
     refused.flush();
     tlsFailures.flush();
@@ -90,7 +91,7 @@ export function listenOpsServer(server: Server, port: number, host: string, even
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
-      server.on('error', (error: NodeJS.ErrnoException) => events.onError?.(error));
+      server.on('error', contained('a server error report', (error: NodeJS.ErrnoException) => events.onError?.(error)));
       resolve(server.address() as AddressInfo);
     });
   });
@@ -115,7 +116,7 @@ function batched(report: (count: number, last: string) => void) {
     add(detail: string) {
       count++;
       last = detail;
-      timer ??= setTimeout(flush, 1_000).unref();
+      timer ??= setTimeout(contained('a server report', flush), 1_000).unref();
     },
     flush,
   };
