@@ -1,9 +1,10 @@
-import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import tmp from 'tmp';
 import { cleanUpAtProcessEnd, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
 import { lockStore } from './store-lock.js';
 import { removeRecord } from './stored-dump-records.js';
+import { closeStrayDescriptors } from '../streaming/stray-descriptors.js';
 
 export interface DumpStoreLimits {
   /** Most bytes of finished artifacts kept; the oldest are evicted first. */
@@ -146,7 +147,16 @@ export class DumpStore {
       },
       discard() {
         try {
+          // Emptied first: its blocks are freed now even if a descriptor we do not hold stays open on it.
+          if (open) ftruncateSync(fd, 0);
+        } catch {
+          // A file that cannot be truncated is still closed and removed below.
+        }
+        try {
           close();
+          // V8 writes a snapshot into this file through a descriptor of its own, which Node leaves open
+          // when a write fails (ENOSPC): closed here, or the removed file would hold the disk.
+          closeStrayDescriptors(partialPath);
         } finally {
           rmSync(partialPath, { force: true });
         }
