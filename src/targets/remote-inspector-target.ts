@@ -92,7 +92,7 @@ export class RemoteInspectorTarget implements CdpTarget {
       await client.close();
       return;
     }
-    client.on('event', (message: { method: string; params: unknown }) => this.#events.emit(message.method, message.params));
+    client.on('event', contained('a listener of the target', (message: { method: string; params: unknown }) => this.#events.emit(message.method, message.params)));
     client.once('disconnect', () => {
       if (this.#client !== client) return;
       this.#client = undefined;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -9,11 +9,27 @@ import { startFixture, type Fixture, type Mode } from './helpers/fixture.js';
 import { eventually, request } from './helpers/http.js';
 
 /**
- * A scheduled snapshot on a disk that fills: V8 writes the store's partial file itself, and Node leaves
- * its descriptor open when a write fails with ENOSPC. The failed job must close and free the partial
- * file at once, so the disk is as free as before and the next dump fits. The disk is a small tmpfs
- * (mounted here: the suite runs as root, as the audit did).
+ * A disk that fills under the endpoint. A scheduled snapshot on it: V8 writes the store's partial file
+ * itself, and Node leaves its descriptor open when a write fails with ENOSPC; the failed job must close
+ * and free the partial file at once, so the disk is as free as before and the next dump fits. The audit
+ * log on it: a line that cannot be written waits (a bounded backlog), and neither the request nor the
+ * app fails. The disk is a small tmpfs (mounted here: the suite runs as root).
  */
+
+/** Fills the file system of `directory` to its last block; returns the filler's path. */
+function fill(directory: string): string {
+  const path = join(directory, 'filler');
+  const fd = openSync(path, 'w');
+  const block = Buffer.alloc(4096, 1);
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
 
 const usedBytes = (path: string) => {
   const stats = statfsSync(path);
@@ -67,6 +83,49 @@ for (const mode of ['worker', 'router'] satisfies Mode[]) {
 
       const later = await schedule('');
       assert.equal(later.status, 'ready', `a later dump fits: ${String(later.error)}`);
+      assert.equal(app.child.exitCode, null, 'the app is alive');
+    });
+  });
+}
+
+for (const mode of ['worker', 'router'] satisfies Mode[]) {
+  describe(`an audit log on a full disk (${mode} mode)`, () => {
+    let app: Fixture | undefined;
+    let disk: string | undefined;
+    let mounted = false;
+    after(async () => {
+      await app?.stop();
+      if (mounted) execFileSync('umount', [disk!]);
+      if (disk !== undefined) rmSync(disk, { recursive: true, force: true });
+    });
+
+    test('holds back the lines it cannot write (up to 1 MiB), never the requests nor the app; writes again once there is room', async () => {
+      disk = mkdtempSync(join(tmpdir(), 'me-full-log-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', disk]);
+      mounted = true;
+      const auditLog = join(disk, 'audit.log');
+      app = await startFixture({ mode, options: { auditLog } });
+      assert.equal((await request(`${app.url}/memory`, { token: app.tokens.reader })).status, 200);
+      const filler = fill(disk);
+
+      // A refusal (written in full, the client's first), then answers until the log's last page is full too
+      // (tmpfs has room left in it) and lines stop landing.
+      assert.equal((await request(`${app.url}/memory`)).status, 401);
+      const sizes: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        assert.equal((await request(`${app.url}/memory`, { token: app.tokens.reader })).status, 200);
+        sizes.push(statSync(auditLog).size);
+      }
+      assert.equal(sizes.at(-1), sizes.at(-20), 'the last lines could not be written');
+      assert.equal((await request(app.appUrl)).status, 200, 'the app answers');
+      assert.equal(app.child.exitCode, null, 'the app is alive');
+      assert.equal(app.child.signalCode, null);
+
+      rmSync(filler);
+      await eventually(async () => {
+        const reply = await request(`${app!.url}/whoami`, { token: app!.tokens.reader });
+        return reply.status === 200 && readFileSync(auditLog, 'utf8').includes('"/ops/whoami"');
+      }, 30_000, 'a line written once there is room');
       assert.equal(app.child.exitCode, null, 'the app is alive');
     });
   });
