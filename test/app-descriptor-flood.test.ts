@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { startFixture, type Fixture, type Mode } from './helpers/fixture.js';
-import { eventually, openStream, request } from './helpers/http.js';
+import { eventually, idleConnections, openStream, request } from './helpers/http.js';
 
 /**
  * The incident the endpoint exists for: an app leaking sockets until it runs out of descriptors. With
@@ -17,23 +17,6 @@ const FLOOD = 1_100;
 const LIMIT = 1_024;
 /** How long the app is kept out of descriptors: several ticks of every one-second timer of ours. */
 const EXHAUSTED_MS = 4_000;
-
-/** Opens `count` TCP connections that never send a byte; resolves once each has connected or been closed. */
-async function idleConnections(url: string, count: number): Promise<Socket[]> {
-  const { hostname, port } = new URL(url);
-  const sockets: Socket[] = [];
-  await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<void>((resolve) => {
-        const socket = connect({ host: hostname, port: Number(port) }, () => resolve());
-        socket.on('error', () => resolve());
-        socket.on('close', () => resolve());
-        sockets.push(socket);
-      }),
-    ),
-  );
-  return sockets;
-}
 
 /** How many descriptors `pid` holds; 0 once it has exited. */
 function openDescriptors(pid: number): number {

@@ -31,6 +31,25 @@ function fill(directory: string): string {
   return path;
 }
 
+/** A tmpfs of `size` mounted on a fresh directory, and a way to unmount and remove it (safe to call when mounting failed). */
+function smallDisk(prefix: string, size: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  let mounted = false;
+  const remove = () => {
+    if (mounted) execFileSync('umount', [path]);
+    mounted = false;
+    rmSync(path, { recursive: true, force: true });
+  };
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', path]);
+    mounted = true;
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return { path, remove };
+}
+
 const usedBytes = (path: string) => {
   const stats = statfsSync(path);
   return (stats.blocks - stats.bfree) * stats.bsize;
@@ -39,12 +58,10 @@ const usedBytes = (path: string) => {
 for (const mode of ['worker', 'router'] satisfies Mode[]) {
   describe(`a scheduled snapshot that fills the disk (${mode} mode)`, () => {
     let app: Fixture | undefined;
-    let disk: string | undefined;
-    let mounted = false;
+    let mount: ReturnType<typeof smallDisk> | undefined;
     after(async () => {
       await app?.stop();
-      if (mounted) execFileSync('umount', [disk!]);
-      if (disk !== undefined) rmSync(disk, { recursive: true, force: true });
+      mount?.remove();
     });
 
     async function schedule(query: string): Promise<Record<string, unknown>> {
@@ -58,9 +75,8 @@ for (const mode of ['worker', 'router'] satisfies Mode[]) {
     }
 
     test('fails, closes and frees its partial file, and the next dump fits', async () => {
-      disk = mkdtempSync(join(tmpdir(), 'me-full-disk-'));
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1g,mode=0700', 'tmpfs', disk]);
-      mounted = true;
+      mount = smallDisk('me-full-disk-', '1g');
+      const disk = mount.path;
       app = await startFixture({ mode, options: { dumps: { directory: disk, reserveBytes: 0 }, rateLimit: { heavy: { limit: 200 } } } });
       // Many small objects: with numeric values and internals its snapshot is well over twice the plain one.
       await app.command({ cmd: 'grow-objects', count: 300_000 }, 'grown');
@@ -76,7 +92,7 @@ for (const mode of ['worker', 'router'] satisfies Mode[]) {
         const full = await schedule('&captureNumericValue=true&exposeInternals=true');
         assert.equal(full.status, 'failed', 'the disk filled');
         assert.match(String(full.error), /ENOSPC|space/i);
-        const leftOpen: string[] = openDescriptorTargets(app.child.pid!).filter((target) => target.startsWith(disk!));
+        const leftOpen: string[] = openDescriptorTargets(app.child.pid!).filter((target) => target.startsWith(disk));
         assert.deepEqual(leftOpen, [], 'no descriptor stays open on the store');
         assert.ok(usedBytes(disk) <= usedBefore + 64 * 1024, `the disk is freed (${usedBytes(disk)} bytes used, ${usedBefore} before)`);
       }
@@ -91,18 +107,15 @@ for (const mode of ['worker', 'router'] satisfies Mode[]) {
 for (const mode of ['worker', 'router'] satisfies Mode[]) {
   describe(`an audit log on a full disk (${mode} mode)`, () => {
     let app: Fixture | undefined;
-    let disk: string | undefined;
-    let mounted = false;
+    let mount: ReturnType<typeof smallDisk> | undefined;
     after(async () => {
       await app?.stop();
-      if (mounted) execFileSync('umount', [disk!]);
-      if (disk !== undefined) rmSync(disk, { recursive: true, force: true });
+      mount?.remove();
     });
 
     test('holds back the lines it cannot write (up to 1 MiB), never the requests nor the app; writes again once there is room', async () => {
-      disk = mkdtempSync(join(tmpdir(), 'me-full-log-'));
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', disk]);
-      mounted = true;
+      mount = smallDisk('me-full-log-', '256k');
+      const disk = mount.path;
       const auditLog = join(disk, 'audit.log');
       app = await startFixture({ mode, options: { auditLog } });
       assert.equal((await request(`${app.url}/memory`, { token: app.tokens.reader })).status, 200);
