@@ -1,4 +1,4 @@
-import { isCode, MaintenanceError, OperationAbortedError } from '../errors.js';
+import { isCode, MaintenanceError, OperationAbortedError, ProtocolError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import { ARTIFACTS, type ArtifactKindName } from '../operations/artifacts/all-artifacts.js';
 import type { ArtifactLimits, ArtifactSink, ProduceOptions } from '../operations/artifacts/artifact-kind.js';
@@ -380,7 +380,9 @@ export class DumpScheduler {
       this.#log.info('scheduled dump ready', { id: state.job.id, kind: state.job.kind, size: state.job.size });
       this.#enforceLimits(state);
     } catch (error) {
-      partial?.discard();
+      // The target answered (even with its own error, ENOSPC from V8's write): its write is over. A
+      // protocol failure (the session closed) says nothing of a write the main thread may still be doing.
+      partial?.discard({ writerEnded: !(error instanceof ProtocolError) });
       if (state.job.status === 'running') this.#finish(state, 'failed', error instanceof MaintenanceError ? error.message : `The dump failed: ${(error as Error).message}`);
     } finally {
       operation?.end();

@@ -23,8 +23,12 @@ export interface PartialFile {
   write(data: string | Buffer): void;
   /** Renames the partial file into place; returns the final size. */
   complete(): number;
-  /** Removes the partial file; safe after complete() or twice. */
-  discard(): void;
+  /**
+   * Removes the partial file; safe after complete() or twice. `writerEnded: false` when a writer of its
+   * own (V8) may still be writing: its descriptor is then left alone (closing a descriptor in use would
+   * let its number be reused and the rest of the snapshot land in another file).
+   */
+  discard(options?: { writerEnded?: boolean }): void;
 }
 
 const ID = /^[A-Za-z0-9_-]{22}$/;
@@ -145,7 +149,7 @@ export class DumpStore {
         renameSync(partialPath, finalPath);
         return statSync(finalPath).size;
       },
-      discard() {
+      discard({ writerEnded = true } = {}) {
         try {
           // Emptied first: its blocks are freed now even if a descriptor we do not hold stays open on it.
           if (open) ftruncateSync(fd, 0);
@@ -155,8 +159,8 @@ export class DumpStore {
         try {
           close();
           // V8 writes a snapshot into this file through a descriptor of its own, which Node leaves open
-          // when a write fails (ENOSPC): closed here, or the removed file would hold the disk.
-          closeStrayDescriptors(partialPath);
+          // when a write fails (ENOSPC): closed here once that write is over, or it would stay open for good.
+          if (writerEnded) closeStrayDescriptors(partialPath);
         } finally {
           rmSync(partialPath, { force: true });
         }
