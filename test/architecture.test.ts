@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 const LAYERS: Record<string, number> = {
   'errors.ts': 0,
   'package-info.ts': 0,
+  'contained.ts': 0,
   params: 1,
   options: 1,
   targets: 2,

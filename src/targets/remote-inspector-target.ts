@@ -3,6 +3,7 @@ import CDP, { type Client } from 'chrome-remote-interface';
 import { ProtocolError, targetUnavailable } from '../errors.js';
 import { evaluate } from './protocol.js';
 import type { CdpTarget, TargetCapabilities } from './target.js';
+import { contained } from '../contained.js';
 
 export interface RemoteTargetOptions {
   host: string;
@@ -91,7 +92,7 @@ export class RemoteInspectorTarget implements CdpTarget {
       await client.close();
       return;
     }
-    client.on('event', (message: { method: string; params: unknown }) => this.#events.emit(message.method, message.params));
+    client.on('event', contained('a listener of the target', (message: { method: string; params: unknown }) => this.#events.emit(message.method, message.params)));
     client.once('disconnect', () => {
       if (this.#client !== client) return;
       this.#client = undefined;
@@ -108,12 +109,12 @@ export class RemoteInspectorTarget implements CdpTarget {
 
   #scheduleReconnect(): void {
     if (this.#closed) return;
-    this.#retry = setTimeout(() => {
+    this.#retry = setTimeout(contained('the reconnection to the target', () => {
       this.#connect().catch((error: Error) => {
         this.#lastError = error.message;
         this.#scheduleReconnect();
       });
-    }, RECONNECT_MS);
+    }), RECONNECT_MS);
   }
 
   #address(): string {

@@ -1,6 +1,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { serveCommandsOnPort } from '../commands/port-command-runner.js';
 import { commandInfo, resolveCommands } from '../options/command-options.js';
+import { contained } from '../contained.js';
 import { ConfigError } from '../errors.js';
 import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
@@ -91,14 +92,18 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
     Atomics.wait(detached, 0, 0, DETACH_WAIT_MS);
   };
   process.once('exit', detach);
-  worker.once('exit', () => {
-    process.off('exit', detach);
-    channel.port1.close();
-    probe.release();
-    dumps.dispose();
-  });
+  // On the app's thread: removing the store can fail (EMFILE while the app is out of descriptors), and must not end the app.
+  worker.once(
+    'exit',
+    contained('the server thread cleanup', () => {
+      process.off('exit', detach);
+      channel.port1.close();
+      probe.release();
+      dumps.dispose();
+    }),
+  );
   const workerThreadId = worker.threadId;
-  worker.on('exit', () => releaseAllHeldBy(workerThreadId));
+  worker.on('exit', contained('the server thread cleanup', () => releaseAllHeldBy(workerThreadId)));
 
   const listening = await new Promise<{ port: number }>((resolve, reject) => {
     const onMessage = (message: WorkerToMain) => {
