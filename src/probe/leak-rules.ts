@@ -236,8 +236,9 @@ export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
       verdict: 'insufficient-data',
       leakSuspected: false,
       reason:
-        `The heap left after full GCs grew by ${formatMiB(trend.growth)} over ${floorSpan.toFixed(0)} s, but all of it within ` +
-        `the first ${MIN_SPAN_SECONDS} s of full GCs, as long as a start-up or a cache fill may take. Ask again later, or with confirm=1 (scope heap).`,
+        `The heap left after full GCs grew by ${formatMiB(trend.growth)} over ${floorSpan.toFixed(0)} s, but no two full GCs since ` +
+        `${MIN_SPAN_SECONDS} s after the first show it going on: the newest rise began ${trend.recentStartsAfterSeconds.toFixed(0)} s after it, ` +
+        `within the ${MIN_SPAN_SECONDS} s a start-up or a cache fill may take. Ask again later, or with confirm=1 (scope heap).`,
       retryAfterSeconds: Math.max(5, Math.ceil(MIN_SPAN_SECONDS - trend.recentStartsAfterSeconds)),
       evidence,
       ...base,
@@ -260,12 +261,11 @@ export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
     };
   }
   const tailFloors = floors.length - tail.from;
-  const earlier = tail.from > 0 ? floors[tail.from]!.heapAfter - first : 0;
   const seen =
     (tail.from > 0
-      ? `The heap left after full GCs grew by ${formatMiB(earlier)} at first, then stopped: `
-      : `The heap left after full GCs has not grown: `) +
-    `${tailFloors} full GCs over the last ${tail.seconds.toFixed(0)} s changed it by ${formatMiB(tail.growth)}`;
+      ? `The heap left after full GCs rose from ${formatMiB(first)} to ${formatMiB(floors[tail.from]!.heapAfter)} in the ${floors.length - tailFloors} full GCs before the newest ${tailFloors}; these, `
+      : `The heap left after ${tailFloors} full GCs, `) +
+    `over the last ${tail.seconds.toFixed(0)} s, changed by ${formatMiB(tail.growth)} along their trend`;
   if (tailFloors < MIN_FLOORS || tail.seconds < MIN_SPAN_SECONDS) {
     return { ...ruledOutAnswer(seen, tail.ruledOut, Number.POSITIVE_INFINITY, input), evidence, ...base };
   }
@@ -287,8 +287,8 @@ type Trend =
  * line by at least `needed`, and still rising now. "Now" is a stretch of time, never the newest pair of
  * floors: the endpoint's own full GCs (the end of `?seconds=`, the counts of `types=count`, the pairs it
  * forces) add floors seconds apart, between which a slow leak keeps less than any step threshold. The
- * recent stretch is the newest half of the floors' span (at least MIN_SPAN_SECONDS), starting no sooner
- * than MIN_SPAN_SECONDS after the first floor (before that, growth may be a start-up or a cache filling):
+ * recent stretch is the newest half of the floors' span (at least MIN_SPAN_SECONDS, from the floor just
+ * before it), starting no sooner than MIN_SPAN_SECONDS after the first floor (before that, growth may be a start-up or a cache filling):
  * its own line must rise by MIN_LAST_STEP_BYTES (and MIN_LAST_STEP_RELATIVE) at no less than
  * MIN_STEP_RATE_OF_TREND of the whole line's pace, and the newest floor must stand near the highest.
  */
@@ -303,8 +303,15 @@ function judgeTrend(floors: FullGcPoint[]): Trend {
   );
   const growth = slope * floorSpan;
   if (!(slope > 0 && fit >= MIN_FIT && growth >= needed(floors[0]!.heapAfter))) return { kind: 'none' };
-  const recentFrom = Math.max(t0 + MIN_SPAN_SECONDS * 1000, floors.at(-1)!.time - Math.max(MIN_SPAN_SECONDS, floorSpan / 2) * 1000);
-  const recent = floors.filter((p) => p.time >= recentFrom);
+  const earliest = t0 + MIN_SPAN_SECONDS * 1000;
+  const recentFrom = Math.max(earliest, floors.at(-1)!.time - Math.max(MIN_SPAN_SECONDS, floorSpan / 2) * 1000);
+  // The stretch starts at the last floor before that point when there is one (V8's own floors may be a
+  // minute apart in a slow leak), never before `earliest`.
+  let anchor = -1;
+  floors.forEach((p, index) => {
+    if (p.time >= earliest && p.time <= recentFrom) anchor = index;
+  });
+  const recent = anchor >= 0 ? floors.slice(anchor) : floors.filter((p) => p.time >= recentFrom);
   if (recent.length < 2) {
     return { kind: 'growth-began-early', growth, recentStartsAfterSeconds: (floors.at(-2)!.time - t0) / 1000 };
   }
@@ -334,7 +341,7 @@ function ruledOutAnswer(seen: string, ruledOut: RuledOut, neededBytes: number, i
     return {
       verdict: 'no-leak',
       leakSuspected: false,
-      reason: `${seen}: ${bound}${stopped ? ' (a cache that filled, a start-up that ended)' : ''}, no leak of ${formatRate(NO_LEAK_RESOLUTION_BYTES_PER_SECOND)} or more.`,
+      reason: `${seen}: ${bound}, no leak of ${formatRate(NO_LEAK_RESOLUTION_BYTES_PER_SECOND)} or more${stopped ? `; the growth stopped ${ruledOut.seconds} s ago (a cache that filled, a start-up that ended)` : ''}.`,
       ruledOut,
     };
   }
