@@ -19,6 +19,8 @@ export interface CorpusMember {
    * the start, or that long after the first `leak` verdict. Their answers are verdicts too.
    */
   requests?: Array<{ query: string; atSeconds?: number; afterLeakSeconds?: number }>;
+  /** Also read the verdict's gauge from /metrics at every poll (samples with query `metrics`). */
+  watchMetric?: boolean;
 }
 
 /**
@@ -29,8 +31,8 @@ export interface CorpusMember {
 const WHERE_REQUESTS: NonNullable<CorpusMember['requests']> = [
   { query: 'seconds=5', atSeconds: 40 },
   { query: 'seconds=5&types=count', atSeconds: 75 },
-  { query: 'seconds=5', afterLeakSeconds: 2 },
-  { query: 'seconds=5&types=count', afterLeakSeconds: 15 },
+  { query: 'seconds=5', afterLeakSeconds: 1 },
+  { query: 'seconds=5&types=count', afterLeakSeconds: 8 },
 ];
 
 /** Leaks slower than the corpus's fast ones, each with where-requests: when the verdict turns, and what it says before. */
@@ -39,7 +41,15 @@ export const SLOW_LEAKS: CorpusMember[] = [50, 100, 170, 500].map((kbps) => ({
   workload: `leak:${kbps}`,
   leakBytesPerSecond: kbps * 1000,
   requests: WHERE_REQUESTS,
+  watchMetric: true,
 }));
+
+/** The verdict `maintenance_endpoint_leak_suspected` stands for. */
+const GAUGE_VERDICTS = new Map([
+  [1, 'leak'],
+  [0, 'no-leak'],
+  [-1, 'insufficient-data'],
+]);
 
 /** The corpus the verdict is calibrated on: steady processes of several shapes, and leaks of several rates. */
 export const LEAK_CORPUS: CorpusMember[] = [
@@ -57,7 +67,7 @@ export const LEAK_CORPUS: CorpusMember[] = [
 
 export interface VerdictSample {
   seconds: number;
-  /** The where-request that answered this verdict (`seconds=5`...), or null for a plain `/memory/leaks`. */
+  /** The where-request that answered this verdict (`seconds=5`...), `metrics` for the gauge, or null for a plain `/memory/leaks`. */
   query: string | null;
   verdict: string;
   reason: string;
@@ -140,14 +150,19 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
       if (body.verdict !== 'insufficient-data') result.firstDecisionSeconds ??= sample.seconds;
       if (body.leakSuspected === true && result.firstLeakSeconds === null) {
         result.firstLeakSeconds = sample.seconds;
-        if (member.leakBytesPerSecond > 0) stopAt = Math.min(stopAt, Date.now() + (options.keepLeaksAfterDetectionSeconds ?? 0) * 1000);
+        // Watched on for the time asked, and at least until its requests set at fixed seconds are sent.
+        const lastScheduled = Math.max(0, ...(member.requests ?? []).map((entry) => entry.atSeconds ?? 0));
+        const keepUntil = Math.max(Date.now() + (options.keepLeaksAfterDetectionSeconds ?? 0) * 1000, startedAt + (lastScheduled + 1) * 1000);
+        if (member.leakBytesPerSecond > 0) stopAt = Math.min(stopAt, keepUntil);
       }
     };
-    // Where-requests run beside the polling, as another client's would; each is sent once, when due.
+    // Where-requests run beside the polling, as another client's would; each is sent once, when due, and
+    // one at a time (two would contend for the heap profile slot: 409).
     const due = [...(member.requests ?? [])];
     const sendDue = (): void => {
       const now = (Date.now() - startedAt) / 1000;
       for (const entry of [...due]) {
+        if (pending.size > 0) return;
         const at = entry.atSeconds ?? (result.firstLeakSeconds === null ? undefined : result.firstLeakSeconds + entry.afterLeakSeconds!);
         if (at === undefined || now < at) continue;
         due.splice(due.indexOf(entry), 1);
@@ -168,6 +183,13 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
       const sentAt = Date.now();
       const reply = await request(`${url}/memory/leaks`, { token }).catch(() => undefined);
       if (reply?.status === 200) record(null, reply.json() as LeakAnswer, sentAt);
+      if (member.watchMetric) {
+        const metricsAt = Date.now();
+        const metrics = await request(`${url}/metrics`, { token }).catch(() => undefined);
+        const line = metrics?.status === 200 ? metrics.body.toString().split('\n').find((l) => l.startsWith('maintenance_endpoint_leak_suspected ')) : undefined;
+        const verdict = line === undefined ? undefined : GAUGE_VERDICTS.get(Number(line.split(' ').at(-1)));
+        if (verdict !== undefined) record('metrics', { verdict, reason: '', leakSuspected: verdict === 'leak' }, metricsAt);
+      }
       await sleep(pollMs);
     }
     for (const entry of due) if (entry.atSeconds !== undefined || result.firstLeakSeconds !== null) result.failedRequests.push(`${entry.query}: never sent`);
