@@ -15,7 +15,7 @@
  *   --egress       also a 600 MiB upload to an S3-compatible server (s3rver), against a produce-and-drain baseline,
  *                  and a 600 MB heap snapshot of an app uploaded with ?egress=, against its direct download
  *   --rss-poll     measure peak RSS by polling VmRSS even where VmHWM can be reset
- *   --leaks-only   only the leak-verdict corpus (five minutes; it runs in every bench but --quick)
+ *   --leaks-only   only the leak-verdict corpus (nine minutes; it runs in every bench but --quick)
  *   --snapshot-memory  also the snapshot peak estimate's calibration: heaps of seven shapes, each
  *                  snapshot's measured peak extra RSS against the estimate (with --quick: 20 MiB heaps
  *                  only; --snapshot-memory-large adds 300 MiB heaps of many objects, peaks of several GiB)

@@ -71,14 +71,14 @@ export const leaksCommand = defineCommand({
 });
 
 interface LeakReport {
-  leakSuspected: boolean | 'insufficient data';
+  verdict: 'leak' | 'no-leak' | 'insufficient-data';
   reason: string;
   evidence?: unknown;
   where?: { seconds: number; sites: Array<{ functionName: string; url: string; line: number; column: number; bytes: number }> };
 }
 
 function describeLeaks(report: LeakReport): string {
-  const verdict = report.leakSuspected === true ? 'Leak suspected' : report.leakSuspected === false ? 'No leak suspected' : 'Not enough data for a verdict';
+  const verdict = report.verdict === 'leak' ? 'Leak suspected' : report.verdict === 'no-leak' ? 'No leak' : 'Not decided yet';
   const lines = [`${verdict}: ${report.reason}`];
   if (report.evidence) lines.push('', formatObject({ evidence: report.evidence }));
   if (report.where) {
