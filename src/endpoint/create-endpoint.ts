@@ -19,6 +19,7 @@ import type { ProbeHandle } from '../probe/main-thread-probe.js';
 import { ProbeFeed } from '../probe/probe-feed.js';
 import { ProbeReader } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
+import { RuleEngine } from '../rules/rule-engine.js';
 import { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import type { CdpTarget } from '../targets/target.js';
@@ -76,6 +77,7 @@ export function createEndpoint({
   probe?.feed.onEvents((events) => metrics.observeGcEvents(events));
   const operations = new OperationRegistry();
   const { dumps: limits } = config;
+  const artifactLimits = { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit };
   const dumps = new DumpScheduler({
     store: new DumpStore(dumpsDirectory, {
       maxBytes: limits.maxBytes,
@@ -90,14 +92,22 @@ export function createEndpoint({
     options: {
       maxPendingJobs: limits.maxPendingJobs,
       staging: { memoryLimitBytes: config.spillThresholdBytes, tmpdir: config.tmpdir },
-      limits: { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit },
+      limits: artifactLimits,
     },
   });
+  let rules: RuleEngine;
+  try {
+    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds }, dumps, log, limits: artifactLimits });
+  } catch (error) {
+    probe?.feed.stop();
+    dumps.close();
+    throw error;
+  }
   const live = new LiveHistory({ target, probe });
   // Uploads of this process's earlier lives that were killed mid-way. Keys name the inspected process,
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
   if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
-  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings, commands };
+  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
   return {
@@ -109,6 +119,7 @@ export function createEndpoint({
       closed = true;
       probe?.feed.stop();
       live.close();
+      rules.close();
       dumps.close();
       log.close();
     },

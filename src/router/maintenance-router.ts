@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
+import { checkRules } from '../rules/rule-actions.js';
 import { guardTrustProxy } from './trust-proxy-guard.js';
 
 /**
@@ -34,6 +35,8 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
     );
   }
   const config = resolveConfig(options);
+  // Here, before anything starts: the endpoint itself is built on the first request.
+  checkRules(config.rules, { offMainThread: false, probe: true, ownProcess: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit });
   const express = createRequire(import.meta.url)('express') as () => Express;
   // The probe runs for the life of the process once a router is mounted: routers have no close().
   const probe = acquireMainThreadProbe().handle;

@@ -3,6 +3,7 @@ import { serveCommandsOnPort } from '../commands/port-command-runner.js';
 import { commandInfo, resolveCommands } from '../options/command-options.js';
 import { contained } from '../contained.js';
 import { ConfigError } from '../errors.js';
+import { checkRules } from '../rules/rule-actions.js';
 import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
@@ -50,6 +51,8 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   if (config.rateLimit.keyGenerator !== undefined) {
     throw new ConfigError('OPTION_TYPE', '`rateLimit.keyGenerator` is for router mode; behind a proxy, the out-of-band server takes `trustProxy`.');
   }
+  // Checked here too, so a mistake rejects as a ConfigError before the worker starts.
+  checkRules(config.rules, { offMainThread: true, probe: true, ownProcess: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit });
   const commands = resolveCommands(options.commands);
   const host = options.host ?? '127.0.0.1';
   const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);

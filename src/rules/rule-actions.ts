@@ -1,0 +1,40 @@
+import { ConfigError, MaintenanceError } from '../errors.js';
+import { ARTIFACTS } from '../operations/artifacts/all-artifacts.js';
+import type { ArtifactLimits } from '../operations/artifacts/artifact-kind.js';
+import type { ResolvedRule } from '../options/rules-options.js';
+import { parseParams } from '../params/param-spec.js';
+import { assertWatchable, type WatchingPlace } from './rule-conditions.js';
+import type { ArtifactRequest } from '../scheduling/dump-scheduler.js';
+
+/**
+ * Each rule's actions as the scheduler's requests, their parameters read by the artifact kinds' own
+ * declarations (the ones a request's query is read by), strictly: a mistake refuses the start and
+ * names the option's path.
+ */
+export function ruleRequests(rules: readonly ResolvedRule[], limits: ArtifactLimits): Map<string, ArtifactRequest[]> {
+  return new Map(
+    rules.map((rule, ruleIndex) => [
+      rule.name,
+      rule.do.map((action, actionIndex) => {
+        const path = `rules[${ruleIndex}].do[${actionIndex}]`;
+        const raw = new Map(Object.entries(action.params).map(([name, value]) => [name, [String(value)]]));
+        try {
+          return { kind: action.kind, params: parseParams(raw, ARTIFACTS[action.kind].parameters(limits), 'Parameter') };
+        } catch (error) {
+          if (!(error instanceof MaintenanceError)) throw error;
+          throw new ConfigError('INVALID_OPTIONS', `\`${path}.${action.kind}\`: ${error.message}`);
+        }
+      }),
+    ]),
+  );
+}
+
+/**
+ * Everything about the rules that can be checked before the endpoint starts, where it will run: the
+ * conditions can be watched there and the actions' parameters are right. Throws a ConfigError naming
+ * the option's path; returns the actions as requests.
+ */
+export function checkRules(rules: readonly ResolvedRule[], place: WatchingPlace, limits: ArtifactLimits): Map<string, ArtifactRequest[]> {
+  assertWatchable(rules, place);
+  return ruleRequests(rules, limits);
+}

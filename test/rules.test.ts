@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ConfigError } from '../src/errors.js';
+import { resolveRules } from '../src/options/rules-options.js';
+import { ruleRequests } from '../src/rules/rule-actions.js';
+import { maintenanceRouter } from '../src/router/maintenance-router.js';
+import { startFixture, type Fixture } from './helpers/fixture.js';
+import { eventually, request } from './helpers/http.js';
+
+/** Named functions must stay on the stack: the app runs without inlining (see the brief of tests). */
+const NO_INLINING = ['--no-turbo-inlining', '--no-maglev-inlining'];
+
+interface RuleStatusReply {
+  name: string;
+  lastFiredAt: string | null;
+  firedInWindow: number;
+  firedTotal: number;
+  suppressed: number;
+  nextPossibleAt: string | null;
+  lastReading: number | string | null;
+  artifacts: Array<{ id: string; kind: string | null; status: string }>;
+}
+
+async function ruleStatus(app: Fixture, name: string): Promise<RuleStatusReply> {
+  const reply = await request(`${app.url}/rules`, { token: app.tokens.reader });
+  assert.equal(reply.status, 200, reply.body.toString());
+  const rule = (reply.json().rules as RuleStatusReply[]).find((candidate) => candidate.name === name);
+  assert.ok(rule, `rule ${name} listed`);
+  return rule;
+}
+
+async function ruleDumps(app: Fixture, name: string): Promise<Array<{ id: string; kind: string; status: string; trigger: { type: string; name?: string } }>> {
+  const reply = await request(`${app.url}/dumps`, { token: app.tokens.admin });
+  const body = reply.json();
+  const jobs = (Array.isArray(body) ? body : body.dumps) as Array<{ id: string; kind: string; status: string; trigger: { type: string; name?: string } }>;
+  return jobs.filter((job) => job.trigger.type === 'rule' && job.trigger.name === name);
+}
+
+describe('collection rules: refused at start with the option path named', () => {
+  test('an unknown key inside a rule, a condition out of range, two conditions, a bad action', () => {
+    const base = { name: 'stall', when: { loopBlockedMs: 1000 }, do: ['stack'] };
+    assert.throws(() => resolveRules([{ ...base, extra: 1 }]), (error: Error) => error instanceof ConfigError && error.message.includes('`rules[0].extra`'));
+    assert.throws(() => resolveRules([base, { ...base, when: { elu: 1.5 } , name: 'busy' }]), /`rules\[1\]\.when\.elu` must be a number above 0 and below 1/);
+    assert.throws(() => resolveRules([{ ...base, when: { elu: 0.9, leak: true } }]), /`rules\[0\]\.when` must give exactly one of .* not elu and leak/);
+    assert.throws(() => resolveRules([{ ...base, when: { loopBlockedMs: 1000, forSeconds: 5 } }]), /`rules\[0\]\.when\.forSeconds` is not a known key/);
+    assert.throws(() => resolveRules([{ ...base, do: ['stack', 'coredump'] }]), /`rules\[0\]\.do\[1\]` must be one of stack, cpuprofile/);
+    assert.throws(() => resolveRules([{ ...base, limit: { count: 1 } }]), /`rules\[0\]\.limit\.perSeconds` must be an integer/);
+    assert.throws(() => resolveRules([base, base]), /`rules\[1\]\.name` repeats the name "stall"/);
+    assert.throws(() => resolveRules({ name: 'x' }), /`rules` must be an array/);
+    const rules = resolveRules([{ ...base, do: ['stack', { cpuprofile: { seconds: 2, secs: 3 } }] }]);
+    assert.throws(() => ruleRequests(rules, { maxProfileSeconds: 300, memoryLimit: undefined }), /`rules\[0\]\.do\[1\]\.cpuprofile`: Unknown parameter "secs"/);
+    const good = resolveRules([{ ...base, do: ['stack', { cpuprofile: { seconds: 2 } }] }]);
+    assert.deepEqual(ruleRequests(good, { maxProfileSeconds: 300, memoryLimit: undefined }).get('stall'), [
+      { kind: 'stack', params: {} },
+      { kind: 'cpuprofile', params: { seconds: 2, interval: 1000, format: 'cpuprofile' } },
+    ]);
+    assert.deepEqual(good[0]!.limit, { count: 1, perSeconds: 3600 });
+  });
+
+  test('a blocked-loop rule in router mode refuses the start, saying why', () => {
+    const tokens = [{ id: 'reader', token: randomBytes(24).toString('base64url'), scopes: ['read' as const] }];
+    assert.throws(
+      () => maintenanceRouter({ tokens, rules: [{ name: 'stall', when: { loopBlockedMs: 1000 }, do: ['stack'] }] }),
+      (error: Error) => error instanceof ConfigError && /`rules\[0\]\.when\.loopBlockedMs` needs the endpoint off the app's main thread/.test(error.message),
+    );
+    assert.throws(() => maintenanceRouter({ tokens, rules: [{ name: 'cpu', when: { cpuPercent: 90 }, do: [{ heapsnapshot: { gc: 'yes' } }] }] }), /`rules\[0\]\.do\[0\]\.heapsnapshot`/);
+  });
+});
+
+describe('collection rules in worker mode: a blocked loop leaves its stack with nobody asking', () => {
+  let app: Fixture;
+  before(async () => {
+    app = await startFixture({
+      mode: 'worker',
+      nodeArgs: NO_INLINING,
+      options: { rules: [{ name: 'stall', when: { loopBlockedMs: 1000 }, do: ['stack'], cooldownSeconds: 0, limit: { count: 10, perSeconds: 3600 } }] },
+    });
+  });
+  after(() => app.stop());
+
+  test('a 3 s block: the stack is taken during the block and names the blocking function', async () => {
+    const blockStarted = Date.now();
+    const { unblocked } = await app.block(3000);
+    await unblocked;
+    const blockEnded = Date.now();
+    const [job] = await eventually(async () => {
+      const jobs = await ruleDumps(app, 'stall');
+      return jobs.length > 0 && jobs.every((candidate) => candidate.status === 'ready') ? jobs : undefined;
+    }, 30_000, 'the rule\'s stack in the store');
+    assert.equal(job!.kind, 'stack');
+    const file = await request(`${app.url}/dumps/${job!.id}/file`, { token: app.tokens.admin });
+    assert.equal(file.status, 200);
+    const stack = file.json() as { state: string; capturedAt: string; frames: Array<{ functionName: string }> };
+    assert.equal(stack.state, 'running', JSON.stringify(stack));
+    assert.ok(stack.frames.some((frame) => frame.functionName === 'busyLoop'), JSON.stringify(stack.frames));
+    const capturedAt = Date.parse(stack.capturedAt);
+    assert.ok(capturedAt >= blockStarted && capturedAt <= blockEnded, `taken at ${stack.capturedAt}, within the block (${new Date(blockStarted).toISOString()} to ${new Date(blockEnded).toISOString()})`);
+    const status = await ruleStatus(app, 'stall');
+    assert.equal(status.firedTotal, 1);
+    assert.deepEqual(status.artifacts.map((artifact) => artifact.id), [job!.id]);
+    assert.ok(app.auditLines().some((line) => line.msg === 'rule fired' || line.message === 'rule fired'), app.auditText());
+  });
+});
+
+describe('collection rules: a limit of once an hour holds for two stalls and across a restart', () => {
+  const storeDir = mkdtempSync(join(tmpdir(), 'me-rules-store-'));
+  const options = { storeDir, rules: [{ name: 'hourly', when: { loopBlockedMs: 500 }, do: ['stack'], limit: { count: 1, perSeconds: 3600 }, cooldownSeconds: 0 }] };
+  after(() => rmSync(storeDir, { recursive: true, force: true }));
+
+  test('two stalls, one firing; after a restart with the same store, a third stall still fires nothing', async () => {
+    let app = await startFixture({ mode: 'worker', options });
+    try {
+      await (await app.block(1500)).unblocked;
+      await eventually(async () => (await ruleDumps(app, 'hourly')).some((job) => job.status === 'ready') || undefined, 30_000, 'the first stall\'s stack');
+      await (await app.block(1500)).unblocked;
+      await eventually(async () => (await ruleStatus(app, 'hourly')).suppressed >= 1 || undefined, 30_000, 'the second stall held back');
+      const status = await ruleStatus(app, 'hourly');
+      assert.equal(status.firedTotal, 1);
+      assert.equal(status.firedInWindow, 1);
+      assert.ok(Date.parse(status.nextPossibleAt!) > Date.now() + 3_000_000, `next possible at ${status.nextPossibleAt}`);
+      assert.equal((await ruleDumps(app, 'hourly')).length, 1);
+    } finally {
+      await app.stop();
+    }
+    app = await startFixture({ mode: 'worker', options });
+    try {
+      const restored = await ruleStatus(app, 'hourly');
+      assert.equal(restored.firedTotal, 1);
+      assert.ok(restored.lastFiredAt !== null);
+      await (await app.block(1500)).unblocked;
+      await eventually(async () => (await ruleStatus(app, 'hourly')).suppressed >= 1 || undefined, 30_000, 'the stall after the restart held back');
+      assert.equal((await ruleStatus(app, 'hourly')).firedTotal, 1);
+      assert.equal((await ruleDumps(app, 'hourly')).length, 1, 'the first life\'s stack is still the only one');
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('collection rules: rssPercentOfLimit against memoryLimit', () => {
+  let app: Fixture;
+  const memoryLimit = 1024 ** 3;
+  before(async () => {
+    app = await startFixture({ mode: 'worker', options: { memoryLimit, rules: [{ name: 'rss', when: { rssPercentOfLimit: 30 }, do: ['report'] }] } });
+  });
+  after(() => app.stop());
+
+  test('quiet below the threshold, fires once the resident set passes it', async () => {
+    const before = await eventually(async () => {
+      const status = await ruleStatus(app, 'rss');
+      return typeof status.lastReading === 'number' ? status : undefined;
+    }, 30_000, 'a first reading');
+    assert.ok((before.lastReading as number) < 30, `the app starts below 30% of 1 GiB: ${before.lastReading}`);
+    assert.equal(before.firedTotal, 0);
+    assert.equal((await request(`${app.url}/rules`, { token: app.tokens.reader })).json().memoryLimitBytes, memoryLimit);
+    await app.command({ cmd: 'grow', mb: 400 }, 'grown');
+    const fired = await eventually(async () => {
+      const status = await ruleStatus(app, 'rss');
+      return status.firedTotal === 1 && status.artifacts[0]?.status === 'ready' ? status : undefined;
+    }, 60_000, 'the rule to fire');
+    assert.ok((fired.lastReading as number) >= 30, String(fired.lastReading));
+    const [job] = await ruleDumps(app, 'rss');
+    assert.equal(job!.kind, 'report');
+    const report = (await request(`${app.url}/dumps/${job!.id}/file`, { token: app.tokens.admin })).json();
+    assert.equal(typeof report.header?.processId, 'number');
+  });
+});
