@@ -98,7 +98,7 @@ describe('collection rules in worker mode: a blocked loop leaves its stack with 
     assert.equal(stack.state, 'running', JSON.stringify(stack));
     assert.ok(stack.frames.some((frame) => frame.functionName === 'busyLoop'), JSON.stringify(stack.frames));
     const capturedAt = Date.parse(stack.capturedAt);
-    assert.ok(capturedAt >= blockStarted && capturedAt <= blockEnded, `taken at ${stack.capturedAt}, within the block (${new Date(blockStarted).toISOString()} to ${new Date(blockEnded).toISOString()})`);
+    assert.ok(capturedAt >= blockStarted + 1000 && capturedAt <= blockEnded, `taken at ${stack.capturedAt}, within the block (${new Date(blockStarted).toISOString()} to ${new Date(blockEnded).toISOString()})`);
     const status = await ruleStatus(app, 'stall');
     assert.equal(status.firedTotal, 1);
     assert.deepEqual(status.artifacts.map((artifact) => artifact.id), [job!.id]);
@@ -114,9 +114,9 @@ describe('collection rules: a limit of once an hour holds for two stalls and acr
   test('two stalls, one firing; after a restart with the same store, a third stall still fires nothing', async () => {
     let app = await startFixture({ mode: 'worker', options });
     try {
-      await (await app.block(1500)).unblocked;
+      await (await app.block(2500)).unblocked;
       await eventually(async () => (await ruleDumps(app, 'hourly')).some((job) => job.status === 'ready') || undefined, 30_000, 'the first stall\'s stack');
-      await (await app.block(1500)).unblocked;
+      await (await app.block(2500)).unblocked;
       await eventually(async () => (await ruleStatus(app, 'hourly')).suppressed >= 1 || undefined, 30_000, 'the second stall held back');
       const status = await ruleStatus(app, 'hourly');
       assert.equal(status.firedTotal, 1);
@@ -131,7 +131,7 @@ describe('collection rules: a limit of once an hour holds for two stalls and acr
       const restored = await ruleStatus(app, 'hourly');
       assert.equal(restored.firedTotal, 1);
       assert.ok(restored.lastFiredAt !== null);
-      await (await app.block(1500)).unblocked;
+      await (await app.block(2500)).unblocked;
       await eventually(async () => (await ruleStatus(app, 'hourly')).suppressed >= 1 || undefined, 30_000, 'the stall after the restart held back');
       assert.equal((await ruleStatus(app, 'hourly')).firedTotal, 1);
       assert.equal((await ruleDumps(app, 'hourly')).length, 1, 'the first life\'s stack is still the only one');

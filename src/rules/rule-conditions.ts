@@ -97,9 +97,11 @@ export class ConditionReader {
     switch (condition.type) {
       case 'loopBlockedMs': {
         // 'as-is' asks nothing of the main thread: the heartbeat is what its last tick published.
-        const heartbeatAt = probe!.reader.figures('as-is').heartbeatAt;
-        const silentMs = Math.max(0, now - heartbeatAt);
-        return { holds: silentMs >= condition.threshold, value: Math.round(silentMs), episode: heartbeatAt };
+        // The probe ticks once an interval: the loop is known blocked only for as long as its next tick is
+        // overdue, a lower bound of the stall (it may have begun up to an interval earlier), never an idle loop.
+        const { heartbeatAt, intervalMs } = probe!.reader.figures('as-is');
+        const overdueMs = Math.max(0, now - heartbeatAt - intervalMs);
+        return { holds: overdueMs >= condition.threshold, value: Math.round(overdueMs), episode: heartbeatAt };
       }
       case 'heapPercentOfLimit': {
         const figures = probe!.reader.figures('live');
