@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -8,6 +8,7 @@ import { ConfigError } from '../src/errors.js';
 import { resolveRules } from '../src/options/rules-options.js';
 import { ruleRequests } from '../src/rules/rule-actions.js';
 import { maintenanceRouter } from '../src/router/maintenance-router.js';
+import { CLEAN_CLI_ENV, runCli } from './helpers/cli.js';
 import { startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually, request } from './helpers/http.js';
 
@@ -102,7 +103,24 @@ describe('collection rules in worker mode: a blocked loop leaves its stack with 
     const status = await ruleStatus(app, 'stall');
     assert.equal(status.firedTotal, 1);
     assert.deepEqual(status.artifacts.map((artifact) => artifact.id), [job!.id]);
-    assert.ok(app.auditLines().some((line) => line.msg === 'rule fired' || line.message === 'rule fired'), app.auditText());
+    const fired = app.auditLines().find((line) => line.msg === 'rule fired');
+    assert.ok(fired, app.auditText());
+    assert.equal(fired.rule, 'stall');
+    assert.ok((fired.loopBlockedMs as number) >= 1000, JSON.stringify(fired));
+    assert.deepEqual(fired.artifacts, [job!.id]);
+
+    // The CLI's `rules` shows the same.
+    const dir = mkdtempSync(join(tmpdir(), 'me-rules-cli-'));
+    try {
+      writeFileSync(join(dir, 'token'), `${app.tokens.reader}\n`, { mode: 0o600 });
+      const run = await runCli(['rules', '--url', app.url, '--token-file', join(dir, 'token')], { env: CLEAN_CLI_ENV });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^stall: when loopBlockedMs 1000 \(now \d+\), do stack$/m);
+      assert.match(run.stdout, /fired 1 of 10 in 3600s \(1 in all\)/);
+      assert.match(run.stdout, new RegExp(`^  ${job!.id}  stack  ready$`, 'm'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

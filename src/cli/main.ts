@@ -11,6 +11,7 @@ import { dumpsCommand } from './dumps-command.js';
 import { replCommand } from './repl-command.js';
 import { HELP_REQUESTED, parseCommandLine } from './parse-command-line.js';
 import { gcCommand, indexCommand, leaksCommand, memoryCommand, metricsCommand, reportCommand, stackCommand } from './read-commands.js';
+import { rulesCommand } from './rules-command.js';
 import { serveCommand } from './serve-command.js';
 import { commandUsage, PROGRAM, programUsage } from './usage.js';
 
@@ -28,6 +29,7 @@ const COMMANDS: readonly Command[] = [
   reportCommand,
   metricsCommand,
   dumpsCommand,
+  rulesCommand,
   replCommand,
   commandCommand,
 ];
