@@ -52,6 +52,9 @@ describe('collection rules: refused at start with the option path named', () => 
     assert.throws(() => resolveRules([{ ...base, limit: { count: 1 } }]), /`rules\[0\]\.limit\.perSeconds` must be an integer/);
     assert.throws(() => resolveRules([base, base]), /`rules\[1\]\.name` repeats the name "stall"/);
     assert.throws(() => resolveRules({ name: 'x' }), /`rules` must be an array/);
+    assert.throws(() => resolveRules([{ ...base, when: { httpStatus: '500-99' } }]), /`rules\[0\]\.when\.httpStatus` must be a status or a range/);
+    assert.throws(() => resolveRules([{ ...base, when: { httpSlowerThanMs: 200, forSeconds: 3 } }]), /`rules\[0\]\.when\.forSeconds` is not a known key; allowed here: httpSlowerThanMs, count, withinSeconds/);
+    assert.deepEqual(resolveRules([{ ...base, when: { httpStatus: 503, count: 5 } }])[0]!.when, { type: 'httpStatus', from: 503, to: 503, count: 5, withinSeconds: 60 });
     const rules = resolveRules([{ ...base, do: ['stack', { cpuprofile: { seconds: 2, secs: 3 } }] }]);
     assert.throws(() => ruleRequests(rules, { maxProfileSeconds: 300, memoryLimit: undefined }), /`rules\[0\]\.do\[1\]\.cpuprofile`: Unknown parameter "secs"/);
     const good = resolveRules([{ ...base, do: ['stack', { cpuprofile: { seconds: 2 } }] }]);
@@ -185,5 +188,50 @@ describe('collection rules: rssPercentOfLimit against memoryLimit', () => {
     assert.equal(job!.kind, 'report');
     const report = (await request(`${app.url}/dumps/${job!.id}/file`, { token: app.tokens.admin })).json();
     assert.equal(typeof report.header?.processId, 'number');
+  });
+});
+
+describe('collection rules: the app\'s own HTTP responses, through diagnostics_channel', () => {
+  let app: Fixture;
+  before(async () => {
+    app = await startFixture({
+      mode: 'worker',
+      options: {
+        rules: [
+          { name: 'slow', when: { httpSlowerThanMs: 200, count: 3, withinSeconds: 60 }, do: ['report'] },
+          { name: 'errors', when: { httpStatus: '500-599', count: 2, withinSeconds: 60 }, do: ['report'] },
+        ],
+      },
+    });
+  });
+  after(() => app.stop());
+
+  test('fast responses fire nothing; three slow ones fire the slow rule; two 503s fire the status rule', async () => {
+    for (let i = 0; i < 10; i++) assert.equal((await request(app.appUrl)).status, 200);
+    for (let i = 0; i < 3; i++) assert.equal((await request(`${app.appUrl}status/404`)).status, 404);
+    await eventually(async () => {
+      const [slow, errors] = await Promise.all([ruleStatus(app, 'slow'), ruleStatus(app, 'errors')]);
+      return slow.lastReading === 0 && errors.lastReading === 0 || undefined;
+    }, 30_000, 'the rules to have read the fast responses');
+    // Read again after a full second of readings: still nothing counted, nothing fired.
+    const readAt = Date.now();
+    await eventually(async () => Date.now() - readAt > 1500 || undefined, 5000, 'another reading');
+    assert.equal((await ruleStatus(app, 'slow')).firedTotal, 0);
+    assert.equal((await ruleStatus(app, 'errors')).firedTotal, 0);
+
+    for (let i = 0; i < 2; i++) assert.equal((await request(`${app.appUrl}slow?ms=400`)).status, 200);
+    await eventually(async () => (await ruleStatus(app, 'slow')).lastReading === 2 || undefined, 30_000, 'two slow responses counted');
+    assert.equal((await ruleStatus(app, 'slow')).firedTotal, 0, 'two of the three needed');
+    assert.equal((await request(`${app.appUrl}slow?ms=400`)).status, 200);
+    const slow = await eventually(async () => {
+      const status = await ruleStatus(app, 'slow');
+      return status.firedTotal === 1 ? status : undefined;
+    }, 30_000, 'the slow rule to fire');
+    assert.equal(slow.lastReading, 3);
+
+    for (let i = 0; i < 2; i++) assert.equal((await request(`${app.appUrl}status/503`)).status, 503);
+    await eventually(async () => (await ruleStatus(app, 'errors')).firedTotal === 1 || undefined, 30_000, 'the status rule to fire');
+    const fired = app.auditLines().filter((line) => line.msg === 'rule fired').map((line) => line.rule);
+    assert.deepEqual(fired, ['slow', 'errors']);
   });
 });

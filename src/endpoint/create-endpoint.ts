@@ -16,6 +16,7 @@ import { OperationRegistry } from '../operations/operation-registry.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import { LeakDetector } from '../probe/leak-detector.js';
 import type { ProbeHandle } from '../probe/main-thread-probe.js';
+import type { HttpWatchHandle } from '../probe/http-watch.js';
 import { ProbeFeed } from '../probe/probe-feed.js';
 import { ProbeReader } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
@@ -40,6 +41,8 @@ export interface EndpointParts {
   commands?: CommandRunner;
   /** When the sweep of killed uploads runs (see SweepTiming): at the first upload on the app's own thread. */
   uploadSweep?: SweepTiming;
+  /** The app's HTTP responses counted for the rules, where the app's thread watches them. */
+  httpWatch?: HttpWatchHandle;
 }
 
 export interface Endpoint {
@@ -65,6 +68,7 @@ export function createEndpoint({
   warnings = [],
   commands = new LocalCommandRunner([]),
   uploadSweep = 'background',
+  httpWatch,
 }: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
   const metrics = new PrometheusMetrics({
@@ -97,7 +101,7 @@ export function createEndpoint({
   });
   let rules: RuleEngine;
   try {
-    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds }, dumps, log, limits: artifactLimits });
+    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch }, dumps, log, limits: artifactLimits });
   } catch (error) {
     probe?.feed.stop();
     dumps.close();

@@ -19,7 +19,16 @@ export type RuleCondition =
   /** The process's CPU time, in percent of one core, above the threshold for `forSeconds`. */
   | { type: 'cpuPercent'; threshold: number; forSeconds: number }
   /** The leak verdict turns to `leak`. */
-  | { type: 'leak' };
+  | { type: 'leak' }
+  /** At least `count` of the app's HTTP responses within `withinSeconds` took longer than the threshold (ms). */
+  | { type: 'httpSlowerThanMs'; threshold: number; count: number; withinSeconds: number }
+  /** At least `count` of the app's HTTP responses within `withinSeconds` had a status from `from` to `to`. */
+  | { type: 'httpStatus'; from: number; to: number; count: number; withinSeconds: number };
+
+/** The conditions on the app's own HTTP traffic, watched through diagnostics_channel only when a rule has one. */
+export type HttpRuleCondition = Extract<RuleCondition, { type: 'httpSlowerThanMs' | 'httpStatus' }>;
+
+export const isHttpCondition = (condition: RuleCondition): condition is HttpRuleCondition => condition.type === 'httpSlowerThanMs' || condition.type === 'httpStatus';
 
 export type RuleConditionType = RuleCondition['type'];
 
@@ -51,7 +60,10 @@ export interface ResolvedRule {
 const RULE_KEYS = ['name', 'when', 'do', 'limit', 'cooldownSeconds'];
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const SUSTAINED: readonly RuleConditionType[] = ['elu', 'loopDelayP99Ms', 'cpuPercent'];
-const CONDITION_TYPES: readonly RuleConditionType[] = ['loopBlockedMs', 'heapPercentOfLimit', 'rssPercentOfLimit', 'elu', 'loopDelayP99Ms', 'cpuPercent', 'leak'];
+const HTTP: readonly RuleConditionType[] = ['httpSlowerThanMs', 'httpStatus'];
+const CONDITION_TYPES: readonly RuleConditionType[] = ['loopBlockedMs', 'heapPercentOfLimit', 'rssPercentOfLimit', 'elu', 'loopDelayP99Ms', 'cpuPercent', 'leak', ...HTTP];
+/** Most responses an HTTP condition counts: each is a timestamp kept in shared memory. */
+export const MAX_HTTP_COUNT = 1000;
 const DEFAULT_LIMIT = { count: 1, perSeconds: 3600 };
 const DEFAULT_COOLDOWN_SECONDS = 60;
 const DEFAULT_FOR_SECONDS = 10;
@@ -102,7 +114,7 @@ function resolveCondition(when: unknown, path: string): RuleCondition {
   if (types.length !== 1) throw fail(path, `must give exactly one of ${CONDITION_TYPES.join(', ')}${types.length > 1 ? `, not ${types.join(' and ')}` : ''}.`);
   const type = types[0]!;
   const sustained = SUSTAINED.includes(type);
-  refuseUnknownKeys(when, sustained ? [type, 'forSeconds'] : [type], path);
+  refuseUnknownKeys(when, sustained ? [type, 'forSeconds'] : HTTP.includes(type) ? [type, 'count', 'withinSeconds'] : [type], path);
   const value = when[type];
   const at = `${path}.${type}`;
   switch (type) {
@@ -121,6 +133,13 @@ function resolveCondition(when: unknown, path: string): RuleCondition {
       if (type === 'elu') return { type, threshold: numberIn(value, at, 0, 1, 'above 0 and below 1'), forSeconds };
       if (type === 'loopDelayP99Ms') return { type, threshold: integerIn(value, at, 1, 3_600_000), forSeconds };
       return { type, threshold: numberIn(value, at, 0, 100_000, 'above 0 (100 is one core)'), forSeconds };
+    }
+    case 'httpSlowerThanMs':
+    case 'httpStatus': {
+      const count = when.count === undefined ? 1 : integerIn(when.count, `${path}.count`, 1, MAX_HTTP_COUNT);
+      const withinSeconds = when.withinSeconds === undefined ? 60 : integerIn(when.withinSeconds, `${path}.withinSeconds`, 1, 86_400);
+      if (type === 'httpSlowerThanMs') return { type, threshold: integerIn(value, at, 1, 3_600_000), count, withinSeconds };
+      return { type, ...statusRange(value, at), count, withinSeconds };
     }
   }
 }
@@ -152,6 +171,15 @@ function resolveLimit(limit: unknown, path: string): ResolvedRule['limit'] {
   if (!isPlainObject(limit)) throw fail(path, 'must be an object { count, perSeconds }.');
   refuseUnknownKeys(limit, ['count', 'perSeconds'], path);
   return { count: integerIn(limit.count, `${path}.count`, 1, 1000), perSeconds: integerIn(limit.perSeconds, `${path}.perSeconds`, 1, 30 * 86_400) };
+}
+
+/** `"500-599"`, `"503"` or 503. */
+function statusRange(value: unknown, path: string): { from: number; to: number } {
+  const match = typeof value === 'number' ? [String(value), String(value), undefined] : typeof value === 'string' ? /^(\d{3})(?:-(\d{3}))?$/.exec(value) : null;
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2] ?? match?.[1]);
+  if (match === null || !(from >= 100 && to <= 599 && from <= to)) throw fail(path, 'must be a status or a range of statuses from 100 to 599, e.g. "500-599" or 503.');
+  return { from, to };
 }
 
 function refuseUnknownKeys(object: Record<string, unknown>, known: readonly string[], path: string): void {

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
-import type { ResolvedRule, RuleCondition } from '../options/rules-options.js';
+import { isHttpCondition, type ResolvedRule, type RuleCondition } from '../options/rules-options.js';
+import { recentResponses, type HttpWatchHandle } from '../probe/http-watch.js';
 import { readMemoryBudget } from '../probe/memory-limit.js';
 import type { ProbeView } from '../probe/probe-view.js';
 import type { CdpTarget } from '../targets/target.js';
@@ -10,6 +11,8 @@ export interface ConditionSources {
   probe: ProbeView | undefined;
   memoryLimit: number | undefined;
   leakWindowSeconds: number;
+  /** The app's HTTP responses the rules count, where the app's thread watches them (none for a sidecar). */
+  http: HttpWatchHandle | undefined;
 }
 
 /** A condition's reading now: whether it holds, the figure it looked at, and (a blocked loop) which episode. */
@@ -34,11 +37,18 @@ export interface WatchingPlace {
   probe: boolean;
   /** The endpoint runs inside the inspected process, whose own counters it can read. */
   ownProcess: boolean;
+  /** The app's thread watches its HTTP responses for the rules (worker and router modes). */
+  http: boolean;
 }
 
 /** Where a ConditionReader's sources put the endpoint. */
-export function watchingPlace(sources: ConditionSources): WatchingPlace {
-  return { offMainThread: !sources.target.capabilities.sameThread, probe: sources.probe !== undefined, ownProcess: sources.target.capabilities.sharedFileSystem };
+export function watchingPlace(sources: ConditionSources, rules: readonly ResolvedRule[]): WatchingPlace {
+  return {
+    offMainThread: !sources.target.capabilities.sameThread,
+    probe: sources.probe !== undefined,
+    ownProcess: sources.target.capabilities.sharedFileSystem,
+    http: sources.http !== undefined || !rules.some((rule) => isHttpCondition(rule.when)),
+  };
 }
 
 /**
@@ -61,6 +71,9 @@ export function assertWatchable(rules: readonly ResolvedRule[], place: WatchingP
     }
     if ((type === 'rssPercentOfLimit' || type === 'cpuPercent') && !place.ownProcess) {
       throw new ConfigError('INVALID_OPTIONS', `\`${path}\` reads the process's own counters: it needs the endpoint inside the process (startMaintenanceServer or maintenanceRouter).`);
+    }
+    if (isHttpCondition(rule.when) && !place.http) {
+      throw new ConfigError('INVALID_OPTIONS', `\`${path}\` counts the app's own HTTP responses, watched on its thread: it needs the endpoint inside the process (startMaintenanceServer or maintenanceRouter).`);
     }
   });
 }
@@ -92,7 +105,8 @@ export class ConditionReader {
     this.#cpu = { at: now, usage };
   }
 
-  read(condition: RuleCondition, now: number): Reading {
+  /** `name`: the rule's, for the conditions kept per rule (the HTTP responses it counts). */
+  read(name: string, condition: RuleCondition, now: number): Reading {
     const probe = this.#sources.probe;
     switch (condition.type) {
       case 'loopBlockedMs': {
@@ -123,6 +137,11 @@ export class ConditionReader {
       }
       case 'cpuPercent':
         return { holds: this.#cpuPercent >= condition.threshold, value: round(this.#cpuPercent) };
+      case 'httpSlowerThanMs':
+      case 'httpStatus': {
+        const recent = recentResponses(this.#sources.http!, name, condition.withinSeconds * 1000, now);
+        return { holds: recent >= condition.count, value: recent };
+      }
       case 'leak': {
         if (now - this.#leak.at >= LEAK_READ_MS) this.#leak = { at: now, verdict: probe!.leaks.verdict({ windowSeconds: this.#sources.leakWindowSeconds }, now).verdict };
         return { holds: this.#leak.verdict === 'leak', value: this.#leak.verdict };

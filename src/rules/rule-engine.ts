@@ -65,7 +65,7 @@ export class RuleEngine {
 
   /** Throws a ConfigError naming the option's path when a rule cannot work on this target. */
   constructor({ rules, sources, dumps, log, limits }: RuleEngineOptions) {
-    const requests = checkRules(rules, watchingPlace(sources), limits);
+    const requests = checkRules(rules, watchingPlace(sources, rules), limits);
     this.#watches = rules.map((rule) => ({ rule, requests: requests.get(rule.name)!, heldSince: undefined, lastReading: null, firedEpisode: undefined }));
     this.#dumps = dumps;
     this.#log = log;
@@ -122,7 +122,7 @@ export class RuleEngine {
     }
     for (const watch of this.#watches) {
       if (watch.rule.when.type !== 'loopBlockedMs' && !slow) continue;
-      const reading = this.#reader!.read(watch.rule.when, now);
+      const reading = this.#reader!.read(watch.rule.name, watch.rule.when, now);
       watch.lastReading = reading.value;
       if (!reading.holds) {
         watch.heldSince = undefined;

@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { HttpWatchHandle } from '../probe/http-watch.js';
 import type { CommandInfo } from '../options/command-options.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import type { ProbeHandle } from '../probe/main-thread-probe.js';
@@ -19,6 +20,8 @@ export interface WorkerInit {
   /** The app's commands, and the port on which the main thread runs them. */
   commands: CommandInfo[];
   commandPort: MessagePort;
+  /** The app's HTTP responses the rules count, watched on the main thread; absent when no rule needs them. */
+  httpWatch: HttpWatchHandle | undefined;
 }
 
 export type WorkerToMain =
