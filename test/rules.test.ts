@@ -10,7 +10,8 @@ import { ruleRequests } from '../src/rules/rule-actions.js';
 import { maintenanceRouter } from '../src/router/maintenance-router.js';
 import { CLEAN_CLI_ENV, runCli } from './helpers/cli.js';
 import { startFixture, type Fixture } from './helpers/fixture.js';
-import { eventually, request } from './helpers/http.js';
+import { eventually as eventuallyEvery100ms, request } from './helpers/http.js';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** Named functions must stay on the stack: the app runs without inlining (see the brief of tests). */
 const NO_INLINING = ['--no-turbo-inlining', '--no-maglev-inlining'];
@@ -26,6 +27,17 @@ interface RuleStatusReply {
   artifacts: Array<{ id: string; kind: string | null; status: string }>;
 }
 
+/**
+ * Waits for a condition, asking at most about twice a second: the tests ask the endpoint, whose rate limit
+ * (300 a minute per token) a poll every 100 ms of two URLs would exhaust.
+ */
+function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  return eventuallyEvery100ms(async () => {
+    await delay(400);
+    return probe();
+  }, timeoutMs, what);
+}
+
 async function ruleStatus(app: Fixture, name: string): Promise<RuleStatusReply> {
   const reply = await request(`${app.url}/rules`, { token: app.tokens.reader });
   assert.equal(reply.status, 200, reply.body.toString());
@@ -36,6 +48,7 @@ async function ruleStatus(app: Fixture, name: string): Promise<RuleStatusReply> 
 
 async function ruleDumps(app: Fixture, name: string): Promise<Array<{ id: string; kind: string; status: string; trigger: { type: string; name?: string } }>> {
   const reply = await request(`${app.url}/dumps`, { token: app.tokens.admin });
+  assert.equal(reply.status, 200, reply.body.toString());
   const body = reply.json();
   const jobs = (Array.isArray(body) ? body : body.dumps) as Array<{ id: string; kind: string; status: string; trigger: { type: string; name?: string } }>;
   return jobs.filter((job) => job.trigger.type === 'rule' && job.trigger.name === name);
@@ -233,5 +246,42 @@ describe('collection rules: the app\'s own HTTP responses, through diagnostics_c
     await eventually(async () => (await ruleStatus(app, 'errors')).firedTotal === 1 || undefined, 30_000, 'the status rule to fire');
     const fired = app.auditLines().filter((line) => line.msg === 'rule fired').map((line) => line.rule);
     assert.deepEqual(fired, ['slow', 'errors']);
+  });
+});
+
+describe('collection rules: sustained conditions (CPU, event-loop utilization) held for forSeconds', () => {
+  let app: Fixture;
+  before(async () => {
+    app = await startFixture({
+      mode: 'worker',
+      nodeArgs: NO_INLINING,
+      options: {
+        rules: [
+          { name: 'hot', when: { cpuPercent: 50, forSeconds: 2 }, do: [{ cpuprofile: { seconds: 1 } }] },
+          { name: 'busy', when: { elu: 0.5, forSeconds: 2 }, do: ['stack'] },
+        ],
+      },
+    });
+  });
+  after(() => app.stop());
+
+  test('idle: nothing fires; hot work for a few seconds: both fire, and the profile names the hot function', async () => {
+    const idle = await eventually(async () => {
+      const status = await ruleStatus(app, 'hot');
+      return typeof status.lastReading === 'number' ? status : undefined;
+    }, 30_000, 'a first reading');
+    assert.equal(idle.firedTotal, 0);
+    const work = await app.work('hot');
+    try {
+      const [hot] = await eventually(async () => {
+        const jobs = await ruleDumps(app, 'hot');
+        return jobs.length > 0 && jobs[0]!.status === 'ready' ? jobs : undefined;
+      }, 60_000, 'the CPU rule\'s profile');
+      await eventually(async () => (await ruleStatus(app, 'busy')).firedTotal === 1 || undefined, 60_000, 'the ELU rule to fire');
+      const profile = (await request(`${app.url}/dumps/${hot!.id}/file`, { token: app.tokens.admin })).json() as { nodes: Array<{ callFrame: { functionName: string } }> };
+      assert.ok(profile.nodes.some((node) => node.callFrame.functionName === 'hotFunction'), 'the profile names hotFunction');
+    } finally {
+      await work.rest();
+    }
   });
 });
