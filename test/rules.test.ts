@@ -9,6 +9,8 @@ import { resolveRules } from '../src/options/rules-options.js';
 import { ruleRequests } from '../src/rules/rule-actions.js';
 import { maintenanceRouter } from '../src/router/maintenance-router.js';
 import { CLEAN_CLI_ENV, runCli } from './helpers/cli.js';
+import { destinations, objectBytes } from './helpers/egress-endpoint.js';
+import { startEgressSession, type EgressSession } from './helpers/egress-session.js';
 import { startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually as eventuallyEvery100ms, request } from './helpers/http.js';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -283,5 +285,40 @@ describe('collection rules: sustained conditions (CPU, event-loop utilization) h
     } finally {
       await work.rest();
     }
+  });
+});
+
+describe('collection rules: an action with egress uploads its artifact and leaves nothing in the store', () => {
+  let session: EgressSession;
+  let app: Fixture;
+  before(async () => {
+    session = await startEgressSession();
+    app = await session.startApp({
+      nodeArgs: NO_INLINING,
+      options: {
+        egress: destinations(session.server),
+        dumps: { directory: session.dumpsDirectory },
+        rules: [{ name: 'stall', when: { loopBlockedMs: 1000 }, do: [{ stack: { egress: 'offsite' } }] }],
+      },
+    });
+  });
+  after(() => session?.stop());
+
+  test('a stall\'s stack lands in the bucket, naming the blocking function', async () => {
+    await (await app.block(3000)).unblocked;
+    const [job] = await eventually(async () => {
+      const jobs = await ruleDumps(app, 'stall');
+      return jobs.length > 0 && jobs[0]!.status === 'uploaded' ? jobs : undefined;
+    }, 60_000, 'the stack uploaded');
+    const uploaded = (await request(`${app.url}/dumps/${job!.id}`, { token: app.tokens.admin })).json();
+    assert.equal(uploaded.egress, 'offsite');
+    const stack = JSON.parse((await objectBytes(session.s3, uploaded.upload.key)).toString()) as { state: string; frames: Array<{ functionName: string }> };
+    assert.equal(stack.state, 'running');
+    assert.ok(stack.frames.some((frame) => frame.functionName === 'busyLoop'), JSON.stringify(stack.frames));
+  });
+
+  test('an unknown destination is refused at start, naming the action', () => {
+    const rules = resolveRules([{ name: 'stall', when: { loopBlockedMs: 1000 }, do: [{ stack: { egress: 'elsewhere' } }] }]);
+    assert.throws(() => ruleRequests(rules, { maxProfileSeconds: 300, memoryLimit: undefined }, {}), /`rules\[0\]\.do\[0\]\.stack\.egress` names no destination of the `egress` option \(none is configured\)/);
   });
 });

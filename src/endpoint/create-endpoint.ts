@@ -101,7 +101,7 @@ export function createEndpoint({
   });
   let rules: RuleEngine;
   try {
-    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch }, dumps, log, limits: artifactLimits });
+    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch }, dumps, log, limits: artifactLimits, destinations: config.egress });
   } catch (error) {
     probe?.feed.stop();
     dumps.close();

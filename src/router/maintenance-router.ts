@@ -37,7 +37,7 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
   }
   const config = resolveConfig(options);
   // Here, before anything starts: the endpoint itself is built on the first request.
-  checkRules(config.rules, { offMainThread: false, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit });
+  checkRules(config.rules, { offMainThread: false, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit }, config.egress);
   const express = createRequire(import.meta.url)('express') as () => Express;
   // The probe runs for the life of the process once a router is mounted: routers have no close().
   const probe = acquireMainThreadProbe().handle;

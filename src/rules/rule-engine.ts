@@ -2,6 +2,7 @@ import { contained } from '../contained.js';
 import { MaintenanceError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import type { ArtifactLimits } from '../operations/artifacts/artifact-kind.js';
+import type { S3Destination } from '../options/egress-options.js';
 import type { ResolvedRule, RuleCondition } from '../options/rules-options.js';
 import type { ArtifactRequest, DumpScheduler, JobStatus } from '../scheduling/dump-scheduler.js';
 import { checkRules } from './rule-actions.js';
@@ -36,6 +37,8 @@ export interface RuleEngineOptions {
   dumps: DumpScheduler;
   log: AuditLogger;
   limits: ArtifactLimits;
+  /** The `egress` option's destinations, which an action may name. */
+  destinations: Readonly<Record<string, S3Destination>>;
 }
 
 interface Watch {
@@ -64,8 +67,8 @@ export class RuleEngine {
   #lastSlowReadAt = 0;
 
   /** Throws a ConfigError naming the option's path when a rule cannot work on this target. */
-  constructor({ rules, sources, dumps, log, limits }: RuleEngineOptions) {
-    const requests = checkRules(rules, watchingPlace(sources, rules), limits);
+  constructor({ rules, sources, dumps, log, limits, destinations }: RuleEngineOptions) {
+    const requests = checkRules(rules, watchingPlace(sources, rules), limits, destinations);
     this.#watches = rules.map((rule) => ({ rule, requests: requests.get(rule.name)!, heldSince: undefined, lastReading: null, firedEpisode: undefined }));
     this.#dumps = dumps;
     this.#log = log;

@@ -53,7 +53,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
     throw new ConfigError('OPTION_TYPE', '`rateLimit.keyGenerator` is for router mode; behind a proxy, the out-of-band server takes `trustProxy`.');
   }
   // Checked here too, so a mistake rejects as a ConfigError before the worker starts.
-  checkRules(config.rules, { offMainThread: true, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit });
+  checkRules(config.rules, { offMainThread: true, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit }, config.egress);
   const commands = resolveCommands(options.commands);
   const host = options.host ?? '127.0.0.1';
   const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);
