@@ -9,7 +9,8 @@ import { resolveRules } from '../src/options/rules-options.js';
 import { ruleRequests } from '../src/rules/rule-actions.js';
 import { maintenanceRouter } from '../src/router/maintenance-router.js';
 import { CLEAN_CLI_ENV, runCli } from './helpers/cli.js';
-import { destinations, objectBytes } from './helpers/egress-endpoint.js';
+import { assertNoCredentials, destinations, objectBytes } from './helpers/egress-endpoint.js';
+import { S3_ACCESS_KEY_ID } from './helpers/s3-server.js';
 import { startEgressSession, type EgressSession } from './helpers/egress-session.js';
 import { startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually as eventuallyEvery100ms, request } from './helpers/http.js';
@@ -315,6 +316,12 @@ describe('collection rules: an action with egress uploads its artifact and leave
     const stack = JSON.parse((await objectBytes(session.s3, uploaded.upload.key)).toString()) as { state: string; frames: Array<{ functionName: string }> };
     assert.equal(stack.state, 'running');
     assert.ok(stack.frames.some((frame) => frame.functionName === 'busyLoop'), JSON.stringify(stack.frames));
+    // The rule's listing names the destination, never its credentials.
+    const listing = (await request(`${app.url}/rules`, { token: app.tokens.reader })).body.toString();
+    assert.deepEqual(JSON.parse(listing).rules[0].do, [{ kind: 'stack', params: {}, egress: 'offsite' }]);
+    assertNoCredentials(listing, 'GET /rules');
+    assert.ok(!listing.includes(S3_ACCESS_KEY_ID), 'GET /rules holds the access key id');
+    assertNoCredentials(app.auditText(), 'the audit log');
   });
 
   test('an unknown destination is refused at start, naming the action', () => {

@@ -13,7 +13,8 @@ import { RuleStateStore } from './rule-state.js';
 export interface RuleStatus {
   name: string;
   when: RuleCondition;
-  do: ArtifactRequest[];
+  /** Each action's kind, its parameters with their defaults, and the name of the destination it uploads to (never the destination itself: it holds credentials). */
+  do: Array<{ kind: ArtifactRequest['kind']; params: Record<string, unknown>; egress?: string }>;
   limit: { count: number; perSeconds: number };
   cooldownSeconds: number;
   /** The condition's figure at the last reading (percent, ms, or the leak verdict); null before the first. */
@@ -94,7 +95,7 @@ export class RuleEngine {
       return {
         name: rule.name,
         when: rule.when,
-        do: requests,
+        do: requests.map(({ kind, params, egress }) => ({ kind, params, ...(egress !== undefined && { egress: egress.name }) })),
         limit: rule.limit,
         cooldownSeconds: rule.cooldownSeconds,
         lastReading,
