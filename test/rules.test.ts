@@ -329,3 +329,33 @@ describe('collection rules: an action with egress uploads its artifact and leave
     assert.throws(() => ruleRequests(rules, { maxProfileSeconds: 300, memoryLimit: undefined }, {}), /`rules\[0\]\.do\[0\]\.stack\.egress` names no destination of the `egress` option \(none is configured\)/);
   });
 });
+
+describe('collection rules: heapPercentOfLimit against V8\'s heap limit, with a census', () => {
+  let app: Fixture;
+  before(async () => {
+    // V8's heap limit is well above the old space's 128 MiB (young generation and margins; about 320 MiB on 64-bit Node 24).
+    app = await startFixture({ mode: 'worker', nodeArgs: ['--max-old-space-size=128'], options: { rules: [{ name: 'heap', when: { heapPercentOfLimit: 20 }, do: ['census'] }] } });
+  });
+  after(() => app.stop());
+
+  test('quiet at start; past a fifth of the heap limit, the census counts what filled it', async () => {
+    const quiet = await eventually(async () => {
+      const status = await ruleStatus(app, 'heap');
+      return typeof status.lastReading === 'number' ? status : undefined;
+    }, 30_000, 'a first reading');
+    assert.ok((quiet.lastReading as number) < 20, String(quiet.lastReading));
+    assert.equal(quiet.firedTotal, 0);
+    // 80 MiB of arrays held for good: past a fifth of the heap limit.
+    await app.command({ cmd: 'grow', mb: 80 }, 'grown');
+    const [job] = await eventually(async () => {
+      const jobs = await ruleDumps(app, 'heap');
+      return jobs.length > 0 && !['scheduled', 'running'].includes(jobs[0]!.status) ? jobs : undefined;
+    }, 60_000, 'the census taken');
+    assert.equal(job!.kind, 'census');
+    assert.equal(job!.status, 'ready', JSON.stringify(job));
+    const census = (await request(`${app.url}/dumps/${job!.id}/file`, { token: app.tokens.admin })).json() as { objects: number; byConstructor: Array<{ name: string; count: number }> };
+    const arrays = census.byConstructor.find((entry) => entry.name === 'Array');
+    assert.ok(arrays !== undefined && arrays.count >= 80, JSON.stringify(census.byConstructor.slice(0, 5)));
+    assert.ok((await ruleStatus(app, 'heap')).lastReading as number >= 20);
+  });
+});
