@@ -24,7 +24,7 @@ export interface RuleStatus {
   lastFiredAt: string | null;
   firedInWindow: number;
   firedTotal: number;
-  /** Firings its limit or cooldown refused since this process started. */
+  /** Stretches of the condition (a stall, a climb past the threshold) its limit or cooldown held back since this process started. */
   suppressed: number;
   /** When it may fire again (now, when null and under its limit). */
   nextPossibleAt: string | null;
@@ -50,6 +50,8 @@ interface Watch {
   lastReading: number | string | null;
   /** The stall a blocked-loop rule last fired for: one stall, one firing. */
   firedEpisode: number | undefined;
+  /** The limit held this stretch of the condition back already: counted and logged once per stretch. */
+  heldBack: boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export class RuleEngine {
   /** Throws a ConfigError naming the option's path when a rule cannot work on this target. */
   constructor({ rules, sources, dumps, log, limits, destinations }: RuleEngineOptions) {
     const requests = checkRules(rules, watchingPlace(sources, rules), limits, destinations);
-    this.#watches = rules.map((rule) => ({ rule, requests: requests.get(rule.name)!, heldSince: undefined, lastReading: null, firedEpisode: undefined }));
+    this.#watches = rules.map((rule) => ({ rule, requests: requests.get(rule.name)!, heldSince: undefined, lastReading: null, firedEpisode: undefined, heldBack: false }));
     this.#dumps = dumps;
     this.#log = log;
     this.#state = new RuleStateStore(dumps.store.persistent ? dumps.store.directory : undefined, (error) =>
@@ -130,6 +132,7 @@ export class RuleEngine {
       watch.lastReading = reading.value;
       if (!reading.holds) {
         watch.heldSince = undefined;
+        watch.heldBack = false;
         continue;
       }
       watch.heldSince ??= now;
@@ -149,13 +152,16 @@ export class RuleEngine {
     const inWindow = record.firedAt.filter((time) => time > now - rule.limit.perSeconds * 1000);
     const next = nextPossibleAt(rule, record.firedAt.at(-1), inWindow, now);
     if (next !== undefined) {
-      // Said once per stretch of refusals, not at every reading while the condition holds.
-      if (record.suppressed === 0 || watch.heldSince === now) {
+      // Once per stretch of the condition (one stall, one climb past the threshold), not at every reading.
+      if (!watch.heldBack) {
+        watch.heldBack = true;
+        record.suppressed += 1;
         this.#log.info('rule held, not fired: limited', { rule: rule.name, [rule.when.type]: value, nextPossibleAt: new Date(next).toISOString() });
       }
-      record.suppressed += 1;
       return;
     }
+    // A condition held for a time must hold that long again before the rule fires again.
+    if ('forSeconds' in rule.when) watch.heldSince = now;
     const artifacts: string[] = [];
     const refused: string[] = [];
     for (const request of watch.requests) {

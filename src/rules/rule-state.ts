@@ -10,7 +10,7 @@ export interface RuleRecord {
   total: number;
   /** The dumps of its latest firings, newest last (ids in the dump store). */
   artifacts: string[];
-  /** Firings refused by its limit or cooldown since this process started. */
+  /** Stretches of its condition its limit or cooldown held back since this process started. */
   suppressed: number;
 }
 
