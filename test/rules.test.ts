@@ -81,13 +81,14 @@ describe('collection rules: refused at start with the option path named', () => 
     assert.deepEqual(good[0]!.limit, { count: 1, perSeconds: 3600 });
   });
 
-  test('a blocked-loop rule in router mode refuses the start, saying why', () => {
+  test('a blocked-loop rule, or a stack action, in router mode refuses the start, saying why', () => {
     const tokens = [{ id: 'reader', token: randomBytes(24).toString('base64url'), scopes: ['read' as const] }];
     assert.throws(
       () => maintenanceRouter({ tokens, rules: [{ name: 'stall', when: { loopBlockedMs: 1000 }, do: ['stack'] }] }),
       (error: Error) => error instanceof ConfigError && /`rules\[0\]\.when\.loopBlockedMs` needs the endpoint off the app's main thread/.test(error.message),
     );
     assert.throws(() => maintenanceRouter({ tokens, rules: [{ name: 'cpu', when: { cpuPercent: 90 }, do: [{ heapsnapshot: { gc: 'yes' } }] }] }), /`rules\[0\]\.do\[0\]\.heapsnapshot`/);
+    assert.throws(() => maintenanceRouter({ tokens, rules: [{ name: 'cpu', when: { cpuPercent: 90 }, do: ['report', 'stack'] }] }), /`rules\[0\]\.do\[1\]`: a stack is taken from off the app's main thread/);
   });
 });
 
@@ -363,5 +364,23 @@ describe('collection rules: heapPercentOfLimit against V8\'s heap limit, with a 
     const arrays = census.byConstructor.find((entry) => entry.name === 'Array');
     assert.ok(arrays !== undefined && arrays.count >= 80, JSON.stringify(census.byConstructor.slice(0, 5)));
     assert.ok((await ruleStatus(app, 'heap')).lastReading as number >= 20);
+  });
+});
+
+describe('collection rules in router mode: the rules run on the app\'s thread', () => {
+  let app: Fixture;
+  before(async () => {
+    app = await startFixture({ mode: 'router', options: { rules: [{ name: 'errors', when: { httpStatus: 503, count: 2, withinSeconds: 60 }, do: ['report'] }] } });
+  });
+  after(() => app.stop());
+
+  test('two 503s of the app fire the rule and leave a report', async () => {
+    for (let i = 0; i < 2; i++) assert.equal((await request(`${app.appUrl}status/503`)).status, 503);
+    const [report] = await eventually(async () => {
+      const found = await ruleDumps(app, 'errors');
+      return found.length === 1 && found[0]!.status === 'ready' ? found : undefined;
+    }, 60_000, 'the report');
+    assert.equal(report!.kind, 'report');
+    assert.equal(typeof (await request(`${app.url}/dumps/${report!.id}/file`, { token: app.tokens.admin })).json().header.processId, 'number');
   });
 });

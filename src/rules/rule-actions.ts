@@ -43,5 +43,16 @@ export function ruleRequests(rules: readonly ResolvedRule[], limits: ArtifactLim
  */
 export function checkRules(rules: readonly ResolvedRule[], place: WatchingPlace, limits: ArtifactLimits, destinations: Readonly<Record<string, S3Destination>>): Map<string, ArtifactRequest[]> {
   assertWatchable(rules, place);
+  if (!place.offMainThread) {
+    rules.forEach((rule, index) => {
+      const at = rule.do.findIndex((action) => action.kind === 'stack');
+      if (at >= 0) {
+        throw new ConfigError(
+          'INVALID_OPTIONS',
+          `\`rules[${index}].do[${at}]\`: a stack is taken from off the app's main thread (startMaintenanceServer); in router mode the rules run on that thread, so the stack would only ever be the rule's own.`,
+        );
+      }
+    });
+  }
   return ruleRequests(rules, limits, destinations);
 }
