@@ -49,6 +49,14 @@ async function ruleStatus(app: Fixture, name: string): Promise<RuleStatusReply> 
   return rule;
 }
 
+/** The rule's status once it has read its condition at least once. */
+function firstReading(app: Fixture, name: string): Promise<RuleStatusReply> {
+  return eventually(async () => {
+    const status = await ruleStatus(app, name);
+    return typeof status.lastReading === 'number' ? status : undefined;
+  }, 30_000, `a first reading of ${name}`);
+}
+
 async function ruleDumps(app: Fixture, name: string): Promise<Array<{ id: string; kind: string; status: string; trigger: { type: string; name?: string } }>> {
   const reply = await request(`${app.url}/dumps`, { token: app.tokens.admin });
   assert.equal(reply.status, 200, reply.body.toString());
@@ -190,10 +198,7 @@ describe('collection rules: rssPercentOfLimit against memoryLimit', () => {
   after(() => app.stop());
 
   test('quiet below the threshold, fires once the resident set passes it', async () => {
-    const before = await eventually(async () => {
-      const status = await ruleStatus(app, 'rss');
-      return typeof status.lastReading === 'number' ? status : undefined;
-    }, 30_000, 'a first reading');
+    const before = await firstReading(app, 'rss');
     assert.ok((before.lastReading as number) < 30, `the app starts below 30% of 1 GiB: ${before.lastReading}`);
     assert.equal(before.firedTotal, 0);
     assert.equal((await request(`${app.url}/rules`, { token: app.tokens.reader })).json().memoryLimitBytes, memoryLimit);
@@ -274,10 +279,7 @@ describe('collection rules: sustained conditions (CPU, event-loop utilization) h
   after(() => app.stop());
 
   test('idle: nothing fires; hot work for a few seconds: both fire, and the profile names the hot function', async () => {
-    const idle = await eventually(async () => {
-      const status = await ruleStatus(app, 'hot');
-      return typeof status.lastReading === 'number' ? status : undefined;
-    }, 30_000, 'a first reading');
+    const idle = await firstReading(app, 'hot');
     assert.equal(idle.firedTotal, 0);
     const work = await app.work('hot');
     try {
@@ -346,10 +348,7 @@ describe('collection rules: heapPercentOfLimit against V8\'s heap limit, with a 
   after(() => app.stop());
 
   test('quiet at start; past a fifth of the heap limit, the census counts what filled it', async () => {
-    const quiet = await eventually(async () => {
-      const status = await ruleStatus(app, 'heap');
-      return typeof status.lastReading === 'number' ? status : undefined;
-    }, 30_000, 'a first reading');
+    const quiet = await firstReading(app, 'heap');
     assert.ok((quiet.lastReading as number) < 20, String(quiet.lastReading));
     assert.equal(quiet.firedTotal, 0);
     // 80 MiB of arrays held for good: past a fifth of the heap limit.

@@ -65,3 +65,32 @@ export const PPROF_TYPE = 'application/octet-stream';
 export function defineArtifact<S extends ParamSpecs>(kind: ArtifactKind<S>): ArtifactKind {
   return kind as unknown as ArtifactKind;
 }
+
+/**
+ * A kind whose artifact is one JSON document the target answers at once, without parameters (a rule's
+ * stack, census or report): `take` returns the document and the facts for the audit line.
+ */
+export function jsonDocumentArtifact(kind: {
+  kind: ArtifactKind['kind'];
+  scope: Scope;
+  lock: LockKind;
+  extension: string;
+  expectedMs?: number;
+  take(target: CdpTarget): Promise<{ document: unknown; facts: Record<string, unknown> }>;
+}): ArtifactKind {
+  return defineArtifact({
+    kind: kind.kind,
+    scope: kind.scope,
+    lock: kind.lock,
+    parameters: () => ({}),
+    expectedMs: () => kind.expectedMs,
+    extension: () => kind.extension,
+    contentType: () => JSON_TYPE,
+    compressible: () => true,
+    async produce(target, _params, sink) {
+      const { document, facts } = await kind.take(target);
+      sink.write(JSON.stringify(document));
+      return facts;
+    },
+  });
+}
