@@ -230,6 +230,16 @@ describe('collection rules: the app\'s own HTTP responses, through diagnostics_c
   });
   after(() => app.stop());
 
+  test('an app with HTTP rules has the channels subscribed; one without none', async () => {
+    assert.deepEqual(await app.command({ cmd: 'http-channels' }, 'http-channels'), { event: 'http-channels', requestStart: true, responseFinish: true });
+    const plain = await startFixture({ mode: 'worker', options: { rules: [{ name: 'rss', when: { rssPercentOfLimit: 90 }, do: ['report'] }] } });
+    try {
+      assert.deepEqual(await plain.command({ cmd: 'http-channels' }, 'http-channels'), { event: 'http-channels', requestStart: false, responseFinish: false });
+    } finally {
+      await plain.stop();
+    }
+  });
+
   test('fast responses fire nothing; three slow ones fire the slow rule; two 503s fire the status rule', async () => {
     for (let i = 0; i < 10; i++) assert.equal((await request(app.appUrl)).status, 200);
     for (let i = 0; i < 3; i++) assert.equal((await request(`${app.appUrl}status/404`)).status, 404);
