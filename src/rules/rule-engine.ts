@@ -75,8 +75,10 @@ export class RuleEngine {
     this.#watches = rules.map((rule) => ({ rule, requests: requests.get(rule.name)!, heldSince: undefined, lastReading: null, firedEpisode: undefined, heldBack: false }));
     this.#dumps = dumps;
     this.#log = log;
-    this.#state = new RuleStateStore(dumps.store.persistent ? dumps.store.directory : undefined, (error) =>
-      log.warn('rules: the saved firing state cannot be read; the rules start afresh', { error: error.message }),
+    this.#state = new RuleStateStore(dumps.store.persistent ? dumps.store.directory : undefined, (what, error) =>
+      what === 'read'
+        ? log.warn('rules: the saved firing state cannot be read; the rules start afresh', { error: error.message })
+        : log.warn('rules: the firing state cannot be saved; it holds until this process ends', { error: error.message }),
     );
     if (rules.length === 0) return;
     this.#reader = new ConditionReader(sources, rules.map((rule) => rule.when));

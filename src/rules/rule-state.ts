@@ -27,7 +27,11 @@ export class RuleStateStore {
   readonly #path: string | undefined;
   readonly #records = new Map<string, RuleRecord>();
 
-  constructor(directory: string | undefined, onUnreadable: (error: Error) => void) {
+  readonly #onError: (what: 'read' | 'write', error: Error) => void;
+
+  /** `onError`: the saved state could not be read (the rules start afresh) or written (it holds in memory). */
+  constructor(directory: string | undefined, onError: (what: 'read' | 'write', error: Error) => void) {
+    this.#onError = onError;
     this.#path = directory === undefined ? undefined : join(directory, FILE);
     if (this.#path === undefined) return;
     try {
@@ -42,7 +46,7 @@ export class RuleStateStore {
         });
       }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') onUnreadable(error as Error);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') onError('read', error as Error);
     }
   }
 
@@ -55,7 +59,7 @@ export class RuleStateStore {
     return record;
   }
 
-  /** Records a firing and its dumps; persisted before the caller goes on. */
+  /** Records a firing and its dumps; persisted (where the store is) before the caller goes on. */
   fired(name: string, at: number, windowMs: number, artifacts: readonly string[]): void {
     const record = this.get(name);
     record.firedAt = [...record.firedAt.filter((time) => time > at - windowMs), at];
@@ -67,6 +71,11 @@ export class RuleStateStore {
   #save(): void {
     if (this.#path === undefined) return;
     const rules = Object.fromEntries([...this.#records].map(([name, { firedAt, total, artifacts }]) => [name, { firedAt, total, artifacts }]));
-    writeFileDurably(this.#path, JSON.stringify({ version: 1, rules }));
+    try {
+      writeFileDurably(this.#path, JSON.stringify({ version: 1, rules }));
+    } catch (error) {
+      // A full disk must not stop the rules: the firing holds in memory, and the next one writes again.
+      this.#onError('write', error as Error);
+    }
   }
 }
