@@ -14,6 +14,7 @@ const LAYERS: Record<string, number> = {
   'package-info.ts': 0,
   params: 1,
   options: 1,
+  heapsnapshot: 1,
   targets: 2,
   log: 2,
   streaming: 2,

@@ -1,0 +1,64 @@
+/**
+ * The snapshot's strings, compact: one UTF-8 buffer and the offset where each string starts. A name costs
+ * its bytes plus eight, not a JavaScript string object; `get` decodes one when it is read.
+ */
+export class StringTable {
+  private data = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  private starts = new Float64Array(1 << 14);
+  private size = 0;
+
+  get count(): number {
+    return this.size;
+  }
+
+  /** Bytes held: the memory figure of the table. */
+  get byteLength(): number {
+    return this.data.length + this.starts.byteLength;
+  }
+
+  /** Appends one string given as UTF-8 bytes. */
+  addBytes(bytes: Uint8Array): void {
+    if (this.used + bytes.length > this.data.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.used + bytes.length, this.data.length * 2));
+      this.data.copy(grown, 0, 0, this.used);
+      this.data = grown;
+    }
+    this.data.set(bytes, this.used);
+    this.startNext();
+    this.used += bytes.length;
+  }
+
+  addString(text: string): void {
+    this.addBytes(Buffer.from(text, 'utf8'));
+  }
+
+  private startNext(): void {
+    if (this.size + 1 >= this.starts.length) {
+      const grown = new Float64Array(this.starts.length * 2);
+      grown.set(this.starts);
+      this.starts = grown;
+    }
+    this.starts[this.size] = this.used;
+    this.size++;
+  }
+
+  /** The string at `index`, decoded. */
+  get(index: number): string {
+    if (index < 0 || index >= this.size) return '';
+    const end = index + 1 < this.size ? this.starts[index + 1]! : this.used;
+    return this.data.toString('utf8', this.starts[index]!, end);
+  }
+
+  /** The UTF-8 length of the string at `index`. */
+  byteLengthOf(index: number): number {
+    const end = index + 1 < this.size ? this.starts[index + 1]! : this.used;
+    return end - this.starts[index]!;
+  }
+
+  /** Gives back the unused tail of the buffers once reading is done. */
+  trim(): void {
+    this.data = Buffer.from(this.data.subarray(0, this.used));
+    this.starts = this.starts.slice(0, this.size);
+  }
+}
