@@ -1,0 +1,166 @@
+import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
+import type { GraphKinds } from './graph-kinds.js';
+
+export interface DominatorTree {
+  /** The immediate dominator of each node (the root's is itself). */
+  dominator: Uint32Array;
+  /** Each node's retained size: its self size plus that of every node it dominates. */
+  retained: Float64Array;
+}
+
+/**
+ * Dominators from the synthetic root over the essential edges, by Lengauer and Tarjan (the simple
+ * version with path compression, as DevTools runs it), on typed arrays. Vertices are numbered from 1 so
+ * that 0 means none. Nodes the root does not reach are handled as DevTools does: first those with only
+ * non-essential (weak) retainers, searched from as if the root held them, then any left, each hung on
+ * the root; so every node has a dominator and the root's retained size is the whole heap.
+ */
+export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Uint8Array): DominatorTree {
+  const { nodeCount, firstEdge, edgeTarget, nodeSelfSize } = graph;
+  const { firstRetainer, retainerNode, retainerEdge } = retainers(graph);
+  const size = nodeCount + 1;
+  const parent = new Uint32Array(size);
+  const ancestor = new Uint32Array(size);
+  const vertex = new Uint32Array(size);
+  const label = new Uint32Array(size);
+  const semi = new Uint32Array(size);
+  const dom = new Uint32Array(size);
+  // Buckets as linked lists: each vertex is put in one bucket once.
+  const bucketHead = new Uint32Array(size);
+  const bucketNext = new Uint32Array(size);
+  const nextEdge = new Uint32Array(size);
+  let n = 0;
+
+  const dfs = (start: number): void => {
+    nextEdge[start] = firstEdge[start - 1]!;
+    let v = start;
+    while (v !== 0) {
+      if (semi[v] === 0) {
+        semi[v] = ++n;
+        vertex[n] = label[v] = v;
+      }
+      let following = parent[v]!;
+      const end = firstEdge[v]!;
+      for (let e = nextEdge[v]!; e < end; e++) {
+        if (essential[e] === 0) continue;
+        const w = edgeTarget[e]! + 1;
+        if (semi[w] === 0) {
+          parent[w] = v;
+          nextEdge[w] = firstEdge[w - 1]!;
+          nextEdge[v] = e + 1;
+          following = w;
+          break;
+        }
+      }
+      if (following === parent[v]) nextEdge[v] = end;
+      v = following;
+    }
+  };
+
+  const compressionStack = new Uint32Array(size);
+  const evaluate = (v: number): number => {
+    if (ancestor[v] === 0) return v;
+    let top = 0;
+    let u = v;
+    while (ancestor[ancestor[u]!] !== 0) {
+      compressionStack[++top] = u;
+      u = ancestor[u]!;
+    }
+    while (top > 0) {
+      const w = compressionStack[top--]!;
+      const a = ancestor[w]!;
+      if (semi[label[a]!]! < semi[label[w]!]!) label[w] = label[a]!;
+      ancestor[w] = ancestor[a]!;
+    }
+    return label[v]!;
+  };
+
+  const hasOnlyNonEssentialRetainers = (ordinal: number): boolean => {
+    for (let r = firstRetainer[ordinal]!, end = firstRetainer[ordinal + 1]!; r < end; r++) {
+      if (essential[retainerEdge[r]!] === 1) return false;
+    }
+    return true;
+  };
+
+  const r = kinds.root + 1;
+  dfs(r);
+  if (n < nodeCount) {
+    for (let v = 1; v <= nodeCount; v++) {
+      if (semi[v] === 0 && hasOnlyNonEssentialRetainers(v - 1)) {
+        parent[v] = r;
+        dfs(v);
+      }
+    }
+  }
+  if (n < nodeCount) {
+    for (let v = 1; v <= nodeCount; v++) {
+      if (semi[v] === 0) {
+        parent[v] = r;
+        semi[v] = ++n;
+        vertex[n] = label[v] = v;
+      }
+    }
+  }
+
+  for (let i = n; i >= 2; i--) {
+    const w = vertex[i]!;
+    const wOrdinal = w - 1;
+    let orphan = true;
+    for (let k = firstRetainer[wOrdinal]!, end = firstRetainer[wOrdinal + 1]!; k < end; k++) {
+      if (essential[retainerEdge[k]!] === 0) continue;
+      orphan = false;
+      const u = evaluate(retainerNode[k]! + 1);
+      if (semi[u]! < semi[w]!) semi[w] = semi[u]!;
+    }
+    // A node no essential edge reaches hangs on the root, whose number is the smallest.
+    if (orphan) semi[w] = semi[r]!;
+    const owner = vertex[semi[w]!]!;
+    bucketNext[w] = bucketHead[owner]!;
+    bucketHead[owner] = w;
+    const p = parent[w]!;
+    ancestor[w] = p;
+    for (let v = bucketHead[p]!; v !== 0; v = bucketNext[v]!) {
+      const u = evaluate(v);
+      dom[v] = semi[u]! < semi[v]! ? u : p;
+    }
+    bucketHead[p] = 0;
+  }
+  dom[0] = dom[r] = r;
+  for (let i = 2; i <= n; i++) {
+    const w = vertex[i]!;
+    if (dom[w] !== vertex[semi[w]!]) dom[w] = dom[dom[w]!]!;
+  }
+
+  const dominator = new Uint32Array(nodeCount);
+  const retained = new Float64Array(nodeCount);
+  for (let ordinal = 0; ordinal < nodeCount; ordinal++) {
+    dominator[ordinal] = dom[ordinal + 1]! - 1;
+    retained[ordinal] = nodeSelfSize[ordinal]!;
+  }
+  // Children come after their dominator in DFS order: adding in reverse order sums whole subtrees.
+  for (let i = n; i > 1; i--) {
+    const ordinal = vertex[i]! - 1;
+    const holder = dominator[ordinal]!;
+    retained[holder] = retained[holder]! + retained[ordinal]!;
+  }
+  return { dominator, retained };
+}
+
+/** Who points at each node: the retainers of node n are `firstRetainer[n]..firstRetainer[n+1]`. */
+function retainers(graph: HeapGraph): { firstRetainer: Uint32Array; retainerNode: Uint32Array; retainerEdge: Uint32Array } {
+  const { nodeCount, edgeCount, firstEdge, edgeTarget } = graph;
+  const firstRetainer = new Uint32Array(nodeCount + 1);
+  for (let e = 0; e < edgeCount; e++) firstRetainer[edgeTarget[e]! + 1]!++;
+  for (let n = 0; n < nodeCount; n++) firstRetainer[n + 1] = firstRetainer[n + 1]! + firstRetainer[n]!;
+  const fill = firstRetainer.slice(0, nodeCount);
+  const retainerNode = new Uint32Array(edgeCount);
+  const retainerEdge = new Uint32Array(edgeCount);
+  for (let n = 0; n < nodeCount; n++) {
+    for (let e = firstEdge[n]!, end = firstEdge[n + 1]!; e < end; e++) {
+      const slot = fill[edgeTarget[e]!]!++;
+      retainerNode[slot] = n;
+      retainerEdge[slot] = e;
+    }
+  }
+  return { firstRetainer, retainerNode, retainerEdge };
+}
