@@ -206,7 +206,7 @@ export class SnapshotTokenizer {
       this.state = State.Header;
       return;
     }
-    if (!this.sawHeader) throw malformedSnapshot(`"${key}" comes before the "snapshot" header`, at);
+    if (!this.sawHeader) throw malformedSnapshot(`a heap snapshot starts with its "snapshot" header; this document has "${key}" first`, at);
     if (INTEGER_SECTIONS.has(key) || key === 'strings') {
       if (c !== OPEN_BRACKET) throw malformedSnapshot(`"${key}" is not an array`, at);
       this.events.sectionStart(key, at);
