@@ -246,15 +246,15 @@ class GraphBuilder implements SnapshotEvents {
     this.edgeTarget = grown(this.edgeTarget, length);
   }
 
-  string(raw: Uint8Array, escaped: boolean, start: number): void {
+  string(bytes: Uint8Array, from: number, to: number, escaped: boolean, start: number): void {
     if (this.section !== 'strings') return;
     if (!escaped) {
-      this.strings.addBytes(raw);
+      this.strings.addBytes(bytes, from, to);
       return;
     }
     let text: string;
     try {
-      text = JSON.parse(`"${Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('utf8')}"`) as string;
+      text = JSON.parse(`"${Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('utf8')}"`) as string;
     } catch {
       throw malformedSnapshot('a string with an invalid escape', start);
     }

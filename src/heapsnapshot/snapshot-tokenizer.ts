@@ -23,11 +23,12 @@ export interface SnapshotEvents {
    */
   numbers(values: Float64Array, count: number): void;
   /**
-   * One element of `strings`: its bytes between the quotes, JSON escapes kept (`escaped` says whether there
-   * is any), from `start` (the opening quote) to `end` (after the closing one). The bytes are reused after
-   * the call returns.
+   * One element of `strings`: its bytes between the quotes are `bytes[from..to)`, JSON escapes kept
+   * (`escaped` says whether there is any); in the input it runs from `start` (the opening quote) to `end`
+   * (after the closing one). The bytes are reused after the call returns. (A range, not a view: a view per
+   * string would cost more than the string.)
    */
-  string(raw: Uint8Array, escaped: boolean, start: number, end: number): void;
+  string(bytes: Uint8Array, from: number, to: number, escaped: boolean, start: number, end: number): void;
   /** The section's value ended; `offset` is after its last byte. */
   sectionEnd(name: string, offset: number): void;
 }
@@ -232,7 +233,10 @@ export class SnapshotTokenizer {
     this.skipByte(c, at);
   }
 
-  /** The hot loop: digits folded into a number, numbers batched. */
+  /**
+   * The hot loop: each number's digits folded in an inner loop of their own, numbers batched. A number
+   * cut by the end of a chunk is carried (`value`, `digits`) into the next.
+   */
   private integers(chunk: Uint8Array, from: number): number {
     const batch = this.batch;
     let count = this.batchCount;
@@ -242,49 +246,45 @@ export class SnapshotTokenizer {
     let afterComma = this.afterComma;
     let i = from;
     const length = chunk.length;
-    for (; i < length; i++) {
-      const c = chunk[i]!;
-      if (c >= 48 && c <= 57) {
+    while (i < length) {
+      let c = chunk[i]!;
+      if (digits !== 0 || (c >= 48 && c <= 57)) {
         if (digits === 0 && needComma) throw malformedSnapshot(`two numbers without a comma in "${this.key}"`, this.offset + i);
-        value = value * 10 + (c - 48);
-        digits++;
+        while (c >= 48 && c <= 57) {
+          value = value * 10 + (c - 48);
+          digits++;
+          if (++i === length) break;
+          c = chunk[i]!;
+        }
+        if (i === length) break;
+        batch[count++] = value;
+        if (count === BATCH) {
+          this.events.numbers(batch, count);
+          count = 0;
+        }
+        value = 0;
+        digits = 0;
+        needComma = true;
+        afterComma = false;
         continue;
       }
       if (c === COMMA) {
-        if (digits !== 0) {
-          batch[count++] = value;
-          if (count === BATCH) {
-            this.events.numbers(batch, count);
-            count = 0;
-          }
-        } else if (!needComma) throw malformedSnapshot(`a missing number in "${this.key}"`, this.offset + i);
-        value = 0;
-        digits = 0;
+        if (!needComma) throw malformedSnapshot(`a missing number in "${this.key}"`, this.offset + i);
         needComma = false;
         afterComma = true;
+        i++;
         continue;
       }
       if (c === 10 || c === 32 || c === 13 || c === 9) {
-        if (digits !== 0) {
-          batch[count++] = value;
-          if (count === BATCH) {
-            this.events.numbers(batch, count);
-            count = 0;
-          }
-          value = 0;
-          digits = 0;
-          needComma = true;
-        }
+        i++;
         continue;
       }
       if (c === CLOSE_BRACKET) {
-        if (digits !== 0) batch[count++] = value;
-        else if (afterComma && !needComma) throw malformedSnapshot(`a trailing comma in "${this.key}"`, this.offset + i);
+        if (afterComma) throw malformedSnapshot(`a trailing comma in "${this.key}"`, this.offset + i);
         this.batchCount = count;
         this.flushNumbers();
         count = 0;
-        value = 0;
-        digits = 0;
+        needComma = false;
         this.events.sectionEnd(this.key, this.offset + i + 1);
         this.state = State.AfterValue;
         i++;
@@ -371,14 +371,12 @@ export class SnapshotTokenizer {
     this.escapeNext = escapeNext;
     if (i === length) return i;
     const start = this.stringChunkStart(chunk);
-    let raw: Uint8Array;
     if (this.stringPartsLength === 0) {
-      raw = chunk.subarray(start, i);
+      this.events.string(chunk, start, i, this.escaped, this.stringStart, this.offset + i + 1);
     } else {
       this.keepStringPart(chunk, start, i);
-      raw = this.stringParts!.subarray(0, this.stringPartsLength);
+      this.events.string(this.stringParts!, 0, this.stringPartsLength, this.escaped, this.stringStart, this.offset + i + 1);
     }
-    this.events.string(raw, this.escaped, this.stringStart, this.offset + i + 1);
     this.stringPartsLength = 0;
     this.state = State.AfterString;
     return i + 1;

@@ -17,16 +17,23 @@ export class StringTable {
     return this.data.length + this.starts.byteLength;
   }
 
-  /** Appends one string given as UTF-8 bytes. */
-  addBytes(bytes: Uint8Array): void {
-    if (this.used + bytes.length > this.data.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.used + bytes.length, this.data.length * 2));
+  /** Appends one string given as UTF-8 bytes: `bytes[from..to)`. */
+  addBytes(bytes: Uint8Array, from = 0, to = bytes.length): void {
+    const length = to - from;
+    if (this.used + length > this.data.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.used + length, this.data.length * 2));
       this.data.copy(grown, 0, 0, this.used);
       this.data = grown;
     }
-    this.data.set(bytes, this.used);
+    const data = this.data;
+    // Most names are short: a loop copies them faster than making a view to copy from.
+    if (length <= 64) {
+      for (let k = 0, at = this.used; k < length; k++) data[at + k] = bytes[from + k]!;
+    } else {
+      data.set(bytes.subarray(from, to), this.used);
+    }
     this.startNext();
-    this.used += bytes.length;
+    this.used += length;
   }
 
   addString(text: string): void {
