@@ -1,7 +1,9 @@
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { fileChunks } from '../heapsnapshot/file-chunks.js';
 import { CliError } from './cli-error.js';
 import { call, resolveEndpoint } from './endpoint-client.js';
 
@@ -17,12 +19,12 @@ export async function snapshotSource(argument: string, tokenFile: string | undef
     const response = await call(endpoint, '', { gzip: true });
     return whole(response);
   }
-  const stream = createReadStream(argument, { highWaterMark: 1 << 20 });
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', (error: NodeJS.ErrnoException) => reject(new CliError(`Cannot read ${argument}: ${error.code ?? error.message}.`)));
-  });
-  return stream;
+  try {
+    await access(argument, constants.R_OK);
+  } catch (error) {
+    throw new CliError(`Cannot read ${argument}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+  }
+  return fileChunks(argument);
 }
 
 /** A response's body, decoded; a connection closed before the end is an error, never a shorter snapshot. */

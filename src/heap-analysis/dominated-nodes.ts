@@ -11,10 +11,10 @@ export function dominatedNodes(tree: DominatorTree, root: number): DominatedNode
   const { dominator } = tree;
   const count = dominator.length;
   const first = new Uint32Array(count + 1);
-  for (let n = 0; n < count; n++) if (n !== root) first[dominator[n]! + 1]!++;
-  for (let n = 0; n < count; n++) first[n + 1] = first[n + 1]! + first[n]!;
-  const fill = first.slice(0, count);
+  for (let n = 0; n < count; n++) if (n !== root) first[dominator[n]!]!++;
+  // Counts summed into where each list ends, then filled backwards: each end moves back to its start.
+  for (let n = 1; n <= count; n++) first[n] = first[n]! + first[n - 1]!;
   const nodes = new Uint32Array(Math.max(0, count - 1));
-  for (let n = 0; n < count; n++) if (n !== root) nodes[fill[dominator[n]!]!++] = n;
+  for (let n = count - 1; n >= 0; n--) if (n !== root) nodes[--first[dominator[n]!]!] = n;
   return { first, nodes };
 }

@@ -17,7 +17,7 @@ export interface DominatorTree {
  */
 export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Uint8Array): DominatorTree {
   const { nodeCount, firstEdge, edgeTarget, nodeSelfSize } = graph;
-  const { firstRetainer, retainerNode, retainerEdge } = retainers(graph);
+  const { firstRetainer, retainerNode } = essentialRetainers(graph, essential);
   const size = nodeCount + 1;
   const parent = new Uint32Array(size);
   const ancestor = new Uint32Array(size);
@@ -57,7 +57,8 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     }
   };
 
-  const compressionStack = new Uint32Array(size);
+  // The search is over: its per-node cursor becomes the compression's stack.
+  const compressionStack = nextEdge;
   const evaluate = (v: number): number => {
     if (ancestor[v] === 0) return v;
     let top = 0;
@@ -75,12 +76,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     return label[v]!;
   };
 
-  const hasOnlyNonEssentialRetainers = (ordinal: number): boolean => {
-    for (let r = firstRetainer[ordinal]!, end = firstRetainer[ordinal + 1]!; r < end; r++) {
-      if (essential[retainerEdge[r]!] === 1) return false;
-    }
-    return true;
-  };
+  const hasOnlyNonEssentialRetainers = (ordinal: number): boolean => firstRetainer[ordinal] === firstRetainer[ordinal + 1];
 
   const r = kinds.root + 1;
   dfs(r);
@@ -107,7 +103,6 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     const wOrdinal = w - 1;
     let orphan = true;
     for (let k = firstRetainer[wOrdinal]!, end = firstRetainer[wOrdinal + 1]!; k < end; k++) {
-      if (essential[retainerEdge[k]!] === 0) continue;
       orphan = false;
       const u = evaluate(retainerNode[k]! + 1);
       if (semi[u]! < semi[w]!) semi[w] = semi[u]!;
@@ -131,12 +126,11 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     if (dom[w] !== vertex[semi[w]!]) dom[w] = dom[dom[w]!]!;
   }
 
-  const dominator = new Uint32Array(nodeCount);
+  // The answer in place of `dom`, shifted to ordinals: no second array of the graph's size.
+  for (let v = 1; v <= nodeCount; v++) dom[v] = dom[v]! - 1;
+  const dominator = dom.subarray(1);
   const retained = new Float64Array(nodeCount);
-  for (let ordinal = 0; ordinal < nodeCount; ordinal++) {
-    dominator[ordinal] = dom[ordinal + 1]! - 1;
-    retained[ordinal] = nodeSelfSize[ordinal]!;
-  }
+  retained.set(nodeSelfSize);
   // Children come after their dominator in DFS order: adding in reverse order sums whole subtrees.
   for (let i = n; i > 1; i--) {
     const ordinal = vertex[i]! - 1;
@@ -146,21 +140,28 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   return { dominator, retained };
 }
 
-/** Who points at each node: the retainers of node n are `firstRetainer[n]..firstRetainer[n+1]`. */
-function retainers(graph: HeapGraph): { firstRetainer: Uint32Array; retainerNode: Uint32Array; retainerEdge: Uint32Array } {
+/**
+ * Who retains each node, over essential edges only (the others never take part): the retainers of node n
+ * are `retainerNode[firstRetainer[n]..firstRetainer[n+1]]`.
+ */
+function essentialRetainers(graph: HeapGraph, essential: Uint8Array): { firstRetainer: Uint32Array; retainerNode: Uint32Array } {
   const { nodeCount, edgeCount, firstEdge, edgeTarget } = graph;
   const firstRetainer = new Uint32Array(nodeCount + 1);
-  for (let e = 0; e < edgeCount; e++) firstRetainer[edgeTarget[e]! + 1]!++;
+  let total = 0;
+  for (let e = 0; e < edgeCount; e++) {
+    if (essential[e] === 0) continue;
+    firstRetainer[edgeTarget[e]! + 1]!++;
+    total++;
+  }
+  // Counts summed into where each node's retainers end, then filled backwards: each end moves back to
+  // its start, with no second array of positions.
   for (let n = 0; n < nodeCount; n++) firstRetainer[n + 1] = firstRetainer[n + 1]! + firstRetainer[n]!;
-  const fill = firstRetainer.slice(0, nodeCount);
-  const retainerNode = new Uint32Array(edgeCount);
-  const retainerEdge = new Uint32Array(edgeCount);
-  for (let n = 0; n < nodeCount; n++) {
-    for (let e = firstEdge[n]!, end = firstEdge[n + 1]!; e < end; e++) {
-      const slot = fill[edgeTarget[e]!]!++;
-      retainerNode[slot] = n;
-      retainerEdge[slot] = e;
+  for (let n = 0; n < nodeCount; n++) firstRetainer[n] = firstRetainer[n + 1]!;
+  const retainerNode = new Uint32Array(total);
+  for (let n = nodeCount - 1; n >= 0; n--) {
+    for (let e = firstEdge[n + 1]! - 1, start = firstEdge[n]!; e >= start; e--) {
+      if (essential[e] === 1) retainerNode[--firstRetainer[edgeTarget[e]!]!] = n;
     }
   }
-  return { firstRetainer, retainerNode, retainerEdge };
+  return { firstRetainer, retainerNode };
 }

@@ -63,9 +63,11 @@ export class StringTable {
     return end - this.starts[index]!;
   }
 
-  /** Gives back the unused tail of the buffers once reading is done. */
+  /**
+   * Reading is done. The buffers keep their spare room: copying them to size would, for a moment, hold
+   * both, and the peak is what counts.
+   */
   trim(): void {
-    this.data = Buffer.from(this.data.subarray(0, this.used));
-    this.starts = this.starts.slice(0, this.size);
+    this.data = this.data.subarray(0, this.used);
   }
 }
