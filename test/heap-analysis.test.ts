@@ -16,6 +16,7 @@ import { graphKinds } from '../src/heap-analysis/graph-kinds.js';
 import { attributeOwnedSizes } from '../src/heap-analysis/shallow-sizes.js';
 import type { HeapGraph } from '../src/heapsnapshot/heap-graph.js';
 import { readHeapSnapshot } from '../src/heapsnapshot/read-heap-snapshot.js';
+import { SnapshotTokenizer } from '../src/heapsnapshot/snapshot-tokenizer.js';
 import { CLI, runCli } from './helpers/cli.js';
 import { referenceAnalysis, type Reference } from './helpers/heap-reference.js';
 
@@ -92,6 +93,40 @@ describe('heap snapshot analysis', { timeout: 600_000 }, () => {
     // (Characters beyond the BMP are left out: V8 writes them as something else than their text.)
     for (const awkward of ['quote " and backslash \\ inside', 'line\nbreak\ttab', 'accents: déjà vu, ß, 中文', '\u0001control']) {
       assert.ok(raw.strings.some((text) => text.startsWith(awkward)), `the snapshot holds ${JSON.stringify(awkward)}`);
+    }
+  });
+
+  test("the tokenizer reports each section and string with its byte range, so a transform can rewrite them in place", () => {
+    const bytes = readFileSync(fileOf(1));
+    const sections: Array<{ name: string; start: number; end: number }> = [];
+    let strings = 0;
+    let numbers = 0;
+    const tokenizer = new SnapshotTokenizer({
+      header() {},
+      sectionStart: (name, offset) => sections.push({ name, start: offset, end: -1 }),
+      sectionEnd: (name, offset) => (sections.find((section) => section.name === name)!.end = offset),
+      numbers: (_values, count) => (numbers += count),
+      string(chunk, from, to, _escaped, start, end) {
+        strings++;
+        // The range covers the quotes and exactly the bytes reported between them.
+        assert.equal(Buffer.compare(bytes.subarray(start + 1, end - 1), Buffer.from(chunk.subarray(from, to))), 0, `string at ${start}`);
+        assert.equal(bytes[start], 0x22);
+        assert.equal(bytes[end - 1], 0x22);
+      },
+    });
+    for (let at = 0, index = 0; at < bytes.length; index++) {
+      const length = ((index * 131) % 4093) + 1;
+      tokenizer.write(bytes.subarray(at, at + length));
+      at += length;
+    }
+    tokenizer.end();
+    const raw = JSON.parse(bytes.toString('utf8')) as { nodes: number[]; edges: number[]; strings: string[] };
+    assert.equal(strings, raw.strings.length);
+    assert.equal(numbers, raw.nodes.length + raw.edges.length);
+    for (const name of ['snapshot', 'nodes', 'edges', 'strings']) {
+      const section = sections.find((s) => s.name === name)!;
+      const value = JSON.parse(bytes.subarray(section.start, section.end).toString('utf8')) as unknown;
+      assert.ok(name === 'snapshot' ? typeof value === 'object' : Array.isArray(value), `${name} spans its whole value`);
     }
   });
 
