@@ -5,13 +5,28 @@ import { CliError } from './cli-error.js';
 import { defineCommand } from './command-spec.js';
 import { growthText, heapReportText } from './heap-report-text.js';
 import { printJson } from './output.js';
+import { ProgressBar } from './progress-bar.js';
 import { snapshotSource } from './snapshot-source.js';
 
 const DEFAULT_TOP = 10;
 
-/** Reads and analyzes one snapshot; its graph is dropped before the next is read. */
+/** Counts the bytes on their way to the reader, for the progress line. */
+async function* counted(source: AsyncIterable<Uint8Array>, progress: ProgressBar): AsyncIterable<Uint8Array> {
+  for await (const chunk of source) {
+    progress.written(chunk.length);
+    yield chunk;
+  }
+}
+
+/**
+ * Reads and analyzes one snapshot; its graph is dropped before the next is read. On a terminal, a line
+ * shows the bytes read, then that the analysis runs (minutes for gigabytes); logs and pipes stay clean.
+ */
 async function analyzeOne(argument: string, tokenFile: string | undefined, top: number): Promise<HeapReport> {
-  return analyzeHeap(await readHeapSnapshot(await snapshotSource(argument, tokenFile)), { top });
+  const progress = new ProgressBar(`analyze: reading ${argument}`);
+  const graph = await readHeapSnapshot(counted(await snapshotSource(argument, tokenFile), progress));
+  if (process.stderr.isTTY === true) progress.done(`analyze: read ${argument}, ${progress.describeBytes()}; analyzing...`);
+  return analyzeHeap(graph, { top });
 }
 
 export const analyzeCommand = defineCommand({

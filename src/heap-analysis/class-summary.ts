@@ -23,10 +23,21 @@ export function classSummary(graph: HeapGraph, classes: ClassIndex, tree: Domina
   const self = new Float64Array(names.length);
   const retained = new Float64Array(names.length);
   const open = new Uint8Array(names.length);
-  // A walk down the tree; an entry ~n (negative) closes n's class when its subtree is done.
-  const stack: number[] = [from];
-  while (stack.length > 0) {
-    const entry = stack.pop()!;
+  // A walk down the tree; an entry ~n (negative) closes n's class when its subtree is done. A typed
+  // stack grown on demand: a node such as (Internalized strings) dominates millions at once.
+  let stack = new Int32Array(1 << 16);
+  let top = 0;
+  const push = (entry: number): void => {
+    if (top === stack.length) {
+      const grown = new Int32Array(stack.length * 2);
+      grown.set(stack);
+      stack = grown;
+    }
+    stack[top++] = entry;
+  };
+  push(from);
+  while (top > 0) {
+    const entry = stack[--top]!;
     if (entry < 0) {
       open[classOf[~entry]!] = 0;
       continue;
@@ -41,11 +52,11 @@ export function classSummary(graph: HeapGraph, classes: ClassIndex, tree: Domina
         retained[c] = retained[c]! + tree.retained[n]!;
         if (dominated.first[n] !== dominated.first[n + 1]) {
           open[c] = 1;
-          stack.push(~n);
+          push(~n);
         }
       }
     }
-    for (let k = dominated.first[n]!, end = dominated.first[n + 1]!; k < end; k++) stack.push(dominated.nodes[k]!);
+    for (let k = dominated.first[n]!, end = dominated.first[n + 1]!; k < end; k++) push(dominated.nodes[k]!);
   }
   const summary: ClassSummary[] = [];
   for (let c = 0; c < names.length; c++) {
