@@ -61,3 +61,27 @@ export function edgeSource(graph: HeapGraph, edge: number): number {
   }
   return low;
 }
+
+/** V8's names for the references between a context, its global object and the global proxy. */
+const GLOBAL_EDGES = new Set(['global_object', 'global_proxy_object', 'global_proxy']);
+
+/**
+ * The global objects: the user roots (what the root's shortcut edges point at: the global proxy in
+ * older V8, the native context in newer) and the global object and proxy they name. Whatever a program
+ * keeps goes through them, so they are never a leak suspect themselves.
+ */
+export function globalObjects(graph: HeapGraph, kinds: GraphKinds): Set<number> {
+  const { firstEdge, edgeTarget, edgeType, edgeNameOrIndex, nodeType, strings } = graph;
+  const found = new Set<number>();
+  for (let e = firstEdge[kinds.root]!, end = firstEdge[kinds.root + 1]!; e < end; e++) {
+    if (edgeType[e] === kinds.shortcut || nodeType[edgeTarget[e]!] !== kinds.synthetic) found.add(edgeTarget[e]!);
+  }
+  for (const n of [...found]) {
+    for (let e = firstEdge[n]!, end = firstEdge[n + 1]!; e < end; e++) {
+      const type = edgeType[e];
+      if (type === kinds.element || type === kinds.hiddenEdge) continue;
+      if (GLOBAL_EDGES.has(strings.get(edgeNameOrIndex[e]!))) found.add(edgeTarget[e]!);
+    }
+  }
+  return found;
+}

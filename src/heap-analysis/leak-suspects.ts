@@ -2,7 +2,7 @@ import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import type { ClassIndex } from './class-names.js';
 import type { DominatedNodes } from './dominated-nodes.js';
 import type { DominatorTree } from './dominators.js';
-import type { GraphKinds } from './graph-kinds.js';
+import { globalObjects, type GraphKinds } from './graph-kinds.js';
 
 /** An object must hold at least this share of the heap to be a suspect. */
 const MIN_SHARE = 0.01;
@@ -18,17 +18,14 @@ const PASS_THROUGH = 0.8;
  * largest first.
  */
 export function leakSuspects(graph: HeapGraph, kinds: GraphKinds, classes: ClassIndex, tree: DominatorTree, dominated: DominatedNodes, top: number): number[] {
-  const { nodeType, firstEdge, edgeTarget, edgeType } = graph;
+  const { nodeType } = graph;
   const total = tree.retained[kinds.root]!;
   const threshold = total * MIN_SHARE;
-  const userRoots = new Set<number>();
-  for (let e = firstEdge[kinds.root]!, end = firstEdge[kinds.root + 1]!; e < end; e++) {
-    if (edgeType[e] === kinds.shortcut || nodeType[edgeTarget[e]!] !== kinds.synthetic) userRoots.add(edgeTarget[e]!);
-  }
+  const globals = globalObjects(graph, kinds);
   const candidate = (n: number): boolean => {
     const type = nodeType[n];
     if (type !== kinds.object && type !== kinds.closure && type !== kinds.regexp && type !== kinds.native) return false;
-    if (userRoots.has(n)) return false;
+    if (globals.has(n)) return false;
     return !classes.names[classes.classOf[n]!]!.startsWith('system / ');
   };
   const suspects: number[] = [];
