@@ -19,8 +19,10 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   const { nodeCount, firstEdge, edgeTarget, nodeSelfSize } = graph;
   const { firstRetainer, retainerNode } = essentialRetainers(graph, essential);
   const size = nodeCount + 1;
-  const parent = new Uint32Array(size);
-  const ancestor = new Uint32Array(size);
+  // parent and ancestor share one buffer that becomes the retained sizes once both are done with.
+  const shared = new ArrayBuffer(size * 8);
+  const parent = new Uint32Array(shared, 0, size);
+  const ancestor = new Uint32Array(shared, size * 4, size);
   const vertex = new Uint32Array(size);
   const label = new Uint32Array(size);
   const semi = new Uint32Array(size);
@@ -129,7 +131,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   // The answer in place of `dom`, shifted to ordinals: no second array of the graph's size.
   for (let v = 1; v <= nodeCount; v++) dom[v] = dom[v]! - 1;
   const dominator = dom.subarray(1);
-  const retained = new Float64Array(nodeCount);
+  const retained = new Float64Array(shared, 0, nodeCount);
   retained.set(nodeSelfSize);
   // Children come after their dominator in DFS order: adding in reverse order sums whole subtrees.
   for (let i = n; i > 1; i--) {
