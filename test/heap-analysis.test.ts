@@ -21,6 +21,7 @@ import { CLI, runCli } from './helpers/cli.js';
 import { referenceAnalysis, type Reference } from './helpers/heap-reference.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/heap-analysis-app.js', import.meta.url));
+const SERIES_FIXTURE = fileURLToPath(new URL('./fixtures/heap-series-app.js', import.meta.url));
 /** The corpus: one snapshot per scale of the planted leak (2,000 sessions per unit). */
 const SCALES = [1, 2, 3, 4, 5];
 const SESSIONS_PER_SCALE = 2000;
@@ -279,6 +280,24 @@ describe('heap snapshot analysis', { timeout: 600_000 }, () => {
     assert.equal(diff.growth.length, grew.length, 'every class that grew is listed');
     const text = await runCli(['analyze', '--diff', fileOf(1), fileOf(3)]);
     assert.match(text.stdout, /by constructor only/);
+  });
+
+  test('--diff A B C: objects allocated between A and B still alive in C, by object id, the planted class exactly', async () => {
+    await promisify(execFile)(process.execPath, [SERIES_FIXTURE, join(dir, 'series')]);
+    const series = [1, 2, 3].map((k) => join(dir, `series-${k}.heapsnapshot`));
+    const run = await runCli(['analyze', '--diff', '--json', '--top', '10000', ...series]);
+    assert.equal(run.code, 0, run.stderr);
+    const answer = JSON.parse(run.stdout) as { basis: string; allocated: number; survivors: Array<{ name: string; count: number; selfSize: number; path: string }> };
+    assert.equal(answer.basis, 'object ids');
+    const byName = new Map(answer.survivors.map((s) => [s.name, s]));
+    assert.equal(byName.get('GrowingRecord')?.count, 677, JSON.stringify(answer.survivors.slice(0, 5)));
+    assert.match(byName.get('GrowingRecord')!.path, /^\(GC roots\) > global( \(global\*\))? > Array "kept" > GrowingRecord\[\d+\]$/);
+    for (const gone of ['ShortLived', 'Replaced', 'LateRecord']) assert.equal(byName.get(gone), undefined, `${gone} is not listed`);
+    for (const s of answer.survivors) assert.ok(s.count > 0 && s.selfSize > 0, s.name);
+    // Snapshots of two processes share no ids: refused, not answered wrongly.
+    const mixed = await runCli(['analyze', '--diff', fileOf(1), series[1]!, series[2]!]);
+    assert.equal(mixed.code, 1);
+    assert.match(mixed.stderr, /do not share V8's object ids/);
   });
 
   test('bad input ends with SNAPSHOT_MALFORMED and the byte offset, never a crash or a hang', async () => {

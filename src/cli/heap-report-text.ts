@@ -1,5 +1,6 @@
 import type { HeapReport } from '../heap-analysis/analyze-heap.js';
 import type { ClassGrowth } from '../heap-analysis/class-growth.js';
+import type { Survivors } from '../heap-analysis/object-survivors.js';
 import { formatBytes } from './progress-bar.js';
 
 const count = (n: number): string => n.toLocaleString('en-US');
@@ -51,5 +52,13 @@ export function growthText(growth: ClassGrowth[], top: number): string {
   if (growth.length === 0) lines.push('  no class grew');
   else lines.push(...table(['Constructor', 'Count +/-', 'Size +/-', 'Count', 'Self size'], growth.slice(0, top).map((g) => [cut(g.name, 40), signed(g.countDelta, count), signed(g.sizeDelta, formatBytes), count(g.count), formatBytes(g.selfSize)])));
   if (growth.length > top) lines.push(`  ... ${growth.length - top} more classes grew (--top)`);
+  return lines.join('\n');
+}
+
+/** The three-snapshot technique's answer: survivors by class, each with the path of its largest. */
+export function survivorsText(allocated: number, survivors: Survivors[]): string {
+  const lines = [`Objects allocated between the first and second snapshots (${count(allocated)}) still alive in the third, by class (by V8 object id)`];
+  if (survivors.length === 0) lines.push('  none');
+  for (const s of survivors) lines.push(`  ${count(s.count)} ${s.name} (${formatBytes(s.selfSize)})`, `     ${s.path}`);
   return lines.join('\n');
 }
