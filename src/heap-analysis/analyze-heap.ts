@@ -64,8 +64,8 @@ const HELD_CLASSES = 3;
 export function analyzeHeap(graph: HeapGraph, options: AnalysisOptions): HeapReport {
   const kinds = graphKinds(graph);
   attributeOwnedSizes(graph, kinds);
-  const essential = essentialEdges(graph, kinds);
-  const tree = dominatorTree(graph, kinds, essential);
+  // The essential edges are not kept in a variable: garbage as soon as the dominators are known.
+  const tree = dominatorTree(graph, kinds, essentialEdges(graph, kinds));
   const dominated = dominatedNodes(tree, kinds.root);
   const classes = classNames(graph, kinds);
   const via = shortestRetainers(graph, kinds);

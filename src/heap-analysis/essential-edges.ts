@@ -19,8 +19,9 @@ export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array 
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeNameOrIndex, nodeId, strings } = graph;
   const pageOwned = pageOwnedNodes(graph, kinds);
   const essential = new Uint8Array(graph.edgeCount);
-  // Whether a string index names a WeakMap value edge, and of which table: decided once per string.
-  const ephemeronTable = new Map<number, number>();
+  // Whether a string index names a WeakMap value edge, and of which table (-1: not one), decided once
+  // per string; a typed array, since hash tables' slots give many distinct numeric names.
+  const ephemeronTable = new Float64Array(strings.count).fill(Number.NaN);
   for (let n = 0; n < nodeCount; n++) {
     const isRoot = n === kinds.root;
     const ownerOnPage = pageOwned[n] === 1;
@@ -29,13 +30,13 @@ export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array 
       if (type === kinds.weak) continue;
       const target = edgeTarget[e]!;
       if (target === n) continue;
-      if (type === kinds.internal) {
+      // Such names start with a digit: any other is not decoded at all.
+      if (type === kinds.internal && isDigit(strings.firstByte(edgeNameOrIndex[e]!))) {
         const name = edgeNameOrIndex[e]!;
-        let table = ephemeronTable.get(name);
-        if (table === undefined) {
+        let table = ephemeronTable[name]!;
+        if (Number.isNaN(table)) {
           const match = EPHEMERON_EDGE.exec(strings.get(name));
-          table = match === null ? -1 : Number(match[1]);
-          ephemeronTable.set(name, table);
+          table = ephemeronTable[name] = match === null ? -1 : Number(match[1]);
         }
         if (table !== -1 && table === nodeId[n]) continue;
       }
@@ -48,6 +49,8 @@ export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array 
   }
   return essential;
 }
+
+const isDigit = (byte: number): boolean => byte >= 48 && byte <= 57;
 
 /** Nodes reachable from the root's shortcut targets (the user roots) over non-weak edges. */
 function pageOwnedNodes(graph: HeapGraph, kinds: GraphKinds): Uint8Array {

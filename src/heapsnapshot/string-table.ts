@@ -57,6 +57,11 @@ export class StringTable {
     return this.data.toString('utf8', this.starts[index]!, end);
   }
 
+  /** The first byte of the string at `index` (-1 when it is empty): a cheap test before decoding it. */
+  firstByte(index: number): number {
+    return this.byteLengthOf(index) === 0 ? -1 : this.data[this.starts[index]!]!;
+  }
+
   /** The UTF-8 length of the string at `index`. */
   byteLengthOf(index: number): number {
     const end = index + 1 < this.size ? this.starts[index + 1]! : this.used;
