@@ -52,7 +52,7 @@ export function attributeOwnedSizes(graph: HeapGraph, kinds: GraphKinds): void {
 }
 
 /** A user root is a non-synthetic node the root points at (the global object). */
-export function hasUserRoots(graph: HeapGraph, kinds: GraphKinds): boolean {
+function hasUserRoots(graph: HeapGraph, kinds: GraphKinds): boolean {
   for (let e = graph.firstEdge[kinds.root]!, end = graph.firstEdge[kinds.root + 1]!; e < end; e++) {
     if (graph.nodeType[graph.edgeTarget[e]!] !== kinds.synthetic) return true;
   }

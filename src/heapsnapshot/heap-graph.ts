@@ -31,8 +31,3 @@ export interface HeapGraph {
 export const nodeTypeOf = (graph: HeapGraph, name: string): number => graph.layout.nodeTypes.indexOf(name);
 export const edgeTypeOf = (graph: HeapGraph, name: string): number => graph.layout.edgeTypes.indexOf(name);
 
-/** Whether an edge's name_or_index is an index rather than a string (element and hidden edges). */
-export function edgeNameIsIndex(graph: HeapGraph, edgeTypeNumber: number): boolean {
-  const name = graph.layout.edgeTypes[edgeTypeNumber];
-  return name === 'element' || name === 'hidden';
-}
