@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isCode, MaintenanceError } from '../src/errors.js';
@@ -315,6 +316,8 @@ describe('heap snapshot analysis', { timeout: 600_000 }, () => {
       assert.match(error.message, new RegExp(`at byte ${length}: the input ends inside .*\\(truncated\\)`));
     }
 
+    const gzipped = await readError(gzipSync(bytes.subarray(0, 1000)));
+    assert.match(gzipped.message, /at byte 0: the input is gzip-compressed; decompress it first/);
     const notJson = await readError('hello');
     const blank = await readError('  \n ');
     assert.match(blank.message, /at byte 4: the input holds only white space/);

@@ -64,6 +64,8 @@ const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
+/** The first byte of a gzip stream. */
+const GZIP_MAGIC = 0x1f;
 
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
 
@@ -145,6 +147,7 @@ export class SnapshotTokenizer {
     if (isSpace(c) && this.state !== State.Key) return;
     switch (this.state) {
       case State.BeforeDocument:
+        if (c === GZIP_MAGIC) throw malformedSnapshot('the input is gzip-compressed; decompress it first (gunzip -c FILE | maintenance-endpoint analyze -)', at);
         if (c !== OPEN_BRACE) throw malformedSnapshot('a heap snapshot is a JSON object starting with "{"', at);
         this.state = State.BeforeKey;
         return;
