@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import { isCode, MaintenanceError } from '../src/errors.js';
 import { analyzeHeap, type HeapReport } from '../src/heap-analysis/analyze-heap.js';
@@ -299,6 +300,28 @@ describe('heap snapshot analysis', { timeout: 600_000 }, () => {
     const mixed = await runCli(['analyze', '--diff', fileOf(1), series[1]!, series[2]!]);
     assert.equal(mixed.code, 1);
     assert.match(mixed.stderr, /do not share V8's object ids/);
+  });
+
+  test('any cut or any changed byte of a real snapshot gives SNAPSHOT_MALFORMED or a report, never another failure', async () => {
+    const bytes = readFileSync(fileOf(1));
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.boolean(), async (at, value, cut) => {
+        const input = cut ? bytes.subarray(0, at) : Buffer.from(bytes);
+        if (!cut) input[at] = value;
+        let graph: HeapGraph;
+        try {
+          graph = await readHeapSnapshot(chunks(input, () => 65536));
+        } catch (error) {
+          assert.ok(isCode(error, 'SNAPSHOT_MALFORMED'), `${cut ? 'cut' : 'changed'} at ${at}: ${String(error)}`);
+          assert.ok(typeof (error as MaintenanceError).details?.offset === 'number');
+          return;
+        }
+        assert.ok(!cut, 'a cut snapshot is never read as whole');
+        // A changed digit can still make a well-formed snapshot: the analysis of any graph must finish.
+        assert.ok(analyzeHeap(graph, { top: 3 }).classes.length > 0);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   test('bad input ends with SNAPSHOT_MALFORMED and the byte offset, never a crash or a hang', async () => {
