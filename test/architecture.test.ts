@@ -15,6 +15,8 @@ const LAYERS: Record<string, number> = {
   'contained.ts': 0,
   params: 1,
   options: 1,
+  heapsnapshot: 1,
+  'heap-analysis': 2,
   targets: 2,
   log: 2,
   streaming: 2,

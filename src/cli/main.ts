@@ -3,6 +3,7 @@
  * maintenance-endpoint: serve the maintenance API for another Node process (a sidecar), or talk to a
  * running endpoint. `maintenance-endpoint help` lists the commands; each answers --help.
  */
+import { analyzeCommand } from './analyze-command.js';
 import { cpuprofileCommand, heapprofileCommand, heapsnapshotCommand } from './artifact-commands.js';
 import { CliError } from './cli-error.js';
 import type { Command } from './command-spec.js';
@@ -30,6 +31,7 @@ const COMMANDS: readonly Command[] = [
   dumpsCommand,
   replCommand,
   commandCommand,
+  analyzeCommand,
 ];
 
 async function main(argv: string[]): Promise<number> {
