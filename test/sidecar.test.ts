@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CpuProfile } from '../src/operations/cpu-profile.js';
 import { freePort, runCli, startSidecar, type Sidecar } from './helpers/cli.js';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
 import { eventually, openStream, readAll, request } from './helpers/http.js';
 
@@ -12,7 +12,7 @@ describe('sidecar for a process started with --inspect', () => {
   let app: Fixture;
   let sidecar: Sidecar;
   before(async () => {
-    app = await startFixture({ mode: 'plain', nodeArgs: ['--inspect=127.0.0.1:0'] });
+    app = await startFixture({ mode: 'plain', nodeArgs: [...KEEP_FUNCTION_NAMES, '--inspect=127.0.0.1:0'] });
     sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`]);
   });
   after(async () => {

@@ -61,6 +61,13 @@ export interface Fixture {
   stop(): Promise<void>;
 }
 
+/**
+ * Node options for an app whose function names a test asserts in profiles or stacks: from Node 24, Maglev
+ * inlines small functions (the fixture's `hotFunction`, `busyLoop`) into their callers, and V8's sampler then
+ * credits their time to the caller. Without inlining every line names the same frames.
+ */
+export const KEEP_FUNCTION_NAMES = ['--no-turbo-inlining', '--no-maglev-inlining'];
+
 /** How long a child process may take to start and report its URL. */
 export const STARTUP_TIMEOUT_MS = 60_000;
 
