@@ -2,12 +2,13 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { serveCommandsOnPort } from '../commands/port-command-runner.js';
 import { commandInfo, resolveCommands } from '../options/command-options.js';
 import { ConfigError } from '../errors.js';
+import { checkOptionNames, MAINTENANCE_OPTION_NAMES, type OptionNames } from '../options/option-names.js';
 import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import { opsUrl } from '../server/ops-url.js';
-import { resolveServerSecurity, type ServerSecurityOptions } from '../server/server-options.js';
+import { resolveServerSecurity, SERVER_SECURITY_OPTION_NAMES, type ServerSecurityOptions } from '../server/server-options.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
 
 export interface MaintenanceServerOptions extends MaintenanceOptions, ServerSecurityOptions {
@@ -18,6 +19,8 @@ export interface MaintenanceServerOptions extends MaintenanceOptions, ServerSecu
   /** Path prefix of the API. Default `/ops`. */
   basePath?: string;
 }
+
+const SERVER_OPTION_NAMES: OptionNames<MaintenanceServerOptions> = { ...MAINTENANCE_OPTION_NAMES, ...SERVER_SECURITY_OPTION_NAMES, port: true, host: true, basePath: true };
 
 export interface MaintenanceServer {
   /** Base URL of the API, e.g. `http://127.0.0.1:41234/ops` (https with `tls`). */
@@ -45,6 +48,7 @@ const DETACH_WAIT_MS = 500;
  * cannot listen.
  */
 export async function startMaintenanceServer(options: MaintenanceServerOptions): Promise<MaintenanceServer> {
+  checkOptionNames(options, SERVER_OPTION_NAMES);
   const config = resolveConfig(options);
   if (config.rateLimit.keyGenerator !== undefined) {
     throw new ConfigError('OPTION_TYPE', '`rateLimit.keyGenerator` is for router mode; behind a proxy, the out-of-band server takes `trustProxy`.');
