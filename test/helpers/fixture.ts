@@ -43,7 +43,7 @@ export interface Fixture {
   tmpdir: string;
   auditLines(): Array<Record<string, unknown>>;
   auditText(): string;
-  /** The process warnings the child printed so far (`(node:PID) SomeWarning: ...`), first lines only. */
+  /** The process warnings the child printed so far (`(node:PID) [CODE] SomeWarning: ...`, the code when it has one), first lines only. */
   warnings(): string[];
   /** Sends an IPC command and resolves with the app's report named `event`. */
   command(message: object, event: string): Promise<Record<string, unknown>>;
@@ -122,7 +122,7 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
   const inspectorListening = new Promise<void>((resolve) => {
     createInterface({ input: child.stderr! }).on('line', (line) => {
       const port = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];
-      if (/^\(node:\d+\) \w*Warning: /.test(line)) warnings.push(line);
+      if (/^\(node:\d+\) (\[\w+\] )?\w*Warning: /.test(line)) warnings.push(line);
       if (port !== undefined) {
         inspectorPort = Number(port);
         resolve();
