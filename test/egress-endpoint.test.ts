@@ -82,6 +82,16 @@ describe('egress from the endpoint (worker mode, a real S3-compatible server)', 
     assert.equal(profile.defaultSampleType, 'cpu');
   });
 
+  test("{service} is the app's own in worker and router mode: without OTEL_SERVICE_NAME, its script's name", async () => {
+    for (const mode of ['worker', 'router'] as const) {
+      const unnamed = await session.startApp({ mode, env: { OTEL_SERVICE_NAME: '' } });
+      const reply = await request(`${unnamed.url}/cpuprofile?seconds=1&egress=offsite`, { token: unnamed.tokens.admin });
+      assert.equal(reply.status, 200, reply.body.toString());
+      answers.push(reply.body.toString());
+      assert.match(reply.json().key, new RegExp(`^tests/app/[A-Za-z0-9._-]+/${unnamed.child.pid}-`), `${mode} mode: ${reply.json().key}`);
+    }
+  });
+
   test('the CLI uploads with --egress and prints where the artifact landed', async () => {
     const env = { ...CLEAN_CLI_ENV, MAINTENANCE_ENDPOINT_TOKEN: app.tokens.admin };
     const run = await runCli(['cpuprofile', '--seconds', '1', '--format', 'pprof', '--egress', 'offsite', '--json', '--url', app.url], { env });

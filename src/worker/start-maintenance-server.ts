@@ -1,6 +1,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { serveCommandsOnPort } from '../commands/port-command-runner.js';
 import { commandInfo, resolveCommands } from '../options/command-options.js';
+import { appServiceName } from '../egress/object-key.js';
 import { ConfigError } from '../errors.js';
 import { checkOptionNames, MAINTENANCE_OPTION_NAMES, type OptionNames } from '../options/option-names.js';
 import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
@@ -88,6 +89,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
     security,
     commands: commands.map(commandInfo),
     commandPort: channel.port2,
+    service: appServiceName(),
   };
   // trackUnmanagedFds off: the heap snapshot pipe is opened with fs.openSync and then owned (and closed)
   // by a net.Socket, which Node's fd tracking never sees close; it would warn on every reuse of the
