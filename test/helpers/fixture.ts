@@ -43,6 +43,8 @@ export interface Fixture {
   tmpdir: string;
   auditLines(): Array<Record<string, unknown>>;
   auditText(): string;
+  /** Every line the child printed on stderr so far. */
+  stderr(): string;
   /** The process warnings the child printed so far (`(node:PID) [CODE] SomeWarning: ...`, the code when it has one), first lines only. */
   warnings(): string[];
   /** Sends an IPC command and resolves with the app's report named `event`. */
@@ -119,8 +121,10 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
 
   let inspectorPort: number | undefined;
   const warnings: string[] = [];
+  const stderrLines: string[] = [];
   const inspectorListening = new Promise<void>((resolve) => {
     createInterface({ input: child.stderr! }).on('line', (line) => {
+      stderrLines.push(line);
       const port = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];
       if (/^\(node:\d+\) (\[\w+\] )?\w*Warning: /.test(line)) warnings.push(line);
       if (port !== undefined) {
@@ -173,6 +177,7 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
     tmpdir: childTmp,
     auditText,
     warnings: () => [...warnings],
+    stderr: () => stderrLines.join('\n'),
     auditLines: () =>
       auditText()
         .split('\n')
