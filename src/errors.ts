@@ -10,6 +10,7 @@
 export const ERROR_CODES = {
   // Configuration, at start-up: the endpoint refuses to start rather than start weakly.
   INVALID_OPTIONS: 'An option has the wrong type or shape.',
+  UNKNOWN_OPTION: 'An option name the endpoint does not know (a misspelt one would otherwise be ignored).',
   OPTION_RANGE: 'A numeric option is out of its range.',
   NO_TOKENS: 'No token was configured.',
   TOKEN_ID: 'A token id is missing, malformed or repeated.',

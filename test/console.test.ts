@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
 
@@ -35,7 +35,7 @@ describe('web console in headless Chromium (worker mode)', () => {
   const pages: Watched[] = [];
 
   before(async () => {
-    app = await startFixture({ mode: 'worker', options: { rateLimit: { heavy: { limit: 100 } } } });
+    app = await startFixture({ mode: 'worker', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 100 } } } });
     profileDir = mkdtempSync(join(tmpdir(), 'me-chromium-'));
     downloads = mkdtempSync(join(tmpdir(), 'me-downloads-'));
     browser = await puppeteer.launch({

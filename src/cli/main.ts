@@ -11,7 +11,7 @@ import { commandCommand } from './command-command.js';
 import { dumpsCommand } from './dumps-command.js';
 import { replCommand } from './repl-command.js';
 import { HELP_REQUESTED, parseCommandLine } from './parse-command-line.js';
-import { gcCommand, indexCommand, leaksCommand, memoryCommand, metricsCommand, reportCommand, stackCommand } from './read-commands.js';
+import { gcCommand, indexCommand, leaksCommand, memoryCommand, metricsCommand, reportCommand, stackCommand, whoamiCommand } from './read-commands.js';
 import { serveCommand } from './serve-command.js';
 import { commandUsage, PROGRAM, programUsage } from './usage.js';
 
@@ -28,6 +28,7 @@ const COMMANDS: readonly Command[] = [
   gcCommand,
   reportCommand,
   metricsCommand,
+  whoamiCommand,
   dumpsCommand,
   replCommand,
   commandCommand,

@@ -6,6 +6,7 @@ import type { ErrorCode } from '../errors.js';
  */
 export const STATUS_OF: Record<ErrorCode, number> = {
   INVALID_OPTIONS: 500,
+  UNKNOWN_OPTION: 500,
   OPTION_RANGE: 500,
   NO_TOKENS: 500,
   TOKEN_ID: 500,

@@ -8,7 +8,7 @@ import { buildPreview, type PreviewLimits } from './preview.js';
  * anything, and acorn costs an idle server about 1.6 MB of resident memory. It loads in milliseconds.
  */
 let acorn: typeof Acorn | undefined;
-const parser = (): typeof Acorn => (acorn ??= createRequire(import.meta.url)('acorn') as typeof Acorn);
+export const parser = (): typeof Acorn => (acorn ??= createRequire(import.meta.url)('acorn') as typeof Acorn);
 
 /** The program sent to the target for one request, or the syntax error that stops it being sent. */
 export type EvalSource = { source: string } | { syntaxError: string };
