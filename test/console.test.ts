@@ -229,7 +229,7 @@ describe('web console in headless Chromium (worker mode)', () => {
     const first = await eventually(async () => ((await verdictsSeen()) >= 1 ? verdictsSeen() : undefined), 20_000, 'a verdict on the stream');
     await eventually(async () => (await verdictsSeen()) > first, 20_000, 'a newer verdict on the stream');
     const tile = await page.$eval('#tile-leak', (el: any) => ({ verdict: el.dataset.verdict, title: el.title, word: el.querySelector('.tile-value').textContent, note: el.querySelector('.tile-note').textContent }));
-    const words: Record<string, string> = { leak: 'Leak', 'no-leak': 'No leak', 'insufficient-data': 'Not decided yet' };
+    const words: Record<string, string> = { leak: 'Leak', 'no-leak': 'No leak', 'insufficient-data': 'Undecided' };
     assert.equal(tile.word, words[tile.verdict], JSON.stringify(tile));
     assert.ok(tile.title.length > 20, `the reason is on hover: ${tile.title}`);
     assert.ok(tile.note.length > 5, `a short line under the word: ${tile.note}`);
@@ -248,7 +248,7 @@ describe('web console in headless Chromium (worker mode)', () => {
     }
     const word = await textOf(page, '#leak-view .leak-word');
     const verdict = await page.$eval('#leak-view .leak-verdict', (el: any) => el.dataset.verdict as string);
-    assert.equal(word, { leak: 'Leak', 'no-leak': 'No leak', 'insufficient-data': 'Not decided yet' }[verdict]);
+    assert.equal(word, { leak: 'Leak', 'no-leak': 'No leak', 'insufficient-data': 'Undecided' }[verdict]);
     assert.ok((await textOf(page, '#leak-view .leak-reason')).length > 20);
     const card = await textOf(page, '#leak-view');
     assert.doesNotMatch(card, /Leak suspected|\{"|"secondsAgo"|\[object/);
@@ -263,7 +263,8 @@ describe('web console in headless Chromium (worker mode)', () => {
     const path = await page.$eval('#leak-view .site-path', (el: any) => ({ text: el.textContent as string, title: el.title as string, width: el.getBoundingClientRect().width as number }));
     assert.ok(path.width > 400, `the path has room: ${path.width} px`);
     assert.ok((await charactersPerLine(page, '#leak-view .site-path')) > 30, path.text);
-    assert.ok(path.title.split('\n← ').length >= path.text.split(' ← ').length - 1, 'the tooltip holds the whole path');
+    assert.match(path.text, /^called from /);
+    assert.ok(path.title.split('\n← ').length >= path.text.split(' ← ').length, 'the tooltip holds the whole path, the site included');
     assert.ok((await textOf(page, '#leak-view')).includes('allocatingFunction'), 'the retaining function is named');
     await photograph(page, 'leak-card', '#panel-leaks');
   });

@@ -191,7 +191,7 @@
       }
       ME.leaks.renderLeaks(document.getElementById('leak-view'), verdict);
       ME.leaks.showTile(verdict);
-      return '';
+      return `Verdict at ${new Date().toLocaleTimeString()}${seconds ? `, with ${seconds} s of allocation sampling` : ''}:`;
     }
 
     async stack() {

@@ -13,7 +13,7 @@
   const WORDS = {
     leak: 'Leak',
     'no-leak': 'No leak',
-    'insufficient-data': 'Not decided yet',
+    'insufficient-data': 'Undecided',
   };
 
   function el(tag, className, text) {
@@ -177,10 +177,12 @@
       head.append(el('span', 'site-name', `${site.functionName || '(anonymous)'} ${site.url}:${site.line}`), el('span', 'num', f.bytes(site.bytes)));
       item.append(head);
       const stack = Array.isArray(site.stack) ? site.stack : [];
-      if (stack.length > 0) {
+      // The path starts at the site itself, named just above: the line shows its callers.
+      const callers = stack[0] === `${site.functionName} ${site.url}:${site.line}` ? stack.slice(1) : stack;
+      if (callers.length > 0) {
         const path = el('div', 'site-path');
-        const shown = stack.slice(0, PATH_FRAMES).join(' ← ');
-        path.textContent = stack.length > PATH_FRAMES ? `${shown} ← … ${stack.length - PATH_FRAMES} more` : shown;
+        const shown = callers.slice(0, PATH_FRAMES).join(' ← ');
+        path.textContent = `called from ${shown}${callers.length > PATH_FRAMES ? ` ← … ${callers.length - PATH_FRAMES} more` : ''}`;
         path.title = stack.join('\n← ');
         item.append(path);
       }
