@@ -4,12 +4,7 @@
 // descriptions, results) go in through textContent and attributes, never as markup.
 'use strict';
 (function (ME) {
-  function el(tag, className, text) {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (text !== undefined) element.textContent = text;
-    return element;
-  }
+  const { el } = ME.dom;
 
   /** Whether the index lists `method path` (its paths carry the endpoint's base, the folder of this page). */
   function offers(index, method, path) {

@@ -4,6 +4,7 @@
 'use strict';
 (function (ME) {
   const f = ME.format;
+  const { el } = ME.dom;
   const SVG = 'http://www.w3.org/2000/svg';
   /** Frames of a call path shown before "… N more"; the whole path is in the tooltip. */
   const PATH_FRAMES = 6;
@@ -15,13 +16,6 @@
     'no-leak': 'No leak',
     'insufficient-data': 'Undecided',
   };
-
-  function el(tag, className, text) {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (text !== undefined) element.textContent = text;
-    return element;
-  }
 
   function rate(bytesPerSecond) {
     return `${f.bytes(bytesPerSecond)}/s`;
@@ -105,25 +99,9 @@
     const figure = el('figure', 'floors');
     figure.append(el('figcaption', 'muted', `Heap left after each full GC (${floors.length} floors)`));
     figure.append(sparkline(floors));
-    const table = el('table', 'floors-table');
-    const headRow = table.createTHead().insertRow();
-    for (const [title, numeric] of [['When', false], ['Heap', true], ['Old generation', true]]) {
-      const th = el('th', numeric ? 'num' : '', title);
-      th.scope = 'col';
-      headRow.append(th);
-    }
-    const body = table.createTBody();
     const newest = floors.slice(-FLOOR_ROWS).reverse();
-    for (const floor of newest) {
-      const row = body.insertRow();
-      row.insertCell().textContent = `${Math.round(floor.secondsAgo)} s ago`;
-      const heap = row.insertCell();
-      heap.className = 'num';
-      heap.textContent = f.bytes(floor.heapAfter);
-      const old = row.insertCell();
-      old.className = 'num';
-      old.textContent = f.bytes(floor.oldGenerationAfter);
-    }
+    const rows = newest.map((floor) => [`${Math.round(floor.secondsAgo)} s ago`, f.bytes(floor.heapAfter), f.bytes(floor.oldGenerationAfter)]);
+    const table = ME.dom.table('floors-table', [['When', false], ['Heap', true], ['Old generation', true]], rows);
     figure.append(table);
     if (floors.length > newest.length) figure.append(el('p', 'muted', `and ${floors.length - newest.length} earlier`));
     return figure;
@@ -193,20 +171,11 @@
     return section;
   }
 
+  /** With types=count: the growing types, in whatever fields the answer gives them. */
   function typesTable(types) {
-    const table = el('table', 'types');
-    const headRow = table.createTHead().insertRow();
-    for (const title of Object.keys(types[0])) {
-      const th = el('th', '', title);
-      th.scope = 'col';
-      headRow.append(th);
-    }
-    const body = table.createTBody();
-    for (const type of types) {
-      const row = body.insertRow();
-      for (const [key, value] of Object.entries(type)) row.insertCell().textContent = typeof value === 'number' && /bytes|size/i.test(key) ? f.bytes(value) : String(value);
-    }
-    return table;
+    const keys = Object.keys(types[0]);
+    const text = (key, value) => (typeof value === 'number' && /bytes|size/i.test(key) ? f.bytes(value) : String(value));
+    return ME.dom.table('types', keys.map((key) => [key, typeof types[0][key] === 'number']), types.map((type) => keys.map((key) => text(key, type[key]))));
   }
 
   ME.leaks = { renderLeaks, showTile, showNoProbe, WORDS };
