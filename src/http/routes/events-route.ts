@@ -1,3 +1,4 @@
+import { contained } from '../../contained.js';
 import { MaintenanceError } from '../../errors.js';
 import type { LiveSample } from '../../live/live-sample.js';
 import { defineRoute } from './route.js';
@@ -49,12 +50,13 @@ export const eventsRoute = defineRoute({
       result.samplesSent += history.length;
       const leaks = context.probe?.leaks;
       let verdictSentAt = -Infinity;
-      const sendVerdict = (now: number) => {
+      // Runs in the live history's tick (the app's thread in router mode): a failure leaves the tile as it was.
+      const sendVerdict = contained('the console leak verdict', (now: number) => {
         if (leaks === undefined || now - verdictSentAt < VERDICT_EVERY_MS) return;
         verdictSentAt = now;
         const { verdict, leakSuspected, reason, ruledOut, retryAfterSeconds } = leaks.verdict({ windowSeconds: context.config.leakWindowSeconds });
         send('verdict', { verdict, leakSuspected, reason, ...(ruledOut ? { ruledOut } : {}), ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
-      };
+      });
       sendVerdict(Date.now());
       const unsubscribe = context.live.subscribe((sample: LiveSample) => {
         send('sample', sample);
