@@ -6,6 +6,7 @@ import { RedactionMarks } from './redaction-marks.js';
 import { StringRedactor } from './redacted-string.js';
 
 const QUOTE = 34;
+const EMPTY_CHUNK = Buffer.alloc(0);
 
 /** What a redacting stream did, for the audit line and the dump record. */
 export interface RedactionSummary {
@@ -16,7 +17,7 @@ export interface RedactionSummary {
 }
 
 /**
- * A stream transform between V8's bytes and any consumer that rewrites, as they pass, the entries of
+ * The redaction between V8's bytes and any consumer: it rewrites, as they pass, the entries of
  * `strings` a program holds as data (see `RedactionMarks.mustRedact`), each into a keyed hash and its
  * length. Every other byte passes as V8 wrote it: the header, `nodes` and `edges` (so counts, ids and
  * sizes stay exact), the other sections, and the strings that are names from code.
@@ -25,8 +26,9 @@ export interface RedactionSummary {
  * `strings` first, or any byte that cannot belong to a snapshot, or an input that ends before the
  * document does, makes the stream fail, so a consumer never gets a half-redacted file that looks whole.
  * Bytes are passed on chunk by chunk; a string that spans chunks is held (by the tokenizer) until it ends.
+ * Synchronous, for producers that push chunks from callbacks; `RedactHeapSnapshot` is it as a stream.
  */
-export class RedactHeapSnapshot extends Transform {
+export class SnapshotRedactor {
   private readonly tokenizer: SnapshotTokenizer;
   private readonly redactor = new StringRedactor();
   private marks: RedactionMarks | undefined;
@@ -38,7 +40,7 @@ export class RedactHeapSnapshot extends Transform {
   private cursor = 0;
   /** Absolute offset where the current chunk begins. */
   private chunkOffset = 0;
-  private chunk: Buffer = Buffer.alloc(0);
+  private chunk: Buffer = EMPTY_CHUNK;
   /** End of the last string of `strings`, where the search for the next opening quote starts. */
   private afterLastString = 0;
   private out: Buffer[] = [];
@@ -46,7 +48,6 @@ export class RedactHeapSnapshot extends Transform {
   private heldQuote = false;
 
   constructor() {
-    super();
     const events: SnapshotEvents = {
       header: (value, end) => {
         this.marks = new RedactionMarks(readLayout(value, end));
@@ -106,16 +107,15 @@ export class RedactHeapSnapshot extends Transform {
     this.cursor = to;
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  /**
+   * Reads one chunk and returns the bytes to pass on for it, in order (views of the chunk and
+   * replacements); throws SNAPSHOT_MALFORMED at the first byte that cannot belong to a snapshot.
+   */
+  write(chunk: Buffer): Buffer[] {
     this.chunk = chunk;
     this.chunkOffset = this.tokenizer.bytesRead;
     this.out = [];
-    try {
-      this.tokenizer.write(chunk);
-    } catch (error) {
-      callback(error as Error);
-      return;
-    }
+    this.tokenizer.write(chunk);
     const chunkEnd = this.chunkOffset + chunk.length;
     if (this.section === 'strings') {
       // Inside `strings`, the bytes after the last string are separators and perhaps the start of the
@@ -132,14 +132,41 @@ export class RedactHeapSnapshot extends Transform {
     } else {
       this.passUpTo(chunkEnd);
     }
-    for (const piece of this.out) this.push(piece);
+    const out = this.out;
     this.out = [];
+    this.chunk = EMPTY_CHUNK;
+    return out;
+  }
+
+  /** The input ended: throws SNAPSHOT_MALFORMED unless it was one whole document. */
+  end(): void {
+    this.tokenizer.end();
+  }
+}
+
+/** The redactor as a Node stream: a truncated or malformed input makes it fail rather than end. */
+export class RedactHeapSnapshot extends Transform {
+  private readonly redactor = new SnapshotRedactor();
+
+  get summary(): RedactionSummary {
+    return this.redactor.summary;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    let out: Buffer[];
+    try {
+      out = this.redactor.write(chunk);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    for (const piece of out) this.push(piece);
     callback();
   }
 
   override _flush(callback: TransformCallback): void {
     try {
-      this.tokenizer.end();
+      this.redactor.end();
     } catch (error) {
       callback(error as Error);
       return;
