@@ -2,6 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { malformedSnapshot } from '../heapsnapshot/snapshot-error.js';
 import { readLayout } from '../heapsnapshot/snapshot-meta.js';
 import { SnapshotTokenizer, type SnapshotEvents } from '../heapsnapshot/snapshot-tokenizer.js';
+import { ChunkOutput } from './chunk-output.js';
 import { RedactionMarks } from './redaction-marks.js';
 import { StringRedactor } from './redacted-string.js';
 
@@ -43,7 +44,7 @@ export class SnapshotRedactor {
   private chunk: Buffer = EMPTY_CHUNK;
   /** End of the last string of `strings`, where the search for the next opening quote starts. */
   private afterLastString = 0;
-  private out: Buffer[] = [];
+  private readonly out = new ChunkOutput();
   /** A string of `strings` was open at the end of a chunk: its bytes from the opening quote are not passed yet. */
   private heldQuote = false;
 
@@ -89,11 +90,13 @@ export class SnapshotRedactor {
     if (redact) {
       this.redacted++;
       this.passUpTo(start);
-      this.out.push(this.redactor.replacement(bytes, from, to, escaped));
+      this.out.text(this.redactor.replacement(raw, escaped));
       this.cursor = end;
     } else if (this.heldQuote) {
       // Its opening quote was held back with an earlier chunk: the tokenizer has the whole string.
-      this.out.push(Buffer.concat([Buffer.of(QUOTE), raw, Buffer.of(QUOTE)]));
+      this.out.text('"');
+      this.out.copy(raw);
+      this.out.text('"');
       this.cursor = end;
     }
     // A kept string within this chunk passes with the chunk's bytes.
@@ -103,7 +106,7 @@ export class SnapshotRedactor {
   /** Pushes the current chunk's bytes from the cursor up to absolute offset `to`. */
   private passUpTo(to: number): void {
     if (to <= this.cursor) return;
-    this.out.push(this.chunk.subarray(this.cursor - this.chunkOffset, to - this.chunkOffset));
+    this.out.pass(this.chunk.subarray(this.cursor - this.chunkOffset, to - this.chunkOffset));
     this.cursor = to;
   }
 
@@ -114,7 +117,7 @@ export class SnapshotRedactor {
   write(chunk: Buffer): Buffer[] {
     this.chunk = chunk;
     this.chunkOffset = this.tokenizer.bytesRead;
-    this.out = [];
+    this.out.begin(chunk.length);
     this.tokenizer.write(chunk);
     const chunkEnd = this.chunkOffset + chunk.length;
     if (this.section === 'strings') {
@@ -132,10 +135,8 @@ export class SnapshotRedactor {
     } else {
       this.passUpTo(chunkEnd);
     }
-    const out = this.out;
-    this.out = [];
     this.chunk = EMPTY_CHUNK;
-    return out;
+    return this.out.finish();
   }
 
   /** The input ended: throws SNAPSHOT_MALFORMED unless it was one whole document. */

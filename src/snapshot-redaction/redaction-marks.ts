@@ -35,14 +35,11 @@ export class RedactionMarks {
   private shapeCount = 0;
 
   private readonly nodeFieldCount: number;
-  private readonly edgeFieldCount: number;
   private readonly isStringType: boolean[];
   private readonly isShapeType: boolean[];
   private readonly edgeKind: Array<'index' | 'property' | 'code' | 'internal'>;
-  private readonly node = new Float64Array(8);
-  private readonly edge = new Float64Array(8);
-  private nodeField = 0;
-  private edgeField = 0;
+  private readonly nodes: Tuples;
+  private readonly edges: Tuples;
   private nodeCount = 0;
   private edgeOrdinal = 0;
   private edgesExpected = 0;
@@ -50,7 +47,8 @@ export class RedactionMarks {
 
   constructor(private readonly layout: SnapshotLayout) {
     this.nodeFieldCount = layout.nodeFields.length;
-    this.edgeFieldCount = layout.edgeFields.length;
+    this.nodes = new Tuples(this.nodeFieldCount, () => this.addNode());
+    this.edges = new Tuples(layout.edgeFields.length, () => this.addEdge());
     this.isStringType = layout.nodeTypes.map((type) => STRING_NODE_TYPES.has(type));
     this.isShapeType = layout.nodeTypes.map((type) => type === OBJECT_SHAPE);
     this.edgeKind = layout.edgeTypes.map((type) =>
@@ -59,24 +57,15 @@ export class RedactionMarks {
   }
 
   nodeNumbers(values: Float64Array, count: number): void {
-    const fields = this.nodeFieldCount;
-    const node = this.node;
-    let field = this.nodeField;
-    for (let i = 0; i < count; i++) {
-      node[field++] = values[i]!;
-      if (field === fields) {
-        field = 0;
-        this.addNode();
-      }
-    }
-    this.nodeField = field;
+    this.nodes.feed(values, count);
   }
 
   private addNode(): void {
     const { type: typeField, name: nameField, edgeCount: edgeCountField } = this.layout.node;
-    const type = this.node[typeField]!;
-    const name = this.node[nameField]!;
-    const edgeCount = this.node[edgeCountField]!;
+    const node = this.nodes.values;
+    const type = node[typeField]!;
+    const name = node[nameField]!;
+    const edgeCount = node[edgeCountField]!;
     if (type >= this.isStringType.length) throw malformedSnapshot(`node ${this.nodeCount} has an unknown type ${type}`, 0);
     const isString = this.isStringType[type]!;
     if (isString) this.content.set(name);
@@ -97,30 +86,21 @@ export class RedactionMarks {
   }
 
   edgeNumbers(values: Float64Array, count: number): void {
-    const fields = this.edgeFieldCount;
-    const edge = this.edge;
-    let field = this.edgeField;
-    for (let i = 0; i < count; i++) {
-      edge[field++] = values[i]!;
-      if (field === fields) {
-        field = 0;
-        this.addEdge();
-      }
-    }
-    this.edgeField = field;
+    this.edges.feed(values, count);
   }
 
   private addEdge(): void {
     const { type: typeField, nameOrIndex, toNode } = this.layout.edge;
-    const type = this.edge[typeField]!;
+    const edge = this.edges.values;
+    const type = edge[typeField]!;
     if (type >= this.edgeKind.length) throw malformedSnapshot(`edge ${this.edgeOrdinal} has an unknown type ${type}`, 0);
     const kind = this.edgeKind[type]!;
-    const name = this.edge[nameOrIndex]!;
+    const name = edge[nameOrIndex]!;
     if (kind === 'property') this.propertyName.set(name);
     else if (kind === 'internal') this.internalName.set(name);
     else if (kind === 'code') this.codeName.set(name);
     if (this.fromShape()) {
-      const target = this.stringNodes.nameOf(this.edge[toNode]! / this.nodeFieldCount);
+      const target = this.stringNodes.nameOf(edge[toNode]! / this.nodeFieldCount);
       if (target !== -1) this.shapeName.set(target);
     }
     this.edgeOrdinal++;
@@ -135,8 +115,8 @@ export class RedactionMarks {
 
   /** The node and edge sections ended: they must be whole, or the marks are not. */
   checkComplete(offset: number): void {
-    if (this.nodeField !== 0) throw malformedSnapshot('"nodes" does not hold whole nodes', offset);
-    if (this.edgeField !== 0) throw malformedSnapshot('"edges" does not hold whole edges', offset);
+    if (this.nodes.partial) throw malformedSnapshot('"nodes" does not hold whole nodes', offset);
+    if (this.edges.partial) throw malformedSnapshot('"edges" does not hold whole edges', offset);
     if (this.layout.nodeCount !== undefined && this.nodeCount !== this.layout.nodeCount) throw malformedSnapshot(`"nodes" holds ${this.nodeCount} nodes, the header says ${this.layout.nodeCount}`, offset);
     if (this.edgeOrdinal !== this.edgesExpected) throw malformedSnapshot(`"edges" holds ${this.edgeOrdinal} edges, the nodes' edge counts say ${this.edgesExpected}`, offset);
   }
@@ -167,5 +147,36 @@ export class RedactionMarks {
 
   get byteLength(): number {
     return this.content.byteLength * 5 + this.stringNodes.byteLength + this.shapes.byteLength;
+  }
+}
+
+/** Numbers arriving in batches, regrouped into fixed-size runs (a node's or an edge's fields); `whole` is called for each. */
+class Tuples {
+  readonly values: Float64Array;
+  private filled = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly whole: () => void,
+  ) {
+    this.values = new Float64Array(size);
+  }
+
+  feed(batch: Float64Array, count: number): void {
+    const { values, size } = this;
+    let filled = this.filled;
+    for (let i = 0; i < count; i++) {
+      values[filled++] = batch[i]!;
+      if (filled === size) {
+        filled = 0;
+        this.whole();
+      }
+    }
+    this.filled = filled;
+  }
+
+  /** Whether a run was begun and not finished. */
+  get partial(): boolean {
+    return this.filled !== 0;
   }
 }
