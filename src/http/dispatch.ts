@@ -14,9 +14,10 @@ import { onResponseClosed } from './response-closed.js';
 /**
  * Runs the route for the request's method, after everything a route declares is checked, in this
  * order: method (405 with Allow; Express would run a GET handler for HEAD), scope (403, or 404 when
- * what the path names does not exist), parameters (400, or 403 when their values need a further scope, before any rate limit is spent on a typo), the
- * JSON body, when the route declares one (413 past its size limit, 400 naming a bad field), the
- * heavy-operation limit (429), and the process-wide slot (409). The handler gets typed values.
+ * what the path names does not exist), parameters (400, or 403 when their values need a further scope;
+ * before any rate limit is spent on a typo), the JSON body, when the route declares one (413 past its
+ * size limit, 400 naming a bad field), the heavy-operation limit (429), and the process-wide slot (409).
+ * The handler gets typed values.
  */
 export function dispatch(group: RouteDefinition[], limits: RateLimiters, context: ApiContext): RequestHandler {
   const allow = group.map((route) => route.method).join(', ');
