@@ -30,6 +30,8 @@
  *                  the console's fifteen-minute history full)
  *   --analyze      only the heap snapshot analyzer against @vscode/v8-heap-parser, on one snapshot of
  *                  --analyze-items small objects (default 1,000,000: about 280 MB), --reps runs each (default 3)
+ *   --redaction    only the cost of redaction: the small heap's snapshot from worker mode redacted (the
+ *                  default) and raw, side by side, --reps runs each (default 5): time and extra peak RSS
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
@@ -38,6 +40,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analyzerSection, runAnalyzerBench } from './bench/analyzer-bench.js';
+import { REDACTION_HEADING, redactionSection, runRedactionBench } from './bench/redaction-bench.js';
 import { ANALYZER_HEADING, benchmarksDoc, sectionOf, withIdleSection, withSection } from './bench/benchmarks-doc.js';
 import { runHugeSnapshot, type HugeResult } from './bench/huge-snapshot.js';
 import { describeMachine } from './bench/machine.js';
@@ -81,6 +84,7 @@ const { values: flags } = parseArgs({
     'idle-settle': { type: 'string', default: '10' },
     analyze: { type: 'boolean', default: false },
     'analyze-items': { type: 'string', default: '1000000' },
+    redaction: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -115,6 +119,14 @@ async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  if (flags.redaction) {
+    const runs = flags.reps === undefined ? (flags.quick ? 1 : 5) : Number(flags.reps);
+    console.log(`Heap snapshot redaction on ${machine}: redacted against raw, worker mode`);
+    const section = redactionSection(await runRedactionBench(SMALL_ITEMS, runs, MAX_OLD_SPACE_MIB, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    console.log(`\n${section}\n`);
+    if (flags['write-docs']) writeDoc((doc) => withSection(doc, REDACTION_HEADING, section, ANALYZER_HEADING));
+    return;
+  }
   if (flags.analyze) {
     const items = Number(flags['analyze-items']);
     const runs = flags.reps === undefined ? (flags.quick ? 1 : 3) : Number(flags.reps);
@@ -206,11 +218,13 @@ async function main(): Promise<void> {
       egress,
       idle,
     });
-    // The analyzer's section is measured on its own (--analyze): a full rewrite keeps it.
-    writeDoc((existing) => {
-      const analyzer = sectionOf(existing, ANALYZER_HEADING);
-      return analyzer === undefined ? doc : withSection(doc, ANALYZER_HEADING, analyzer);
-    });
+    // The analyzer's and the redaction's sections are measured on their own (--analyze, --redaction): a full rewrite keeps them.
+    writeDoc((existing) =>
+      [REDACTION_HEADING, ANALYZER_HEADING].reduce((page, heading) => {
+        const kept = sectionOf(existing, heading);
+        return kept === undefined ? page : withSection(page, heading, kept);
+      }, doc),
+    );
   }
 }
 

@@ -17,6 +17,7 @@ const LAYERS: Record<string, number> = {
   options: 1,
   heapsnapshot: 1,
   'heap-analysis': 2,
+  'snapshot-redaction': 2,
   targets: 2,
   log: 2,
   streaming: 2,

@@ -98,11 +98,13 @@ export const heapsnapshotCommand = artifactCommand({
   summary: "Stream the app's heap snapshot to a file (opens in Chrome DevTools, Memory tab), or schedule one.",
   description: [
     'The transfer is gzipped and decoded on the way; the file holds the snapshot JSON. It is written to FILE.partial and renamed when complete.',
+    'Strings the app holds as data are redacted (their length and a keyed hash) unless --redact false.',
     'The app main thread pauses while V8 builds the snapshot, and V8 needs several times the heap in extra memory meanwhile.',
   ],
   options: {
     'expose-internals': { type: 'boolean', help: "include V8's internal objects and edges", param: 'exposeInternals' },
     'capture-numeric-value': { type: 'boolean', help: 'record the values of numbers', param: 'captureNumericValue' },
+    redact: { type: 'string', value: 'true|false', help: 'false: without the redaction of strings (needs a token with the heap-raw scope)', param: 'redact' },
   },
   timed: false,
   examples: ['maintenance-endpoint heapsnapshot --url http://127.0.0.1:9464/ops -o app.heapsnapshot', 'maintenance-endpoint heapsnapshot --when heap-above:80% --expires 6h'],

@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 
-export const SCOPES = ['read', 'heap', 'profile', 'eval', 'command'] as const;
+/** `heap-raw`: a heap snapshot without its redaction (`redact=false`); a token needs `heap` as well to take one. */
+export const SCOPES = ['read', 'heap', 'heap-raw', 'profile', 'eval', 'command'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** A token as the operator configures it. */

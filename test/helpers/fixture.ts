@@ -93,7 +93,7 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
       ...process.env,
       TMPDIR: childTmp,
       MAINTENANCE_ENDPOINT_TOKENS: JSON.stringify([
-        { id: 'admin', token: tokens.admin, scopes: ['read', 'heap', 'profile', 'eval', 'command'] },
+        { id: 'admin', token: tokens.admin, scopes: ['read', 'heap', 'heap-raw', 'profile', 'eval', 'command'] },
         { id: 'reader', token: tokens.reader, scopes: ['read'] },
         { id: 'heap', token: tokens.heap, scopes: ['heap'] },
       ]),
