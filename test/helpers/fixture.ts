@@ -234,6 +234,7 @@ export function dataFilesIn(dir: string): string[] {
 /** Files (not directories) anywhere under `dir`, relative to it. */
 export function filesIn(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => !entry.isDirectory())
+    // A private dump store's owner pipe lives as long as the store: it is the store's, not something left behind.
+    .filter((entry) => !entry.isDirectory() && !(entry.isFIFO() && /^owner-[0-9a-f]{12}\.fifo$/.test(entry.name)))
     .map((entry) => join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name).slice(dir.length + 1));
 }
