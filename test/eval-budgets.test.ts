@@ -44,13 +44,6 @@ const ENDLESS = [
   'JSON.stringify(new Array(1e6).fill(1)).length + (() => { for (;;); })()',
 ];
 
-/** Read-only expressions that keep what they allocate: stopped by the memory budget before the heap limit. */
-const ALLOCATING = [
-  '(() => { const a = []; while (true) a.push(new Array(1000).fill(1)); })()',
-  '(() => { const m = new Map(); for (let i = 0; ; i++) m.set(i, { i, values: new Array(100).fill(i) }); })()',
-  '(() => { let list = null; for (;;) list = { next: list, payload: new Array(64).fill(list) }; })()',
-];
-
 for (const mode of ['worker', 'router'] as const) {
   describe(`eval budgets, ${mode} mode, in an app with a 160 MiB heap`, () => {
     let app: Fixture;
@@ -94,22 +87,6 @@ for (const mode of ['worker', 'router'] as const) {
         latest = Math.max(latest, took - TIMEOUT_MS);
       }
       console.log(`answered at most ${latest} ms after the ${TIMEOUT_MS} ms limit`);
-      await appAnswers();
-    });
-
-    // The inspector serves the watchdog only between steps of an evaluation run through a session on the
-    // app's own thread: router mode (docs/api.md says worker mode has no memory stop).
-    if (mode === 'router') test('a read-only evaluation that keeps allocating is stopped at its memory budget, and the app lives on', async () => {
-      for (const expression of ALLOCATING) {
-        const reply = await evaluate(expression, 5000);
-        assert.equal(reply.status, 422, `${expression}: ${reply.body.toString()}`);
-        const error = reply.json().error;
-        assert.equal(error.code, 'EVALUATION_MEMORY', expression);
-        assert.ok(error.budgetBytes > 0 && error.budgetBytes <= 32 * 2 ** 20, `budget ${error.budgetBytes}`);
-        await appAnswers();
-      }
-      // Evaluation goes on working, and nothing was terminated that should not have been.
-      for (let i = 0; i < 20; i++) assert.equal((await evaluate('1 + 1', 1000)).json().result.value, 2);
       await appAnswers();
     });
   });

@@ -1,8 +1,6 @@
 import { isCode, MaintenanceError, ProtocolError } from '../../errors.js';
 import type { CdpTarget } from '../../targets/target.js';
-import { getHeapStatistics } from 'node:v8';
 import { evaluationSource } from './eval-source.js';
-import { heapBudget, startHeapWatchdog } from './heap-watchdog.js';
 import { MAX_UNCHECKED_LENGTH } from './unbounded-work.js';
 import { DEFAULT_PREVIEW_LIMITS, type PreviewLimits, type PreviewNode } from './preview.js';
 
@@ -86,7 +84,6 @@ async function evaluateOnce(target: CdpTarget, request: EvalRequest, environment
   }
   try {
     let reply: EvaluateReply;
-    const watchdog = target.capabilities.sameThread ? await startHeapWatchdog(heapBudget(...thisThreadHeap())) : undefined;
     try {
       reply = await target.send<EvaluateReply>('Runtime.evaluate', {
         expression: built.source,
@@ -97,10 +94,8 @@ async function evaluateOnce(target: CdpTarget, request: EvalRequest, environment
         ...(request.sideEffects ? { includeCommandLineAPI: true } : { throwOnSideEffect: true }),
       });
     } catch (error) {
-      if ((await watchdog?.finish(() => absorbTermination(target))) && terminated(error)) throw overBudget(watchdog!.budgetBytes);
       throw terminated(error) ? timedOut(request.timeoutMs, 'run') : error;
     }
-    await watchdog?.finish(() => absorbTermination(target));
     let awaited = false;
     if (reply.exceptionDetails === undefined && reply.result.subtype === 'promise' && reply.result.objectId !== undefined) {
       awaited = true;
@@ -144,28 +139,6 @@ async function settle(target: CdpTarget, promiseObjectId: string, remainingMs: n
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The heap limit of this thread and what it uses now: a same-thread target is this thread. */
-function thisThreadHeap(): [number, number] {
-  const heap = getHeapStatistics();
-  return [heap.heap_size_limit, heap.used_heap_size];
-}
-
-/**
- * Takes a termination that the heap watchdog sent just as the evaluation ended: an evaluation of ours
- * that spins until it arrives, within a second, so it never falls on the app's own code.
- */
-function absorbTermination(target: CdpTarget): void {
-  void target.send('Runtime.evaluate', { expression: 'for (;;);', silent: true, timeout: 1000 }).catch(() => undefined);
-}
-
-function overBudget(budgetBytes: number): MaintenanceError {
-  return new MaintenanceError(
-    'EVALUATION_MEMORY',
-    `The expression grew the app's heap by more than ${Math.round(budgetBytes / 2 ** 20)} MiB and was stopped; the app goes on from where it was.`,
-    { details: { budgetBytes, phase: 'run' } },
-  );
 }
 
 function terminated(error: unknown): boolean {
