@@ -15,7 +15,7 @@
  *   --egress       also a 600 MiB upload to an S3-compatible server (s3rver), against a produce-and-drain baseline,
  *                  and a 600 MB heap snapshot of an app uploaded with ?egress=, against its direct download
  *   --rss-poll     measure peak RSS by polling VmRSS even where VmHWM can be reset
- *   --leaks-only   only the leak-verdict corpus (five minutes; it runs in every bench but --quick)
+ *   --leaks-only   only the leak-verdict corpus (nine minutes; it runs in every bench but --quick)
  *   --snapshot-memory  also the snapshot peak estimate's calibration: heaps of seven shapes, each
  *                  snapshot's measured peak extra RSS against the estimate (with --quick: 20 MiB heaps
  *                  only; --snapshot-memory-large adds 300 MiB heaps of many objects, peaks of several GiB)
@@ -28,6 +28,8 @@
  *                  without it, RSS and main-thread heap (it runs in every bench, a single round with --quick)
  *   --idle-settle S  seconds the idle apps are left alone before they are sampled (default 10; 960 sees
  *                  the console's fifteen-minute history full)
+ *   --analyze      only the heap snapshot analyzer against @vscode/v8-heap-parser, on one snapshot of
+ *                  --analyze-items small objects (default 1,000,000: about 280 MB), --reps runs each (default 3)
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
@@ -35,7 +37,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { benchmarksDoc, withIdleSection } from './bench/benchmarks-doc.js';
+import { analyzerSection, runAnalyzerBench } from './bench/analyzer-bench.js';
+import { ANALYZER_HEADING, benchmarksDoc, sectionOf, withIdleSection, withSection } from './bench/benchmarks-doc.js';
 import { runHugeSnapshot, type HugeResult } from './bench/huge-snapshot.js';
 import { describeMachine } from './bench/machine.js';
 import { runLine, snapshotTable, targetLines } from './bench/report.js';
@@ -76,6 +79,8 @@ const { values: flags } = parseArgs({
     types: { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
     'idle-settle': { type: 'string', default: '10' },
+    analyze: { type: 'boolean', default: false },
+    'analyze-items': { type: 'string', default: '1000000' },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -110,6 +115,15 @@ async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  if (flags.analyze) {
+    const items = Number(flags['analyze-items']);
+    const runs = flags.reps === undefined ? (flags.quick ? 1 : 3) : Number(flags.reps);
+    console.log(`Heap snapshot analysis on ${machine}: analyze against @vscode/v8-heap-parser`);
+    const section = analyzerSection(await runAnalyzerBench(items, runs, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    console.log(`\n${section}\n`);
+    if (flags['write-docs']) writeDoc((doc) => withSection(doc, ANALYZER_HEADING, section));
+    return;
+  }
   // The runs that ask for one thing only skip it.
   let idle: string | undefined;
   if (flags.idle || (!flags['memory-only'] && !flags['leaks-only'])) {
@@ -192,7 +206,11 @@ async function main(): Promise<void> {
       egress,
       idle,
     });
-    writeDoc(() => doc);
+    // The analyzer's section is measured on its own (--analyze): a full rewrite keeps it.
+    writeDoc((existing) => {
+      const analyzer = sectionOf(existing, ANALYZER_HEADING);
+      return analyzer === undefined ? doc : withSection(doc, ANALYZER_HEADING, analyzer);
+    });
   }
 }
 

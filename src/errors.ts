@@ -10,6 +10,7 @@
 export const ERROR_CODES = {
   // Configuration, at start-up: the endpoint refuses to start rather than start weakly.
   INVALID_OPTIONS: 'An option has the wrong type or shape.',
+  UNKNOWN_OPTION: 'An option name the endpoint does not know (a misspelt one would otherwise be ignored).',
   OPTION_RANGE: 'A numeric option is out of its range.',
   NO_TOKENS: 'No token was configured.',
   TOKEN_ID: 'A token id is missing, malformed or repeated.',
@@ -72,6 +73,7 @@ export const ERROR_CODES = {
   EGRESS_ABORTED: 'An upload was stopped because its requester went away or cancelled it; its multipart upload was aborted.',
   EGRESS_SOURCE_FAILED: 'The artifact failed while it was being uploaded; nothing was kept.',
   EGRESS_UPLOAD_FAILED: 'The object store refused or failed the upload (credentials, permissions, bucket, network).',
+  SNAPSHOT_MALFORMED: 'The input is not a whole, well-formed heap snapshot (empty, truncated, not a snapshot, or a meta this version cannot read); the message gives the byte offset.',
   INTERNAL_ERROR: 'The endpoint failed; its log says why.',
 } as const;
 

@@ -12,8 +12,11 @@ import { fileURLToPath } from 'node:url';
 const LAYERS: Record<string, number> = {
   'errors.ts': 0,
   'package-info.ts': 0,
+  'contained.ts': 0,
   params: 1,
   options: 1,
+  heapsnapshot: 1,
+  'heap-analysis': 2,
   targets: 2,
   log: 2,
   streaming: 2,

@@ -1,25 +1,8 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startFixture, type Fixture } from './helpers/fixture.js';
-import { eventually, request } from './helpers/http.js';
-
-/** Opens `count` TCP connections that never send a byte; resolves once each has connected or been refused. */
-async function idleConnections(url: string, count: number): Promise<Socket[]> {
-  const { hostname, port } = new URL(url);
-  const sockets: Socket[] = [];
-  await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<void>((resolve) => {
-        const socket = connect({ host: hostname, port: Number(port) }, () => resolve());
-        socket.on('error', () => resolve());
-        socket.on('close', () => resolve());
-        sockets.push(socket);
-      }),
-    ),
-  );
-  return sockets;
-}
+import { eventually, idleConnections, request } from './helpers/http.js';
 
 describe('a flood of idle connections to the endpoint port', () => {
   let app: Fixture;

@@ -26,6 +26,12 @@ describe('health probes that know about our own pauses (worker mode)', () => {
     assert.deepEqual(index.healthProbes, { livez: '/ops/livez', readyz: '/ops/readyz' });
   });
 
+  test('answer whatever the Host header names (documented: a probe refused for its Host would restart a healthy pod), unlike the API', async () => {
+    const host = { host: 'rebinding.attacker.example' };
+    for (const path of ['/livez', '/readyz']) assert.equal((await request(`${app.url}${path}`, { headers: host })).status, 200, path);
+    assert.equal((await request(`${app.url}/`, { token: app.tokens.reader, headers: host })).status, 421, 'the API checks it');
+  });
+
   test('livez stays 200 while a heap snapshot holds the main thread past the threshold; readyz says paused', async () => {
     await app.command({ cmd: 'grow-objects', count: 2_000_000 }, 'grown');
     const download = await openStream(`${app.url}/heapsnapshot`, app.tokens.heap);

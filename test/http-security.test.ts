@@ -68,6 +68,22 @@ for (const mode of ['worker', 'router'] as Mode[]) {
       assert.equal(ran.length, 0, 'no snapshot was taken');
     });
 
+    test('OPTIONS is authenticated like every method, on the base, the index and the console paths', async () => {
+      const { pathname } = new URL(app.url);
+      for (const path of [pathname, `${pathname}/`, `${pathname}/console`, `${pathname}/console/assets/console.js`]) {
+        const reply = await request(new URL(path, app.url).href, { method: 'OPTIONS' });
+        assertJsonError(reply, 401, 'UNAUTHORIZED');
+        assert.equal(reply.headers.allow, undefined, `${path} tells no anonymous caller its methods`);
+      }
+    });
+
+    test('a header block past 16 KiB: 431, and the endpoint answers the next request', async () => {
+      const { host, pathname } = new URL(app.url);
+      const raw = await rawExchange(app.url, `GET ${pathname}/ HTTP/1.1\r\nHost: ${host}\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\nConnection: close\r\n\r\n`);
+      assert.match(raw, /^HTTP\/1\.1 431 /);
+      assert.equal((await request(`${app.url}/`, { token: app.tokens.reader })).status, 200);
+    });
+
     test('routing is case-sensitive and strict about trailing slashes; unknown paths are 404 only after auth', async () => {
       for (const path of ['/HEAPSNAPSHOT', '/heapsnapshot/', '/nope', '/heapsnapshot/x']) {
         assert.equal((await request(`${app.url}${path}`)).status, 401, path);

@@ -27,8 +27,11 @@ describe('leak verdict', () => {
       assert.ok(leak.confirmation.growthBytes > 10 * MB, `kept ${leak.confirmation.growthBytes} bytes in ${leak.confirmation.intervalSeconds} s`);
       assert.equal(leak.confirmation.pauseMs.length, 2);
       assert.ok(leak.confirmation.pauseMs.every((ms: number) => ms > 0), 'the pause each forced GC cost is stated');
-      assert.equal(churn.verdict, 'no-leak', churn.reason);
+      // Two floors 5 s apart rule out only leaks fast enough to show in 5 s: the answer says so, never no-leak.
+      assert.equal(churn.verdict, 'insufficient-data', churn.reason);
       assert.equal(churn.leakSuspected, false);
+      assert.match(churn.reason, /no growth above [\d.]+ MiB\/min in \d+ s/);
+      assert.ok(churn.ruledOut.leaksFasterThanBytesPerSecond > 0, JSON.stringify(churn.ruledOut));
       assert.ok(churn.confirmation.growthBytes < 2 * MB, `churn kept ${churn.confirmation.growthBytes} bytes`);
       const forbidden = await request(`${leaking.url}/memory/leaks?confirm=1`, { token: leaking.tokens.reader });
       assert.equal(forbidden.status, 403, 'forcing GCs needs the heap scope');

@@ -1,4 +1,4 @@
-import { confusionMatrix, runLeakCorpus, type MemberResult } from '../../test/helpers/leak-corpus.js';
+import { confusionMatrix, LEAK_CORPUS, runLeakCorpus, SLOW_LEAKS, slowLeakRow, type MemberResult } from '../../test/helpers/leak-corpus.js';
 
 /** Seconds within which a leak of 1 MB/s or more must be called one. */
 const DETECT_WITHIN_SECONDS = 60;
@@ -6,11 +6,13 @@ const DETECT_WITHIN_SECONDS = 60;
 
 /**
  * The leak verdict's corpus for five minutes, every process at once: a row per process (its truth, its
- * first `leak` verdict, how many verdicts it gave) and the confusion matrix over them.
+ * first `leak` verdict, how many verdicts it gave) and the confusion matrix over them; then the slow leaks
+ * with where-requests (test/leak-corpus.test.ts's second test), side by side, and their matrix.
  */
 export async function runLeakCorpusBench(log: (line: string) => void): Promise<string> {
-  const results = await runLeakCorpus({ durationSeconds: 300, keepLeaksAfterDetectionSeconds: 5, pollMs: 1000 });
-  const section = leakCorpusSection(results);
+  const results = await runLeakCorpus({ members: LEAK_CORPUS, durationSeconds: 300, keepLeaksAfterDetectionSeconds: 5, pollMs: 1000 });
+  const slow = await runLeakCorpus({ members: SLOW_LEAKS, durationSeconds: 240, keepLeaksAfterDetectionSeconds: 40, pollMs: 1000 });
+  const section = `${leakCorpusSection(results)}\n\n${slowLeakSection(slow)}`;
   log(section);
   return section;
 }
@@ -36,5 +38,20 @@ export function leakCorpusSection(results: MemberResult[]): string {
     '| --- | --- | --- |',
     `| leaking | ${m.truePositives} | ${m.falseNegatives} |`,
     `| steady | ${m.falsePositives} | ${m.trueNegatives} |`,
+  ].join('\n');
+}
+
+/** Per slow leak: when the verdict turned to leak, what it said before (counts of each), and what the where-requests got. */
+export function slowLeakSection(results: MemberResult[]): string {
+  const rows = results.map((r) => {
+    const { before, after } = slowLeakRow(r);
+    const seen = Object.entries(before).map(([verdict, count]) => `${verdict} ×${count}`).join(', ') || 'none';
+    const where = r.samples.filter((s) => s.query !== null && s.query !== 'metrics').map((s) => `${s.query} at ${s.seconds} s: ${s.verdict}`);
+    return `| ${r.member.leakBytesPerSecond / 1000} KB/s | ${r.firstLeakSeconds ?? 'never'} | ${seen} | ${after.length} | ${where.join('; ') || 'none'} |`;
+  });
+  return [
+    '| leak | verdict turned to `leak` at (s) | verdicts before it (the gauge included) | not `leak` after it | where-requests and their verdicts |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
   ].join('\n');
 }

@@ -3,6 +3,7 @@ import { MaintenanceError } from '../errors.js';
 import type { CommandInfo, ResolvedCommand } from '../options/command-options.js';
 import { withinLimit, type CommandRunner } from './command-runner.js';
 import { LocalCommandRunner } from './local-command-runner.js';
+import { contained } from '../contained.js';
 
 type Request = { id: number; name: string; parameters: Record<string, unknown> };
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; code: 'COMMAND_FAILED' | 'NOT_FOUND'; message: string };
@@ -13,7 +14,7 @@ type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false
  */
 export function serveCommandsOnPort(port: MessagePort, commands: readonly ResolvedCommand[]): void {
   const local = new LocalCommandRunner(commands);
-  port.on('message', (request: Request) => {
+  port.on('message', contained('a command for the server thread', (request: Request) => {
     local.runNow(request.name, request.parameters).then(
       (result) => port.postMessage({ id: request.id, ok: true, result } satisfies Reply),
       (error: unknown) => {
@@ -21,7 +22,7 @@ export function serveCommandsOnPort(port: MessagePort, commands: readonly Resolv
         port.postMessage({ id: request.id, ok: false, code: known ? (error.code as 'COMMAND_FAILED' | 'NOT_FOUND') : 'COMMAND_FAILED', message: known ? error.message : 'The command failed.' } satisfies Reply);
       },
     );
-  });
+  }));
   port.unref();
 }
 

@@ -1,6 +1,7 @@
 import type { S3Destination } from '../options/egress-options.js';
 import type { ArtifactIdentity } from './object-key.js';
 import { sweepStaleUploads, type SweepResult } from './stale-upload-sweep.js';
+import { contained } from '../contained.js';
 
 export interface SweepReport {
   /** One line per destination swept, or that failed to be. */
@@ -51,7 +52,7 @@ export function sweepStaleUploadsInBackground(
       );
     };
     sweeps.set(destination, entry);
-    if (timing === 'background') setTimeout(entry.run, START_DELAY_MS).unref();
+    if (timing === 'background') setTimeout(contained('the sweep of stale uploads', entry.run), START_DELAY_MS).unref();
   }
 }
 

@@ -4,6 +4,7 @@ import type { AuditLogger } from '../log/audit-logger.js';
 import type { ResolvedConfig, WindowLimit } from '../options/resolve-options.js';
 import { MaintenanceError } from '../errors.js';
 import { requestState } from './request-state.js';
+import { contained } from '../contained.js';
 
 export interface RateLimiters {
   /** Requests with a valid token, per token: one caller's volume never touches another's. */
@@ -74,10 +75,10 @@ export function createRateLimiters(config: ResolvedConfig['rateLimit'], log: Aud
     heavy: (req: Request, res: Response, next: NextFunction) =>
       heavyLimit(req, res, (error?: unknown) => {
         if (error === undefined) {
-          res.once('finish', () => {
+          res.once('finish', contained('the heavy-request limit', () => {
             const key = (req as unknown as Record<string, { key?: string } | undefined>).rateLimitHeavy?.key;
             if (res.statusCode === 400 && key !== undefined) void heavyStore.decrement(key);
-          });
+          }));
         }
         next(error);
       }),

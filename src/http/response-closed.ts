@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { contained } from '../contained.js';
 
 const callbacksOf = new WeakMap<Response, Array<() => void>>();
 
@@ -13,7 +14,8 @@ export function onResponseClosed(res: Response, callback: () => void): void {
     const registered: Array<() => void> = [];
     callbacksOf.set(res, registered);
     res.once('close', () => {
-      for (const run of registered) run();
+      // Each contained: the audit line failing must not skip the slot's release, nor throw into the app.
+      for (const run of registered) contained('the end of a response', run)();
     });
     callbacks = registered;
   }

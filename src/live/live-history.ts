@@ -5,6 +5,7 @@ import type { CdpTarget } from '../targets/target.js';
 import { addGcEvents, emptyGcPauses, sampleFromInspector, sampleFromProbe, type GcPauses, type LiveSample } from './live-sample.js';
 import { SampleRing } from './sample-ring.js';
 import { StreamSlots } from './stream-slots.js';
+import { contained } from '../contained.js';
 
 export type SampleListener = (sample: LiveSample) => void;
 
@@ -96,8 +97,8 @@ export class LiveHistory {
 
   #start(): void {
     if (this.#timer !== undefined || this.#closed) return;
-    this.#timer = setInterval(() => this.#tick(), this.#intervalMs).unref();
-    this.#tick();
+    this.#timer = setInterval(contained('the console history', () => this.#tick()), this.#intervalMs).unref();
+    contained('the console history', () => this.#tick())();
   }
 
   #stop(): void {
@@ -113,7 +114,7 @@ export class LiveHistory {
       this.#probe.feed.drain();
       const ask = this.#listeners.size > 0 || now - this.#liveAskedAt >= UNWATCHED_REFRESH_MS;
       if (ask) this.#liveAskedAt = now;
-      sample = sampleFromProbe(this.#probe.reader.figures(ask ? 'live' : 'as-is'), this.#gc, this.#lastMajorGcAt, this.#rss(), now);
+      sample = sampleFromProbe(this.#probe.reader.figures(ask ? 'live' : 'as-is'), this.#gc, this.#lastMajorGcAt, this.#residentSetSize(), now);
       this.#gc = emptyGcPauses();
     } else {
       this.#inspect();
@@ -121,6 +122,18 @@ export class LiveHistory {
     }
     this.#ring.push(sample);
     for (const listener of this.#listeners) listener(sample);
+  }
+
+  /**
+   * The resident set size, or null when it cannot be read: libuv opens /proc/self/stat for it, which fails
+   * with EMFILE while the app has no descriptor left, the very moment an operator wants the figures.
+   */
+  #residentSetSize(): number | null {
+    try {
+      return this.#rss();
+    } catch {
+      return null;
+    }
   }
 
   /** One read at a time: a target that does not answer gets no pile of requests, and its figures age. */

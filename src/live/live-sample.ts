@@ -57,7 +57,7 @@ export function sampleFromProbe(
   figures: ProbeFigures,
   gc: Record<GcKind, GcPauses>,
   lastMajorGcAt: number | null,
-  rss: number,
+  rss: number | null,
   now: number,
 ): LiveSample {
   const ageMs = Math.max(0, now - figures.updatedAt);

@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { RefusalTally } from './refusal-tally.js';
+import { contained, reportContained } from '../contained.js';
 
 export interface AuditEntry {
   tokenId: string | null;
@@ -15,6 +16,9 @@ export interface AuditEntry {
   params?: Record<string, unknown>;
   result?: Record<string, unknown>;
 }
+
+/** What a log that cannot be written (a full disk) may hold back for a later write; past it, lines are dropped. */
+const MAX_UNWRITTEN_BYTES = 1024 * 1024;
 
 /** How often the counts of refused requests are written. */
 const REFUSAL_INTERVAL_MS = 60_000;
@@ -39,8 +43,12 @@ export class AuditLogger {
     this.#ownsDescriptor = typeof destination === 'string';
     // A file we create is the owner's alone (0600): it names clients, tokens' ids and what they did.
     const fd = typeof destination === 'string' ? openPrivately(destination) : destination;
-    this.#destination = pino.destination({ fd, sync: true });
-    this.#refusalTimer = setInterval(() => this.#writeRefusals(), refusalIntervalMs).unref();
+    this.#destination = pino.destination({ fd, sync: true, maxLength: MAX_UNWRITTEN_BYTES });
+    // A failed write (ENOSPC, EIO) is emitted as 'error', which would throw from whatever logged the line,
+    // a response's close listener or a timer: the request and the app go on. The line waits, tried again
+    // with the next one, up to maxLength; past that new lines are dropped rather than held in memory.
+    this.#destination.on('error', (error: Error) => reportContained('the audit log', error));
+    this.#refusalTimer = setInterval(contained('the audit log', () => this.#writeRefusals()), refusalIntervalMs).unref();
     this.#logger = pino(
       {
         name: 'maintenance-endpoint',

@@ -162,7 +162,7 @@ export class PrometheusMetrics {
     };
     new Gauge({
       name: 'maintenance_endpoint_leak_suspected',
-      help: 'Leak verdict from the post-GC heap trend: 1 suspected, 0 not, -1 insufficient data.',
+      help: 'Leak verdict of /memory/leaks: 1 leak, 0 no-leak (leaks of 10 KiB/s or more ruled out), -1 insufficient data (not decided yet).',
       registers,
       collect() {
         const kind = verdict().verdict;

@@ -1,7 +1,7 @@
 import type { GcEvent } from './probe-reader.js';
 import { judgeFullGcFloors, shouldConfirmAutomatically, type FullGcPoint, type LeakVerdict } from './leak-rules.js';
 
-export type { LeakVerdict, LeakVerdictKind, LeakEvidence, FullGcPoint } from './leak-rules.js';
+export type { LeakVerdict, LeakVerdictKind, LeakEvidence, FullGcPoint, RuledOut } from './leak-rules.js';
 
 export interface LeakVerdictOptions {
   /** How far back the verdict looks, in seconds. */
@@ -83,6 +83,7 @@ export class LeakDetector {
       oldGeneration: this.#oldGeneration.filter((point) => point.time >= windowStart),
       windowStart,
       now,
+      windowSeconds: options.windowSeconds,
       missedGcEvents: this.#missed,
       gcCount: this.#gcCount,
       confirmation: options.confirmation,

@@ -3,6 +3,10 @@
  * the corpus in test/leak-corpus.test.ts (docs/memory.md shows its confusion matrix).
  */
 
+import { flatTail, formatRate, NO_LEAK_RESOLUTION_BYTES_PER_SECOND, resolves, secondsToResolve, type RuledOut } from './leak-resolution.js';
+
+export type { RuledOut } from './leak-resolution.js';
+
 export type LeakVerdictKind = 'leak' | 'no-leak' | 'insufficient-data';
 
 /** The heap right after one full (mark-compact) GC: all that is still referenced, plus little else. */
@@ -47,10 +51,16 @@ export interface LeakVerdict {
   /** For older clients: true only when `verdict` is "leak". */
   leakSuspected: boolean;
   reason: string;
-  /** With "insufficient-data": about how long until enough full GCs have run to judge. */
+  /** With "insufficient-data": about how long until the data can decide; absent when a slower leak cannot show within the window. */
   retryAfterSeconds?: number;
   evidence: LeakEvidence | null;
   confirmation?: ConfirmationEvidence;
+  /**
+   * With "no-leak", and with "insufficient-data" when the data bounds the growth: no leak faster than
+   * this has run over that many seconds. "no-leak" is said only when the rate is down to
+   * NO_LEAK_RESOLUTION_BYTES_PER_SECOND (leak-resolution.ts).
+   */
+  ruledOut?: RuledOut;
   /**
    * Two full GCs the endpoint forced itself because V8's own were too far apart to decide (see
    * shouldConfirmAutomatically); their floors are among `evidence.floors`.
@@ -64,6 +74,8 @@ export interface JudgeInput {
   oldGeneration?: Array<{ time: number; bytes: number }>;
   windowStart: number;
   now: number;
+  /** How far back the verdict may look (leakWindowSeconds): a slower leak than this can show is said to need a wider window. */
+  windowSeconds?: number;
   missedGcEvents: number;
   gcCount: number;
   confirmation?: { first: FullGcPoint; second: FullGcPoint; pauseMs: [number, number] } | undefined;
@@ -82,7 +94,7 @@ export const MIN_FIT = 0.8;
 /** Growth along the fitted line over the floors' span: at least this much, and this share of the first floor. */
 export const MIN_GROWTH_BYTES = 4 * 1024 * 1024;
 export const MIN_RELATIVE_GROWTH = 0.1;
-/** The newest floor must stand above the one before by this much (and this share): the growth goes on now. */
+/** The recent stretch of floors (see judgeTrend) must rise by this much (and this share): the growth goes on now. */
 export const MIN_LAST_STEP_BYTES = 1024 * 1024;
 /**
  * What two forced full GCs 5 s apart must keep more to call a leak: a process churning 5 MB/s of garbage
@@ -121,16 +133,25 @@ export interface AutoConfirmInput {
 }
 
 /**
- * Whether to force a pair of full GCs unasked: undecided, MIN_SPAN_SECONDS past the first floor (so the
- * pair's step qualifies as growth that goes on), not too often, and a heap small enough to pause briefly.
+ * Whether to force a pair of full GCs unasked: undecided for want of floors (a pair 5 s apart adds
+ * nothing to floors that have been flat for a while, whose answer waits for time, not for GCs),
+ * MIN_SPAN_SECONDS past the first floor (so the pair's step qualifies as growth that goes on), not too
+ * often, and a heap small enough to pause briefly.
  */
 export function shouldConfirmAutomatically(input: AutoConfirmInput): boolean {
   return (
     input.verdict.verdict === 'insufficient-data' &&
+    !waitsForTimeOnly(input.verdict) &&
     input.now - Math.max(input.windowStart, input.firstFloorAt ?? input.windowStart) >= AUTO_CONFIRM_AFTER_SECONDS * 1000 &&
     (input.lastAutomaticAt === undefined || input.now - input.lastAutomaticAt >= AUTO_CONFIRM_EVERY_SECONDS * 1000) &&
     input.heapBytes <= AUTO_CONFIRM_MAX_HEAP_BYTES
   );
+}
+
+/** An undecided verdict whose floors (MIN_FLOORS over MIN_SPAN_SECONDS) are flat: only time can make its bound finer. */
+function waitsForTimeOnly(verdict: LeakVerdict): boolean {
+  const floors = verdict.evidence?.floors ?? [];
+  return verdict.ruledOut !== undefined && floors.length >= MIN_FLOORS && floors[0]!.secondsAgo - floors.at(-1)!.secondsAgo >= MIN_SPAN_SECONDS;
 }
 
 export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
@@ -152,14 +173,14 @@ export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
   const floors = clusterFloors(points);
   const base = { ...(confirmation ? { confirmation } : {}) };
 
-  const bounded = boundWithoutFullGcs(floors, input);
-  if (bounded !== undefined && floors.length < MIN_FLOORS && confirmation === undefined) {
+  const bounded = floors.length < MIN_FLOORS && confirmation === undefined ? boundWithoutFullGcs(floors, input) : undefined;
+  if (bounded !== undefined) {
+    const ruledOut = { leaksFasterThanBytesPerSecond: Math.ceil(bounded.needed / bounded.seconds), seconds: Math.round(bounded.seconds) };
+    const seen =
+      `Too few full GCs to judge a trend (${floors.length}), but the old generation grew by at most ${formatMiB(bounded.growth)} ` +
+      `in ${bounded.seconds.toFixed(0)} s, garbage included`;
     return {
-      verdict: 'no-leak',
-      leakSuspected: false,
-      reason:
-        `Too few full GCs to judge a trend (${floors.length}), but the old generation grew by at most ${formatMiB(bounded.growth)} ` +
-        `in ${bounded.seconds.toFixed(0)} s, garbage included: even if all of it were kept, that is no significant growth.`,
+      ...ruledOutAnswer(seen, ruledOut, bounded.needed, input),
       evidence: floors.length > 0 ? describe(floors, input, span) : null,
       ...base,
     };
@@ -181,96 +202,164 @@ export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
 
   const evidence = describe(floors, input, span);
   const first = floors[0]!.heapAfter;
-  const last = floors.at(-1)!.heapAfter;
-  const previous = floors.at(-2)!.heapAfter;
-  const lastStep = last - previous;
-  const lastStepRises = lastStep >= Math.max(MIN_LAST_STEP_BYTES, MIN_LAST_STEP_RELATIVE * previous);
   const floorSpan = (floors.at(-1)!.time - floors[0]!.time) / 1000;
-  const { slope, fit } = linearFit(
-    floors.map((p) => p.time / 1000),
-    floors.map((p) => p.heapAfter),
-  );
-  const growth = slope * floorSpan;
-  const large = growth >= Math.max(MIN_GROWTH_BYTES, MIN_RELATIVE_GROWTH * first);
 
-  // With a forced pair the interval is known and short: judge that pair alone when history is thin.
+  // With a forced pair the interval is known and short: growth between its two floors is a leak even when
+  // history is thin. Less growth rules out nothing slower than the pair can show: the floors decide then.
   if (confirmation !== undefined && floors.length < MIN_FLOORS + 2) {
     const rises = confirmation.growthBytes >= Math.max(MIN_CONFIRMED_GROWTH_BYTES, MIN_LAST_STEP_RELATIVE * confirmation.heapAfterFirst);
+    if (rises) {
+      return {
+        verdict: 'leak',
+        leakSuspected: true,
+        reason: `Between two forced full GCs ${confirmation.intervalSeconds} s apart the heap kept ${formatMiB(confirmation.growthBytes)} more: memory is being retained now.`,
+        evidence,
+        ...base,
+      };
+    }
+  }
+
+  const trend = judgeTrend(floors);
+  if (trend.kind === 'leak') {
     return {
-      verdict: rises ? 'leak' : 'no-leak',
-      leakSuspected: rises,
-      reason: rises
-        ? `Between two forced full GCs ${confirmation.intervalSeconds} s apart the heap kept ${formatMiB(confirmation.growthBytes)} more: memory is being retained now.`
-        : `Between two forced full GCs ${confirmation.intervalSeconds} s apart the heap kept ${formatMiB(confirmation.growthBytes)}: nothing significant is being retained.`,
+      verdict: 'leak',
+      leakSuspected: true,
+      reason:
+        `The heap left after full GCs grew steadily by ${formatMiB(trend.slope)}/s over ${floorSpan.toFixed(0)} s ` +
+        `(${floors.length} full GCs, fit ${evidence.fit}), and was still growing over the last ${trend.recentSeconds.toFixed(0)} s.`,
+      evidence,
+      ...base,
+    };
+  }
+  if (trend.kind === 'growth-began-early') {
+    return {
+      verdict: 'insufficient-data',
+      leakSuspected: false,
+      reason:
+        `The heap left after full GCs grew by ${formatMiB(trend.growth)} over ${floorSpan.toFixed(0)} s, but no two full GCs since ` +
+        `${MIN_SPAN_SECONDS} s after the first show it going on: the newest rise began ${trend.recentStartsAfterSeconds.toFixed(0)} s after it, ` +
+        `within the ${MIN_SPAN_SECONDS} s a start-up or a cache fill may take. Ask again later, or with confirm=1 (scope heap).`,
+      retryAfterSeconds: Math.max(5, Math.ceil(MIN_SPAN_SECONDS - trend.recentStartsAfterSeconds)),
       evidence,
       ...base,
     };
   }
 
-  if (floors.length < MIN_FLOORS || floorSpan < MIN_SPAN_SECONDS) {
-    // Too few floors to judge a trend; still say "no-leak" when even the newest floor is not above the first.
-    if (last <= first + MIN_LAST_STEP_BYTES) {
-      return {
-        verdict: 'no-leak',
-        leakSuspected: false,
-        reason: `The heap left after full GCs has not grown (${formatMiB(first)} then ${formatMiB(last)}).`,
-        evidence,
-        ...base,
-      };
-    }
+  // Not a leak: say only what the floors rule out, from the newest run of them that has stopped growing.
+  const tail = flatTail(floors, needed);
+  if (tail === undefined) {
     return {
       verdict: 'insufficient-data',
       leakSuspected: false,
       reason:
-        `The heap left after full GCs rose from ${formatMiB(first)} to ${formatMiB(last)}, but ${floors.length} full GCs over ` +
-        `${floorSpan.toFixed(0)} s cannot tell a leak from a cache filling or a start-up: at least ${MIN_FLOORS} over ` +
-        `${MIN_SPAN_SECONDS} s are needed. Ask again later, or with confirm=1 (scope heap).`,
+        `The heap left after full GCs rose from ${formatMiB(first)} to ${formatMiB(floors.at(-1)!.heapAfter)} over ${floorSpan.toFixed(0)} s ` +
+        `(${floors.length} full GCs), ${floors.length < MIN_FLOORS || floorSpan < MIN_SPAN_SECONDS ? `too few to tell a leak from a cache filling or a start-up: at least ${MIN_FLOORS} over ${MIN_SPAN_SECONDS} s are needed` : 'not steadily enough to call a leak'}, ` +
+        `and was still rising at the newest one. Ask again later, or with confirm=1 (scope heap).`,
       retryAfterSeconds: estimateWait(floors, input.windowStart, now),
       evidence,
       ...base,
     };
   }
+  const tailFloors = floors.length - tail.from;
+  const seen =
+    (tail.from > 0
+      ? `The heap left after full GCs rose from ${formatMiB(first)} to ${formatMiB(floors[tail.from]!.heapAfter)} in the ${floors.length - tailFloors} full GCs before the newest ${tailFloors}; these, `
+      : `The heap left after ${tailFloors} full GCs, `) +
+    `over the last ${tail.seconds.toFixed(0)} s, changed by ${formatMiB(tail.growth)} along their trend`;
+  if (tailFloors < MIN_FLOORS || tail.seconds < MIN_SPAN_SECONDS) {
+    return { ...ruledOutAnswer(seen, tail.ruledOut, Number.POSITIVE_INFINITY, input), evidence, ...base };
+  }
+  return { ...ruledOutAnswer(seen, tail.ruledOut, needed(floors[tail.from]!.heapAfter), input, tail.from > 0), evidence, ...base };
+}
 
-  const growing = slope > 0 && fit >= MIN_FIT && large && lastStepRises && last >= Math.max(...floors.map((p) => p.heapAfter));
-  // The newest step must start MIN_SPAN_SECONDS after the first floor: a longer step could straddle
-  // the end of a start-up or a cache fill and show growth that has already stopped.
-  const stepStart = (floors.at(-2)!.time - floors[0]!.time) / 1000;
-  const stepRate = lastStep / Math.max(0.001, (floors.at(-1)!.time - floors.at(-2)!.time) / 1000);
-  if (growing && stepStart < MIN_SPAN_SECONDS) {
+/** What a leak must grow by from a floor of this size: enough to stand out of the floors' noise. */
+function needed(firstHeap: number): number {
+  return Math.max(MIN_GROWTH_BYTES, MIN_RELATIVE_GROWTH * firstHeap);
+}
+
+type Trend =
+  | { kind: 'leak'; slope: number; recentSeconds: number }
+  | { kind: 'growth-began-early'; growth: number; recentStartsAfterSeconds: number }
+  | { kind: 'none' };
+
+/**
+ * A leak: at least MIN_FLOORS floors over MIN_SPAN_SECONDS, rising steadily along their least-squares
+ * line by at least `needed`, and still rising now. "Now" is a stretch of time, never the newest pair of
+ * floors: the endpoint's own full GCs (the end of `?seconds=`, the counts of `types=count`, the pairs it
+ * forces) add floors seconds apart, between which a slow leak keeps less than any step threshold. The
+ * recent stretch is the newest half of the floors' span (at least MIN_SPAN_SECONDS, from the floor just
+ * before it), starting no sooner than MIN_SPAN_SECONDS after the first floor (before that, growth may be a start-up or a cache filling):
+ * its own line must rise by MIN_LAST_STEP_BYTES (and MIN_LAST_STEP_RELATIVE) at no less than
+ * MIN_STEP_RATE_OF_TREND of the whole line's pace, and the newest floor must stand near the highest.
+ */
+function judgeTrend(floors: FullGcPoint[]): Trend {
+  if (floors.length < MIN_FLOORS) return { kind: 'none' };
+  const t0 = floors[0]!.time;
+  const floorSpan = (floors.at(-1)!.time - t0) / 1000;
+  if (floorSpan < MIN_SPAN_SECONDS) return { kind: 'none' };
+  const { slope, fit } = linearFit(
+    floors.map((p) => p.time / 1000),
+    floors.map((p) => p.heapAfter),
+  );
+  const growth = slope * floorSpan;
+  if (!(slope > 0 && fit >= MIN_FIT && growth >= needed(floors[0]!.heapAfter))) return { kind: 'none' };
+  const earliest = t0 + MIN_SPAN_SECONDS * 1000;
+  const recentFrom = Math.max(earliest, floors.at(-1)!.time - Math.max(MIN_SPAN_SECONDS, floorSpan / 2) * 1000);
+  // The stretch starts at the last floor before that point when there is one (V8's own floors may be a
+  // minute apart in a slow leak), never before `earliest`.
+  let anchor = -1;
+  floors.forEach((p, index) => {
+    if (p.time >= earliest && p.time <= recentFrom) anchor = index;
+  });
+  const recent = anchor >= 0 ? floors.slice(anchor) : floors.filter((p) => p.time >= recentFrom);
+  if (recent.length < 2) {
+    return { kind: 'growth-began-early', growth, recentStartsAfterSeconds: (floors.at(-2)!.time - t0) / 1000 };
+  }
+  const recentSeconds = (recent.at(-1)!.time - recent[0]!.time) / 1000;
+  const recentSlope = linearFit(
+    recent.map((p) => p.time / 1000),
+    recent.map((p) => p.heapAfter),
+  ).slope;
+  const recentRise = recentSlope * recentSeconds;
+  const highest = Math.max(...floors.map((p) => p.heapAfter));
+  const goesOn =
+    recentRise >= Math.max(MIN_LAST_STEP_BYTES, MIN_LAST_STEP_RELATIVE * recent[0]!.heapAfter) &&
+    recentSlope >= MIN_STEP_RATE_OF_TREND * slope &&
+    floors.at(-1)!.heapAfter >= highest - MIN_LAST_STEP_BYTES;
+  return goesOn ? { kind: 'leak', slope, recentSeconds } : { kind: 'none' };
+}
+
+/**
+ * The answer when the data shows no leak above some rate: `no-leak` only when that rate is as fine as
+ * NO_LEAK_RESOLUTION_BYTES_PER_SECOND, otherwise `insufficient-data` saying what is ruled out and how much
+ * longer a slower leak needs to show. `needed`: the growth the bound rests on (Infinity when the data is
+ * too thin to ever say no-leak as it is: fewer than MIN_FLOORS floors).
+ */
+function ruledOutAnswer(seen: string, ruledOut: RuledOut, neededBytes: number, input: JudgeInput, stopped = false): Pick<LeakVerdict, 'verdict' | 'leakSuspected' | 'reason' | 'retryAfterSeconds' | 'ruledOut'> {
+  const bound = `no growth above ${formatRate(ruledOut.leaksFasterThanBytesPerSecond)} in ${ruledOut.seconds} s`;
+  if (Number.isFinite(neededBytes) && resolves(ruledOut)) {
     return {
-      verdict: 'insufficient-data',
+      verdict: 'no-leak',
       leakSuspected: false,
-      reason:
-        `The heap left after full GCs grew by ${formatMiB(growth)} over ${floorSpan.toFixed(0)} s, but the newest growth began ` +
-        `${stepStart.toFixed(0)} s after the first full GC, within the ${MIN_SPAN_SECONDS} s a start-up or a cache fill may take. ` +
-        `Ask again later, or with confirm=1 (scope heap).`,
-      retryAfterSeconds: Math.max(5, Math.ceil(MIN_SPAN_SECONDS - stepStart)),
-      evidence,
-      ...base,
+      reason: `${seen}: ${bound}, no leak of ${formatRate(NO_LEAK_RESOLUTION_BYTES_PER_SECOND)} or more${stopped ? `; the growth stopped ${ruledOut.seconds} s ago (a cache that filled, a start-up that ended)` : ''}.`,
+      ruledOut,
     };
   }
-  // A step that ends past a fill's end rises slower than the trend: only growth at the trend's pace goes on.
-  if (growing && stepRate >= MIN_STEP_RATE_OF_TREND * slope) {
-    return {
-      verdict: 'leak',
-      leakSuspected: true,
-      reason:
-        `The heap left after full GCs grew steadily by ${formatMiB(slope)}/s over ${floorSpan.toFixed(0)} s ` +
-        `(${floors.length} full GCs, fit ${evidence.fit}), and was still growing at the last one.`,
-      evidence,
-      ...base,
-    };
-  }
+  const more = Number.isFinite(neededBytes) ? secondsToResolve(neededBytes, ruledOut.seconds) : undefined;
+  const windowSeconds = input.windowSeconds ?? Number.POSITIVE_INFINITY;
+  const fits = more !== undefined && ruledOut.seconds + more <= windowSeconds;
   return {
-    verdict: 'no-leak',
+    verdict: 'insufficient-data',
     leakSuspected: false,
-    reason: !large
-      ? `The heap left after full GCs changed by ${formatMiB(growth)} over ${floorSpan.toFixed(0)} s: no significant growth.`
-      : !lastStepRises || stepRate < MIN_STEP_RATE_OF_TREND * slope
-        ? `The heap left after full GCs grew by ${formatMiB(growth)} over ${floorSpan.toFixed(0)} s but has stopped growing (a cache that filled, a start-up that ended).`
-        : `The heap left after full GCs moves (${formatMiB(growth)}), but not steadily (fit ${evidence.fit}).`,
-    evidence,
-    ...base,
+    reason:
+      `${seen}: ${bound}. A slower leak ` +
+      (more === undefined
+        ? `needs at least ${MIN_FLOORS} full GCs over ${MIN_SPAN_SECONDS} s, and more time, to show.`
+        : fits
+          ? `needs ${more} s more to show.`
+          : `cannot show within the ${windowSeconds} s the verdict looks back (leakWindowSeconds).`),
+    ...(more === undefined ? { retryAfterSeconds: estimateWait([], input.windowStart, input.now) } : fits ? { retryAfterSeconds: Math.max(5, more) } : {}),
+    ruledOut,
   };
 }
 
@@ -278,9 +367,9 @@ export function judgeFullGcFloors(input: JudgeInput): LeakVerdict {
  * What survives must sit in the old generation (or the young one, which is small), and between full GCs
  * the old generation only grows, by what is kept and by promoted garbage alike. So its growth since the
  * last floor (or since the window began) bounds what can have been kept: when that bound is small over
- * MIN_SPAN_SECONDS or more, there is no leak to speak of, full GCs or not.
+ * MIN_SPAN_SECONDS or more, that bound says which leaks the data rules out, full GCs or not.
  */
-function boundWithoutFullGcs(floors: FullGcPoint[], input: JudgeInput): { growth: number; seconds: number } | undefined {
+function boundWithoutFullGcs(floors: FullGcPoint[], input: JudgeInput): { growth: number; seconds: number; needed: number } | undefined {
   const series = input.oldGeneration ?? [];
   if (series.length === 0) return undefined;
   const start = series[0]!;
@@ -296,7 +385,7 @@ function boundWithoutFullGcs(floors: FullGcPoint[], input: JudgeInput): { growth
   const seconds = (input.now - start.time) / 1000;
   const reference = first?.oldGenerationAfter ?? start.bytes;
   if (seconds < MIN_SPAN_SECONDS || !Number.isFinite(growth)) return undefined;
-  return growth < Math.max(MIN_GROWTH_BYTES, MIN_RELATIVE_GROWTH * reference) ? { growth: Math.max(0, growth), seconds } : undefined;
+  return growth < needed(reference) ? { growth: Math.max(0, growth), seconds, needed: needed(reference) } : undefined;
 }
 
 /** Full GCs sorted by time, those within CLUSTER_SECONDS of the previous merged into one at their lowest. */

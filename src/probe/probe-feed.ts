@@ -1,4 +1,5 @@
 import type { GcEvent, ProbeReader } from './probe-reader.js';
+import { contained } from '../contained.js';
 
 export type GcEventListener = (events: readonly GcEvent[], missed: number) => void;
 
@@ -15,7 +16,7 @@ export class ProbeFeed {
 
   constructor(reader: ProbeReader, intervalMs = 1000) {
     this.#reader = reader;
-    this.#timer = setInterval(() => this.drain(), intervalMs).unref();
+    this.#timer = setInterval(contained('the GC feed', () => this.drain()), intervalMs).unref();
   }
 
   onEvents(listener: GcEventListener): void {
@@ -26,7 +27,8 @@ export class ProbeFeed {
     const { events, cursor, missed } = this.#reader.gcEventsSince(this.#cursor);
     this.#cursor = cursor;
     if (events.length === 0 && missed === 0) return;
-    for (const listener of this.#listeners) listener(events, missed);
+    // One listener failing (the leak detector...) must not starve the others, nor throw into the app.
+    for (const listener of this.#listeners) contained('a GC listener', listener)(events, missed);
   }
 
   stop(): void {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { LocalCommandRunner } from '../commands/local-command-runner.js';
 import { resolveCommands } from '../options/command-options.js';
 import { ConfigError } from '../errors.js';
+import { checkOptionNames, MAINTENANCE_OPTION_NAMES } from '../options/option-names.js';
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
@@ -24,6 +25,7 @@ import { guardTrustProxy } from './trust-proxy-guard.js';
  * pino) is imported in the background from then on. A request that arrives before it is ready waits.
  */
 export function maintenanceRouter(options: MaintenanceOptions): Express {
+  checkOptionNames(options, MAINTENANCE_OPTION_NAMES);
   if (options?.trustProxy !== undefined) {
     throw new ConfigError('TRUST_PROXY', "In router mode the app's own `trust proxy` setting applies; set it on the app.");
   }

@@ -1,4 +1,4 @@
-import { isCode, MaintenanceError, OperationAbortedError } from '../errors.js';
+import { isCode, MaintenanceError, OperationAbortedError, ProtocolError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import { ARTIFACTS, type ArtifactKindName } from '../operations/artifacts/all-artifacts.js';
 import type { ArtifactLimits, ArtifactSink, ProduceOptions } from '../operations/artifacts/artifact-kind.js';
@@ -19,6 +19,7 @@ import { startedAfter, TargetStartWatch } from './target-start-watch.js';
 import { recoverStore, sha256File, writeRecord } from './stored-dump-records.js';
 import { assertReachable, type Trigger } from './triggers.js';
 import { uploadStoredDump, type DumpUpload } from './upload-stored-dump.js';
+import { contained } from '../contained.js';
 
 /** What a scheduled job produces: an artifact kind of the shared table with its validated parameters. */
 export interface ArtifactRequest {
@@ -121,11 +122,11 @@ export class DumpScheduler {
     this.#probe?.feed.onEvents((events) => {
       for (const event of events) for (const waiter of [...this.#gcWaiters]) waiter(event);
     });
-    this.#sweeper = setInterval(() => this.#sweepOld(), SWEEP_MS).unref();
+    this.#sweeper = setInterval(contained('the dump store sweep', () => this.#sweepOld()), SWEEP_MS).unref();
     if (this.store.persistent) {
       this.#restore();
       this.#scanForSnapshots();
-      this.#adoptScanner = setInterval(() => this.#scanForSnapshots(), ADOPT_SCAN_MS).unref();
+      this.#adoptScanner = setInterval(contained('the near-heap-limit adoption', () => this.#scanForSnapshots()), ADOPT_SCAN_MS).unref();
     }
   }
 
@@ -322,10 +323,10 @@ export class DumpScheduler {
     const expiresAt = trigger.type === 'at' ? undefined : trigger.expiresAt;
     let expiry: NodeJS.Timeout | undefined;
     if (expiresAt !== undefined) {
-      expiry = setTimeout(() => this.#finish(state, 'cancelled', 'The condition was not met before it expired.'), Date.parse(expiresAt) - Date.now()).unref();
+      expiry = setTimeout(contained('a scheduled dump', () => this.#finish(state, 'cancelled', 'The condition was not met before it expired.')), Date.parse(expiresAt) - Date.now()).unref();
     }
     if (trigger.type === 'at') {
-      const timer = setTimeout(() => void this.#run(state), Math.max(0, Date.parse(trigger.at) - Date.now())).unref();
+      const timer = setTimeout(contained('a scheduled dump', () => this.#run(state)), Math.max(0, Date.parse(trigger.at) - Date.now())).unref();
       state.cancel = () => clearTimeout(timer);
       return;
     }
@@ -338,7 +339,7 @@ export class DumpScheduler {
       if (!matches(event)) return;
       this.#gcWaiters.delete(waiter);
       clearTimeout(expiry);
-      void this.#run(state);
+      contained('a scheduled dump', () => this.#run(state))();
     };
     this.#gcWaiters.add(waiter);
     state.cancel = () => {
@@ -379,7 +380,9 @@ export class DumpScheduler {
       this.#log.info('scheduled dump ready', { id: state.job.id, kind: state.job.kind, size: state.job.size });
       this.#enforceLimits(state);
     } catch (error) {
-      partial?.discard();
+      // The target answered (even with its own error, ENOSPC from V8's write): its write is over. A
+      // protocol failure (the session closed) says nothing of a write the main thread may still be doing.
+      partial?.discard({ writerEnded: !(error instanceof ProtocolError) });
       if (state.job.status === 'running') this.#finish(state, 'failed', error instanceof MaintenanceError ? error.message : `The dump failed: ${(error as Error).message}`);
     } finally {
       operation?.end();

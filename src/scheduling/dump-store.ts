@@ -1,9 +1,10 @@
-import { chmodSync, closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import tmp from 'tmp';
 import { cleanUpAtProcessEnd, holdOwnerPipe, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
 import { lockStore } from './store-lock.js';
 import { removeRecord } from './stored-dump-records.js';
+import { closeStrayDescriptors } from '../streaming/stray-descriptors.js';
 
 export interface DumpStoreLimits {
   /** Most bytes of finished artifacts kept; the oldest are evicted first. */
@@ -22,8 +23,12 @@ export interface PartialFile {
   write(data: string | Buffer): void;
   /** Renames the partial file into place; returns the final size. */
   complete(): number;
-  /** Removes the partial file; safe after complete() or twice. */
-  discard(): void;
+  /**
+   * Removes the partial file; safe after complete() or twice. `writerEnded: false` when a writer of its
+   * own (V8) may still be writing: its descriptor is then left alone (closing a descriptor in use would
+   * let its number be reused and the rest of the snapshot land in another file).
+   */
+  discard(options?: { writerEnded?: boolean }): void;
 }
 
 const ID = /^[A-Za-z0-9_-]{22}$/;
@@ -149,9 +154,18 @@ export class DumpStore {
         renameSync(partialPath, finalPath);
         return statSync(finalPath).size;
       },
-      discard() {
+      discard({ writerEnded = true } = {}) {
+        try {
+          // Emptied first: its blocks are freed now even if a descriptor we do not hold stays open on it.
+          if (open) ftruncateSync(fd, 0);
+        } catch {
+          // A file that cannot be truncated is still closed and removed below.
+        }
         try {
           close();
+          // V8 writes a snapshot into this file through a descriptor of its own, which Node leaves open
+          // when a write fails (ENOSPC): closed here once that write is over, or it would stay open for good.
+          if (writerEnded) closeStrayDescriptors(partialPath);
         } finally {
           rmSync(partialPath, { force: true });
         }

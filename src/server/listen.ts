@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { shareConnectionSlots } from './connection-slots.js';
 import type { ResolvedServerSecurity } from './server-options.js';
+import { contained } from '../contained.js';
 
 export { opsUrl } from './ops-url.js';
 
@@ -70,14 +71,14 @@ export function createOpsServer(app: RequestListener, security: ResolvedServerSe
     tlsFailures.add(error.code ?? error.message);
     socket.destroy();
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // Node's default answer (400 or 408, then close), without letting a write error escape.
+  server.on('clientError', contained('the answer to a bad request', (error: NodeJS.ErrnoException, socket: Socket) => {
+    // Node's default answer (400, 408 or 431, then close), without letting a write error escape.
     if (socket.writable && error.code !== 'ECONNRESET') {
-      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      const status = clientErrorStatus(error.code);
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     }
     socket.destroy();
-  });
+  }));
   server.on('close', () => {
     refused.flush();
     tlsFailures.flush();
@@ -91,10 +92,18 @@ export function listenOpsServer(server: Server, port: number, host: string, even
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
-      server.on('error', (error: NodeJS.ErrnoException) => events.onError?.(error));
+      server.on('error', contained('a server error report', (error: NodeJS.ErrnoException) => events.onError?.(error)));
       resolve(server.address() as AddressInfo);
     });
   });
+}
+
+/** The status line for a request the parser refused, as Node's default handler would choose it. */
+function clientErrorStatus(code: string | undefined): string {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT') return '408 Request Timeout';
+  // Headers past maxHeaderSize (16 KiB by default): the client can fix that, and 431 says how.
+  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  return '400 Bad Request';
 }
 
 function toPem(value: string | Uint8Array): string | Buffer {
@@ -116,7 +125,7 @@ function batched(report: (count: number, last: string) => void) {
     add(detail: string) {
       count++;
       last = detail;
-      timer ??= setTimeout(flush, 1_000).unref();
+      timer ??= setTimeout(contained('a server report', flush), 1_000).unref();
     },
     flush,
   };

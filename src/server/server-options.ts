@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigError } from '../errors.js';
+import type { OptionNames } from '../options/option-names.js';
 
 /** TLS for a server we own, as Node's tls options take it: PEM contents, not paths. */
 export interface TlsOptions {
@@ -37,6 +38,13 @@ export interface ServerSecurityOptions {
   allowInsecureRemote?: boolean;
   connections?: ConnectionOptions;
 }
+
+/** The names of the options above, for the check of every option by name at start. */
+export const SERVER_SECURITY_OPTION_NAMES: OptionNames<ServerSecurityOptions> = {
+  tls: { key: true, cert: true, ca: true, requestClientCert: true },
+  allowInsecureRemote: true,
+  connections: { maxConnections: true, headersTimeoutMs: true, requestTimeoutMs: true, keepAliveTimeoutMs: true, maxRequestsPerSocket: true, idleTimeoutMs: true },
+};
 
 export interface ResolvedConnectionOptions {
   maxConnections: number;

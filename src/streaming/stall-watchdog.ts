@@ -1,4 +1,5 @@
 import { MaintenanceError } from '../errors.js';
+import { contained } from '../contained.js';
 
 /** The part of a socket the watchdog reads: net.Socket and tls.TLSSocket both fit. */
 export interface WatchedSocket {
@@ -38,8 +39,8 @@ export function watchForStall(socket: WatchedSocket | null | undefined, { timeou
   let lastAccepted = accepted();
   let lastProgress = Date.now();
   let lastTick = Date.now();
-  const timer = setInterval(
-    () => {
+  const timer: NodeJS.Timeout = setInterval(
+    contained('the stall watchdog', (): void => {
       if (socket.destroyed) return stop();
       const now = accepted();
       const late = Date.now() - lastTick > 2 * periodMs + 100;
@@ -58,9 +59,9 @@ export function watchForStall(socket: WatchedSocket | null | undefined, { timeou
       onStall?.(error);
       // Without an error: the server would take one on the socket for a client's bad request.
       socket.destroy();
-    },
+    }),
     periodMs,
   ).unref();
-  const stop = () => clearInterval(timer);
+  const stop = (): void => clearInterval(timer);
   return { stop };
 }

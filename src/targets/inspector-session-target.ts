@@ -1,6 +1,7 @@
 import { Session } from 'node:inspector';
 import { ProtocolError } from '../errors.js';
 import type { CdpTarget, TargetCapabilities } from './target.js';
+import { contained } from '../contained.js';
 
 /** A `node:inspector` Session, either connected to this thread or, from a worker, to the main thread. */
 export class InspectorSessionTarget implements CdpTarget {
@@ -41,7 +42,8 @@ export class InspectorSessionTarget implements CdpTarget {
   }
 
   on(event: string, listener: (params: any) => void): void {
-    const wrapped = (message: { params: unknown }) => listener(message.params);
+    // Dispatched by the inspector, on the app's thread in router mode: a listener's error must not escape there.
+    const wrapped = contained(`a listener of ${event}`, (message: { params: unknown }) => listener(message.params));
     this.#listeners.set(listener, wrapped);
     this.#session.on(event, wrapped);
   }

@@ -1,5 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PortCommandRunner } from '../commands/port-command-runner.js';
+import { reportContained } from '../contained.js';
+import { useAppServiceName } from '../egress/object-key.js';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { adoptProcessLocks } from '../operations/process-locks.js';
@@ -17,6 +19,7 @@ const port = parentPort!;
 const post = (message: WorkerToMain) => port.postMessage(message);
 
 adoptProcessLocks(init.locks);
+useAppServiceName(init.service);
 const config = { ...init.config, tokens: init.config.tokens.map((token) => ({ ...token, digest: Buffer.from(token.digest) })) };
 const target = InspectorSessionTarget.mainThread();
 const log = new AuditLogger(config.auditLog);
@@ -24,6 +27,18 @@ const warnings = startWarnings(init.host, init.security, log);
 const commands = new PortCommandRunner(init.commandPort, init.commands);
 const endpoint = createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings, commands });
 const server = createOpsServer(endpoint.app(init.basePath), init.security, serverEvents(log));
+
+// This thread runs only the endpoint: an error of ours that escaped every guard (the timers and listeners
+// are contained one by one) is logged and the server goes on serving. Without this the thread would end
+// at the first one, EMFILE while the app is out of descriptors, and the endpoint would never answer again.
+process.on('uncaughtException', (error) => {
+  log.error('error in the server thread, contained', { error: error.message });
+  reportContained('the server thread', error);
+});
+process.on('unhandledRejection', (reason) => {
+  log.error('error in the server thread, contained', { error: reason instanceof Error ? reason.message : String(reason) });
+  reportContained('the server thread', reason);
+});
 
 listenOpsServer(server, init.port, init.host, serverEvents(log)).then(
   (address) => post({ type: 'listening', port: address.port, address: address.address }),

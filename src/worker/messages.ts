@@ -19,6 +19,8 @@ export interface WorkerInit {
   /** The app's commands, and the port on which the main thread runs them. */
   commands: CommandInfo[];
   commandPort: MessagePort;
+  /** The app's service name for object keys, read on the app's thread (the worker's argv names the worker). */
+  service: string;
 }
 
 export type WorkerToMain =

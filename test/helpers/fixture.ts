@@ -45,7 +45,9 @@ export interface Fixture {
   tmpdir: string;
   auditLines(): Array<Record<string, unknown>>;
   auditText(): string;
-  /** The process warnings the child printed so far (`(node:PID) SomeWarning: ...`), first lines only. */
+  /** Every line the child printed on stderr so far. */
+  stderr(): string;
+  /** The process warnings the child printed so far (`(node:PID) [CODE] SomeWarning: ...`, the code when it has one), first lines only. */
   warnings(): string[];
   /** Sends an IPC command and resolves with the app's report named `event`. */
   command(message: object, event: string): Promise<Record<string, unknown>>;
@@ -62,6 +64,13 @@ export interface Fixture {
   work(kind: 'hot' | 'allocate'): Promise<{ rest(): Promise<unknown> }>;
   stop(): Promise<void>;
 }
+
+/**
+ * Node options for an app whose function names a test asserts in profiles or stacks: from Node 24, Maglev
+ * inlines small functions (the fixture's `hotFunction`, `busyLoop`) into their callers, and V8's sampler then
+ * credits their time to the caller. Without inlining every line names the same frames.
+ */
+export const KEEP_FUNCTION_NAMES = ['--no-turbo-inlining', '--no-maglev-inlining'];
 
 /** How long a child process may take to start and report its URL. */
 export const STARTUP_TIMEOUT_MS = 60_000;
@@ -116,10 +125,12 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
 
   let inspectorPort: number | undefined;
   const warnings: string[] = [];
+  const stderrLines: string[] = [];
   const inspectorListening = new Promise<void>((resolve) => {
     createInterface({ input: child.stderr! }).on('line', (line) => {
+      stderrLines.push(line);
       const port = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];
-      if (/^\(node:\d+\) \w*Warning: /.test(line)) warnings.push(line);
+      if (/^\(node:\d+\) (\[\w+\] )?\w*Warning: /.test(line)) warnings.push(line);
       if (port !== undefined) {
         inspectorPort = Number(port);
         resolve();
@@ -170,6 +181,7 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
     tmpdir: childTmp,
     auditText,
     warnings: () => [...warnings],
+    stderr: () => stderrLines.join('\n'),
     auditLines: () =>
       auditText()
         .split('\n')

@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
 export interface Reply {
@@ -105,4 +106,21 @@ export function requestOnceFree(url: string, token: string, timeoutMs = 30_000):
     const reply = await request(url, { token });
     return reply.status === 409 ? undefined : reply;
   }, timeoutMs, `${new URL(url).pathname} to be free`);
+}
+
+/** Opens `count` TCP connections that never send a byte; resolves once each has connected or been closed. */
+export async function idleConnections(url: string, count: number): Promise<Socket[]> {
+  const { hostname, port } = new URL(url);
+  const sockets: Socket[] = [];
+  await Promise.all(
+    Array.from({ length: count }, () =>
+      new Promise<void>((resolve) => {
+        const socket = connect({ host: hostname, port: Number(port) }, () => resolve());
+        socket.on('error', () => resolve());
+        socket.on('close', () => resolve());
+        sockets.push(socket);
+      }),
+    ),
+  );
+  return sockets;
 }

@@ -14,7 +14,42 @@ export interface CorpusMember {
   /** Retained bytes per second it keeps for good (0: steady). */
   leakBytesPerSecond: number;
   nodeArgs?: string[];
+  /**
+   * The endpoint's own requests made beside the verdicts (`/memory/leaks?QUERY`): each at its second from
+   * the start, or that long after the first `leak` verdict. Their answers are verdicts too.
+   */
+  requests?: Array<{ query: string; atSeconds?: number; afterLeakSeconds?: number }>;
+  /** Also read the verdict's gauge from /metrics at every poll (samples with query `metrics`). */
+  watchMetric?: boolean;
 }
+
+/**
+ * Where-requests in the middle of a slow leak, before its verdict turns and after: the sampling's forced
+ * full GC (`seconds=5`) and the two counts of `types=count`, each several full GCs, add floors seconds
+ * apart among V8's own.
+ */
+const WHERE_REQUESTS: NonNullable<CorpusMember['requests']> = [
+  { query: 'seconds=5', atSeconds: 40 },
+  { query: 'seconds=5&types=count', atSeconds: 75 },
+  { query: 'seconds=5', afterLeakSeconds: 1 },
+  { query: 'seconds=5&types=count', afterLeakSeconds: 8 },
+];
+
+/** Leaks slower than the corpus's fast ones, each with where-requests: when the verdict turns, and what it says before. */
+export const SLOW_LEAKS: CorpusMember[] = [50, 100, 170, 500].map((kbps) => ({
+  name: `leak ${kbps} KB/s with where-requests`,
+  workload: `leak:${kbps}`,
+  leakBytesPerSecond: kbps * 1000,
+  requests: WHERE_REQUESTS,
+  watchMetric: true,
+}));
+
+/** The verdict `maintenance_endpoint_leak_suspected` stands for. */
+const GAUGE_VERDICTS = new Map([
+  [1, 'leak'],
+  [0, 'no-leak'],
+  [-1, 'insufficient-data'],
+]);
 
 /** The corpus the verdict is calibrated on: steady processes of several shapes, and leaks of several rates. */
 export const LEAK_CORPUS: CorpusMember[] = [
@@ -32,7 +67,10 @@ export const LEAK_CORPUS: CorpusMember[] = [
 
 export interface VerdictSample {
   seconds: number;
+  /** The where-request that answered this verdict (`seconds=5`...), `metrics` for the gauge, or null for a plain `/memory/leaks`. */
+  query: string | null;
   verdict: string;
+  reason: string;
   leakSuspected: boolean;
   growthBytesPerSecond: number | null;
   majorGcCount: number | null;
@@ -46,6 +84,8 @@ export interface MemberResult {
   firstLeakSeconds: number | null;
   /** Seconds from start to the first answer other than insufficient-data. */
   firstDecisionSeconds: number | null;
+  /** The member's requests that did not answer 200, with their status: they must all be answered. */
+  failedRequests: string[];
   samples: VerdictSample[];
   /** Seconds the process was watched. */
   watchedSeconds: number;
@@ -83,7 +123,8 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
     },
   });
   let startedAt = Date.now();
-  const result: MemberResult = { member, firstLeakSeconds: null, firstDecisionSeconds: null, samples: [], watchedSeconds: 0, ended: null };
+  const result: MemberResult = { member, firstLeakSeconds: null, firstDecisionSeconds: null, failedRequests: [], samples: [], watchedSeconds: 0, ended: null };
+  const pending = new Set<Promise<void>>();
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   try {
@@ -93,41 +134,94 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
     startedAt = started.workloadStartedAt;
     const pollMs = options.pollMs ?? 1000;
     let stopAt = startedAt + options.durationSeconds * 1000;
-    while (Date.now() < stopAt) {
+    const record = (query: string | null, body: LeakAnswer, sentAt: number): void => {
+      const sample: VerdictSample = {
+        seconds: Math.round(((sentAt - startedAt) / 1000) * 10) / 10,
+        query,
+        verdict: body.verdict,
+        reason: body.reason,
+        leakSuspected: body.leakSuspected,
+        growthBytesPerSecond: body.evidence?.growthBytesPerSecond ?? null,
+        majorGcCount: body.evidence?.majorGcCount ?? null,
+        automaticPauseMs: body.automaticConfirmation?.pauseMs ?? null,
+      };
+      result.samples.push(sample);
+      options.onSample?.(member, sample);
+      if (body.verdict !== 'insufficient-data') result.firstDecisionSeconds ??= sample.seconds;
+      if (body.leakSuspected === true && result.firstLeakSeconds === null) {
+        result.firstLeakSeconds = sample.seconds;
+        // Watched on for the time asked, and at least until its requests set at fixed seconds are sent.
+        const lastScheduled = Math.max(0, ...(member.requests ?? []).map((entry) => entry.atSeconds ?? 0));
+        const keepUntil = Math.max(Date.now() + (options.keepLeaksAfterDetectionSeconds ?? 0) * 1000, startedAt + (lastScheduled + 1) * 1000);
+        if (member.leakBytesPerSecond > 0) stopAt = Math.min(stopAt, keepUntil);
+      }
+    };
+    // Where-requests run beside the polling, as another client's would; each is sent once, when due, and
+    // one at a time (two would contend for the heap profile slot: 409).
+    const due = [...(member.requests ?? [])];
+    const sendDue = (): void => {
+      const now = (Date.now() - startedAt) / 1000;
+      for (const entry of [...due]) {
+        if (pending.size > 0) return;
+        const at = entry.atSeconds ?? (result.firstLeakSeconds === null ? undefined : result.firstLeakSeconds + entry.afterLeakSeconds!);
+        if (at === undefined || now < at) continue;
+        due.splice(due.indexOf(entry), 1);
+        const sentAt = Date.now();
+        const sent = request(`${url}/memory/leaks?${entry.query}`, { token })
+          .then((reply) => (reply.status === 200 ? record(entry.query, reply.json() as LeakAnswer, sentAt) : void result.failedRequests.push(`${entry.query}: ${reply.status} ${reply.body.toString().slice(0, 200)}`)))
+          .catch((error: unknown) => void result.failedRequests.push(`${entry.query}: ${String(error)}`))
+          .finally(() => pending.delete(sent));
+        pending.add(sent);
+      }
+    };
+    while (Date.now() < stopAt || pending.size > 0) {
       if (child.exitCode !== null || child.signalCode !== null) {
         result.ended = `exited (${child.exitCode ?? child.signalCode}): ${stderr.trim().split('\n').at(-1) ?? ''}`;
         break;
       }
+      sendDue();
+      const sentAt = Date.now();
       const reply = await request(`${url}/memory/leaks`, { token }).catch(() => undefined);
-      const seconds = (Date.now() - startedAt) / 1000;
-      if (reply?.status === 200) {
-        const body = reply.json();
-        const sample: VerdictSample = {
-          seconds: Math.round(seconds * 10) / 10,
-          verdict: body.verdict,
-          leakSuspected: body.leakSuspected,
-          growthBytesPerSecond: body.evidence?.growthBytesPerSecond ?? null,
-          majorGcCount: body.evidence?.majorGcCount ?? null,
-          automaticPauseMs: body.automaticConfirmation?.pauseMs ?? null,
-        };
-        result.samples.push(sample);
-        options.onSample?.(member, sample);
-        if (body.verdict !== 'insufficient-data') result.firstDecisionSeconds ??= sample.seconds;
-        if (body.leakSuspected === true && result.firstLeakSeconds === null) {
-          result.firstLeakSeconds = sample.seconds;
-          if (member.leakBytesPerSecond > 0) stopAt = Math.min(stopAt, Date.now() + (options.keepLeaksAfterDetectionSeconds ?? 0) * 1000);
-        }
+      if (reply?.status === 200) record(null, reply.json() as LeakAnswer, sentAt);
+      if (member.watchMetric) {
+        const metricsAt = Date.now();
+        const metrics = await request(`${url}/metrics`, { token }).catch(() => undefined);
+        const line = metrics?.status === 200 ? metrics.body.toString().split('\n').find((l) => l.startsWith('maintenance_endpoint_leak_suspected ')) : undefined;
+        const verdict = line === undefined ? undefined : GAUGE_VERDICTS.get(Number(line.split(' ').at(-1)));
+        if (verdict !== undefined) record('metrics', { verdict, reason: '', leakSuspected: verdict === 'leak' }, metricsAt);
       }
       await sleep(pollMs);
     }
+    for (const entry of due) if (entry.atSeconds !== undefined || result.firstLeakSeconds !== null) result.failedRequests.push(`${entry.query}: never sent`);
   } catch (error) {
     result.ended = String(error);
   } finally {
+    await Promise.allSettled(pending);
     result.watchedSeconds = Math.round((Date.now() - startedAt) / 1000);
     await stopChild(child, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
   return result;
+}
+
+interface LeakAnswer {
+  verdict: string;
+  reason: string;
+  leakSuspected: boolean;
+  evidence?: { growthBytesPerSecond?: number; majorGcCount?: number } | null;
+  automaticConfirmation?: { pauseMs: [number, number] };
+}
+
+/**
+ * A slow leak's row: when its verdict first turned to `leak`, the verdicts it gave before (how many of
+ * each), and those after that were not `leak` (a flip), with the where-requests among them.
+ */
+export function slowLeakRow(result: MemberResult): { before: Record<string, number>; after: VerdictSample[] } {
+  const turned = result.firstLeakSeconds ?? Number.POSITIVE_INFINITY;
+  const before: Record<string, number> = {};
+  for (const sample of result.samples) if (sample.seconds < turned) before[sample.verdict] = (before[sample.verdict] ?? 0) + 1;
+  const after = result.samples.filter((sample) => sample.seconds > turned && sample.verdict !== 'leak');
+  return { before, after };
 }
 
 function firstLine(child: ChildProcess): Promise<{ url: string; workloadStartedAt: number }> {

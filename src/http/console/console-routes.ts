@@ -29,6 +29,10 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  */
 export function consoleRoutes(limit: RequestHandler): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
+  // Only GET and HEAD are public here. Any other method leaves this router before it matches a path:
+  // Express would otherwise answer OPTIONS itself (200 with Allow) for the paths below, before
+  // authentication, telling an anonymous caller which paths exist.
+  router.use((req: Request, _res: Response, next) => next(req.method === 'GET' || req.method === 'HEAD' ? undefined : 'router'));
   router.get('/', (req: Request, res: Response, next) => {
     if (req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
     limit(req, res, (error?: unknown) => (error ? next(error) : res.redirect(303, `${req.baseUrl}/console`)));

@@ -9,7 +9,7 @@ import { unboundedWork } from './unbounded-work.js';
  * anything, and acorn costs an idle server about 1.6 MB of resident memory. It loads in milliseconds.
  */
 let acorn: typeof Acorn | undefined;
-const parser = (): typeof Acorn => (acorn ??= createRequire(import.meta.url)('acorn') as typeof Acorn);
+export const parser = (): typeof Acorn => (acorn ??= createRequire(import.meta.url)('acorn') as typeof Acorn);
 
 /**
  * The program sent to the target for one request, or what stops it being sent: a syntax error, or work

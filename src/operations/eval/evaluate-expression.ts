@@ -2,6 +2,7 @@ import { isCode, MaintenanceError, ProtocolError } from '../../errors.js';
 import type { CdpTarget } from '../../targets/target.js';
 import { evaluationSource } from './eval-source.js';
 import { MAX_UNCHECKED_LENGTH } from './unbounded-work.js';
+import { isReadOnlyCall } from './read-only-calls.js';
 import { DEFAULT_PREVIEW_LIMITS, type PreviewLimits, type PreviewNode } from './preview.js';
 
 export interface EvalRequest {
@@ -91,7 +92,7 @@ async function evaluateOnce(target: CdpTarget, request: EvalRequest, environment
         silent: true,
         returnByValue: false,
         timeout: request.timeoutMs,
-        ...(request.sideEffects ? { includeCommandLineAPI: true } : { throwOnSideEffect: true }),
+        ...(request.sideEffects ? { includeCommandLineAPI: true } : isReadOnlyCall(request.expression) ? {} : { throwOnSideEffect: true }),
       });
     } catch (error) {
       throw terminated(error) ? timedOut(request.timeoutMs, 'run') : error;
