@@ -22,6 +22,7 @@ const LAYERS: Record<string, number> = {
   log: 2,
   streaming: 2,
   egress: 2,
+  process: 1,
   server: 3,
   commands: 2,
   probe: 3,

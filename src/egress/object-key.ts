@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, extname } from 'node:path';
 import { KEY_FIELD_PATTERN, type KeyField } from '../options/key-template.js';
-import { ownInstanceMarker } from './process-instance.js';
+import { ownInstanceMarker } from '../process/process-instance.js';
 
 export { DEFAULT_KEY_TEMPLATE, KEY_FIELDS, validateKeyTemplate, type KeyField } from '../options/key-template.js';
 

@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import { createRequire } from 'node:module';
 import { LocalCommandRunner } from '../commands/local-command-runner.js';
 import { resolveCommands } from '../options/command-options.js';
@@ -42,10 +42,12 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
   const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
   const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)) }));
   // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
-  endpoint.catch(() => {});
+  // Once loaded, requests go to the router directly, without a promise turn each.
+  let loaded: Router | undefined;
+  endpoint.then(({ router }) => void (loaded = router), () => {});
   return guardTrustProxy(
     express,
-    (req, res, next) => void endpoint.then(({ router }) => router(req, res, next), next),
+    (req, res, next) => (loaded === undefined ? void endpoint.then(({ router }) => router(req, res, next), next) : loaded(req, res, next)),
     config.rateLimit.keyGenerator !== undefined,
     (message) => void endpoint.then(({ log }) => log.error('refusing requests: misconfigured trust proxy', { detail: message })),
   );

@@ -14,7 +14,7 @@ export interface TlsOptions {
 
 /** Limits on the connections a server we own accepts, so a flood of sockets cannot exhaust the process. */
 export interface ConnectionOptions {
-  /** Most open connections; more are closed at once and counted in the audit log. Default 64. */
+  /** Most open connections; at the cap a newcomer evicts the connection idle longest that never presented a valid token, or is closed. Default 64. */
   maxConnections?: number;
   /** Time to receive a request's headers, counted from the connection. Default 10 s. */
   headersTimeoutMs?: number;

@@ -26,6 +26,8 @@ export interface FixtureOptions {
    * much earlier than Node's `performance.timeOrigin`, as for a pid that cannot be matched to the target.
    */
   execAfterSeconds?: number;
+  /** Run the app as pid 1 of a pid namespace of its own (`unshare`, as root), as a container's app is. */
+  pidNamespace?: boolean;
 }
 
 /** A running fixture app (test/fixtures/app.ts) with its endpoint, tokens and private directories. */
@@ -79,13 +81,15 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js', maxOpenFiles, execAfterSeconds }: FixtureOptions): Promise<Fixture> {
+export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js', maxOpenFiles, execAfterSeconds, pidNamespace = false }: FixtureOptions): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'me-test-'));
   const childTmp = join(dir, 'tmp');
   mkdirSync(childTmp);
   const auditLog = join(dir, 'audit.log');
   const tokens = { admin: newToken(), reader: newToken(), heap: newToken() };
-  const command = [process.execPath, ...nodeArgs, join(FIXTURES, script), mode, ...args];
+  // --kill-child: the app dies with the unshare process the test holds, as a container's app with its runtime.
+  const namespace = pidNamespace ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'] : [];
+  const command = [...namespace, process.execPath, ...nodeArgs, join(FIXTURES, script), mode, ...args];
   const prelude = [maxOpenFiles === undefined ? [] : [`ulimit -n ${maxOpenFiles}`], execAfterSeconds === undefined ? [] : [`sleep ${execAfterSeconds}`]].flat();
   const child = spawn(prelude.length === 0 ? command[0]! : '/bin/sh', prelude.length === 0 ? command.slice(1) : ['-c', `${prelude.join(' && ')} && exec "$@"`, 'sh', ...command], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -242,6 +246,7 @@ export function dataFilesIn(dir: string): string[] {
 /** Files (not directories) anywhere under `dir`, relative to it. */
 export function filesIn(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => !entry.isDirectory())
+    // A private dump store's owner pipe lives as long as the store: it is the store's, not something left behind.
+    .filter((entry) => !entry.isDirectory() && !(entry.isFIFO() && /^owner-[0-9a-f]{12}\.fifo$/.test(entry.name)))
     .map((entry) => join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name).slice(dir.length + 1));
 }
