@@ -28,6 +28,10 @@
  *                  without it, RSS and main-thread heap (it runs in every bench, a single round with --quick)
  *   --idle-settle S  seconds the idle apps are left alone before they are sampled (default 10; 960 sees
  *                  the console's fifteen-minute history full)
+ *   --analyze      only the heap snapshot analyzer against @vscode/v8-heap-parser, on one snapshot of
+ *                  --analyze-items small objects (default 1,000,000: about 280 MB), --reps runs each (default 3)
+ *   --redaction    only the cost of redaction: the small heap's snapshot from worker mode redacted (the
+ *                  default) and raw, side by side, --reps runs each (default 5): time and extra peak RSS
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
@@ -35,7 +39,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { benchmarksDoc, withIdleSection } from './bench/benchmarks-doc.js';
+import { analyzerSection, runAnalyzerBench } from './bench/analyzer-bench.js';
+import { REDACTION_HEADING, redactionSection, runRedactionBench } from './bench/redaction-bench.js';
+import { ANALYZER_HEADING, benchmarksDoc, sectionOf, withIdleSection, withSection } from './bench/benchmarks-doc.js';
 import { runHugeSnapshot, type HugeResult } from './bench/huge-snapshot.js';
 import { describeMachine } from './bench/machine.js';
 import { runLine, snapshotTable, targetLines } from './bench/report.js';
@@ -44,7 +50,7 @@ import { runEgressBench } from './bench/egress-upload.js';
 import { idleSection, runIdleBench } from './bench/idle-cost.js';
 import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
-import { httpRulesSection, runHttpRulesBench } from './bench/http-rules-overhead.js';
+import { HTTP_RULES_HEADING, httpRulesSection, runHttpRulesBench } from './bench/http-rules-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
 import { runReleaseBench, releaseTable } from './bench/snapshot-release.js';
 import { objectCensusTable, runObjectCensusBench } from './bench/object-census.js';
@@ -78,6 +84,9 @@ const { values: flags } = parseArgs({
     types: { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
     'idle-settle': { type: 'string', default: '10' },
+    analyze: { type: 'boolean', default: false },
+    'analyze-items': { type: 'string', default: '1000000' },
+    redaction: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
   strict: true,
@@ -113,9 +122,28 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
   if (flags['http-rules']) {
-    // Measured alone: printed, for docs/benchmarks.md's section of the same name.
+    // Measured alone; --write-docs replaces its own section of docs/benchmarks.md.
     console.log(`Collection rules on the app's HTTP responses on ${machine}, ${command}: throughput of a trivial route`);
-    console.log(`\n${httpRulesSection(await runHttpRulesBench(10, 3, console.log))}`);
+    const section = httpRulesSection(await runHttpRulesBench(10, 3, console.log));
+    console.log(`\n${section}`);
+    if (flags['write-docs']) writeDoc((doc) => withSection(doc, HTTP_RULES_HEADING, `From \`${command}\` on ${machine}, ${new Date().toISOString().slice(0, 10)}. ${section}`));
+    return;
+  }
+  if (flags.redaction) {
+    const runs = flags.reps === undefined ? (flags.quick ? 1 : 5) : Number(flags.reps);
+    console.log(`Heap snapshot redaction on ${machine}: redacted against raw, worker mode`);
+    const section = redactionSection(await runRedactionBench(SMALL_ITEMS, runs, MAX_OLD_SPACE_MIB, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    console.log(`\n${section}\n`);
+    if (flags['write-docs']) writeDoc((doc) => withSection(doc, REDACTION_HEADING, section, ANALYZER_HEADING));
+    return;
+  }
+  if (flags.analyze) {
+    const items = Number(flags['analyze-items']);
+    const runs = flags.reps === undefined ? (flags.quick ? 1 : 3) : Number(flags.reps);
+    console.log(`Heap snapshot analysis on ${machine}: analyze against @vscode/v8-heap-parser`);
+    const section = analyzerSection(await runAnalyzerBench(items, runs, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    console.log(`\n${section}\n`);
+    if (flags['write-docs']) writeDoc((doc) => withSection(doc, ANALYZER_HEADING, section));
     return;
   }
   // The runs that ask for one thing only skip it.
@@ -200,7 +228,14 @@ async function main(): Promise<void> {
       egress,
       idle,
     });
-    writeDoc(() => doc);
+    // The analyzer's, the redaction's and the HTTP rules' sections are measured on their own (--analyze, --redaction,
+    // --http-rules): a full rewrite keeps them.
+    writeDoc((existing) =>
+      [REDACTION_HEADING, ANALYZER_HEADING, HTTP_RULES_HEADING].reduce((page, heading) => {
+        const kept = sectionOf(existing, heading);
+        return kept === undefined ? page : withSection(page, heading, kept);
+      }, doc),
+    );
   }
 }
 

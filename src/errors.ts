@@ -10,6 +10,7 @@
 export const ERROR_CODES = {
   // Configuration, at start-up: the endpoint refuses to start rather than start weakly.
   INVALID_OPTIONS: 'An option has the wrong type or shape.',
+  UNKNOWN_OPTION: 'An option name the endpoint does not know (a misspelt one would otherwise be ignored).',
   OPTION_RANGE: 'A numeric option is out of its range.',
   NO_TOKENS: 'No token was configured.',
   TOKEN_ID: 'A token id is missing, malformed or repeated.',
@@ -54,6 +55,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'The request body is larger than the endpoint accepts.',
   SIDE_EFFECT: 'The expression would change state, and this evaluation is read-only.',
   EVALUATION_TIMEOUT: 'An evaluation ran past its time limit and was stopped, or its promise did not settle in time.',
+  EVALUATION_UNBOUNDED: 'The expression would give a builtin work V8 cannot interrupt (a length or count that is not a small constant); nothing ran.',
   COMMAND_FAILED: "An app command threw; its message is passed on, never its stack.",
   COMMAND_TIMEOUT: "An app command did not answer in time (in worker mode: the app's event loop may be blocked).",
   PAUSE_TOO_LONG: "The operation would stop the app's main thread too long for a heap this large.",
@@ -71,6 +73,7 @@ export const ERROR_CODES = {
   EGRESS_ABORTED: 'An upload was stopped because its requester went away or cancelled it; its multipart upload was aborted.',
   EGRESS_SOURCE_FAILED: 'The artifact failed while it was being uploaded; nothing was kept.',
   EGRESS_UPLOAD_FAILED: 'The object store refused or failed the upload (credentials, permissions, bucket, network).',
+  SNAPSHOT_MALFORMED: 'The input is not a whole, well-formed heap snapshot (empty, truncated, not a snapshot, or a meta this version cannot read); the message gives the byte offset.',
   INTERNAL_ERROR: 'The endpoint failed; its log says why.',
 } as const;
 

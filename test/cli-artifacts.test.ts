@@ -10,7 +10,7 @@ describe('CLI: artifacts from a running endpoint (worker mode)', () => {
   const session = cliSession();
   const { cli, json } = session;
 
-  test('heapsnapshot: a whole snapshot, and a byte count of the file, not of the gzipped transfer', async () => {
+  test('heapsnapshot: a whole snapshot, redacted unless --redact false, and a byte count of the file, not of the gzipped transfer', async () => {
     const run = await cli(['heapsnapshot', '-o', 'app.heapsnapshot', '--json']);
     const result = json(run);
     const size = statSync(join(session.dir, 'app.heapsnapshot')).size;
@@ -22,6 +22,9 @@ describe('CLI: artifacts from a running endpoint (worker mode)', () => {
     const plain = await cli(['heapsnapshot']);
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stdout.trim(), /^[^/\n]+\.heapsnapshot$/, 'stdout names the file the endpoint suggested');
+    const raw = await cli(['heapsnapshot', '--redact', 'false', '-o', 'raw.heapsnapshot']);
+    assert.equal(raw.code, 0, raw.stderr);
+    assertWholeSnapshotWithPlantedObjects(readFileSync(join(session.dir, 'raw.heapsnapshot')), { redacted: false });
     assert.deepEqual(readdirSync(session.dir).filter((name) => name.endsWith('.partial')), []);
   });
 

@@ -18,7 +18,7 @@ for (const mode of ['worker', 'router'] as const) {
       const reply = await request(`${app.url}/commands`, { token: app.tokens.reader });
       assert.equal(reply.status, 200);
       const commands = reply.json().commands as Array<{ name: string; scope: string; parameters: object }>;
-      assert.deepEqual(commands.map((command) => command.name), ['cache-clear', 'flag-set', 'thread', 'fail', 'ping', 'quick-timeout']);
+      assert.deepEqual(commands.map((command) => command.name), ['cache-clear', 'flag-set', 'thread', 'fail', 'ping', 'echo', 'quick-timeout']);
       assert.equal(commands.find((command) => command.name === 'cache-clear')!.scope, 'command');
       assert.deepEqual(Object.keys(commands.find((command) => command.name === 'flag-set')!.parameters), ['name', 'value']);
     });

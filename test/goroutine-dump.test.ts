@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { StackSnapshot } from '../src/operations/js-stack.js';
 import { formatGoroutineDump } from '../src/operations/pprof/goroutine-dump.js';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually, request } from './helpers/http.js';
 
 /** One goroutine of Go's `goroutine?debug=2` text: a header, then function and tab-indented file:line pairs. */
@@ -16,7 +16,7 @@ function framesOf(dump: string): Array<{ name: string; file: string; line: numbe
 describe('/stack as Go goroutine?debug=2 text', () => {
   let app: Fixture;
   before(async () => {
-    app = await startFixture({ mode: 'worker' });
+    app = await startFixture({ mode: 'worker', nodeArgs: KEEP_FUNCTION_NAMES });
   });
   after(() => app.stop());
 

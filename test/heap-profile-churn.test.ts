@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { SamplingHeapProfile, SamplingHeapProfileNode } from '../src/operations/heap-profile.js';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
 import { request } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
 
 let app: Fixture;
 before(async () => {
-  app = await startFixture({ mode: 'worker' });
+  app = await startFixture({ mode: 'worker', nodeArgs: KEEP_FUNCTION_NAMES });
 });
 after(() => app.stop());
 

@@ -39,7 +39,7 @@ for (const mode of ['worker', 'router'] as Mode[]) {
       const audit = await eventually(async () =>
         app.auditLines().find((line) => line.path === '/ops/heapsnapshot' && line.event === undefined && (line.params as { exposeInternals?: boolean } | undefined)?.exposeInternals === true),
       20_000, 'the audit line');
-      assert.deepEqual(audit.params, { exposeInternals: true, captureNumericValue: true, force: false });
+      assert.deepEqual(audit.params, { exposeInternals: true, captureNumericValue: true, redact: true, force: false });
     });
 
     test('rejects bad query parameters with a 400 that names them, before doing anything', async () => {

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { ownInstanceMarker, parseInstanceMarker } from '../src/process/process-instance.js';
 import { privateDirPrefix, PROCESS_STARTED_AT, sweepLeftovers } from '../src/streaming/private-dirs.js';
 import { startFixture, stopChild } from './helpers/fixture.js';
 import { eventually, openStream, request } from './helpers/http.js';
@@ -66,14 +67,16 @@ describe('kill-safety: a record even when killed, no file left behind', () => {
     }
   });
 
-  test("a directory with this process's own pid is a previous life's when it dates from before the start (a restarted container is pid 1 again)", () => {
+  test("a directory with this process's own pid is a previous life's when its marker names another start (a restarted container is pid 1 again)", () => {
     const parent = mkdtempSync(join(shared, 'own-pid-'));
-    const previousLife = join(parent, `${privateDirPrefix('dumps')}previous`);
+    const marker = parseInstanceMarker(ownInstanceMarker())!;
+    const previousLife = join(parent, `maintenance-endpoint-dumps-${process.pid}-${marker.space}t${(marker.startTicks - 1).toString(36)}-previous`);
     const thisLife = join(parent, `${privateDirPrefix('dumps')}current`);
     mkdirSync(previousLife);
     mkdirSync(thisLife);
+    // Dated before this start or not, what this process made is its own by its marker.
     const before = new Date(PROCESS_STARTED_AT - 60_000);
-    utimesSync(previousLife, before, before);
+    utimesSync(thisLife, before, before);
     assert.deepEqual(sweepLeftovers([parent]), [previousLife]);
     assert.deepEqual(readdirSync(parent), [thisLife.slice(parent.length + 1)], 'what this process made is left alone');
   });

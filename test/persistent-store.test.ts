@@ -18,6 +18,7 @@ interface Job {
   status: string;
   size: number | null;
   sha256: string | null;
+  redacted?: boolean;
   created: string;
   finished: string | null;
   error: string | null;
@@ -85,11 +86,15 @@ describe('persistent dump store (storeDir)', () => {
       const ready = await waitForJob(second, armed.id, (job) => job.status !== 'armed' && job.status !== 'running');
       assert.equal(ready.status, 'ready', `the armed job became ready after the restart (${ready.error})`);
       assert.match(ready.fileName ?? '', new RegExp(`^Heap\\.\\d{8}\\.\\d{6}\\.${first.child.pid}\\.0\\.001\\.heapsnapshot$`));
-      const file = await call(second, `/dumps/${armed.id}/file`);
+      assert.equal(ready.redacted, false, 'Node wrote it raw, and its record says so');
+      const file = await call(second, `/dumps/${armed.id}/file?redact=false`);
       assert.equal(file.status, 200);
       assert.equal(file.body.length, ready.size);
       assert.equal(sha256(file.body), ready.sha256);
-      assertWholeSnapshotWithPlantedObjects(file.body);
+      assertWholeSnapshotWithPlantedObjects(file.body, { redacted: false });
+      const served = await call(second, `/dumps/${armed.id}/file`);
+      assert.equal(served.status, 200);
+      assertWholeSnapshotWithPlantedObjects(served.body, { redacted: true });
       assert.deepEqual(storeFiles(storeDir).sort(), [`${armed.id}.heapsnapshot`, `${armed.id}.json`], 'Node\'s file was adopted under the job\'s id');
       assert.equal(statSync(join(storeDir, `${armed.id}.heapsnapshot`)).mode & 0o777, 0o600);
     } finally {
@@ -197,7 +202,7 @@ describe('persistent dump store (storeDir)', () => {
       })();
       assert.equal(adopted.job.sha256, sha256(whole));
       assert.equal(adopted.dumps.length, 1, 'nothing but the real snapshot is listed');
-      assert.equal(sha256((await call(second, `/dumps/${adopted.job.id}/file`)).body), sha256(whole));
+      assert.equal(sha256((await call(second, `/dumps/${adopted.job.id}/file?redact=false`)).body), sha256(whole), 'a heap-raw token gets the file Node wrote as it is');
       for (const name of [snapshotDirectory, partialDirectory]) assert.ok(lstatSync(join(storeDir, name)).isDirectory(), `${name} is left as it is`);
       for (const name of [linkedSnapshot, linkedRecord]) assert.ok(lstatSync(join(storeDir, name)).isSymbolicLink(), `${name} is left as it is`);
       assert.equal(statSync(target).mode & 0o777, 0o644, 'the link was not followed to chmod its target');

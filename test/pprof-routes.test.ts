@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
 import { request } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
 
 describe('Go-style /debug/pprof/* paths (worker mode)', () => {
   let app: Fixture;
   before(async () => {
-    app = await startFixture({ mode: 'worker', options: { rateLimit: { heavy: { limit: 200 } } } });
+    app = await startFixture({ mode: 'worker', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 200 } } } });
   });
   after(async () => {
     await app?.stop();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CpuProfile } from '../src/operations/cpu-profile.js';
 import type { SamplingHeapProfile, SamplingHeapProfileNode } from '../src/operations/heap-profile.js';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually, request, requestOnceFree, sendAndHold } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
 
@@ -56,7 +56,7 @@ async function assertBlockedLoopProfileIsHonest(app: Fixture): Promise<void> {
 describe('profiles and stacks (worker mode)', () => {
   let app: Fixture;
   before(async () => {
-    app = await startFixture({ mode: 'worker', options: { rateLimit: { heavy: { limit: 100 } }, maxProfileSeconds: 60 } });
+    app = await startFixture({ mode: 'worker', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 100 } }, maxProfileSeconds: 60 } });
   });
   after(() => app.stop());
 
@@ -228,7 +228,7 @@ describe('profiles and stacks (worker mode)', () => {
 describe('profiles of a CommonJS app (stack frames named by path, profiles by file URL)', () => {
   let app: Fixture;
   before(async () => {
-    app = await startFixture({ mode: 'worker', script: 'commonjs-app.cjs', options: { rateLimit: { heavy: { limit: 100 } } } });
+    app = await startFixture({ mode: 'worker', nodeArgs: KEEP_FUNCTION_NAMES, script: 'commonjs-app.cjs', options: { rateLimit: { heavy: { limit: 100 } } } });
   });
   after(() => app.stop());
 
@@ -240,7 +240,7 @@ describe('profiles of a CommonJS app (stack frames named by path, profiles by fi
 describe('profiles and stacks (router mode)', () => {
   let app: Fixture;
   before(async () => {
-    app = await startFixture({ mode: 'router', options: { rateLimit: { heavy: { limit: 100 } } } });
+    app = await startFixture({ mode: 'router', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 100 } } } });
   });
   after(() => app.stop());
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { REPLServer } from 'node:repl';
@@ -76,6 +76,35 @@ describe('maintenance-endpoint repl and command', () => {
     await again.close();
   });
 
+  test('piped lines are evaluated one after another, in order; process.memoryUsage() is read-only and allowed', async () => {
+    // A home of its own: the history test below reads what its own session kept.
+    const pipedHome = join(home, 'piped');
+    mkdirSync(pipedHome);
+    const child = spawn(process.execPath, [CLI, 'repl', '--url', app.url], {
+      env: { ...process.env, HOME: pipedHome, MAINTENANCE_ENDPOINT_TOKEN: app.tokens.admin },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // All at once, as from a file or a heredoc; the input ends without .exit.
+    child.stdin.end(['1 + 1', '2 + 2', '3 + 3', 'process.memoryUsage().heapUsed', 'process.memoryUsage.rss()', 'process.memoryUsage()', 'appConfig.region = "x"', '"last"', ''].join('\n'));
+    assert.equal(await exited, 0);
+    assert.doesNotMatch(stdout, /409|OPERATION_IN_PROGRESS/, stdout);
+    const answers = stdout.split('\n').map((line) => line.replace(/^(app> )+/, '')).filter((line) => line !== '');
+    assert.deepEqual(answers.slice(0, 3), ['2', '4', '6'], stdout);
+    assert.ok(Number(answers[3]) > 0 && Number(answers[4]) > 0, `process.memoryUsage().heapUsed and process.memoryUsage.rss() answer numbers: ${stdout}`);
+    assert.match(stdout, /rss: \d+/, 'process.memoryUsage() answers its figures');
+    assert.match(stdout, /422 SIDE_EFFECT[^]*'last'|422 SIDE_EFFECT[^]*"last"/, 'a write is still refused, and the lines after it still run');
+  });
+
+  test('repl checks at start that its token has the eval scope', async () => {
+    const run = await runCli(['repl', '--url', app.url], { env: { MAINTENANCE_ENDPOINT_TOKEN: app.tokens.reader } });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /The token "reader" lacks the eval scope \(it has read\)/);
+    assert.doesNotMatch(run.stdout, /app>/, 'no prompt');
+  });
+
   test('the CLI: repl keeps its history in $HOME (0600), command lists and runs', async () => {
     const child = spawn(process.execPath, [CLI, 'repl', '--url', app.url], {
       env: { ...process.env, HOME: home, MAINTENANCE_ENDPOINT_TOKEN: app.tokens.admin },
@@ -99,7 +128,7 @@ describe('maintenance-endpoint repl and command', () => {
     assert.equal(flip.code, 0, flip.stderr);
     assert.deepEqual(JSON.parse(flip.stdout), { newCheckout: false, darkMode: false });
     const bad = await runCli(['command', 'flag-set', '--param', 'name=nope', '--param', 'value=true', '--url', app.url], { env });
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2, 'a parameter the endpoint refused is a usage error');
     assert.match(bad.stderr, /400 INVALID_PARAMETER: Command parameter "name"/);
   });
 });

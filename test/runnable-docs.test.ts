@@ -113,7 +113,7 @@ async function withDemo(body: (demo: Demo, env: NodeJS.ProcessEnv, fresh: () => 
   }
 }
 
-const DOCUMENTS = ['README.md', 'docs/api.md', 'docs/operations.md', 'docs/memory.md', 'docs/security.md', 'docs/egress.md', 'docs/benchmarks.md', 'docs/architecture.md'];
+const DOCUMENTS = ['README.md', 'docs/api.md', 'docs/operations.md', 'docs/memory.md', 'docs/security.md', 'docs/egress.md', 'docs/benchmarks.md', 'docs/architecture.md', 'docs/heap-analysis.md'];
 const examplesOf = (file: string) => runnableExamples(readFileSync(join(ROOT, file), 'utf8'), file);
 
 describe('every example the demo prints and the docs mark runnable works against a real demo', () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, startMaintenanceServer } from '../src/index.js';
 import { openDescriptorTargets } from './helpers/descriptors.js';
-import { newToken } from './helpers/fixture.js';
-import { request } from './helpers/http.js';
+import { newToken, startFixture } from './helpers/fixture.js';
+import { eventually, request } from './helpers/http.js';
 
 const tokens = () => [{ id: 'ops', token: newToken(), scopes: ['read' as const] }];
 
@@ -52,6 +52,25 @@ describe('startMaintenanceServer', () => {
     const port = (blocker.address() as { port: number }).port;
     await assert.rejects(startMaintenanceServer({ tokens: tokens(), port, auditLog: '/dev/null' }), { code: 'EADDRINUSE' });
     await new Promise((resolve) => blocker.close(resolve));
+  });
+
+  test("onListenError: 'warn': a taken port leaves the app running without its endpoint, with one warning", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    let app: Awaited<ReturnType<typeof startFixture>> | undefined;
+    try {
+      app = await startFixture({ mode: 'worker', options: { port, onListenError: 'warn' } });
+      assert.equal(app.url, '', 'no endpoint URL: it is not serving');
+      await eventually(async () => app!.warnings().some((line) => /MaintenanceEndpointWarning: maintenance-endpoint is not serving: .*EADDRINUSE/.test(line)), 20_000, 'the warning');
+      const own = await request(app.appUrl);
+      assert.equal(own.status, 200);
+      assert.equal(own.body.toString(), 'the app');
+      assert.equal(app.child.exitCode, null, 'the app is alive');
+    } finally {
+      await app?.stop();
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 
   test('bad options are refused before anything starts', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { processStartTime } from '../src/egress/process-liveness.js';
+import { processStartTime } from '../src/process/process-liveness.js';
 import { readMemoryBudget } from '../src/probe/memory-limit.js';
 import { evaluate } from '../src/targets/protocol.js';
 import { budgetFromReportedMemory, readReportedMemory } from '../src/operations/target-reported-memory.js';

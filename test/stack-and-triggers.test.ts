@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually, request } from './helpers/http.js';
 
 describe('behaviour the docs describe: Atomics.wait on /stack, at= offsets, unreachable heap-above sizes', () => {
   let app: Fixture;
   before(async () => {
     // A small heap limit, so a size above it is easy to name.
-    app = await startFixture({ mode: 'worker', nodeArgs: ['--max-old-space-size=96'] });
+    app = await startFixture({ mode: 'worker', nodeArgs: [...KEEP_FUNCTION_NAMES, '--max-old-space-size=96'] });
   });
   after(() => app.stop());
 

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { keyUploaderReader, unreadableTemplateReason } from '../src/egress/key-uploader.js';
 import { buildObjectKey } from '../src/egress/object-key.js';
-import { ownInstanceMarker, ownInstanceSpace, parseInstanceMarker } from '../src/egress/process-instance.js';
-import { processState } from '../src/egress/process-liveness.js';
+import { ownInstanceMarker, ownInstanceSpace, parseInstanceMarker } from '../src/process/process-instance.js';
+import { processState } from '../src/process/process-liveness.js';
 import { judgeUpload, UNJUDGED_MAX_AGE_MS } from '../src/egress/stale-upload-sweep.js';
 import { DEFAULT_KEY_TEMPLATE } from '../src/options/key-template.js';
 

@@ -90,19 +90,27 @@
 
     /** What the index says a snapshot would cost, when it says so, shown before the click. */
     showEstimate(index) {
-      const estimate = index && (index.heapSnapshotEstimate ?? index.heapsnapshotEstimate ?? index.snapshotEstimate);
+      const estimate = index && index.heapSnapshotEstimate;
       const element = document.getElementById('snapshot-estimate');
-      if (!estimate) {
-        element.hidden = true;
-        return;
+      element.hidden = !estimate;
+      if (!estimate) return;
+      element.textContent = describeEstimate(estimate);
+      element.dataset.fits = String(estimate.fits);
+    }
+
+    /** A snapshot or a GC changes what the next snapshot would need: the estimate is read again after them. */
+    async refreshEstimate() {
+      try {
+        this.showEstimate(await ME.api.json(''));
+      } catch {
+        // the estimate stays as it was; the action's own result says what happened
       }
-      element.hidden = false;
-      element.textContent = typeof estimate === 'object' ? describeEstimate(estimate) : `Estimate: ${estimate}`;
     }
 
     async snapshot(progress) {
       const file = await ME.api.fetchFile('heapsnapshot', { fallbackName: 'heap.heapsnapshot', onProgress: byteProgress(progress, 'Received') });
       ME.api.save(file.blob, file.name);
+      void this.refreshEstimate();
       return `Saved ${file.name} (${f.bytes(file.blob.size)}).`;
     }
 
@@ -160,6 +168,7 @@
 
     async gc() {
       const result = await ME.api.json('gc', { method: 'POST' });
+      void this.refreshEstimate();
       return `Freed ${f.bytes(result.freedBytes)} in ${Number(result.durationMs).toFixed(0)} ms: heap ${f.bytes(result.before.usedSize)} → ${f.bytes(result.after.usedSize)}.`;
     }
 
@@ -180,8 +189,9 @@
       } finally {
         stop();
       }
-      renderLeaks(document.getElementById('leak-view'), verdict);
-      return '';
+      ME.leaks.renderLeaks(document.getElementById('leak-view'), verdict);
+      ME.leaks.showTile(verdict);
+      return `Verdict at ${new Date().toLocaleTimeString()}${seconds ? `, with ${seconds} s of allocation sampling` : ''}:`;
     }
 
     async stack() {
@@ -201,64 +211,20 @@
     return deltas.length > 0 ? Math.max(1, Math.round(deltas[Math.floor(deltas.length / 2)])) : 1000;
   }
 
+  const BUDGET_SOURCES = {
+    option: 'under the memoryLimit option',
+    'process.constrainedMemory': "under the process's memory constraint",
+    'cgroup-v1': "under the container's limit",
+    'cgroup-v2': "under the container's limit",
+    physical: 'on the machine',
+  };
+
+  /** The index's `heapSnapshotEstimate` in a sentence: what a snapshot would need, what is free, whether it fits. */
   function describeEstimate(estimate) {
-    const parts = [];
-    for (const [key, value] of Object.entries(estimate)) {
-      if (typeof value === 'number') parts.push(`${key}: ${/bytes|size|memory/i.test(key) ? f.bytes(value) : f.count(value)}`);
-      else if (typeof value === 'string' || typeof value === 'boolean') parts.push(`${key}: ${value}`);
-    }
-    return `Estimate before taking it: ${parts.join(', ')}`;
-  }
-
-  function renderLeaks(container, verdict) {
-    container.replaceChildren();
-    const head = document.createElement('p');
-    head.className = 'leak-verdict';
-    head.dataset.suspected = String(verdict.leakSuspected);
-    head.textContent = `Leak suspected: ${verdict.leakSuspected}. ${verdict.reason || ''}`;
-    container.append(head);
-    if (verdict.evidence && typeof verdict.evidence === 'object') container.append(definitionList(verdict.evidence));
-    const sites = verdict.where && Array.isArray(verdict.where.sites) ? verdict.where.sites : undefined;
-    if (sites) {
-      const caption = document.createElement('p');
-      caption.className = 'muted';
-      caption.textContent = `Where: allocation sites of the last ${verdict.where.seconds} s still alive after a full GC.`;
-      container.append(caption);
-      const table = document.createElement('table');
-      const headRow = table.createTHead().insertRow();
-      for (const title of ['Allocated at', 'Call path', 'Retained (sampled)']) {
-        const th = document.createElement('th');
-        th.scope = 'col';
-        th.textContent = title;
-        headRow.append(th);
-      }
-      const body = table.createTBody();
-      for (const site of sites) {
-        const row = body.insertRow();
-        row.insertCell().textContent = `${site.functionName || '(anonymous)'} ${site.url}:${site.line}`;
-        const path = row.insertCell();
-        path.className = 'where';
-        path.textContent = (site.stack || []).join(' ← ');
-        const bytes = row.insertCell();
-        bytes.className = 'num';
-        bytes.textContent = f.bytes(site.bytes);
-      }
-      if (sites.length === 0) body.insertRow().insertCell().textContent = 'No site retained sampled memory.';
-      container.append(table);
-    }
-  }
-
-  function definitionList(object) {
-    const list = document.createElement('dl');
-    list.className = 'evidence';
-    for (const [key, value] of Object.entries(object)) {
-      const term = document.createElement('dt');
-      term.textContent = key;
-      const def = document.createElement('dd');
-      def.textContent = typeof value === 'number' && /bytes/i.test(key) ? f.bytes(value) : typeof value === 'object' ? JSON.stringify(value) : String(value);
-      list.append(term, def);
-    }
-    return list;
+    const need = `A snapshot now would need about ${f.bytes(estimate.estimateBytes)} more memory at its peak`;
+    if (!estimate.checked || estimate.availableBytes === null) return `${need}; the free memory cannot be read here, so it is not checked.`;
+    const free = `${f.bytes(estimate.availableBytes)} free ${BUDGET_SOURCES[estimate.source] || `(${estimate.source})`}`;
+    return estimate.fits ? `${need}; ${free}: it fits.` : `${need}; only ${free}: the endpoint would refuse it (force=1 takes it anyway).`;
   }
 
   ME.Actions = Actions;

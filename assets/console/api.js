@@ -67,12 +67,16 @@
     url(path) {
       return new URL(path, base);
     },
-    async request(path, { method = 'GET', signal } = {}) {
+    /** `body`, when given, goes out as JSON. */
+    async request(path, { method = 'GET', signal, body } = {}) {
       const token = ME.api.token();
+      const headers = token ? { Authorization: `Bearer ${token}` } : {};
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
       const response = await fetch(ME.api.url(path), {
         method,
         signal,
-        headers: token ? { Authorization: `Bearer ${token}` } : {},
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         cache: 'no-store',
         credentials: 'omit',
         redirect: 'error',

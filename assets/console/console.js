@@ -33,6 +33,8 @@
   let live;
   let actions;
   let dumps;
+  let evalPanel;
+  let commandsPanel;
 
   async function start() {
     const me = await ME.api.json('whoami');
@@ -45,6 +47,8 @@
     document.body.dataset.scopes = me.scopes.join(' ');
     actions ??= new ME.Actions();
     dumps ??= new ME.Dumps();
+    evalPanel ??= new ME.EvalPanel();
+    commandsPanel ??= new ME.CommandsPanel();
     ME.scopes.apply();
     dumps.syncKind();
     live ??= new ME.LiveView();
@@ -57,6 +61,8 @@
         const index = await ME.api.json('');
         document.getElementById('process-info').textContent = `${index.name} ${index.version} · pid ${index.pid} · ${index.mode} mode`;
         actions.showEstimate(index);
+        evalPanel.show(index);
+        await commandsPanel.show(index);
       } catch (error) {
         document.getElementById('process-info').textContent = String(error);
       }

@@ -70,6 +70,12 @@
     }
 
     onEvent(event, data) {
+      if (event === 'verdict') {
+        this.verdicts = (this.verdicts || 0) + 1;
+        this.section.dataset.verdicts = String(this.verdicts);
+        ME.leaks.showTile(data);
+        return;
+      }
       if (event === 'history') this.samples = data.samples;
       else if (event === 'sample') this.samples.push(data);
       else return;
@@ -101,6 +107,8 @@
       document.getElementById('tile-eld').textContent = s.eventLoopDelay ? f.ms(s.eventLoopDelay.p99) : '–';
       document.getElementById('tile-elu').textContent = f.percent(s.eventLoopUtilization);
       document.getElementById('tile-major-gc').textContent = s.source === 'inspector' ? 'no probe' : f.ago(s.lastMajorGcAt, s.t);
+      // A sidecar's target runs no probe: the stream carries no verdict, and the tile says why.
+      if (s.source === 'inspector') ME.leaks.showNoProbe();
     }
   }
 

@@ -93,17 +93,36 @@ function floorNote(size: HeapSizeResult): string {
   );
 }
 
+/** The body of a page's `## heading` section, or undefined when it has none. */
+export function sectionOf(doc: string, heading: string): string | undefined {
+  const start = doc.indexOf(`## ${heading}\n`);
+  if (start < 0) return undefined;
+  const end = doc.indexOf('\n## ', start + 1);
+  return doc.slice(start + heading.length + 4, end < 0 ? undefined : end).trim();
+}
+
+/**
+ * A page with its `## heading` section replaced by `body`; a page without one gets it before the
+ * `before` heading, or at its end.
+ */
+export function withSection(doc: string, heading: string, body: string, before?: string): string {
+  const section = `## ${heading}\n\n${body}\n\n`;
+  const start = doc.indexOf(`## ${heading}\n`);
+  if (start >= 0) {
+    const end = doc.indexOf('\n## ', start + 1);
+    return (doc.slice(0, start) + section + (end < 0 ? '' : doc.slice(end + 1))).trimEnd() + '\n';
+  }
+  const at = before === undefined ? -1 : doc.indexOf(`## ${before}\n`);
+  return at < 0 ? `${doc.trimEnd()}\n\n${section.trimEnd()}\n` : doc.slice(0, at) + section + doc.slice(at);
+}
+
 /**
  * An existing docs/benchmarks.md with its idle cost section replaced by a new one (`--idle --write-docs`
  * measures that alone); the section goes before the heap snapshots in a page that has none yet.
  */
 export function withIdleSection(doc: string, idle: string): string {
-  const section = `## Idle cost\n\n${idle}\n\n`;
-  const start = doc.indexOf('## Idle cost\n');
-  if (start >= 0) {
-    const end = doc.indexOf('\n## ', start + 1);
-    return doc.slice(0, start) + section + (end < 0 ? '' : doc.slice(end + 1));
-  }
-  const snapshots = doc.indexOf('## Heap snapshots\n');
-  return snapshots < 0 ? `${doc.trimEnd()}\n\n${section}` : doc.slice(0, snapshots) + section + doc.slice(snapshots);
+  return withSection(doc, 'Idle cost', idle, 'Heap snapshots');
 }
+
+/** The heap snapshot analyzer's section (`--analyze --write-docs`); a full rewrite of the page keeps it. */
+export const ANALYZER_HEADING = 'Heap snapshot analysis';

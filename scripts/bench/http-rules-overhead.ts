@@ -1,5 +1,8 @@
 import { load, makeTempDir, removeTempDir, startChild, stop } from './processes.js';
 
+/** Its section of docs/benchmarks.md, which a full rewrite of the page keeps. */
+export const HTTP_RULES_HEADING = 'Collection rules on HTTP responses';
+
 export interface HttpRulesFigures {
   seconds: number;
   rounds: number;

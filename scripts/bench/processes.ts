@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const TOKEN = randomBytes(24).toString('base64url');
-export const TOKENS_ENV = JSON.stringify([{ id: 'bench', token: TOKEN, scopes: ['read', 'heap', 'profile'] }]);
+export const TOKENS_ENV = JSON.stringify([{ id: 'bench', token: TOKEN, scopes: ['read', 'heap', 'heap-raw', 'profile'] }]);
 
 // Whatever the bench started or made is undone however it ends: normally, on an error, or on ctrl-C.
 const children = new Set<ChildProcess>();

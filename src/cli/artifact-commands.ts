@@ -3,12 +3,18 @@ import { CONNECTION_OPTIONS, JSON_OPTION, OUTPUT_OPTION, SCHEDULE_OPTIONS, SCHED
 import { defineCommand, type Command, type OptionTable } from './command-spec.js';
 import { download, suggestedName } from './download.js';
 import { call, readText, resolveEndpoint } from './endpoint-client.js';
+import { formatObject } from './human-format.js';
 import { printJson, printLines } from './output.js';
+import { checkParams } from './param-check.js';
 import { ProgressLine } from './progress-line.js';
 import { scheduledLines, urlArgument, type DumpJobView } from './scheduled-job.js';
 
 const TIMED_OPTIONS = {
-  seconds: { type: 'string', value: 'N', help: 'how long to sample, 1 to 300 (the endpoint defaults to 10)' },
+  seconds: { type: 'string', value: 'N', help: 'how long to sample, 1 to the endpoint\'s maxProfileSeconds (300 unless configured; it defaults to 10)' },
+} as const satisfies OptionTable;
+
+const EGRESS_OPTION = {
+  egress: { type: 'string', value: 'NAME', help: "upload it to the endpoint's egress destination NAME instead of downloading it; prints where it landed" },
 } as const satisfies OptionTable;
 
 interface ArtifactCommandSpec {
@@ -31,18 +37,24 @@ function artifactCommand(spec: ArtifactCommandSpec): Command {
     name: spec.name,
     summary: spec.summary,
     description: spec.description,
-    options: { ...CONNECTION_OPTIONS, ...own, ...(spec.timed ? TIMED_OPTIONS : {}), ...OUTPUT_OPTION, ...SCHEDULE_OPTIONS, ...JSON_OPTION } as OptionTable,
+    options: { ...CONNECTION_OPTIONS, ...own, ...(spec.timed ? TIMED_OPTIONS : {}), ...OUTPUT_OPTION, ...EGRESS_OPTION, ...SCHEDULE_OPTIONS, ...JSON_OPTION } as OptionTable,
     examples: spec.examples,
     async run({ values }) {
       const endpoint = resolveEndpoint(values as { url?: string; 'token-file'?: string });
       const query: Record<string, string | undefined> = {};
+      const flags: Record<string, string> = {};
       for (const [name, { type, param }] of Object.entries(spec.options)) {
         const value = values[name];
+        flags[param] = `--${name}`;
         if (value !== undefined) query[param] = type === 'boolean' ? String(value) : (value as string);
       }
       if (spec.timed) query.seconds = values.seconds as string | undefined;
-      for (const name of SCHEDULE_PARAMETERS) query[name] = values[name] as string | undefined;
+      for (const name of [...SCHEDULE_PARAMETERS, 'egress']) query[name] = values[name] as string | undefined;
       const scheduling = SCHEDULE_PARAMETERS.some((name) => values[name] !== undefined);
+      const uploading = values.egress !== undefined;
+      if (uploading && values.output !== undefined) throw new CliError(`${spec.name}: --egress uploads the artifact; --output has nothing to write.`, 2);
+      // Before any progress line: a value the endpoint would refuse ends here, at once, with exit 2.
+      await checkParams(endpoint, { path: `/${spec.name}`, query, command: spec.name, flags });
       const seconds = query.seconds === undefined ? undefined : Number(query.seconds);
       // A timed operation sends nothing until it ends: say so. A snapshot's first bytes come soon; count only on a terminal.
       const waiting = scheduling
@@ -65,6 +77,11 @@ function artifactCommand(spec: ArtifactCommandSpec): Command {
         return 0;
       }
       if (scheduling) throw new CliError(`The endpoint answered ${response.statusCode} instead of scheduling the ${spec.name}.`);
+      if (uploading) {
+        const text = await readText(response);
+        printJson(values.json === true ? text : formatObject(JSON.parse(text)));
+        return 0;
+      }
       const file = (values.output as string | undefined) ?? suggestedName(response) ?? `${spec.name}.out`;
       const downloaded = await download(response, file, spec.name);
       const warning = response.headers['maintenance-warning'];
@@ -81,11 +98,13 @@ export const heapsnapshotCommand = artifactCommand({
   summary: "Stream the app's heap snapshot to a file (opens in Chrome DevTools, Memory tab), or schedule one.",
   description: [
     'The transfer is gzipped and decoded on the way; the file holds the snapshot JSON. It is written to FILE.partial and renamed when complete.',
+    'Strings the app holds as data are redacted (their length and a keyed hash) unless --redact false.',
     'The app main thread pauses while V8 builds the snapshot, and V8 needs several times the heap in extra memory meanwhile.',
   ],
   options: {
     'expose-internals': { type: 'boolean', help: "include V8's internal objects and edges", param: 'exposeInternals' },
     'capture-numeric-value': { type: 'boolean', help: 'record the values of numbers', param: 'captureNumericValue' },
+    redact: { type: 'string', value: 'true|false', help: 'false: without the redaction of strings (needs a token with the heap-raw scope)', param: 'redact' },
   },
   timed: false,
   examples: ['maintenance-endpoint heapsnapshot --url http://127.0.0.1:9464/ops -o app.heapsnapshot', 'maintenance-endpoint heapsnapshot --when heap-above:80% --expires 6h'],
@@ -110,6 +129,7 @@ export const heapprofileCommand = artifactCommand({
   options: {
     interval: { type: 'string', value: 'BYTES', help: 'mean bytes between samples, 1024 to 16777216', param: 'interval' },
     format: { type: 'string', value: 'heapprofile|pprof', help: 'DevTools JSON or gzipped pprof', param: 'format' },
+    include: { type: 'string', value: 'live|collected', help: 'live: what is still alive at the end (default); collected: every sampled allocation, the churn', param: 'include' },
   },
   timed: true,
   examples: ['maintenance-endpoint heapprofile --seconds 60 -o app.heapprofile'],

@@ -30,7 +30,7 @@ export const commandCommand = defineCommand({
 async function runCommand(values: { url?: string | undefined; 'token-file'?: string | undefined; param?: string[] | undefined }, positionals: string[]): Promise<number> {
   const { base, token } = resolveEndpoint(values);
   const listing = await requestJson(base, '/commands', token);
-  if (listing.status !== 200) throw new CliError(describeError(listing));
+  if (listing.status !== 200) throw new CliError(describeError(listing), listing.status === 400 ? 2 : 1);
   const commands = listing.body.commands as CommandListing[];
   const [name] = positionals;
   if (name === undefined) {
@@ -44,7 +44,8 @@ async function runCommand(values: { url?: string | undefined; 'token-file'?: str
   if (command === undefined) throw new CliError(`No command "${name}"; the app has: ${commands.map((candidate) => candidate.name).join(', ') || 'none'}.`);
   const parameters = Object.fromEntries((values.param ?? []).map((pair) => typedParameter(command, pair)));
   const reply = await requestJson(base, `/commands/${encodeURIComponent(name)}`, token, { parameters });
-  if (reply.status !== 200) throw new CliError(describeError(reply));
+  // README's exit codes: a parameter the endpoint refused (400) is a usage error, like every command's.
+  if (reply.status !== 200) throw new CliError(describeError(reply), reply.status === 400 ? 2 : 1);
   process.stdout.write(`${JSON.stringify(reply.body.result, null, 2)}\n`);
   return 0;
 }

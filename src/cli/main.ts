@@ -3,6 +3,7 @@
  * maintenance-endpoint: serve the maintenance API for another Node process (a sidecar), or talk to a
  * running endpoint. `maintenance-endpoint help` lists the commands; each answers --help.
  */
+import { analyzeCommand } from './analyze-command.js';
 import { cpuprofileCommand, heapprofileCommand, heapsnapshotCommand } from './artifact-commands.js';
 import { CliError } from './cli-error.js';
 import type { Command } from './command-spec.js';
@@ -10,7 +11,7 @@ import { commandCommand } from './command-command.js';
 import { dumpsCommand } from './dumps-command.js';
 import { replCommand } from './repl-command.js';
 import { HELP_REQUESTED, parseCommandLine } from './parse-command-line.js';
-import { gcCommand, indexCommand, leaksCommand, memoryCommand, metricsCommand, reportCommand, stackCommand } from './read-commands.js';
+import { gcCommand, indexCommand, leaksCommand, memoryCommand, metricsCommand, reportCommand, stackCommand, whoamiCommand } from './read-commands.js';
 import { rulesCommand } from './rules-command.js';
 import { serveCommand } from './serve-command.js';
 import { commandUsage, PROGRAM, programUsage } from './usage.js';
@@ -28,10 +29,12 @@ const COMMANDS: readonly Command[] = [
   gcCommand,
   reportCommand,
   metricsCommand,
+  whoamiCommand,
   dumpsCommand,
   rulesCommand,
   replCommand,
   commandCommand,
+  analyzeCommand,
 ];
 
 async function main(argv: string[]): Promise<number> {

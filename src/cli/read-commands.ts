@@ -2,7 +2,9 @@ import { CONNECTION_OPTIONS, JSON_OPTION } from './client-options.js';
 import { defineCommand, type OptionTable } from './command-spec.js';
 import { call, callJson, readText, resolveEndpoint } from './endpoint-client.js';
 import { formatObject } from './human-format.js';
+import { describeMemory, type MemoryAnswer } from './memory-summary.js';
 import { printJson } from './output.js';
+import { checkParams } from './param-check.js';
 import { formatBytes } from './progress-bar.js';
 import { ProgressLine } from './progress-line.js';
 
@@ -47,23 +49,39 @@ export const stackCommand = defineCommand({
 
 export const memoryCommand = defineCommand({
   name: 'memory',
-  summary: "The app main thread's memory, GC and event-loop figures.",
+  summary: "The app main thread's memory, GC and event-loop figures: a summary, or every figure with --json.",
   options: CLIENT,
   async run({ values }) {
-    return show(values, '/memory', formatObject);
+    return show(values, '/memory', (memory: MemoryAnswer) => describeMemory(memory));
   },
 });
 
 export const leaksCommand = defineCommand({
   name: 'leaks',
-  summary: 'Is memory leaking? The verdict from the heap left after each GC; with --seconds, also where.',
-  description: ['--seconds samples allocations for that long and lists the sites whose allocations are still alive after a full GC (a heavy request).'],
-  options: { ...CLIENT, seconds: { type: 'string', value: 'N', help: 'also sample for N seconds (1 to 300) where retained memory is allocated' } },
+  summary: 'Is memory leaking? The verdict from the heap left after each GC; --confirm decides now, --seconds also says where.',
+  description: [
+    '--confirm forces two full GCs a few seconds apart and decides from them at once (needs the heap scope): what a verdict asks for when it says "ask again with confirm=1".',
+    '--seconds samples allocations for that long and lists the sites whose allocations are still alive after a full GC (a heavy request); with --types count it also counts live objects by constructor at both ends and lists the growing types (needs the heap scope).',
+  ],
+  options: {
+    ...CLIENT,
+    confirm: { type: 'boolean', help: 'force two full GCs and decide from them now (pauses the app; needs the heap scope)' },
+    seconds: { type: 'string', value: 'N', help: "also sample for N seconds (1 to the endpoint's maxProfileSeconds) where retained memory is allocated" },
+    types: { type: 'string', value: 'none|count', help: 'with --seconds: count: also list the constructors whose live objects grew (needs the heap scope)' },
+  },
   async run({ values }) {
+    const endpoint = resolveEndpoint(values);
+    const query = { seconds: values.seconds, confirm: values.confirm === true ? 'true' : undefined, types: values.types };
+    await checkParams(endpoint, { path: '/memory/leaks', query, command: 'leaks' });
     const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
-    const waiting = values.seconds === undefined ? undefined : new ProgressLine('leaks: sampling', Number.isFinite(seconds) ? seconds : undefined);
+    const waiting =
+      values.seconds === undefined && values.confirm !== true
+        ? undefined
+        : new ProgressLine(values.seconds === undefined ? 'leaks: confirming' : 'leaks: sampling', Number.isFinite(seconds) ? seconds : undefined);
     try {
-      return await show(values, '/memory/leaks', describeLeaks, { query: { seconds: values.seconds } });
+      const { body, text } = await callJson<LeakReport>(endpoint, '/memory/leaks', { query });
+      printJson(values.json === true ? text : describeLeaks(body));
+      return 0;
     } finally {
       waiting?.stop();
     }
@@ -111,6 +129,15 @@ export const reportCommand = defineCommand({
   async run({ values }) {
     // The report is itself a JSON document: indented for a person, as sent with --json.
     return show(values, '/report', (report) => JSON.stringify(report, null, 2), { query: { redact: values['no-redact'] === true ? 'false' : undefined } });
+  },
+});
+
+export const whoamiCommand = defineCommand({
+  name: 'whoami',
+  summary: "The token's id and scopes, as the endpoint sees them.",
+  options: CLIENT,
+  async run({ values }) {
+    return show(values, '/whoami', (who: { tokenId: string; scopes: string[] }) => `Token ${who.tokenId}: scopes ${who.scopes.join(', ')}.`);
   },
 });
 

@@ -3,7 +3,7 @@ import { appendFileSync, chmodSync, existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import repl, { type REPLServer } from 'node:repl';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { CliError } from './cli-error.js';
 import { CONNECTION_OPTIONS } from './client-options.js';
 import { defineCommand } from './command-spec.js';
@@ -42,22 +42,37 @@ export const replCommand = defineCommand({
 
 async function runRepl(values: { url?: string | undefined; 'token-file'?: string | undefined; timeout?: string | undefined; depth?: string | undefined }): Promise<number> {
   const { base, token } = resolveEndpoint(values);
+  // Checked before the prompt: a token without the eval scope would have every line refused with 403.
+  const whoami = await requestJson(base, '/whoami', token);
+  if (whoami.status === 200 && !(whoami.body.scopes as string[]).includes('eval')) {
+    throw new CliError(`The token "${whoami.body.tokenId as string}" lacks the eval scope (it has ${(whoami.body.scopes as string[]).join(', ')}): every line would be refused. Use a token with the eval scope.`);
+  }
+  if (whoami.status !== 200 && whoami.status !== 404) throw new CliError(describeError(whoami));
   const index = await requestJson(base, '/', token);
   if (index.status !== 200) throw new CliError(describeError(index));
   if (!(index.body.endpoints as Array<{ path: string; method: string }>).some((endpoint) => endpoint.method === 'POST' && endpoint.path.endsWith('/eval'))) {
     throw new CliError('This endpoint offers no /eval: the app has not enabled it (option eval: { enabled: true }).');
   }
+  const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  // Piped lines reach the REPL as they come, but their end only once every line has been answered:
+  // the REPL would otherwise close under the evaluations still waiting their turn.
+  const input = terminal ? process.stdin : new PassThrough();
   const server = startRepl({
     url: base,
     token,
-    input: process.stdin,
+    input,
     output: process.stdout,
-    terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    terminal,
     historyFile: join(homedir(), HISTORY_FILE),
     ...(values.timeout === undefined ? {} : { timeoutMs: Number(values.timeout) }),
     ...(values.depth === undefined ? {} : { depth: Number(values.depth) }),
   });
+  if (input !== process.stdin) {
+    process.stdin.pipe(input as PassThrough, { end: false });
+    process.stdin.once('end', () => void server.idle().then(() => input.end()));
+  }
   await new Promise((resolve) => server.once('exit', resolve));
+  await server.idle();
   return 0;
 }
 
@@ -66,8 +81,14 @@ async function runRepl(values: { url?: string | undefined; 'token-file'?: string
  * multi-line input (an incomplete line waits for the next), tab completion from the target, history
  * in a private file, and `.sideeffects on|off` where the app allows side effects.
  */
-export function startRepl(options: ReplOptions): REPLServer {
+export function startRepl(options: ReplOptions): REPLServer & { idle(): Promise<void> } {
   let sideEffects = false;
+  // One line at a time, in order, as a person types them: piped lines arrive at once, and sent together
+  // all but the first would find the eval slot taken (409).
+  let queue: Promise<void> = Promise.resolve();
+  const serially = (work: () => Promise<void>) => {
+    queue = queue.then(work, work);
+  };
   const server = repl.start({
     prompt: 'app> ',
     input: options.input,
@@ -81,9 +102,11 @@ export function startRepl(options: ReplOptions): REPLServer {
       if (incomplete(code)) return callback(new repl.Recoverable(new SyntaxError('incomplete input')), undefined);
       remember(options.historyFile, expression);
       const body = { expression, sideEffects, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.depth !== undefined ? { depth: options.depth } : {}) };
-      requestJson(options.url, '/eval', options.token, body).then(
-        (reply) => callback(null, describeReply(reply)),
-        (error: Error) => callback(null, `Failed: ${error.message}`),
+      serially(() =>
+        requestJson(options.url, '/eval', options.token, body).then(
+          (reply) => answer(callback, describeReply(reply)),
+          (error: Error) => answer(callback, `Failed: ${error.message}`),
+        ),
       );
     },
     completer: (line: string, callback: (error: Error | null, result: [string[], string]) => void) => {
@@ -107,8 +130,8 @@ export function startRepl(options: ReplOptions): REPLServer {
         this.output.write('Side effects off: expressions are read-only.\n');
         return this.displayPrompt();
       }
-      // Asked of the server, which alone knows whether the app allows them.
-      requestJson(options.url, '/eval', options.token, { expression: 'undefined', sideEffects: true }).then(
+      // Asked of the server, which alone knows whether the app allows them; in turn with the lines before.
+      serially(() => requestJson(options.url, '/eval', options.token, { expression: 'undefined', sideEffects: true }).then(
         (reply) => {
           sideEffects = reply.status === 200;
           this.output.write(sideEffects ? 'Side effects ON: expressions can change the app’s state.\n' : `Side effects stay off: ${describeError(reply)}\n`);
@@ -118,10 +141,17 @@ export function startRepl(options: ReplOptions): REPLServer {
           this.output.write(`Failed: ${error.message}\n`);
           this.displayPrompt();
         },
-      );
+      ));
     },
   });
-  return server;
+  // After `.exit` the REPL cannot take an answer any more: what was still waiting is printed as it comes.
+  let closed = false;
+  server.once('exit', () => (closed = true));
+  const answer = (callback: (error: Error | null, result: unknown) => void, text: string) => {
+    if (closed) options.output.write(`${text}\n`);
+    else callback(null, text);
+  };
+  return Object.assign(server, { idle: () => queue });
 }
 
 /** An input that ends before its syntax does (an open bracket, string or template) waits for more lines. */

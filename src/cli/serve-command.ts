@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import type { CdpTarget } from '../targets/target.js';
-import { openInspectorOf } from './attach-by-pid.js';
+import { openInspectorOf, targetAdvice } from './attach-by-pid.js';
 import { CliError } from './cli-error.js';
 import { defineCommand, type OptionValues } from './command-spec.js';
 
 const SERVE_OPTIONS = {
   target: { type: 'string', value: 'HOST:PORT', help: "the target's inspector, e.g. 127.0.0.1:9229 (a process started with --inspect)" },
   pid: { type: 'string', value: 'PID', help: "open the inspector of a running process by signal (as node inspect -p does), on loopback" },
-  'inspect-port': { type: 'string', value: 'PORT', help: 'with --pid: the port its inspector opens on', default: '9229' },
+  'inspect-port': { type: 'string', value: 'PORT', help: 'with --pid: the port its inspector opens on (9229, or the --inspect-port it was started with: a signal cannot choose it)', default: '9229' },
+  'follow-restarts': { type: 'boolean', help: 'with --target: serve whatever process holds the port after a reconnection (default: only the process first reached; another is refused)' },
   port: { type: 'string', value: 'PORT', help: 'the port to serve on, 0 for any free one', default: '0' },
   host: { type: 'string', value: 'HOST', help: 'the address to serve on', default: '127.0.0.1' },
   'base-path': { type: 'string', value: 'PATH', help: 'the base path of the API', default: '/ops' },
@@ -89,9 +90,12 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
 
   let inspector: { host: string; port: number };
   const pid = values.pid === undefined ? undefined : integer('--pid', values.pid, 1, 2 ** 31);
+  // Whether this sidecar opened the target's inspector, and so closes it when it leaves.
+  let opened = false;
   if (pid !== undefined) {
+    if (values['follow-restarts'] === true) throw new CliError('--follow-restarts goes with --target: a process attached by --pid is that process alone.', 2);
     inspector = { host: '127.0.0.1', port: integer('--inspect-port', values['inspect-port'], 1, 65535) };
-    await openInspectorOf(pid, inspector.port);
+    opened = await openInspectorOf(pid, inspector.port);
   } else {
     inspector = parseHostPort(values.target!);
   }
@@ -99,14 +103,19 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
   const log = new AuditLogger(config.auditLog);
   const target = await RemoteInspectorTarget.connect({
     ...inspector,
-    onStateChange: (state, detail) => (state === 'connected' ? log.info('target connected', { detail }) : log.warn('target lost', { detail })),
+    followRestarts: values['follow-restarts'] === true,
+    onStateChange: (state, detail, connectedPid) => {
+      if (state === 'connected') log.info('target connected', { detail, ...(connectedPid !== undefined ? { targetPid: connectedPid } : {}) });
+      else if (state === 'refused') log.warn('target refused', { detail, targetPid: connectedPid });
+      else log.warn('target lost', { detail });
+    },
   }).catch((error: Error) => {
     throw new CliError(`Cannot reach the inspector at ${inspector.host}:${inspector.port}: ${error.message}`);
   });
   const targetPid = await target.processId();
   if (pid !== undefined && targetPid !== pid) {
     await target.close();
-    throw new CliError(`The inspector on port ${inspector.port} belongs to process ${targetPid}, not ${pid}; pass --inspect-port.`);
+    throw new CliError(`The inspector on port ${inspector.port} belongs to process ${targetPid}, not ${pid}; process ${pid} was ${opened ? 'signalled but its inspector is not there' : 'not signalled'}. ${targetAdvice(pid, inspector.port)}`);
   }
 
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
@@ -126,7 +135,7 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
   });
   server.close();
   server.closeAllConnections();
-  if (pid !== undefined) await closeInspectorWeOpened(target);
+  if (opened) await closeInspectorWeOpened(target);
   await target.close();
   endpoint.close();
   dumps.dispose();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, extname } from 'node:path';
 import { KEY_FIELD_PATTERN, type KeyField } from '../options/key-template.js';
-import { ownInstanceMarker } from './process-instance.js';
+import { ownInstanceMarker } from '../process/process-instance.js';
 
 export { DEFAULT_KEY_TEMPLATE, KEY_FIELDS, validateKeyTemplate, type KeyField } from '../options/key-template.js';
 
@@ -58,10 +58,27 @@ export function safeSegment(value: string): string {
   return cleaned === '' ? 'unknown' : cleaned;
 }
 
-/** `given`, completed with this process's own: OTEL_SERVICE_NAME or the main script's name, the host name, the pid, its instance. */
+/**
+ * The app's service name as its own thread sees it: OTEL_SERVICE_NAME or the main script's name. Read
+ * on the app's thread and handed to the endpoint's worker (`useAppServiceName`), whose own argv names
+ * the worker's script (`maintenance-worker`), not the app.
+ */
+export function appServiceName(): string {
+  // Empty is unset, as the target's own reading (artifact-identity.ts) has it.
+  return process.env.OTEL_SERVICE_NAME || mainScriptName();
+}
+
+let appService: string | undefined;
+
+/** In the endpoint's worker thread: the name the app's thread read, for every key this thread makes. */
+export function useAppServiceName(name: string): void {
+  appService = name;
+}
+
+/** `given`, completed with this process's own: the app's service name, the host name, the pid, its instance. */
 export function artifactIdentity(given?: Partial<ArtifactIdentity>): ArtifactIdentity {
   return {
-    service: given?.service ?? process.env.OTEL_SERVICE_NAME ?? mainScriptName(),
+    service: given?.service ?? appService ?? appServiceName(),
     host: given?.host ?? hostname(),
     pid: given?.pid ?? process.pid,
     instance: given?.instance ?? ownInstanceMarker(),

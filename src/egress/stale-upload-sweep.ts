@@ -2,8 +2,8 @@ import type { S3Destination } from '../options/egress-options.js';
 import { describeS3Failure, EgressError } from './egress-error.js';
 import { keyUploaderReader, unreadableTemplateReason, type KeyUploader } from './key-uploader.js';
 import type { ArtifactIdentity } from './object-key.js';
-import { ownInstanceSpace, parseInstanceMarker } from './process-instance.js';
-import { processState, type ProcessState } from './process-liveness.js';
+import { ownInstanceSpace, parseInstanceMarker } from '../process/process-instance.js';
+import { processState, type ProcessState } from '../process/process-liveness.js';
 import { createS3Client, loadS3Sdk } from './s3-sdk.js';
 
 export interface SweepResult {

@@ -33,6 +33,7 @@ export function artifactRoute(artifact: ArtifactKind, { path, summary }: { path:
     scope: artifact.scope,
     summary,
     params: (config) => ({ ...artifact.parameters(config), ...SCHEDULE_PARAMS, egress: egressParam(config.egress) }),
+    paramScope: (params) => artifact.paramScope?.(split(params).own as never),
     heavy: true,
     operation: {
       kind: (params) => (asksForLater(params) ? undefined : artifact.lock),

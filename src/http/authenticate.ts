@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { findToken, type TokenRecord } from '../options/tokens.js';
 import { MaintenanceError } from '../errors.js';
+import { markAuthenticated } from '../server/connection-slots.js';
 import { unauthorized } from './errors.js';
 import type { RateLimiters } from './rate-limits.js';
 import { requestState } from './request-state.js';
@@ -30,6 +31,7 @@ export function authenticate(tokens: readonly TokenRecord[], limits: Pick<RateLi
     const record = findToken(tokens, match[1]!);
     if (record === undefined) return refuse(BAD_TOKEN);
     requestState(res).caller = { tokenId: record.id, scopes: record.scopes };
+    markAuthenticated(req.socket);
     limits.all(req, res, next);
   };
 }

@@ -33,7 +33,11 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   router.use(consoleRoutes(limits.tokenless));
   router.use(authenticate(context.config.tokens, limits));
   const enabled = routes.filter((route) => route.enabled?.(context.config) ?? true);
-  for (const [path, group] of groupByPath(enabled)) router.all(path, dispatch(group, limits, context));
+  // The routes in a router of their own: a refusal above goes to the error handler past one layer, not
+  // past a path match per route (a cost every request of an unauthenticated flood paid).
+  const api = express.Router({ caseSensitive: true, strict: true });
+  for (const [path, group] of groupByPath(enabled)) api.all(path, dispatch(group, limits, context));
+  router.use(api);
   router.use((_req: Request, _res: Response, next: NextFunction) => next(notFound()));
   router.use(errorHandler(context.log));
   return router;

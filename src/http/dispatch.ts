@@ -14,9 +14,10 @@ import { onResponseClosed } from './response-closed.js';
 /**
  * Runs the route for the request's method, after everything a route declares is checked, in this
  * order: method (405 with Allow; Express would run a GET handler for HEAD), scope (403, or 404 when
- * what the path names does not exist), parameters (400, before any rate limit is spent on a typo), the
- * JSON body, when the route declares one (413 past its size limit, 400 naming a bad field), the
- * heavy-operation limit (429), and the process-wide slot (409). The handler gets typed values.
+ * what the path names does not exist), parameters (400, or 403 when their values need a further scope;
+ * before any rate limit is spent on a typo), the JSON body, when the route declares one (413 past its
+ * size limit, 400 naming a bad field), the heavy-operation limit (429), and the process-wide slot (409).
+ * The handler gets typed values.
  */
 export function dispatch(group: RouteDefinition[], limits: RateLimiters, context: ApiContext): RequestHandler {
   const allow = group.map((route) => route.method).join(', ');
@@ -32,6 +33,8 @@ export function dispatch(group: RouteDefinition[], limits: RateLimiters, context
       if (scope === undefined) throw notFound('No such item.');
       if (!caller.scopes.includes(scope)) throw forbidden(`Token "${caller.tokenId}" lacks the "${scope}" scope this endpoint needs.`);
       params = readQuery(req, route.params?.(context.config) ?? {});
+      const further = route.paramScope?.(params);
+      if (further !== undefined && !caller.scopes.includes(further)) throw forbidden(`Token "${caller.tokenId}" lacks the "${further}" scope these parameters need.`);
     } catch (error) {
       return next(error);
     }

@@ -28,7 +28,13 @@ export function errorHandler(log: AuditLogger): ErrorRequestHandler {
     }
     for (const name of ARTIFACT_HEADERS) res.removeHeader(name);
     for (const [name, value] of Object.entries(headersOf(known))) res.setHeader(name, value);
-    res.status(status).json({ error: { code: known.code, message: known.message, ...known.details } });
+    // Written as is rather than through res.json(): an error body needs no ETag (a hash of every body)
+    // nor freshness checks, and under an unauthenticated flood in router mode the app pays for each one.
+    const body = JSON.stringify({ error: { code: known.code, message: known.message, ...known.details } });
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
   };
 }
 

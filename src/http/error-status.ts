@@ -6,6 +6,7 @@ import type { ErrorCode } from '../errors.js';
  */
 export const STATUS_OF: Record<ErrorCode, number> = {
   INVALID_OPTIONS: 500,
+  UNKNOWN_OPTION: 500,
   OPTION_RANGE: 500,
   NO_TOKENS: 500,
   TOKEN_ID: 500,
@@ -49,6 +50,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   SIDE_EFFECT: 422,
   EVALUATION_TIMEOUT: 504,
+  EVALUATION_UNBOUNDED: 422,
   COMMAND_FAILED: 500,
   COMMAND_TIMEOUT: 504,
   PAUSE_TOO_LONG: 422,
@@ -65,5 +67,6 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   EGRESS_ABORTED: 500,
   EGRESS_SOURCE_FAILED: 500,
   EGRESS_UPLOAD_FAILED: 502,
+  SNAPSHOT_MALFORMED: 422,
   INTERNAL_ERROR: 500,
 };

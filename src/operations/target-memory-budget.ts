@@ -1,4 +1,4 @@
-import { processStartTime } from '../egress/process-liveness.js';
+import { processStartTime } from '../process/process-liveness.js';
 import { readMemoryBudget, type MemoryBudget } from '../probe/memory-limit.js';
 import type { CdpTarget } from '../targets/target.js';
 import { budgetFromReportedMemory, readReportedMemory } from './target-reported-memory.js';

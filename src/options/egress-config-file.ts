@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import type { EgressOptions } from './egress-options.js';
+import { checkOptionNames, EGRESS_NAMES } from './option-names.js';
 
 /**
  * Reads the `egress` option from a JSON file (`serve --egress-config FILE`): `{ "NAME": { "type": "s3",
@@ -20,10 +21,13 @@ export function readEgressConfigFile(path: string): EgressOptions {
       `Egress config file ${path} is readable by group or others (mode ${(mode & 0o777).toString(8)}); it may hold credentials: chmod 600 it.`,
     );
   }
+  let egress: EgressOptions;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as EgressOptions;
+    egress = JSON.parse(readFileSync(path, 'utf8')) as EgressOptions;
   } catch {
     // Not the parser's message: it quotes the text around the mistake, which may be a secret.
     throw new ConfigError('EGRESS_OPTIONS', `Egress config file ${path} is not valid JSON.`);
   }
+  checkOptionNames(egress, EGRESS_NAMES, 'egress');
+  return egress;
 }

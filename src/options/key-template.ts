@@ -5,7 +5,7 @@
  * - `{host}`: the host name (a pod's name in Kubernetes)
  * - `{pid}`: the process id
  * - `{instance}`: which life of that pid it is (the kernel boot, pid namespace and process start; see
- *   egress/process-instance.ts), so the sweep of killed uploads can tell a dead uploader from a live one
+ *   process/process-instance.ts), so the sweep of killed uploads can tell a dead uploader from a live one
  * - `{kind}`: what the artifact is: `heap-snapshot`, `cpu-profile`, ...
  * - `{time}`: when the key was made, UTC, sortable: `2026-01-25T10-30-00.123Z`
  * - `{date}`: its day, `2026-01-25` (a handy prefix for lifecycle rules and browsing)

@@ -96,3 +96,18 @@ export function describeParams(specs: ParamSpecs): Record<string, string> {
     }),
   );
 }
+
+/**
+ * The spec a parameter's description stands for, as `describeParams` wrote it for the index: integer
+ * ranges, enumerations and booleans are checked; any other kind (a duration, a destination) accepts
+ * every non-empty value and is left to the endpoint. A client checks its values against the endpoint's
+ * own limits with it before sending anything.
+ */
+export function specFromDescription(description: string): ParamSpec<unknown> {
+  const range = /^an integer from (\d+) to (\d+)/.exec(description);
+  if (range !== null) return integerParam(Number(range[1]), Number(range[2]));
+  if (description.startsWith('true|false')) return booleanParam();
+  const values = /^one of ([\w.-]+(?:, [\w.-]+)*)(?= \(default |: |$)/.exec(description);
+  if (values !== null) return enumParam(values[1]!.split(', '));
+  return textParam(description);
+}

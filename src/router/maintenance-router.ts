@@ -1,8 +1,9 @@
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import { createRequire } from 'node:module';
 import { LocalCommandRunner } from '../commands/local-command-runner.js';
 import { resolveCommands } from '../options/command-options.js';
 import { ConfigError } from '../errors.js';
+import { checkOptionNames, MAINTENANCE_OPTION_NAMES } from '../options/option-names.js';
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
@@ -26,6 +27,7 @@ import { guardTrustProxy } from './trust-proxy-guard.js';
  * pino) is imported in the background from then on. A request that arrives before it is ready waits.
  */
 export function maintenanceRouter(options: MaintenanceOptions): Express {
+  checkOptionNames(options, MAINTENANCE_OPTION_NAMES);
   if (options?.trustProxy !== undefined) {
     throw new ConfigError('TRUST_PROXY', "In router mode the app's own `trust proxy` setting applies; set it on the app.");
   }
@@ -44,10 +46,12 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
   const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
   const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, httpWatch: watchHttp(config.rules)?.handle, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)) }));
   // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
-  endpoint.catch(() => {});
+  // Once loaded, requests go to the router directly, without a promise turn each.
+  let loaded: Router | undefined;
+  endpoint.then(({ router }) => void (loaded = router), () => {});
   return guardTrustProxy(
     express,
-    (req, res, next) => void endpoint.then(({ router }) => router(req, res, next), next),
+    (req, res, next) => (loaded === undefined ? void endpoint.then(({ router }) => router(req, res, next), next) : loaded(req, res, next)),
     config.rateLimit.keyGenerator !== undefined,
     (message) => void endpoint.then(({ log }) => log.error('refusing requests: misconfigured trust proxy', { detail: message })),
   );

@@ -24,18 +24,25 @@ export function guardTrustProxy(express: () => Express, endpoint: RequestHandler
   });
   let checked: unknown;
   let reported = false;
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  const guard = (req: Request, res: Response, next: NextFunction) => {
     const trust = req.app.get('trust proxy fn');
-    if (hasKeyFunction || trust === checked) return next();
+    if (hasKeyFunction || trust === checked) return endpoint(req, res, next);
     if (!trustsEveryProxy(trust)) {
       checked = trust;
-      return next();
+      return endpoint(req, res, next);
     }
     if (!reported) report(MESSAGE);
     reported = true;
     res.status(500).setHeader('Cache-Control', 'no-store');
     res.json({ error: { code: 'MISCONFIGURED', message: 'The endpoint refuses to serve: its configuration is unsafe; see its log.' } });
-  });
-  app.use(endpoint);
+  };
+  // The sub-app exists for its 'mount' event; a request skips its own handling (a finalhandler, and two
+  // prototype swaps of req and res, there and back, per request: a good part of what each refusal cost
+  // the app in router mode). Its settings are the parent's anyway, so `req.app` may stay the parent.
+  (app as unknown as { handle: RequestHandler }).handle = (req, res, next) =>
+    guard(req, res, next ?? ((error?: unknown) => {
+      res.statusCode = error ? 500 : 404;
+      res.end();
+    }));
   return app;
 }

@@ -60,6 +60,11 @@ export interface DumpJob {
   nearHeapLimit?: NearHeapLimitArming;
   /** What the operator should know about this job (a near-heap-limit snapshot that will not reach the store). */
   warning?: string;
+  /**
+   * A heap snapshot's file: whether its strings are redacted. Node writes a near-heap-limit snapshot
+   * raw; the store then redacts it as it serves it unless a `heap-raw` token asks for it raw.
+   */
+  redacted?: boolean;
 }
 
 export interface SchedulerOptions {
@@ -297,7 +302,7 @@ export class DumpScheduler {
     try {
       const { size, sha256 } = await inspectWholeSnapshot(file.path);
       if (this.#closed || job.status !== 'running') return;
-      Object.assign(job, { status: 'ready', started: taken, finished: new Date().toISOString(), size, sha256, fileName: file.name });
+      Object.assign(job, { status: 'ready', started: taken, finished: new Date().toISOString(), size, sha256, fileName: file.name, redacted: false });
       // The record first, then the rename: a crash between leaves a record without its file (dropped at
       // the next start) and Node's file under its own name (adopted again), never a file listed half-way.
       writeRecord(this.store.directory, { version: 1, job, extension: 'heapsnapshot', adoptedFrom: file.name });
@@ -367,13 +372,14 @@ export class DumpScheduler {
       const admission = await ARTIFACTS[state.request.kind].admit?.(this.#target, state.request.params as never, this.#options.limits);
       partial = file();
       this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params, ...(admission ? { admission } : {}) });
-      const fileName = await this.#produce(state, partial, operation);
+      const { fileName, redacted } = await this.#produce(state, partial, operation);
       if (state.job.status !== 'running') {
         partial.discard(); // cancelled meanwhile
         return;
       }
       state.job.size = partial.complete();
       state.job.fileName = fileName;
+      if (redacted !== undefined) state.job.redacted = redacted;
       if (state.request.egress !== undefined) {
         operation.end(); // the upload reads the file, not the target: the slot is free for others meanwhile
         await this.#upload(state, state.request.egress);
@@ -438,8 +444,8 @@ export class DumpScheduler {
     }
   }
 
-  /** Runs the job's artifact into the partial file; returns its download name, stamped when it was taken. */
-  async #produce(state: JobState, partial: PartialFile, operation: RunningOperation): Promise<string> {
+  /** Runs the job's artifact into the partial file; returns its download name, stamped when it was taken, and whether it is redacted. */
+  async #produce(state: JobState, partial: PartialFile, operation: RunningOperation): Promise<{ fileName: string; redacted: boolean | undefined }> {
     const name = artifactFileName(state.extension, await this.#target.processId());
     const sink: ArtifactSink = {
       write: (chunk) => partial.write(chunk),
@@ -448,13 +454,13 @@ export class DumpScheduler {
       filePath: partial.path,
     };
     const { signal } = state.abort;
-    await ARTIFACTS[state.request.kind].produce(this.#target, state.request.params as never, sink, {
+    const result = await ARTIFACTS[state.request.kind].produce(this.#target, state.request.params as never, sink, {
       signal,
       progress: (values) => operation.update(values),
       staging: this.#options.staging,
     });
     if (signal.aborted) throw new OperationAbortedError(`The ${state.job.kind}`);
-    return name;
+    return { fileName: name, redacted: typeof result.redacted === 'boolean' ? result.redacted : undefined };
   }
 
   async #acquire(kind: LockKind, signal: AbortSignal): Promise<RunningOperation> {

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import tmp from 'tmp';
-import { cleanUpAtProcessEnd, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
+import { cleanUpAtProcessEnd, holdOwnerPipe, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
 import { lockStore } from './store-lock.js';
 import { removeRecord } from './stored-dump-records.js';
 import { closeStrayDescriptors } from '../streaming/stray-descriptors.js';
@@ -96,7 +96,12 @@ export class DumpStore {
     }
     sweepLeftovers([parent, tmpdir, undefined]);
     const directory = DumpStore.createDirectory(parent);
-    const dispose = cleanUpAtProcessEnd(() => rmSync(directory, { recursive: true, force: true }));
+    // The store lives as long as the process: its pipe tells a sweep from another pid namespace so.
+    const release = holdOwnerPipe(directory);
+    const dispose = cleanUpAtProcessEnd(() => {
+      release();
+      rmSync(directory, { recursive: true, force: true });
+    });
     return { directory, dispose };
   }
 

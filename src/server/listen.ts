@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { shareConnectionSlots } from './connection-slots.js';
 import type { ResolvedServerSecurity } from './server-options.js';
 import { contained } from '../contained.js';
 
@@ -12,7 +13,7 @@ const { createServer: createHttpServer } = process.getBuiltinModule('node:http')
 
 /** What a server reports about connections it refused or that failed, so the owner can log them. */
 export interface OpsServerEvents {
-  /** A connection closed at once because `maxConnections` were open; called at most once a second with a count. */
+  /** Connections closed because `maxConnections` were open (an idle one evicted, or the newcomer); called at most once a second with a count. */
   onRefused?(count: number): void;
   /** An error of the listening server after start-up (EMFILE on accept...): logged, never thrown. */
   onError?(error: NodeJS.ErrnoException): void;
@@ -55,7 +56,6 @@ export function createOpsServer(app: RequestListener, security: ResolvedServerSe
           },
           app,
         );
-  server.maxConnections = limits.maxConnections;
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
   server.setTimeout(limits.idleTimeoutMs, (socket: Socket) => socket.destroy());
   // Node's headersTimeout only starts with a request's first byte: a socket that never sends one
@@ -64,6 +64,7 @@ export function createOpsServer(app: RequestListener, security: ResolvedServerSe
   server.on('request', (req: IncomingMessage) => req.socket.setTimeout(limits.idleTimeoutMs));
 
   const refused = batched((count) => events.onRefused?.(count));
+  shareConnectionSlots(server, limits.maxConnections, security.tls === undefined ? 'connection' : 'secureConnection', () => refused.add(''));
   server.on('drop', () => refused.add(''));
   const tlsFailures = batched((count, reason) => events.onTlsFailure?.(count, reason));
   server.on('tlsClientError', (error: Error & { code?: string }, socket: Socket) => {

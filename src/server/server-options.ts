@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigError } from '../errors.js';
+import type { OptionNames } from '../options/option-names.js';
 
 /** TLS for a server we own, as Node's tls options take it: PEM contents, not paths. */
 export interface TlsOptions {
@@ -13,7 +14,7 @@ export interface TlsOptions {
 
 /** Limits on the connections a server we own accepts, so a flood of sockets cannot exhaust the process. */
 export interface ConnectionOptions {
-  /** Most open connections; more are closed at once and counted in the audit log. Default 64. */
+  /** Most open connections; at the cap a newcomer evicts the connection idle longest that never presented a valid token, or is closed. Default 64. */
   maxConnections?: number;
   /** Time to receive a request's headers, counted from the connection. Default 10 s. */
   headersTimeoutMs?: number;
@@ -37,6 +38,13 @@ export interface ServerSecurityOptions {
   allowInsecureRemote?: boolean;
   connections?: ConnectionOptions;
 }
+
+/** The names of the options above, for the check of every option by name at start. */
+export const SERVER_SECURITY_OPTION_NAMES: OptionNames<ServerSecurityOptions> = {
+  tls: { key: true, cert: true, ca: true, requestClientCert: true },
+  allowInsecureRemote: true,
+  connections: { maxConnections: true, headersTimeoutMs: true, requestTimeoutMs: true, keepAliveTimeoutMs: true, maxRequestsPerSocket: true, idleTimeoutMs: true },
+};
 
 export interface ResolvedConnectionOptions {
   maxConnections: number;

@@ -8,16 +8,27 @@ import { contained } from '../contained.js';
 export interface RemoteTargetOptions {
   host: string;
   port: number;
-  /** Called when the connection is lost or regained, for the log. */
-  onStateChange?: (state: 'connected' | 'disconnected', detail: string) => void;
+  /**
+   * Follow the port to whatever process holds it after a reconnection. Off: once connected to one
+   * process, a different process on the port is refused (another app, or a restart the operator did
+   * not ask to follow), and every command answers 503 saying so.
+   */
+  followRestarts?: boolean;
+  /** Called when the connection is made (with the pid it reached, when it could be read), lost, or refused. */
+  onStateChange?: (state: 'connected' | 'disconnected' | 'refused', detail: string, pid?: number) => void;
 }
+
+/** How long a process that answers its inspector gets to tell its pid before it is taken as unknown. */
+const PID_TIMEOUT_MS = 5000;
 
 const RECONNECT_MS = 1000;
 
 /**
  * Another Node process's inspector (`--inspect`), over its WebSocket with chrome-remote-interface.
  * Operations use it exactly like a local session. While the target is gone every command fails with
- * 503; the connection is retried every second, so a restarted target is picked up again.
+ * 503; the connection is retried every second. The process that answers is checked before anything is
+ * sent to it: a different process (a restart, or another app that took the port) is refused unless
+ * `followRestarts`.
  */
 export class RemoteInspectorTarget implements CdpTarget {
   // A remote process may live in another container or machine: its file system is not assumed to be ours.
@@ -29,6 +40,9 @@ export class RemoteInspectorTarget implements CdpTarget {
   #retry: NodeJS.Timeout | undefined;
   #lastError = 'not connected yet';
   #pid: Promise<number> | undefined;
+  /** The process this target serves: the first one it reached. */
+  #servedPid: number | undefined;
+  #refused = false;
 
   private constructor(options: RemoteTargetOptions) {
     this.#options = options;
@@ -49,7 +63,11 @@ export class RemoteInspectorTarget implements CdpTarget {
   async send<T = unknown>(method: string, params?: object): Promise<T> {
     const client = this.#client;
     if (client === undefined) {
-      throw targetUnavailable(`The target inspector at ${this.#address()} is not reachable (${this.#lastError}); retrying every second.`);
+      throw targetUnavailable(
+        this.#refused
+          ? `The target is gone: ${this.#lastError}.`
+          : `The target inspector at ${this.#address()} is not reachable (${this.#lastError}); retrying every second.`,
+      );
     }
     try {
       return (await client.send(method, params ?? {})) as T;
@@ -92,6 +110,20 @@ export class RemoteInspectorTarget implements CdpTarget {
       await client.close();
       return;
     }
+    // Whose inspector this is, asked before the connection is used: nothing may reach another process.
+    const pid = await readPid(client);
+    if (this.#closed) {
+      await client.close();
+      return;
+    }
+    if (pid !== undefined && this.#servedPid !== undefined && pid !== this.#servedPid && this.#options.followRestarts !== true) {
+      await client.close().catch(() => {});
+      this.#refused = true;
+      this.#lastError = `the inspector at ${this.#address()} now belongs to process ${pid}, not process ${this.#servedPid}, which this sidecar serves; restart the sidecar to serve the new process, or start it with --follow-restarts`;
+      this.#options.onStateChange?.('refused', this.#lastError, pid);
+      return;
+    }
+    if (pid !== undefined) this.#servedPid = pid;
     client.on('event', contained('a listener of the target', (message: { method: string; params: unknown }) => this.#events.emit(message.method, message.params)));
     client.once('disconnect', () => {
       if (this.#client !== client) return;
@@ -102,7 +134,8 @@ export class RemoteInspectorTarget implements CdpTarget {
       this.#scheduleReconnect();
     });
     this.#client = client;
-    this.#options.onStateChange?.('connected', this.#address());
+    if (pid !== undefined) this.#pid = Promise.resolve(pid);
+    this.#options.onStateChange?.('connected', this.#address(), pid);
     // Asked now, while the target answers: later its main thread may be stuck outside JavaScript.
     this.processId().catch(() => {});
   }
@@ -119,5 +152,19 @@ export class RemoteInspectorTarget implements CdpTarget {
 
   #address(): string {
     return `${this.#options.host}:${this.#options.port}`;
+  }
+}
+
+/** The pid of the process behind `client`, or undefined when it does not say within PID_TIMEOUT_MS. */
+async function readPid(client: Client): Promise<number | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, PID_TIMEOUT_MS, undefined)));
+  try {
+    const reply = client.send('Runtime.evaluate', { expression: 'process.pid', returnByValue: true }) as Promise<{ result?: { value?: unknown } }>;
+    const answer = await Promise.race([reply.catch(() => undefined), timeout]);
+    const value = answer?.result?.value;
+    return typeof value === 'number' ? value : undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PortCommandRunner } from '../commands/port-command-runner.js';
 import { reportContained } from '../contained.js';
+import { useAppServiceName } from '../egress/object-key.js';
 import { createEndpoint } from '../endpoint/create-endpoint.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { adoptProcessLocks } from '../operations/process-locks.js';
@@ -18,6 +19,7 @@ const port = parentPort!;
 const post = (message: WorkerToMain) => port.postMessage(message);
 
 adoptProcessLocks(init.locks);
+useAppServiceName(init.service);
 const config = { ...init.config, tokens: init.config.tokens.map((token) => ({ ...token, digest: Buffer.from(token.digest) })) };
 const target = InspectorSessionTarget.mainThread();
 const log = new AuditLogger(config.auditLog);

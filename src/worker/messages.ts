@@ -20,6 +20,8 @@ export interface WorkerInit {
   /** The app's commands, and the port on which the main thread runs them. */
   commands: CommandInfo[];
   commandPort: MessagePort;
+  /** The app's service name for object keys, read on the app's thread (the worker's argv names the worker). */
+  service: string;
   /** The app's HTTP responses the rules count, watched on the main thread; absent when no rule needs them. */
   httpWatch: HttpWatchHandle | undefined;
 }

@@ -2,7 +2,9 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { serveCommandsOnPort } from '../commands/port-command-runner.js';
 import { commandInfo, resolveCommands } from '../options/command-options.js';
 import { contained } from '../contained.js';
+import { appServiceName } from '../egress/object-key.js';
 import { ConfigError } from '../errors.js';
+import { checkOptionNames, MAINTENANCE_OPTION_NAMES, type OptionNames } from '../options/option-names.js';
 import { checkRules } from '../rules/rule-actions.js';
 import { watchHttp } from '../probe/http-watch.js';
 import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
@@ -10,7 +12,7 @@ import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import { opsUrl } from '../server/ops-url.js';
-import { resolveServerSecurity, type ServerSecurityOptions } from '../server/server-options.js';
+import { resolveServerSecurity, SERVER_SECURITY_OPTION_NAMES, type ServerSecurityOptions } from '../server/server-options.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
 
 export interface MaintenanceServerOptions extends MaintenanceOptions, ServerSecurityOptions {
@@ -20,7 +22,15 @@ export interface MaintenanceServerOptions extends MaintenanceOptions, ServerSecu
   host?: string;
   /** Path prefix of the API. Default `/ops`. */
   basePath?: string;
+  /**
+   * What a failure to listen (the port taken, an address not on this machine) does: `'throw'` (the
+   * default) rejects with the listen error; `'warn'` emits a process warning and resolves with
+   * `undefined`, so an app that awaits the endpoint keeps running without it.
+   */
+  onListenError?: 'throw' | 'warn';
 }
+
+const SERVER_OPTION_NAMES: OptionNames<MaintenanceServerOptions> = { ...MAINTENANCE_OPTION_NAMES, ...SERVER_SECURITY_OPTION_NAMES, port: true, host: true, basePath: true, onListenError: true };
 
 export interface MaintenanceServer {
   /** Base URL of the API, e.g. `http://127.0.0.1:41234/ops` (https with `tls`). */
@@ -44,10 +54,16 @@ const DETACH_WAIT_MS = 500;
  * Starts the maintenance API out of band: an HTTP server in its own worker thread, on its own port,
  * reaching the app's main thread through the inspector. It keeps answering while the app's event loop
  * is blocked, and requests to it never run on the app's thread. The worker does not keep the process
- * alive. Rejects with a ConfigError on bad options and with the listen error (EADDRINUSE...) if it
- * cannot listen.
+ * alive. Rejects with a ConfigError on bad options, and with the listen error (EADDRINUSE...) if it
+ * cannot listen unless `onListenError: 'warn'`, which warns and resolves with undefined instead.
  */
-export async function startMaintenanceServer(options: MaintenanceServerOptions): Promise<MaintenanceServer> {
+export function startMaintenanceServer(options: MaintenanceServerOptions & { onListenError: 'warn' }): Promise<MaintenanceServer | undefined>;
+export function startMaintenanceServer(options: MaintenanceServerOptions & { onListenError?: 'throw' }): Promise<MaintenanceServer>;
+export function startMaintenanceServer(options: MaintenanceServerOptions): Promise<MaintenanceServer | undefined>;
+export async function startMaintenanceServer(options: MaintenanceServerOptions): Promise<MaintenanceServer | undefined> {
+  checkOptionNames(options, SERVER_OPTION_NAMES);
+  const onListenError = options.onListenError ?? 'throw';
+  if (onListenError !== 'throw' && onListenError !== 'warn') throw new ConfigError('OPTION_TYPE', "`onListenError` must be 'throw' or 'warn'.");
   const config = resolveConfig(options);
   if (config.rateLimit.keyGenerator !== undefined) {
     throw new ConfigError('OPTION_TYPE', '`rateLimit.keyGenerator` is for router mode; behind a proxy, the out-of-band server takes `trustProxy`.');
@@ -79,6 +95,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
     security,
     commands: commands.map(commandInfo),
     commandPort: channel.port2,
+    service: appServiceName(),
     httpWatch: httpWatch?.handle,
   };
   // trackUnmanagedFds off: the heap snapshot pipe is opened with fs.openSync and then owned (and closed)
@@ -112,7 +129,30 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   const workerThreadId = worker.threadId;
   worker.on('exit', contained('the server thread cleanup', () => releaseAllHeldBy(workerThreadId)));
 
-  const listening = await new Promise<{ port: number }>((resolve, reject) => {
+  let listening: { port: number };
+  try {
+    listening = await listen(worker, host, port);
+  } catch (error) {
+    if (onListenError === 'throw' || (error as NodeJS.ErrnoException).code === undefined) throw error;
+    // First, do no harm: the app goes on without its endpoint, and says so once.
+    process.emitWarning(`maintenance-endpoint is not serving: ${(error as Error).message}`, { type: 'MaintenanceEndpointWarning', code: (error as NodeJS.ErrnoException).code });
+    return undefined;
+  }
+  worker.removeAllListeners('error');
+  worker.on('error', (error) => process.emitWarning(`maintenance-endpoint server thread failed: ${error.message}`, 'MaintenanceEndpointWarning'));
+  worker.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: opsUrl(host, listening.port, basePath, security.tls !== undefined),
+    port: listening.port,
+    close: () => (closing ??= closeWorker(worker)),
+  };
+}
+
+/** Resolves once the server thread listens; rejects with the listen error (its `code` kept) or the thread's failure. */
+function listen(worker: Worker, host: string, port: number): Promise<{ port: number }> {
+  return new Promise<{ port: number }>((resolve, reject) => {
     const onMessage = (message: WorkerToMain) => {
       if (message.type === 'listening') resolve(message);
       if (message.type === 'startFailed') {
@@ -124,16 +164,6 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`Maintenance server thread exited during start-up (code ${code})`)));
   });
-  worker.removeAllListeners('error');
-  worker.on('error', (error) => process.emitWarning(`maintenance-endpoint server thread failed: ${error.message}`, 'MaintenanceEndpointWarning'));
-  worker.unref();
-
-  let closing: Promise<void> | undefined;
-  return {
-    url: opsUrl(host, listening.port, basePath, security.tls !== undefined),
-    port: listening.port,
-    close: () => (closing ??= closeWorker(worker)),
-  };
 }
 
 async function closeWorker(worker: Worker): Promise<void> {

@@ -39,12 +39,12 @@ export interface Sidecar {
   stop(): Promise<void>;
 }
 
-/** Starts `maintenance-endpoint serve` with the given target arguments and a fresh token. */
-export async function startSidecar(targetArgs: string[]): Promise<Sidecar> {
+/** Starts `maintenance-endpoint serve` with the given target arguments and a fresh token (read, heap, profile unless `scopes` says). */
+export async function startSidecar(targetArgs: string[], { scopes = ['read', 'heap', 'profile'] }: { scopes?: string[] } = {}): Promise<Sidecar> {
   const dir = mkdtempSync(join(tmpdir(), 'me-sidecar-'));
   const token = newToken();
   const tokensFile = join(dir, 'tokens.json');
-  writeFileSync(tokensFile, JSON.stringify([{ id: 'ops', token, scopes: ['read', 'heap', 'profile'] }]), { mode: 0o600 });
+  writeFileSync(tokensFile, JSON.stringify([{ id: 'ops', token, scopes }]), { mode: 0o600 });
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, token, { mode: 0o600 });
   const child = spawn(process.execPath, [CLI, 'serve', ...targetArgs, '--port', '0', '--tokens-file', tokensFile, '--audit-log', join(dir, 'audit.log')], {

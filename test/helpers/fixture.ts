@@ -26,6 +26,8 @@ export interface FixtureOptions {
    * much earlier than Node's `performance.timeOrigin`, as for a pid that cannot be matched to the target.
    */
   execAfterSeconds?: number;
+  /** Run the app as pid 1 of a pid namespace of its own (`unshare`, as root), as a container's app is. */
+  pidNamespace?: boolean;
 }
 
 /** A running fixture app (test/fixtures/app.ts) with its endpoint, tokens and private directories. */
@@ -43,7 +45,9 @@ export interface Fixture {
   tmpdir: string;
   auditLines(): Array<Record<string, unknown>>;
   auditText(): string;
-  /** The process warnings the child printed so far (`(node:PID) SomeWarning: ...`), first lines only. */
+  /** Every line the child printed on stderr so far. */
+  stderr(): string;
+  /** The process warnings the child printed so far (`(node:PID) [CODE] SomeWarning: ...`, the code when it has one), first lines only. */
   warnings(): string[];
   /** Sends an IPC command and resolves with the app's report named `event`. */
   command(message: object, event: string): Promise<Record<string, unknown>>;
@@ -61,6 +65,13 @@ export interface Fixture {
   stop(): Promise<void>;
 }
 
+/**
+ * Node options for an app whose function names a test asserts in profiles or stacks: from Node 24, Maglev
+ * inlines small functions (the fixture's `hotFunction`, `busyLoop`) into their callers, and V8's sampler then
+ * credits their time to the caller. Without inlining every line names the same frames.
+ */
+export const KEEP_FUNCTION_NAMES = ['--no-turbo-inlining', '--no-maglev-inlining'];
+
 /** How long a child process may take to start and report its URL. */
 export const STARTUP_TIMEOUT_MS = 60_000;
 
@@ -70,13 +81,15 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js', maxOpenFiles, execAfterSeconds }: FixtureOptions): Promise<Fixture> {
+export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js', maxOpenFiles, execAfterSeconds, pidNamespace = false }: FixtureOptions): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'me-test-'));
   const childTmp = join(dir, 'tmp');
   mkdirSync(childTmp);
   const auditLog = join(dir, 'audit.log');
   const tokens = { admin: newToken(), reader: newToken(), heap: newToken() };
-  const command = [process.execPath, ...nodeArgs, join(FIXTURES, script), mode, ...args];
+  // --kill-child: the app dies with the unshare process the test holds, as a container's app with its runtime.
+  const namespace = pidNamespace ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'] : [];
+  const command = [...namespace, process.execPath, ...nodeArgs, join(FIXTURES, script), mode, ...args];
   const prelude = [maxOpenFiles === undefined ? [] : [`ulimit -n ${maxOpenFiles}`], execAfterSeconds === undefined ? [] : [`sleep ${execAfterSeconds}`]].flat();
   const child = spawn(prelude.length === 0 ? command[0]! : '/bin/sh', prelude.length === 0 ? command.slice(1) : ['-c', `${prelude.join(' && ')} && exec "$@"`, 'sh', ...command], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -84,7 +97,7 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
       ...process.env,
       TMPDIR: childTmp,
       MAINTENANCE_ENDPOINT_TOKENS: JSON.stringify([
-        { id: 'admin', token: tokens.admin, scopes: ['read', 'heap', 'profile', 'eval', 'command'] },
+        { id: 'admin', token: tokens.admin, scopes: ['read', 'heap', 'heap-raw', 'profile', 'eval', 'command'] },
         { id: 'reader', token: tokens.reader, scopes: ['read'] },
         { id: 'heap', token: tokens.heap, scopes: ['heap'] },
       ]),
@@ -112,10 +125,12 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
 
   let inspectorPort: number | undefined;
   const warnings: string[] = [];
+  const stderrLines: string[] = [];
   const inspectorListening = new Promise<void>((resolve) => {
     createInterface({ input: child.stderr! }).on('line', (line) => {
+      stderrLines.push(line);
       const port = /Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];
-      if (/^\(node:\d+\) \w*Warning: /.test(line)) warnings.push(line);
+      if (/^\(node:\d+\) (\[\w+\] )?\w*Warning: /.test(line)) warnings.push(line);
       if (port !== undefined) {
         inspectorPort = Number(port);
         resolve();
@@ -166,6 +181,7 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
     tmpdir: childTmp,
     auditText,
     warnings: () => [...warnings],
+    stderr: () => stderrLines.join('\n'),
     auditLines: () =>
       auditText()
         .split('\n')
@@ -230,6 +246,7 @@ export function dataFilesIn(dir: string): string[] {
 /** Files (not directories) anywhere under `dir`, relative to it. */
 export function filesIn(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => !entry.isDirectory())
+    // A private dump store's owner pipe lives as long as the store: it is the store's, not something left behind.
+    .filter((entry) => !entry.isDirectory() && !(entry.isFIFO() && /^owner-[0-9a-f]{12}\.fifo$/.test(entry.name)))
     .map((entry) => join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name).slice(dir.length + 1));
 }

@@ -1,3 +1,4 @@
+import { contained } from '../../contained.js';
 import { MaintenanceError } from '../../errors.js';
 import type { LiveSample } from '../../live/live-sample.js';
 import { defineRoute } from './route.js';
@@ -5,11 +6,16 @@ import { onResponseClosed } from '../response-closed.js';
 
 /** A client this far behind is not reading: the stream ends rather than queue figures for it. */
 const MAX_BACKLOG_BYTES = 1024 * 1024;
+/** How often the stream carries the leak verdict: it changes over tens of seconds, not every second. */
+const VERDICT_EVERY_MS = 5000;
 
 /**
  * `GET {base}/events`: Server-Sent Events for the console's live view. The first event, `history`,
  * carries the samples kept (up to fifteen minutes); then one `sample` event a second. In worker mode
  * the samples keep coming while the app's loop is blocked, with `mainThreadResponsive: false`.
+ * Where a probe runs, a `verdict` event follows the history and then comes every five seconds: the leak
+ * verdict as `/memory/leaks` gives it without parameters, but passive always (it never has the endpoint
+ * force full GCs: a dashboard left open must not pause the app), without its evidence.
  */
 export const eventsRoute = defineRoute({
   method: 'GET',
@@ -42,9 +48,20 @@ export const eventsRoute = defineRoute({
       const history = context.live.history();
       send('history', { intervalMs: context.live.intervalMs, samples: history });
       result.samplesSent += history.length;
+      const leaks = context.probe?.leaks;
+      let verdictSentAt = -Infinity;
+      // Runs in the live history's tick (the app's thread in router mode): a failure leaves the tile as it was.
+      const sendVerdict = contained('the console leak verdict', (now: number) => {
+        if (leaks === undefined || now - verdictSentAt < VERDICT_EVERY_MS) return;
+        verdictSentAt = now;
+        const { verdict, leakSuspected, reason, ruledOut, retryAfterSeconds } = leaks.verdict({ windowSeconds: context.config.leakWindowSeconds });
+        send('verdict', { verdict, leakSuspected, reason, ...(ruledOut ? { ruledOut } : {}), ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
+      });
+      sendVerdict(Date.now());
       const unsubscribe = context.live.subscribe((sample: LiveSample) => {
         send('sample', sample);
         result.samplesSent += 1;
+        sendVerdict(sample.t);
       });
       await closed;
       unsubscribe();

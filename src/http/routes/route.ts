@@ -45,6 +45,8 @@ export interface RouteSpec<S extends ParamSpecs, B extends FieldSpecs = Record<n
   path: string;
   /** The scope a token needs: fixed, or decided per request (a dump needs the scope of its kind). */
   scope: Scope | ScopeResolver;
+  /** A further scope some parameter values need (`redact=false` needs `heap-raw`), checked with the parameters. */
+  paramScope?: (params: ParamValues<S>) => Scope | undefined;
   /** One line for the index. */
   summary: string;
   /** The query parameters it accepts, with ranges and defaults; ranges may depend on the configuration. */

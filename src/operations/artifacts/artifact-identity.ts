@@ -1,5 +1,5 @@
 import type { ArtifactDescription } from '../../egress/upload-artifact.js';
-import { UNKNOWN_INSTANCE } from '../../egress/process-instance.js';
+import { UNKNOWN_INSTANCE } from '../../process/process-instance.js';
 import { evaluate } from '../../targets/protocol.js';
 import type { CdpTarget } from '../../targets/target.js';
 import type { ArtifactKind } from './artifact-kind.js';

@@ -43,6 +43,8 @@ export interface ArtifactKind<S extends ParamSpecs = ParamSpecs> {
   scope: Scope;
   lock: LockKind;
   parameters(limits: ArtifactLimits): S;
+  /** A further scope some parameter values need (a heap snapshot without redaction needs `heap-raw`). */
+  paramScope?(params: ParamValues<S>): Scope | undefined;
   /** How long producing it should take, when the parameters say (a profile's duration). */
   expectedMs(params: ParamValues<S>): number | undefined;
   extension(params: ParamValues<S>): string;

@@ -1,4 +1,5 @@
 import { booleanParam, documented } from '../../params/param-spec.js';
+import { redactingWriter } from '../../snapshot-redaction/redacting-writer.js';
 import { takeHeapSnapshot, writeHeapSnapshotToFile } from '../heap-snapshot.js';
 import { checkSnapshotAdmission } from '../snapshot-admission.js';
 import { defineArtifact, JSON_TYPE } from './artifact-kind.js';
@@ -14,8 +15,10 @@ export const heapSnapshotArtifact = defineArtifact({
   parameters: () => ({
     exposeInternals: documented("include V8's internal objects and edges (DevTools \"Expose internals\")", booleanParam(false)),
     captureNumericValue: documented('record the values of numbers (DevTools "Include numerical values")', booleanParam(false)),
+    redact: documented('replace the strings the program holds as data (string values, dictionary keys) by their length and a keyed hash, as docs/security.md says; false needs the heap-raw scope', booleanParam(true)),
     force: documented("take it even when the estimated peak does not fit in the process's memory budget (audited as forced)", booleanParam(false)),
   }),
+  paramScope: (params) => (params.redact ? undefined : 'heap-raw'),
   admit: async (target, params, { memoryLimit }) => ({ ...(await checkSnapshotAdmission(target, { memoryLimit, force: params.force })) }),
   expectedMs: () => undefined,
   extension: () => 'heapsnapshot',
@@ -23,17 +26,21 @@ export const heapSnapshotArtifact = defineArtifact({
   compressible: () => true,
   async produce(target, params, sink, { signal, progress, staging }) {
     const what = { exposeInternals: params.exposeInternals, captureNumericValue: params.captureNumericValue };
-    if (sink.filePath !== undefined && target.capabilities.sharedFileSystem) {
+    // V8 writing the file itself is the fast path for a raw snapshot; a redacted one streams through
+    // the redaction into the same file instead.
+    if (!params.redact && sink.filePath !== undefined && target.capabilities.sharedFileSystem) {
       progress({ phase: 'writing' });
       await writeHeapSnapshotToFile(target, sink.filePath, what);
-      return {};
+      return { redacted: false };
     }
     progress({ phase: 'building', bytesStreamed: 0 });
     let bytesStreamed = 0;
+    const redaction = params.redact ? redactingWriter((piece) => sink.write(piece)) : undefined;
     const { stagedOnDiskBytes } = await takeHeapSnapshot(
       target,
       (chunk) => {
-        sink.write(chunk);
+        if (redaction === undefined) sink.write(chunk);
+        else redaction.write(chunk);
         bytesStreamed += chunk.length;
         progress({ phase: 'serializing', bytesStreamed });
       },
@@ -45,6 +52,8 @@ export const heapSnapshotArtifact = defineArtifact({
         signal,
       },
     );
-    return { stagedOnDiskBytes };
+    if (redaction === undefined) return { stagedOnDiskBytes, redacted: false };
+    const { strings, redacted } = redaction.finish();
+    return { stagedOnDiskBytes, redacted: true, redactedStrings: redacted, strings };
   },
 });

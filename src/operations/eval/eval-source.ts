@@ -2,16 +2,20 @@ import type * as Acorn from 'acorn';
 import type { Node, Program } from 'acorn';
 import { createRequire } from 'node:module';
 import { buildPreview, type PreviewLimits } from './preview.js';
+import { unboundedWork } from './unbounded-work.js';
 
 /**
  * The parser is loaded at the first evaluation, not with the server: most endpoints never evaluate
  * anything, and acorn costs an idle server about 1.6 MB of resident memory. It loads in milliseconds.
  */
 let acorn: typeof Acorn | undefined;
-const parser = (): typeof Acorn => (acorn ??= createRequire(import.meta.url)('acorn') as typeof Acorn);
+export const parser = (): typeof Acorn => (acorn ??= createRequire(import.meta.url)('acorn') as typeof Acorn);
 
-/** The program sent to the target for one request, or the syntax error that stops it being sent. */
-export type EvalSource = { source: string } | { syntaxError: string };
+/**
+ * The program sent to the target for one request, or what stops it being sent: a syntax error, or work
+ * that V8 could not interrupt (unbounded-work.ts).
+ */
+export type EvalSource = { source: string } | { syntaxError: string } | { unbounded: string };
 
 const PREVIEW_SOURCE = `(${buildPreview.toString()})`;
 
@@ -32,6 +36,8 @@ export function evaluationSource(text: string, limits: PreviewLimits, options: {
   } catch (error) {
     return { syntaxError: (error as Error).message };
   }
+  const unbounded = unboundedWork(program);
+  if (unbounded !== undefined) return { unbounded };
   const last = program.body.at(-1);
   // The expression is evaluated first (arguments run in order), the preview's source after it.
   const tail = `\n), ${PREVIEW_SOURCE}, ${JSON.stringify(limits)})`;

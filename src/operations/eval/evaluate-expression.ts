@@ -1,6 +1,8 @@
 import { isCode, MaintenanceError, ProtocolError } from '../../errors.js';
 import type { CdpTarget } from '../../targets/target.js';
 import { evaluationSource } from './eval-source.js';
+import { MAX_UNCHECKED_LENGTH } from './unbounded-work.js';
+import { isReadOnlyCall } from './read-only-calls.js';
 import { DEFAULT_PREVIEW_LIMITS, type PreviewLimits, type PreviewNode } from './preview.js';
 
 export interface EvalRequest {
@@ -49,7 +51,9 @@ interface EvaluateReply {
  * Evaluates an operator's expression on the target's main thread through the inspector. Read-only
  * unless `sideEffects`: V8's side-effect check refuses, before it happens, anything that would write
  * outside the evaluation's own new objects (SIDE_EFFECT). The synchronous part is terminated at the
- * time limit by V8 itself (EVALUATION_TIMEOUT), and the app goes on from where it was; a promise is
+ * time limit by V8 itself (EVALUATION_TIMEOUT), and the app goes on from where it was; what V8 could
+ * not interrupt (a builtin looping over a huge length) is refused before it runs (EVALUATION_UNBOUNDED,
+ * unbounded-work.ts). A promise is
  * awaited for what is left of the limit. The value comes back as a capped preview built in the target.
  */
 export async function evaluateExpression(target: CdpTarget, request: EvalRequest, environment: EvalEnvironment = {}): Promise<EvalOutcome> {
@@ -74,6 +78,11 @@ async function evaluateOnce(target: CdpTarget, request: EvalRequest, environment
   if ('syntaxError' in built) {
     return { outcome: 'exception', exception: { className: 'SyntaxError', message: built.syntaxError }, durationMs: elapsed() };
   }
+  if ('unbounded' in built) {
+    throw new MaintenanceError('EVALUATION_UNBOUNDED', `${built.unbounded} Nothing ran.`, {
+      details: { maxLength: MAX_UNCHECKED_LENGTH, hint: 'Give lengths and counts as constants of at most this, or work on a slice.' },
+    });
+  }
   try {
     let reply: EvaluateReply;
     try {
@@ -83,7 +92,7 @@ async function evaluateOnce(target: CdpTarget, request: EvalRequest, environment
         silent: true,
         returnByValue: false,
         timeout: request.timeoutMs,
-        ...(request.sideEffects ? { includeCommandLineAPI: true } : { throwOnSideEffect: true }),
+        ...(request.sideEffects ? { includeCommandLineAPI: true } : isReadOnlyCall(request.expression) ? {} : { throwOnSideEffect: true }),
       });
     } catch (error) {
       throw terminated(error) ? timedOut(request.timeoutMs, 'run') : error;

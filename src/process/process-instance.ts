@@ -51,6 +51,16 @@ export function startTicksOf(pid: number | 'self'): number | undefined {
   }
 }
 
+/** 12 hex digits of a hash of the kernel's boot id: the same for every process on this kernel, whatever its namespaces. */
+export function ownBootMarker(): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return boot === '' ? undefined : createHash('sha256').update(boot).digest('hex').slice(0, 12);
+  } catch {
+    return undefined;
+  }
+}
+
 function computeOwnMarker(): string {
   try {
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();

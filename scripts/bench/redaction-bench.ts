@@ -1,0 +1,92 @@
+import { download } from './download.js';
+import { watchPeakRss } from './peak-rss.js';
+import { makeTempDir, removeTempDir, startChild, stop, TOKEN } from './processes.js';
+import { median } from './statistics.js';
+import { mebibytes } from './units.js';
+import { SnapshotRedactor, type RedactionSummary } from '../../src/snapshot-redaction/redact-heap-snapshot.js';
+
+/**
+ * The cost of redaction: the same heap's snapshot downloaded from worker mode redacted (the default) and
+ * raw (`redact=false`), side by side, each run a fresh target process (snapshot-target.ts), the two
+ * alternating. Figures: the time until the client has the last byte, and the target's extra peak RSS
+ * during the snapshot (the redaction runs in its endpoint thread). Then one raw download is run
+ * through a redactor here, untimed, for what the redaction itself keeps: its marks over the strings.
+ */
+export interface RedactionFigures {
+  items: number;
+  runs: number;
+  raw: { seconds: number[]; extraPeakRss: number[]; bytes: number };
+  redacted: { seconds: number[]; extraPeakRss: number[]; bytes: number };
+  marks: RedactionSummary;
+}
+
+async function runOnce(redact: boolean, items: number, maxOldSpaceMiB: number, onChunk?: (chunk: Buffer) => void): Promise<{ seconds: number; extraPeakRss: number; bytes: number }> {
+  const tempDir = makeTempDir();
+  const { child, info } = await startChild<{ url: string }>('snapshot-target.js', ['worker', String(items)], {
+    nodeArgs: ['--expose-gc', `--max-old-space-size=${maxOldSpaceMiB}`],
+    env: { TMPDIR: tempDir },
+  });
+  try {
+    const watch = await watchPeakRss(child.pid!);
+    const result = await download(`${info.url}/heapsnapshot${redact ? '' : '?redact=false'}`, { token: TOKEN, onChunk });
+    const peak = await watch.finish();
+    if (result.status !== 200) throw new Error(`the snapshot answered ${result.status}: ${result.errorText}`);
+    return { seconds: result.seconds, extraPeakRss: peak - watch.rssBefore, bytes: result.bytes };
+  } finally {
+    await stop(child);
+    removeTempDir(tempDir);
+  }
+}
+
+export async function runRedactionBench(items: number, runs: number, maxOldSpaceMiB: number, log: (line: string) => void): Promise<RedactionFigures> {
+  const figures: RedactionFigures = {
+    items,
+    runs,
+    raw: { seconds: [], extraPeakRss: [], bytes: 0 },
+    redacted: { seconds: [], extraPeakRss: [], bytes: 0 },
+    marks: { strings: 0, redacted: 0, markBytes: 0 },
+  };
+  for (let run = 0; run < runs; run++) {
+    // Alternate which goes first, so drift of the machine hits both alike.
+    const order = run % 2 === 0 ? [true, false] : [false, true];
+    for (const redact of order) {
+      const result = await runOnce(redact, items, maxOldSpaceMiB);
+      const into = redact ? figures.redacted : figures.raw;
+      into.seconds.push(result.seconds);
+      into.extraPeakRss.push(result.extraPeakRss);
+      into.bytes = result.bytes;
+      log(`  run ${run + 1} ${redact ? 'redacted' : 'raw     '}: ${result.seconds.toFixed(2)} s, ${mebibytes(result.bytes)}, extra peak RSS ${mebibytes(result.extraPeakRss)}`);
+    }
+  }
+  const redactor = new SnapshotRedactor();
+  await runOnce(false, items, maxOldSpaceMiB, (chunk) => void redactor.write(chunk));
+  redactor.end();
+  figures.marks = redactor.summary;
+  log(`  marks: ${figures.marks.strings.toLocaleString('en-US')} strings, ${figures.marks.redacted.toLocaleString('en-US')} redacted, ${mebibytes(figures.marks.markBytes)} of marks`);
+  return figures;
+}
+
+export const REDACTION_HEADING = 'Heap snapshot redaction';
+
+/** The section of docs/benchmarks.md. */
+export function redactionSection(figures: RedactionFigures, meta: { command: string; machine: string; date: string }): string {
+  const raw = { s: median(figures.raw.seconds), rss: median(figures.raw.extraPeakRss) };
+  const redacted = { s: median(figures.redacted.seconds), rss: median(figures.redacted.extraPeakRss) };
+  const ratio = redacted.s / raw.s;
+  const extra = redacted.rss - raw.rss;
+  const limit = 16 * 1024 * 1024;
+  return [
+    `From \`${meta.command}\` on ${meta.machine}, ${meta.date}: a heap of ${figures.items.toLocaleString('en-US')} small objects (each with a unique string), ` +
+      `its snapshot downloaded from worker mode ${figures.runs} times each way, redacted (the default) and raw (\`redact=false\`), each run a fresh process, the two alternating; medians. ` +
+      'Time is until the client has the last byte; extra peak RSS is the snapshotted process\'s (V8 building the snapshot, the endpoint thread streaming and redacting it) over its RSS before.',
+    '',
+    '| | time | extra peak RSS | bytes |',
+    '| --- | --- | --- | --- |',
+    `| raw | ${raw.s.toFixed(2)} s | ${mebibytes(raw.rss)} | ${mebibytes(figures.raw.bytes)} |`,
+    `| redacted | ${redacted.s.toFixed(2)} s | ${mebibytes(redacted.rss)} | ${mebibytes(figures.redacted.bytes)} |`,
+    '',
+    `- Time: ${ratio.toFixed(2)}x the raw snapshot, ${ratio <= 1.1 ? '**met**' : '**not met**'} (goal <= 1.10x).`,
+    `- Extra memory: ${mebibytes(extra)} more peak RSS than raw, ${extra <= limit ? '**met**' : '**not met**'} (goal <= 16 MiB); ` +
+      `the redaction's marks over the ${figures.marks.strings.toLocaleString('en-US')} strings (${figures.marks.redacted.toLocaleString('en-US')} redacted) took ${mebibytes(figures.marks.markBytes)}.`,
+  ].join('\n');
+}

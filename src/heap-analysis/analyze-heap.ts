@@ -1,0 +1,96 @@
+import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
+import { classNames } from './class-names.js';
+import { classSummary, type ClassSummary } from './class-summary.js';
+import { biggestCollections } from './collections.js';
+import { dominatedNodes } from './dominated-nodes.js';
+import { dominatorTree } from './dominators.js';
+import { duplicateStrings, type DuplicateString } from './duplicate-strings.js';
+import { essentialEdges } from './essential-edges.js';
+import { graphKinds } from './graph-kinds.js';
+import { leakSuspects } from './leak-suspects.js';
+import { retainerPath, shortestRetainers } from './retainer-paths.js';
+import { attributeOwnedSizes } from './shallow-sizes.js';
+
+export interface HeldClass {
+  name: string;
+  count: number;
+  retainedSize: number;
+}
+
+export interface LeakSuspect {
+  name: string;
+  /** V8's object id (`@id` in DevTools). */
+  id: number;
+  retainedSize: number;
+  /** Its share of the heap, 0..1. */
+  share: number;
+  /** The shortest retainer path from the GC roots, ending at the suspect. */
+  path: string;
+  /** What it holds, by class (its own class aside), largest first. */
+  holds: HeldClass[];
+}
+
+export interface CollectionReport {
+  name: string;
+  id: number;
+  entries: number;
+  retainedSize: number;
+  path: string;
+}
+
+/** The analysis of one snapshot; docs/heap-analysis.md documents it as the CLI's JSON. */
+export interface HeapReport {
+  snapshot: { bytes: number; nodes: number; edges: number; strings: number; totalSize: number };
+  /** Every class, by retained size. */
+  classes: ClassSummary[];
+  suspects: LeakSuspect[];
+  duplicateStrings: DuplicateString[];
+  collections: CollectionReport[];
+}
+
+export interface AnalysisOptions {
+  /** How many suspects, duplicated strings and collections to list. */
+  top: number;
+}
+
+const HELD_CLASSES = 3;
+
+/**
+ * Everything the report says about one snapshot, computed on its packed graph as DevTools would:
+ * self sizes attributed to owners, essential edges, dominators and retained sizes, class names; then the
+ * summary, the suspects with their paths, duplicated strings and the biggest collections.
+ * Rewrites the graph's self sizes (DevTools' attribution).
+ */
+export function analyzeHeap(graph: HeapGraph, options: AnalysisOptions): HeapReport {
+  const kinds = graphKinds(graph);
+  attributeOwnedSizes(graph, kinds);
+  // The essential edges are not kept in a variable: garbage as soon as the dominators are known.
+  const tree = dominatorTree(graph, kinds, essentialEdges(graph, kinds));
+  const dominated = dominatedNodes(tree, kinds.root);
+  const classes = classNames(graph, kinds);
+  const via = shortestRetainers(graph, kinds);
+  const nameOf = (n: number): string => classes.names[classes.classOf[n]!]!;
+  const total = tree.retained[kinds.root]!;
+  const suspects = leakSuspects(graph, kinds, classes, tree, dominated, options.top).map((n): LeakSuspect => {
+    const own = nameOf(n);
+    const holds = classSummary(graph, classes, tree, dominated, n)
+      .filter((held) => held.name !== own)
+      .slice(0, HELD_CLASSES)
+      .map(({ name, count, retainedSize }) => ({ name, count, retainedSize }));
+    return { name: own, id: graph.nodeId[n]!, retainedSize: tree.retained[n]!, share: total === 0 ? 0 : tree.retained[n]! / total, path: retainerPath(graph, kinds, classes, via, n), holds };
+  });
+  const collections = biggestCollections(graph, kinds, options.top).map(({ node, entries }) => ({
+    name: nameOf(node),
+    id: graph.nodeId[node]!,
+    entries,
+    retainedSize: tree.retained[node]!,
+    path: retainerPath(graph, kinds, classes, via, node),
+  }));
+  return {
+    snapshot: { bytes: graph.bytesRead, nodes: graph.nodeCount, edges: graph.edgeCount, strings: graph.strings.count, totalSize: total },
+    classes: classSummary(graph, classes, tree, dominated),
+    suspects,
+    duplicateStrings: duplicateStrings(graph, kinds, options.top),
+    collections,
+  };
+}

@@ -1,0 +1,61 @@
+import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
+import type { GraphKinds } from './graph-kinds.js';
+
+export interface ClassIndex {
+  /** Each node's class, an index into `names`. */
+  classOf: Uint32Array;
+  names: string[];
+}
+
+/**
+ * Each node's class as DevTools' Summary names it (`calculateObjectNames`): an object or native node
+ * by its constructor name (an HTML-like name `<div id=...>` cut to `<div>`), a closure `Function`, a
+ * regexp `RegExp`, code `(compiled code)`, hidden internals `(system)`, anything else `(type)`:
+ * `(string)`, `(array)`, `(concatenated string)`... Plain objects stay `Object`: DevTools' newer naming
+ * of them by their property names (`{a, b}`) is not followed.
+ */
+export function classNames(graph: HeapGraph, kinds: GraphKinds): ClassIndex {
+  const { nodeCount, nodeType, nodeName, strings } = graph;
+  const names: string[] = [];
+  const interned = new Map<string, number>();
+  const intern = (name: string): number => {
+    let index = interned.get(name);
+    if (index === undefined) {
+      index = names.length;
+      names.push(name);
+      interned.set(name, index);
+    }
+    return index;
+  };
+  const byType = graph.layout.nodeTypes.map((type, number) => {
+    if (number === kinds.hidden) return intern('(system)');
+    if (number === kinds.code) return intern('(compiled code)');
+    if (number === kinds.closure) return intern('Function');
+    if (number === kinds.regexp) return intern('RegExp');
+    return intern(`(${type})`);
+  });
+  // Object and native nodes are named by their name string: decoded once per distinct string.
+  const byName = new Int32Array(strings.count).fill(-1);
+  const classOf = new Uint32Array(nodeCount);
+  for (let n = 0; n < nodeCount; n++) {
+    const type = nodeType[n]!;
+    if (type !== kinds.object && type !== kinds.native) {
+      classOf[n] = byType[type]!;
+      continue;
+    }
+    const name = nodeName[n]!;
+    let index = byName[name]!;
+    if (index === -1) {
+      index = byName[name] = intern(constructorName(strings.get(name)));
+    }
+    classOf[n] = index;
+  }
+  return { classOf, names };
+}
+
+function constructorName(name: string): string {
+  const start = name.startsWith('<') ? 0 : name.startsWith('Detached <') ? 9 : -1;
+  if (start === -1) return name;
+  const space = name.indexOf(' ', start + 1);
+  return space === -1 ? name : `${name.slice(0, space)}>`;
+}

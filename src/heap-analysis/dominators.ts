@@ -1,0 +1,167 @@
+import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
+import type { GraphKinds } from './graph-kinds.js';
+
+export interface DominatorTree {
+  /** The immediate dominator of each node (the root's is itself). */
+  dominator: Uint32Array;
+  /** Each node's retained size: its self size plus that of every node it dominates. */
+  retained: Float64Array;
+}
+
+/**
+ * Dominators from the synthetic root over the essential edges, on typed arrays: semidominators as
+ * Lengauer and Tarjan compute them (with path compression, as DevTools runs it), then each immediate
+ * dominator as the nearest common ancestor in the search tree at or above the semidominator (Semi-NCA,
+ * as LLVM computes dominators): the same answer as DevTools' buckets, with four fewer arrays of the
+ * graph's size. Vertices are numbered from 1 so that 0 means none. Nodes the root does not reach are
+ * handled as DevTools does: first those with only non-essential (weak) retainers, searched from as if the
+ * root held them, then any left, each hung on the root; so every node has a dominator and the root's
+ * retained size is the whole heap.
+ */
+export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Uint8Array): DominatorTree {
+  const { nodeCount, firstEdge, edgeTarget, nodeSelfSize } = graph;
+  const { firstRetainer, retainerNode } = essentialRetainers(graph, essential);
+  const size = nodeCount + 1;
+  const parent = new Uint32Array(size);
+  // The forest of the path compression; then, once the semidominators are known, the dominators.
+  const ancestor = new Uint32Array(size);
+  const vertex = new Uint32Array(size);
+  // label and semi share one buffer that becomes the retained sizes once both are done with.
+  const shared = new ArrayBuffer(size * 8);
+  const label = new Uint32Array(shared, 0, size);
+  const semi = new Uint32Array(shared, size * 4, size);
+  const nextEdge = new Uint32Array(size);
+  let n = 0;
+
+  const dfs = (start: number): void => {
+    nextEdge[start] = firstEdge[start - 1]!;
+    let v = start;
+    while (v !== 0) {
+      if (semi[v] === 0) {
+        semi[v] = ++n;
+        vertex[n] = label[v] = v;
+      }
+      let following = parent[v]!;
+      const end = firstEdge[v]!;
+      for (let e = nextEdge[v]!; e < end; e++) {
+        if (essential[e] === 0) continue;
+        const w = edgeTarget[e]! + 1;
+        if (semi[w] === 0) {
+          parent[w] = v;
+          nextEdge[w] = firstEdge[w - 1]!;
+          nextEdge[v] = e + 1;
+          following = w;
+          break;
+        }
+      }
+      if (following === parent[v]) nextEdge[v] = end;
+      v = following;
+    }
+  };
+
+  // The search is over: its per-node cursor becomes the compression's stack.
+  const compressionStack = nextEdge;
+  const evaluate = (v: number): number => {
+    if (ancestor[v] === 0) return v;
+    let top = 0;
+    let u = v;
+    while (ancestor[ancestor[u]!] !== 0) {
+      compressionStack[++top] = u;
+      u = ancestor[u]!;
+    }
+    while (top > 0) {
+      const w = compressionStack[top--]!;
+      const a = ancestor[w]!;
+      if (semi[label[a]!]! < semi[label[w]!]!) label[w] = label[a]!;
+      ancestor[w] = ancestor[a]!;
+    }
+    return label[v]!;
+  };
+
+  const hasOnlyNonEssentialRetainers = (ordinal: number): boolean => firstRetainer[ordinal] === firstRetainer[ordinal + 1];
+
+  const r = kinds.root + 1;
+  dfs(r);
+  if (n < nodeCount) {
+    for (let v = 1; v <= nodeCount; v++) {
+      if (semi[v] === 0 && hasOnlyNonEssentialRetainers(v - 1)) {
+        parent[v] = r;
+        dfs(v);
+      }
+    }
+  }
+  if (n < nodeCount) {
+    for (let v = 1; v <= nodeCount; v++) {
+      if (semi[v] === 0) {
+        parent[v] = r;
+        semi[v] = ++n;
+        vertex[n] = label[v] = v;
+      }
+    }
+  }
+
+  // Semidominators, in decreasing search order.
+  for (let i = n; i >= 2; i--) {
+    const w = vertex[i]!;
+    const wOrdinal = w - 1;
+    let orphan = true;
+    for (let k = firstRetainer[wOrdinal]!, end = firstRetainer[wOrdinal + 1]!; k < end; k++) {
+      orphan = false;
+      const u = evaluate(retainerNode[k]! + 1);
+      if (semi[u]! < semi[w]!) semi[w] = semi[u]!;
+    }
+    // A node no essential edge reaches hangs on the root, whose number is the smallest.
+    if (orphan) semi[w] = semi[r]!;
+    ancestor[w] = parent[w]!;
+  }
+  // Immediate dominators, in increasing search order: from the parent, up the dominators already found
+  // until one numbered no later than the semidominator. label now holds each vertex's number.
+  for (let i = 1; i <= n; i++) label[vertex[i]!] = i;
+  const dom = ancestor;
+  dom[r] = r;
+  for (let i = 2; i <= n; i++) {
+    const w = vertex[i]!;
+    let d = parent[w]!;
+    while (label[d]! > semi[w]!) d = dom[d]!;
+    dom[w] = d;
+  }
+
+  // The answer in place, shifted to ordinals: no second array of the graph's size.
+  for (let v = 1; v <= nodeCount; v++) dom[v] = dom[v]! - 1;
+  const dominator = dom.subarray(1);
+  const retained = new Float64Array(shared, 0, nodeCount);
+  retained.set(nodeSelfSize);
+  // Children come after their dominator in DFS order: adding in reverse order sums whole subtrees.
+  for (let i = n; i > 1; i--) {
+    const ordinal = vertex[i]! - 1;
+    const holder = dominator[ordinal]!;
+    retained[holder] = retained[holder]! + retained[ordinal]!;
+  }
+  return { dominator, retained };
+}
+
+/**
+ * Who retains each node, over essential edges only (the others never take part): the retainers of node n
+ * are `retainerNode[firstRetainer[n]..firstRetainer[n+1]]`.
+ */
+function essentialRetainers(graph: HeapGraph, essential: Uint8Array): { firstRetainer: Uint32Array; retainerNode: Uint32Array } {
+  const { nodeCount, edgeCount, firstEdge, edgeTarget } = graph;
+  const firstRetainer = new Uint32Array(nodeCount + 1);
+  let total = 0;
+  for (let e = 0; e < edgeCount; e++) {
+    if (essential[e] === 0) continue;
+    firstRetainer[edgeTarget[e]! + 1]!++;
+    total++;
+  }
+  // Counts summed into where each node's retainers end, then filled backwards: each end moves back to
+  // its start, with no second array of positions.
+  for (let n = 0; n < nodeCount; n++) firstRetainer[n + 1] = firstRetainer[n + 1]! + firstRetainer[n]!;
+  for (let n = 0; n < nodeCount; n++) firstRetainer[n] = firstRetainer[n + 1]!;
+  const retainerNode = new Uint32Array(total);
+  for (let n = nodeCount - 1; n >= 0; n--) {
+    for (let e = firstEdge[n + 1]! - 1, start = firstEdge[n]!; e >= start; e--) {
+      if (essential[e] === 1) retainerNode[--firstRetainer[edgeTarget[e]!]!] = n;
+    }
+  }
+  return { firstRetainer, retainerNode };
+}

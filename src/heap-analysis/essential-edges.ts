@@ -1,0 +1,80 @@
+import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
+import type { GraphKinds } from './graph-kinds.js';
+
+/** The name V8 gives the edge from a WeakMap's table to a value: the table's id is in it. */
+const EPHEMERON_EDGE = /^\d+ \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(\d+)\)$/;
+
+/**
+ * Which edges retain, by DevTools' rules for dominators (one byte per edge, 1 = essential):
+ * - a weak edge never retains;
+ * - a self edge does not count;
+ * - a shortcut edge counts only from the root (it marks the user roots: the global object);
+ * - of the two edges that hold a WeakMap value (from its key and from its table), the table's is left
+ *   out, since removing either frees the value and the key's path is the one a reader can act on;
+ * - below the root, an edge from an object outside the page (not reachable from a user root) to one
+ *   inside it is left out, so what the debugger or the engine also holds does not change the app's
+ *   dominators.
+ */
+export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array {
+  const { nodeCount, firstEdge, edgeType, edgeTarget, edgeNameOrIndex, nodeId, strings } = graph;
+  const pageOwned = pageOwnedNodes(graph, kinds);
+  const essential = new Uint8Array(graph.edgeCount);
+  // Whether a string index names a WeakMap value edge, and of which table (-1: not one), decided once
+  // per string; a typed array, since hash tables' slots give many distinct numeric names.
+  const ephemeronTable = new Float64Array(strings.count).fill(Number.NaN);
+  for (let n = 0; n < nodeCount; n++) {
+    const isRoot = n === kinds.root;
+    const ownerOnPage = pageOwned[n] === 1;
+    for (let e = firstEdge[n]!, end = firstEdge[n + 1]!; e < end; e++) {
+      const type = edgeType[e];
+      if (type === kinds.weak) continue;
+      const target = edgeTarget[e]!;
+      if (target === n) continue;
+      // Such names start with a digit: any other is not decoded at all.
+      if (type === kinds.internal && isDigit(strings.firstByte(edgeNameOrIndex[e]!))) {
+        const name = edgeNameOrIndex[e]!;
+        let table = ephemeronTable[name]!;
+        if (Number.isNaN(table)) {
+          const match = EPHEMERON_EDGE.exec(strings.get(name));
+          table = ephemeronTable[name] = match === null ? -1 : Number(match[1]);
+        }
+        if (table !== -1 && table === nodeId[n]) continue;
+      }
+      if (!isRoot) {
+        if (type === kinds.shortcut) continue;
+        if (pageOwned[target] === 1 && !ownerOnPage) continue;
+      }
+      essential[e] = 1;
+    }
+  }
+  return essential;
+}
+
+const isDigit = (byte: number): boolean => byte >= 48 && byte <= 57;
+
+/** Nodes reachable from the root's shortcut targets (the user roots) over non-weak edges. */
+function pageOwnedNodes(graph: HeapGraph, kinds: GraphKinds): Uint8Array {
+  const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType, nodeName, strings } = graph;
+  const owned = new Uint8Array(nodeCount);
+  const stack = new Uint32Array(nodeCount);
+  let length = 0;
+  for (let e = firstEdge[kinds.root]!, end = firstEdge[kinds.root + 1]!; e < end; e++) {
+    const target = edgeTarget[e]!;
+    const type = edgeType[e];
+    const domTrees = type === kinds.element && nodeType[target] === kinds.synthetic && strings.get(nodeName[target]!) === '(Document DOM trees)';
+    if (type !== kinds.shortcut && !domTrees) continue;
+    if (owned[target] === 1) continue;
+    owned[target] = 1;
+    stack[length++] = target;
+  }
+  while (length > 0) {
+    const n = stack[--length]!;
+    for (let e = firstEdge[n]!, end = firstEdge[n + 1]!; e < end; e++) {
+      const target = edgeTarget[e]!;
+      if (owned[target] === 1 || edgeType[e] === kinds.weak) continue;
+      owned[target] = 1;
+      stack[length++] = target;
+    }
+  }
+  return owned;
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { startFixture, type Fixture } from './helpers/fixture.js';
+import { eventually, request } from './helpers/http.js';
+
+const CAP = 64;
+const VALID_REQUESTS = 60;
+
+/**
+ * Another local process that holds every connection slot idle, reopening each socket as it closes, for
+ * at most `seconds`. It prints `holding` once it has had CAP sockets open, and at its end how many it opened.
+ */
+function slotHolder(url: string, seconds: number): ChildProcess {
+  const { hostname, port } = new URL(url);
+  const script = `
+    const { connect } = require('node:net');
+    const deadline = Date.now() + ${seconds * 1000};
+    let opened = 0, connected = 0, said = false;
+    const hold = () => {
+      if (Date.now() > deadline) return;
+      opened++;
+      const socket = connect({ host: ${JSON.stringify(hostname)}, port: ${Number(port)} }, () => {
+        if (++connected >= ${CAP} && !said) { said = true; console.log('holding'); }
+      });
+      socket.on('error', () => {});
+      socket.on('close', () => setImmediate(hold));
+    };
+    for (let i = 0; i < ${CAP}; i++) hold();
+    const end = () => { console.log('opened ' + opened); process.exit(0); };
+    process.on('SIGINT', end);
+    setTimeout(end, ${seconds * 1000}).unref();
+    setInterval(() => {}, 1000);
+  `;
+  return spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** One valid request on a fresh connection, as the CLI makes it: served (200) within 5 s or not. */
+async function served(app: Fixture): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 5_000)));
+  try {
+    return await Promise.race([request(`${app.url}/memory`, { token: app.tokens.reader }).then((reply) => reply.status === 200, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('a local process holding every connection slot', () => {
+  let app: Fixture;
+  let holder: ChildProcess | undefined;
+  before(async () => {
+    app = await startFixture({ mode: 'worker', options: { connections: { maxConnections: CAP } } });
+  });
+  after(async () => {
+    if (holder && holder.exitCode === null && holder.signalCode === null) {
+      holder.kill();
+      await once(holder, 'exit');
+    }
+    await app.stop();
+  });
+
+  test(`cannot stop valid requests: at least 95% of ${VALID_REQUESTS} are served while it holds them`, async () => {
+    holder = slotHolder(app.url, 60);
+    const lines = createInterface({ input: holder.stdout! });
+    const output: string[] = [];
+    lines.on('line', (line) => output.push(line));
+    await new Promise<void>((resolve, reject) => {
+      lines.on('line', (line) => line === 'holding' && resolve());
+      holder!.once('exit', () => reject(new Error('the slot holder ended before holding every slot')));
+    });
+    let ok = 0;
+    for (let i = 0; i < VALID_REQUESTS; i++) if (await served(app)) ok++;
+    if (holder.exitCode === null && holder.signalCode === null) {
+      const ended = once(holder, 'exit');
+      holder.kill('SIGINT');
+      await ended;
+    }
+    assert.ok(ok >= Math.ceil(VALID_REQUESTS * 0.95), `${ok} of ${VALID_REQUESTS} valid requests served`);
+    assert.equal(app.child.exitCode, null, 'the app is alive');
+    // Counted once a second: the holder met the cap, and its sockets were evicted.
+    await eventually(async () => app.auditLines().some((line) => line.msg === 'connections refused: maxConnections reached'), 10_000, 'the evictions in the audit log');
+    const opened = Number(/^opened (\d+)$/.exec(output.at(-1) ?? '')?.[1]);
+    assert.ok(opened > CAP, `the holder reopened what was closed (${opened} connections opened)`);
+    console.log(`served ${ok} of ${VALID_REQUESTS} while the holder opened ${opened} connections`);
+  });
+});

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startFixture, type Fixture } from './helpers/fixture.js';
+import { postJson, request } from './helpers/http.js';
+
+const TIMEOUT_MS = 500;
+/**
+ * How far past its limit a stopped evaluation may answer here: the stop itself takes milliseconds
+ * (docs/security.md), the rest is a loaded machine's scheduling.
+ */
+const STOP_SLACK_MS = 2_000;
+
+/** Expressions that give a builtin more work than V8 can interrupt: refused before anything runs. */
+const UNBOUNDED = [
+  'Array.prototype.join.call({ length: 2 ** 32 - 1 })',
+  'Array.prototype.lastIndexOf.call({ length: 2 ** 32 - 1 }, 1)',
+  '[].forEach.call({ length: 2 ** 32 - 1 }, () => {})',
+  'Array.prototype.toString.call({ length: 2 ** 32 - 1, join: Array.prototype.join })',
+  'const slice = [].slice.bind({ length: 2 ** 32 - 1 }); slice()',
+  "Reflect.apply(Array.prototype.join, { length: 4294967295 }, [])",
+  'Array(2 ** 32 - 1).indexOf(1)',
+  'new Array(4294967295).lastIndexOf(1)',
+  'Array.from({ length: 1e9 })',
+  "const o = {}; o.length = 2 ** 32 - 1; Array.prototype.join.call(o)",
+  "'x'.repeat(2 ** 29 - 25).toUpperCase()",
+  "'x'.padStart(Number.MAX_SAFE_INTEGER)",
+  'const n = 1e9; new Array(n).fill(0)',
+];
+
+/** Their bounded neighbours, still evaluated. */
+const BOUNDED: Array<[string, unknown]> = [
+  ["Object.prototype.toString.call([])", '[object Array]'],
+  ["[1, 2, 3].join('-')", '1-2-3'],
+  ['Array(10).fill(0).length', 10],
+  ["'ab'.repeat(3)", 'ababab'],
+  ['(() => { const { length } = [1, 2]; return length; })()', 2],
+];
+
+/** Expressions that run JavaScript or interruptible builtins past the limit: stopped by it. */
+const ENDLESS = [
+  'while (true) {}',
+  '(() => { for (let i = 0; ; i++) Math.sqrt(i); })()',
+  "/(a+)+b/.test('a'.repeat(40))",
+  'JSON.stringify(new Array(1e6).fill(1)).length + (() => { for (;;); })()',
+];
+
+for (const mode of ['worker', 'router'] as const) {
+  describe(`eval budgets, ${mode} mode, in an app with a 160 MiB heap`, () => {
+    let app: Fixture;
+    before(async () => {
+      app = await startFixture({ mode, nodeArgs: ['--max-old-space-size=160'], options: { eval: { enabled: true, maxTimeoutMs: 5000 }, rateLimit: { all: { limit: 10_000 } } } });
+    });
+    after(() => app.stop());
+
+    const evaluate = (expression: string, timeoutMs: number) => postJson(`${app.url}/eval`, app.tokens.admin, { expression, timeoutMs });
+    const appAnswers = async () => {
+      const own = await request(app.appUrl);
+      assert.equal(own.status, 200, "the app's own server answers");
+      assert.equal(app.child.exitCode, null, 'the app is alive');
+    };
+
+    test('work V8 cannot interrupt is refused before it runs, with a clear JSON error', async () => {
+      for (const expression of UNBOUNDED) {
+        const started = Date.now();
+        const reply = await evaluate(expression, TIMEOUT_MS);
+        assert.equal(reply.status, 422, `${expression}: ${reply.body.toString()}`);
+        assert.equal(reply.json().error.code, 'EVALUATION_UNBOUNDED', expression);
+        assert.ok(Date.now() - started < STOP_SLACK_MS, `${expression} answered at once`);
+      }
+      for (const [expression, value] of BOUNDED) {
+        const reply = await evaluate(expression, TIMEOUT_MS);
+        assert.equal(reply.status, 200, `${expression}: ${reply.body.toString()}`);
+        assert.equal(reply.json().result.value, value, expression);
+      }
+      await appAnswers();
+    });
+
+    test(`what runs past timeoutMs is stopped within ${STOP_SLACK_MS} ms of it`, async () => {
+      let latest = 0;
+      for (const expression of ENDLESS) {
+        const started = Date.now();
+        const reply = await evaluate(expression, TIMEOUT_MS);
+        const took = Date.now() - started;
+        assert.equal(reply.status, 504, `${expression}: ${reply.body.toString()}`);
+        assert.equal(reply.json().error.code, 'EVALUATION_TIMEOUT', expression);
+        assert.ok(took < TIMEOUT_MS + STOP_SLACK_MS, `${expression} stopped after ${took} ms`);
+        latest = Math.max(latest, took - TIMEOUT_MS);
+      }
+      console.log(`answered at most ${latest} ms after the ${TIMEOUT_MS} ms limit`);
+      await appAnswers();
+    });
+  });
+}
