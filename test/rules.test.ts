@@ -179,6 +179,7 @@ describe('collection rules: a limit of once an hour holds for two stalls and acr
       const restored = await ruleStatus(app, 'hourly');
       assert.equal(restored.firedTotal, 1);
       assert.ok(restored.lastFiredAt !== null);
+      assert.deepEqual(restored.artifacts.map((artifact) => [artifact.kind, artifact.status]), [['stack', 'ready']], 'the first life\'s stack, still in the store');
       await (await app.block(2500)).unblocked;
       await eventually(async () => (await ruleStatus(app, 'hourly')).suppressed >= 1 || undefined, 30_000, 'the stall after the restart held back');
       assert.equal((await ruleStatus(app, 'hourly')).firedTotal, 1);
