@@ -97,6 +97,9 @@ describe('collection rules: refused at start with the option path named', () => 
     );
     assert.throws(() => maintenanceRouter({ tokens, rules: [{ name: 'cpu', when: { cpuPercent: 90 }, do: [{ heapsnapshot: { gc: 'yes' } }] }] }), /`rules\[0\]\.do\[0\]\.heapsnapshot`/);
     assert.throws(() => maintenanceRouter({ tokens, rules: [{ name: 'cpu', when: { cpuPercent: 90 }, do: ['report', 'stack'] }] }), /`rules\[0\]\.do\[1\]`: a stack is taken from off the app's main thread/);
+    // A misspelt key of a rule is caught by the options' name check, with the nearest name.
+    const misspelt = { name: 'cpu', when: { cpuPercent: 90 }, do: ['report'], cooldownSecond: 5 } as never;
+    assert.throws(() => maintenanceRouter({ tokens, rules: [misspelt] }), (error: Error) => error instanceof ConfigError && /rules\[0\]\.cooldownSecond: unknown option; did you mean cooldownSeconds\?/.test(error.message));
   });
 });
 
