@@ -156,11 +156,17 @@ describe('collection rules in worker mode: a blocked loop leaves its stack with 
 });
 
 describe('collection rules: a limit of once an hour holds for two stalls and across a restart', () => {
-  const storeDir = mkdtempSync(join(tmpdir(), 'me-rules-store-'));
-  const options = { storeDir, rules: [{ name: 'hourly', when: { loopBlockedMs: 500 }, do: ['stack'], limit: { count: 1, perSeconds: 3600 }, cooldownSeconds: 0 }] };
-  after(() => rmSync(storeDir, { recursive: true, force: true }));
+  let storeDir = '';
+  const rules = [{ name: 'hourly', when: { loopBlockedMs: 500 }, do: ['stack'], limit: { count: 1, perSeconds: 3600 }, cooldownSeconds: 0 }];
+  before(() => {
+    storeDir = mkdtempSync(join(tmpdir(), 'me-rules-store-'));
+  });
+  after(() => {
+    if (storeDir !== '') rmSync(storeDir, { recursive: true, force: true });
+  });
 
   test('two stalls, one firing; after a restart with the same store, a third stall still fires nothing', async () => {
+    const options = { storeDir, rules };
     let app = await startFixture({ mode: 'worker', options });
     try {
       await (await app.block(2500)).unblocked;
