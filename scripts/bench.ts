@@ -50,6 +50,7 @@ import { runEgressBench } from './bench/egress-upload.js';
 import { idleSection, runIdleBench } from './bench/idle-cost.js';
 import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
+import { HTTP_RULES_HEADING, httpRulesSection, runHttpRulesBench } from './bench/http-rules-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
 import { runReleaseBench, releaseTable } from './bench/snapshot-release.js';
 import { objectCensusTable, runObjectCensusBench } from './bench/object-census.js';
@@ -72,6 +73,7 @@ const { values: flags } = parseArgs({
     huge: { type: 'boolean', default: false },
     remote: { type: 'boolean', default: false },
     runtime: { type: 'boolean', default: false },
+    'http-rules': { type: 'boolean', default: false },
     egress: { type: 'boolean', default: false },
     'rss-poll': { type: 'boolean', default: false },
     'leaks-only': { type: 'boolean', default: false },
@@ -119,6 +121,14 @@ async function main(): Promise<void> {
   const started = Date.now();
   const machine = describeMachine();
   const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  if (flags['http-rules']) {
+    // Measured alone; --write-docs replaces its own section of docs/benchmarks.md.
+    console.log(`Collection rules on the app's HTTP responses on ${machine}, ${command}: throughput of a trivial route`);
+    const section = httpRulesSection(await runHttpRulesBench(10, 3, console.log));
+    console.log(`\n${section}`);
+    if (flags['write-docs']) writeDoc((doc) => withSection(doc, HTTP_RULES_HEADING, `From \`${command}\` on ${machine}, ${new Date().toISOString().slice(0, 10)}. ${section}`));
+    return;
+  }
   if (flags.redaction) {
     const runs = flags.reps === undefined ? (flags.quick ? 1 : 5) : Number(flags.reps);
     console.log(`Heap snapshot redaction on ${machine}: redacted against raw, worker mode`);
@@ -218,9 +228,10 @@ async function main(): Promise<void> {
       egress,
       idle,
     });
-    // The analyzer's and the redaction's sections are measured on their own (--analyze, --redaction): a full rewrite keeps them.
+    // The analyzer's, the redaction's and the HTTP rules' sections are measured on their own (--analyze, --redaction,
+    // --http-rules): a full rewrite keeps them.
     writeDoc((existing) =>
-      [REDACTION_HEADING, ANALYZER_HEADING].reduce((page, heading) => {
+      [REDACTION_HEADING, ANALYZER_HEADING, HTTP_RULES_HEADING].reduce((page, heading) => {
         const kept = sectionOf(existing, heading);
         return kept === undefined ? page : withSection(page, heading, kept);
       }, doc),

@@ -30,12 +30,13 @@ const LAYERS: Record<string, number> = {
   metrics: 5,
   scheduling: 5,
   live: 5,
-  http: 6,
-  endpoint: 7,
-  worker: 8,
-  router: 8,
-  cli: 8,
-  'index.ts': 9,
+  rules: 6,
+  http: 7,
+  endpoint: 8,
+  worker: 9,
+  router: 9,
+  cli: 9,
+  'index.ts': 10,
 };
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');

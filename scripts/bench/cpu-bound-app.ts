@@ -1,7 +1,8 @@
 /**
  * The service under load for the runtime benchmarks: an Express app with a CPU-bound route,
- *   node cpu-bound-app.js none|probe|endpoint
- * none: the app alone; probe: plus the main-thread probe only; endpoint: plus startMaintenanceServer().
+ *   node cpu-bound-app.js none|probe|endpoint|endpoint-http-rules
+ * none: the app alone; probe: plus the main-thread probe only; endpoint: plus startMaintenanceServer();
+ * endpoint-http-rules: plus two collection rules on the app's HTTP responses that never fire.
  * Prints `{ "app": url, "ops": url|null }` once listening. Tokens come from MAINTENANCE_ENDPOINT_TOKENS.
  */
 import express from 'express';
@@ -28,6 +29,10 @@ const app = express();
 app.get('/work', (req, res) => {
   res.json({ value: render(Number(req.query.seed ?? 1)) });
 });
+// Next to nothing per request: the worst case for a cost added to every request.
+app.get('/hello', (_req, res) => {
+  res.end('hello');
+});
 app.get('/block', (req, res) => {
   busyLoop(Number(req.query.ms ?? 1000));
   res.end('unblocked');
@@ -35,7 +40,15 @@ app.get('/block', (req, res) => {
 
 let ops: string | null = null;
 if (mode === 'probe') acquireMainThreadProbe();
-if (mode === 'endpoint') ops = (await startMaintenanceServer({ port: 0, auditLog: '/dev/null', rateLimit: { all: { limit: 100_000 }, heavy: { limit: 1000 } } })).url;
+const endpointOptions = { port: 0, auditLog: '/dev/null', rateLimit: { all: { limit: 100_000 }, heavy: { limit: 1000 } } };
+if (mode === 'endpoint') ops = (await startMaintenanceServer(endpointOptions)).url;
+if (mode === 'endpoint-http-rules') {
+  const rules = [
+    { name: 'slow', when: { httpSlowerThanMs: 60_000, count: 1000, withinSeconds: 60 }, do: ['stack' as const] },
+    { name: 'errors', when: { httpStatus: '500-599', count: 1000, withinSeconds: 60 }, do: ['report' as const] },
+  ];
+  ops = (await startMaintenanceServer({ ...endpointOptions, rules })).url;
+}
 const listener = app.listen(0, '127.0.0.1', () => {
   const { port } = listener.address() as AddressInfo;
   console.log(JSON.stringify({ app: `http://127.0.0.1:${port}`, ops }));

@@ -12,6 +12,7 @@ import { dumpsCommand } from './dumps-command.js';
 import { replCommand } from './repl-command.js';
 import { HELP_REQUESTED, parseCommandLine } from './parse-command-line.js';
 import { gcCommand, indexCommand, leaksCommand, memoryCommand, metricsCommand, reportCommand, stackCommand, whoamiCommand } from './read-commands.js';
+import { rulesCommand } from './rules-command.js';
 import { serveCommand } from './serve-command.js';
 import { commandUsage, PROGRAM, programUsage } from './usage.js';
 
@@ -30,6 +31,7 @@ const COMMANDS: readonly Command[] = [
   metricsCommand,
   whoamiCommand,
   dumpsCommand,
+  rulesCommand,
   replCommand,
   commandCommand,
   analyzeCommand,

@@ -16,9 +16,11 @@ import { OperationRegistry } from '../operations/operation-registry.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import { LeakDetector } from '../probe/leak-detector.js';
 import type { ProbeHandle } from '../probe/main-thread-probe.js';
+import type { HttpWatchHandle } from '../probe/http-watch.js';
 import { ProbeFeed } from '../probe/probe-feed.js';
 import { ProbeReader } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
+import { RuleEngine } from '../rules/rule-engine.js';
 import { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import type { CdpTarget } from '../targets/target.js';
@@ -39,6 +41,8 @@ export interface EndpointParts {
   commands?: CommandRunner;
   /** When the sweep of killed uploads runs (see SweepTiming): at the first upload on the app's own thread. */
   uploadSweep?: SweepTiming;
+  /** The app's HTTP responses counted for the rules, where the app's thread watches them. */
+  httpWatch?: HttpWatchHandle;
 }
 
 export interface Endpoint {
@@ -64,6 +68,7 @@ export function createEndpoint({
   warnings = [],
   commands = new LocalCommandRunner([]),
   uploadSweep = 'background',
+  httpWatch,
 }: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
   const metrics = new PrometheusMetrics({
@@ -76,6 +81,7 @@ export function createEndpoint({
   probe?.feed.onEvents((events) => metrics.observeGcEvents(events));
   const operations = new OperationRegistry();
   const { dumps: limits } = config;
+  const artifactLimits = { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit };
   const dumps = new DumpScheduler({
     store: new DumpStore(dumpsDirectory, {
       maxBytes: limits.maxBytes,
@@ -90,14 +96,22 @@ export function createEndpoint({
     options: {
       maxPendingJobs: limits.maxPendingJobs,
       staging: { memoryLimitBytes: config.spillThresholdBytes, tmpdir: config.tmpdir },
-      limits: { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit },
+      limits: artifactLimits,
     },
   });
+  let rules: RuleEngine;
+  try {
+    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch }, dumps, log, limits: artifactLimits, destinations: config.egress });
+  } catch (error) {
+    probe?.feed.stop();
+    dumps.close();
+    throw error;
+  }
   const live = new LiveHistory({ target, probe });
   // Uploads of this process's earlier lives that were killed mid-way. Keys name the inspected process,
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
   if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
-  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings, commands };
+  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
   return {
@@ -109,6 +123,7 @@ export function createEndpoint({
       closed = true;
       probe?.feed.stop();
       live.close();
+      rules.close();
       dumps.close();
       log.close();
     },

@@ -5,6 +5,7 @@ import type { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
 import type { OperationRegistry } from '../operations/operation-registry.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import type { ProbeView } from '../probe/probe-view.js';
+import type { RuleEngine } from '../rules/rule-engine.js';
 import type { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import type { CdpTarget } from '../targets/target.js';
 
@@ -28,4 +29,6 @@ export interface ApiContext {
   warnings: readonly string[];
   /** The app's own commands, run where their functions live (none for another process). */
   commands: CommandRunner;
+  /** The collection rules and what they have done. */
+  rules: RuleEngine;
 }

@@ -4,6 +4,7 @@ import type { AppCommand, CommandParameter } from './command-options.js';
 import type { S3DestinationOptions } from './egress-options.js';
 import type { EvalOptions } from './eval-options.js';
 import type { DumpOptions, HealthProbeOptions, MaintenanceOptions, RateLimitOptions, WindowLimit } from './resolve-options.js';
+import type { RuleOptions } from './rules-options.js';
 import type { TokenSpec } from './tokens.js';
 
 /**
@@ -25,6 +26,9 @@ const TOKEN: OptionNames<TokenSpec> = { id: true, token: true, scopes: true };
 const EVAL: OptionNames<EvalOptions> = { enabled: true, allowSideEffects: true, maxTimeoutMs: true };
 const COMMAND_PARAMETER: OptionNames<CommandParameter> = { type: true, description: true, required: true, enum: true, min: true, max: true, secret: true };
 const COMMAND: OptionNames<AppCommand> = { description: true, scope: true, parameters: { entries: COMMAND_PARAMETER }, timeoutMs: true, run: true };
+
+// A rule's `when` and `do` are checked name by name by their resolver (rules-options.ts), which knows which names go together.
+const RULE: OptionNames<RuleOptions> = { name: true, when: true, do: true, limit: { count: true, perSeconds: true }, cooldownSeconds: true };
 
 const DESTINATION: OptionNames<S3DestinationOptions> = {
   type: true,
@@ -67,6 +71,7 @@ export const MAINTENANCE_OPTION_NAMES: OptionNames<MaintenanceOptions> = {
   egress: EGRESS_NAMES,
   eval: EVAL,
   commands: { entries: COMMAND },
+  rules: { entries: RULE },
 };
 
 /**

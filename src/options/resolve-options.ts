@@ -4,6 +4,7 @@ import { resolveEgressOptions, type EgressOptions, type S3Destination } from './
 import type { AppCommands } from './command-options.js';
 import { resolveEvalOptions, type EvalOptions, type ResolvedEvalConfig } from './eval-options.js';
 import { loadTokenRecords, type TokenRecord, type TokenSources } from './tokens.js';
+import { resolveRules, type ResolvedRule, type RuleOptions } from './rules-options.js';
 
 export interface WindowLimit {
   /** Length of the window in milliseconds. */
@@ -104,6 +105,12 @@ export interface MaintenanceOptions extends TokenSources {
   eval?: EvalOptions;
   /** The app's own maintenance actions, run on its main thread: `GET {base}/commands`, `POST {base}/commands/{name}`. */
   commands?: AppCommands;
+  /**
+   * Collection rules: when a condition holds (a blocked loop, memory near its limit, a leak...), take
+   * artifacts into the dump store with nobody asking, within a limit that holds across restarts with
+   * `storeDir`; see docs/rules.md.
+   */
+  rules?: RuleOptions[];
 }
 
 export interface HealthProbeOptions {
@@ -136,6 +143,7 @@ export interface ResolvedConfig {
   /** Upload destinations by name, validated; a plain object so that it crosses into the worker as is. */
   egress: Record<string, S3Destination>;
   eval: ResolvedEvalConfig;
+  rules: ResolvedRule[];
 }
 
 const DEFAULT_LIMITS = {
@@ -178,6 +186,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
           },
     egress: Object.fromEntries(resolveEgressOptions(options.egress)),
     eval: resolveEvalOptions(options.eval),
+    rules: resolveRules(options.rules),
   };
 }
 

@@ -7,6 +7,8 @@ import { checkOptionNames, MAINTENANCE_OPTION_NAMES } from '../options/option-na
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
+import { checkRules } from '../rules/rule-actions.js';
+import { watchHttp } from '../probe/http-watch.js';
 import { guardTrustProxy } from './trust-proxy-guard.js';
 
 /**
@@ -36,11 +38,13 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
     );
   }
   const config = resolveConfig(options);
+  // Here, before anything starts: the endpoint itself is built on the first request.
+  checkRules(config.rules, { offMainThread: false, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit }, config.egress);
   const express = createRequire(import.meta.url)('express') as () => Express;
   // The probe runs for the life of the process once a router is mounted: routers have no close().
   const probe = acquireMainThreadProbe().handle;
   const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
-  const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)) }));
+  const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, httpWatch: watchHttp(config.rules)?.handle, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)) }));
   // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
   // Once loaded, requests go to the router directly, without a promise turn each.
   let loaded: Router | undefined;

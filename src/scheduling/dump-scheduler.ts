@@ -325,6 +325,11 @@ export class DumpScheduler {
   #arm(state: JobState): void {
     const { trigger } = state.job;
     if (trigger.type === 'near-heap-limit') return; // armed in the target, not here
+    if (trigger.type === 'rule') {
+      // Now, from this turn: a rule's stack must land while the condition that fired it still holds.
+      contained('a rule\'s dump', () => void this.#run(state))();
+      return;
+    }
     const expiresAt = trigger.type === 'at' ? undefined : trigger.expiresAt;
     let expiry: NodeJS.Timeout | undefined;
     if (expiresAt !== undefined) {

@@ -36,11 +36,15 @@ export function recordPath(directory: string, id: string): string {
 
 /** Writes a record atomically and durably: a crash leaves the old record or the new one, never half of one. */
 export function writeRecord<Job extends { id: string }>(directory: string, record: StoredRecord<Job>): void {
-  const path = recordPath(directory, record.job.id);
+  writeFileDurably(recordPath(directory, record.job.id), JSON.stringify(record));
+}
+
+/** Writes a private file atomically and durably (a temporary `.partial` name, synced, renamed into place). */
+export function writeFileDurably(path: string, text: string): void {
   const temporary = `${path}.partial`;
   const fd = openSync(temporary, 'w', 0o600);
   try {
-    const data = Buffer.from(JSON.stringify(record));
+    const data = Buffer.from(text);
     let offset = 0;
     while (offset < data.length) offset += writeSync(fd, data, offset);
     fsyncSync(fd);

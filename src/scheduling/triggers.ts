@@ -8,7 +8,9 @@ export type Trigger =
   | { type: 'gc'; expiresAt: string | undefined }
   | { type: 'heap-above'; bytes: number | undefined; ratio: number | undefined; expiresAt: string | undefined }
   /** Node writes the snapshot itself as the heap nears its limit (near-heap-limit-capture.ts). */
-  | { type: 'near-heap-limit' };
+  | { type: 'near-heap-limit' }
+  /** A collection rule fired (rules/): taken at once. */
+  | { type: 'rule'; name: string };
 
 export const MAX_AHEAD_MS = 24 * 3_600_000;
 

@@ -25,7 +25,7 @@ const target = InspectorSessionTarget.mainThread();
 const log = new AuditLogger(config.auditLog);
 const warnings = startWarnings(init.host, init.security, log);
 const commands = new PortCommandRunner(init.commandPort, init.commands);
-const endpoint = createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings, commands });
+const endpoint = createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings, commands, httpWatch: init.httpWatch });
 const server = createOpsServer(endpoint.app(init.basePath), init.security, serverEvents(log));
 
 // This thread runs only the endpoint: an error of ours that escaped every guard (the timers and listeners

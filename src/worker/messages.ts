@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { HttpWatchHandle } from '../probe/http-watch.js';
 import type { CommandInfo } from '../options/command-options.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import type { ProbeHandle } from '../probe/main-thread-probe.js';
@@ -21,6 +22,8 @@ export interface WorkerInit {
   commandPort: MessagePort;
   /** The app's service name for object keys, read on the app's thread (the worker's argv names the worker). */
   service: string;
+  /** The app's HTTP responses the rules count, watched on the main thread; absent when no rule needs them. */
+  httpWatch: HttpWatchHandle | undefined;
 }
 
 export type WorkerToMain =

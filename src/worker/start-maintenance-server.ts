@@ -5,6 +5,8 @@ import { contained } from '../contained.js';
 import { appServiceName } from '../egress/object-key.js';
 import { ConfigError } from '../errors.js';
 import { checkOptionNames, MAINTENANCE_OPTION_NAMES, type OptionNames } from '../options/option-names.js';
+import { checkRules } from '../rules/rule-actions.js';
+import { watchHttp } from '../probe/http-watch.js';
 import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
@@ -66,6 +68,8 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   if (config.rateLimit.keyGenerator !== undefined) {
     throw new ConfigError('OPTION_TYPE', '`rateLimit.keyGenerator` is for router mode; behind a proxy, the out-of-band server takes `trustProxy`.');
   }
+  // Checked here too, so a mistake rejects as a ConfigError before the worker starts.
+  checkRules(config.rules, { offMainThread: true, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit }, config.egress);
   const commands = resolveCommands(options.commands);
   const host = options.host ?? '127.0.0.1';
   const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);
@@ -74,6 +78,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   const security = resolveServerSecurity(host, options, config.maxProfileSeconds);
   const probe = acquireMainThreadProbe();
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
+  const httpWatch = watchHttp(config.rules);
   const detached = new Int32Array(new SharedArrayBuffer(4));
   // The commands' functions stay here, on the app's thread; the worker asks for them over this channel.
   const channel = new MessageChannel();
@@ -91,6 +96,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
     commands: commands.map(commandInfo),
     commandPort: channel.port2,
     service: appServiceName(),
+    httpWatch: httpWatch?.handle,
   };
   // trackUnmanagedFds off: the heap snapshot pipe is opened with fs.openSync and then owned (and closed)
   // by a net.Socket, which Node's fd tracking never sees close; it would warn on every reuse of the
@@ -116,6 +122,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
       process.off('exit', detach);
       channel.port1.close();
       probe.release();
+      httpWatch?.stop();
       dumps.dispose();
     }),
   );

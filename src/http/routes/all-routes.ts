@@ -16,6 +16,7 @@ import { memoryLeaksRoute } from './memory-leaks-route.js';
 import { memoryRoute } from './memory-route.js';
 import { metricsRoute } from './metrics-route.js';
 import { reportRoute } from './report-route.js';
+import { rulesRoute } from './rules-route.js';
 import type { RouteDefinition } from './route.js';
 import { stackRoute } from './stack-route.js';
 import { whoamiRoute } from './whoami-route.js';
@@ -43,6 +44,7 @@ export const allRoutes: readonly RouteDefinition[] = [
   dumpRoute,
   deleteDumpRoute,
   dumpFileRoute,
+  rulesRoute,
   whoamiRoute,
   eventsRoute,
   debugPprofProfileRoute,

@@ -9,6 +9,9 @@ const KEY_KINDS: Record<ArtifactKind['kind'], string> = {
   heapsnapshot: 'heap-snapshot',
   cpuprofile: 'cpu-profile',
   heapprofile: 'heap-profile',
+  stack: 'stack',
+  census: 'census',
+  report: 'report',
 };
 
 /** How long a remote target gets to name itself before the key says `unknown`. */

@@ -39,7 +39,7 @@ export interface ArtifactLimits {
  * its parameters, how its file is named and typed, and how it is produced into a sink.
  */
 export interface ArtifactKind<S extends ParamSpecs = ParamSpecs> {
-  kind: 'heapsnapshot' | 'cpuprofile' | 'heapprofile';
+  kind: 'heapsnapshot' | 'cpuprofile' | 'heapprofile' | 'stack' | 'census' | 'report';
   scope: Scope;
   lock: LockKind;
   parameters(limits: ArtifactLimits): S;
@@ -66,4 +66,33 @@ export const PPROF_TYPE = 'application/octet-stream';
 /** Keeps a kind's parameter types checked against its functions while the table holds it erased. */
 export function defineArtifact<S extends ParamSpecs>(kind: ArtifactKind<S>): ArtifactKind {
   return kind as unknown as ArtifactKind;
+}
+
+/**
+ * A kind whose artifact is one JSON document the target answers at once, without parameters (a rule's
+ * stack, census or report): `take` returns the document and the facts for the audit line.
+ */
+export function jsonDocumentArtifact(kind: {
+  kind: ArtifactKind['kind'];
+  scope: Scope;
+  lock: LockKind;
+  extension: string;
+  expectedMs?: number;
+  take(target: CdpTarget): Promise<{ document: unknown; facts: Record<string, unknown> }>;
+}): ArtifactKind {
+  return defineArtifact({
+    kind: kind.kind,
+    scope: kind.scope,
+    lock: kind.lock,
+    parameters: () => ({}),
+    expectedMs: () => kind.expectedMs,
+    extension: () => kind.extension,
+    contentType: () => JSON_TYPE,
+    compressible: () => true,
+    async produce(target, _params, sink) {
+      const { document, facts } = await kind.take(target);
+      sink.write(JSON.stringify(document));
+      return facts;
+    },
+  });
 }

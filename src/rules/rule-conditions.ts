@@ -1,0 +1,155 @@
+import { ConfigError } from '../errors.js';
+import { isHttpCondition, type ResolvedRule, type RuleCondition } from '../options/rules-options.js';
+import { recentResponses, type HttpWatchHandle } from '../probe/http-watch.js';
+import { readMemoryBudget } from '../probe/memory-limit.js';
+import type { ProbeView } from '../probe/probe-view.js';
+import type { CdpTarget } from '../targets/target.js';
+
+/** What a condition reads: the probe's shared memory, this process's own counters, the leak verdict. */
+export interface ConditionSources {
+  target: CdpTarget;
+  probe: ProbeView | undefined;
+  memoryLimit: number | undefined;
+  leakWindowSeconds: number;
+  /** The app's HTTP responses the rules count, where the app's thread watches them (none for a sidecar). */
+  http: HttpWatchHandle | undefined;
+}
+
+/** A condition's reading now: whether it holds, the figure it looked at, and (a blocked loop) which episode. */
+export interface Reading {
+  holds: boolean;
+  value: number | string | null;
+  /** The same stall read twice is one episode: a rule fires once for it. */
+  episode?: number;
+}
+
+/** How often each kind of condition is read: a stall within a tenth of a second, the rest once a second. */
+export const FAST_READ_MS = 100;
+export const SLOW_READ_MS = 1000;
+/** The leak verdict is a computation over the GC history, not a read: every ten seconds is enough. */
+const LEAK_READ_MS = 10_000;
+
+/** Where the endpoint runs, as far as conditions care. */
+export interface WatchingPlace {
+  /** The endpoint serves from off the app's main thread (worker mode). */
+  offMainThread: boolean;
+  /** A main-thread probe runs in the target. */
+  probe: boolean;
+  /** The endpoint runs inside the inspected process, whose own counters it can read. */
+  ownProcess: boolean;
+  /** The app's thread watches its HTTP responses for the rules (worker and router modes). */
+  http: boolean;
+}
+
+/** Where a ConditionReader's sources put the endpoint. */
+export function watchingPlace(sources: ConditionSources, rules: readonly ResolvedRule[]): WatchingPlace {
+  return {
+    offMainThread: !sources.target.capabilities.sameThread,
+    probe: sources.probe !== undefined,
+    ownProcess: sources.target.capabilities.sharedFileSystem,
+    http: sources.http !== undefined || !rules.some((rule) => isHttpCondition(rule.when)),
+  };
+}
+
+/**
+ * Refuses, at start, a condition that cannot be watched from where the endpoint runs, naming the
+ * rule's path: a blocked loop can only be seen (and its stack taken) from off the main thread; the
+ * probe's figures need a probe; the process's own counters need the endpoint inside it.
+ */
+export function assertWatchable(rules: readonly ResolvedRule[], place: WatchingPlace): void {
+  rules.forEach((rule, index) => {
+    const path = `rules[${index}].when.${rule.when.type}`;
+    const { type } = rule.when;
+    if (type === 'loopBlockedMs' && !(place.offMainThread && place.probe)) {
+      throw new ConfigError(
+        'INVALID_OPTIONS',
+        `\`${path}\` needs the endpoint off the app's main thread with its probe (startMaintenanceServer): in router mode the rule would run on the blocked thread itself, and a sidecar has no probe.`,
+      );
+    }
+    if ((type === 'heapPercentOfLimit' || type === 'elu' || type === 'loopDelayP99Ms' || type === 'leak') && !place.probe) {
+      throw new ConfigError('INVALID_OPTIONS', `\`${path}\` needs the main-thread probe, which this target does not run (a sidecar's target).`);
+    }
+    if ((type === 'rssPercentOfLimit' || type === 'cpuPercent') && !place.ownProcess) {
+      throw new ConfigError('INVALID_OPTIONS', `\`${path}\` reads the process's own counters: it needs the endpoint inside the process (startMaintenanceServer or maintenanceRouter).`);
+    }
+    if (isHttpCondition(rule.when) && !place.http) {
+      throw new ConfigError('INVALID_OPTIONS', `\`${path}\` counts the app's own HTTP responses, watched on its thread: it needs the endpoint inside the process (startMaintenanceServer or maintenanceRouter).`);
+    }
+  });
+}
+
+/** Reads conditions; keeps what a reading needs from one to the next (CPU time, the last leak verdict). */
+export class ConditionReader {
+  readonly #sources: ConditionSources;
+  #cpu = { at: performance.now(), usage: process.cpuUsage() };
+  #cpuPercent = 0;
+  #leak: { at: number; verdict: string } = { at: 0, verdict: 'insufficient-data' };
+  readonly #memoryBudget: number | undefined;
+
+  constructor(sources: ConditionSources, conditions: readonly RuleCondition[]) {
+    this.#sources = sources;
+    this.#memoryBudget = conditions.some((condition) => condition.type === 'rssPercentOfLimit') ? readMemoryBudget({ memoryLimit: sources.memoryLimit }).limitBytes : undefined;
+  }
+
+  /** The memory limit rssPercentOfLimit reads against: `memoryLimit`, else the cgroup's, else physical memory. */
+  get memoryBudgetBytes(): number | undefined {
+    return this.#memoryBudget;
+  }
+
+  /** Once a second, before the slow conditions are read: the process's CPU share over the last second. */
+  sampleCpu(): void {
+    const now = performance.now();
+    const usage = process.cpuUsage();
+    const elapsedUs = (now - this.#cpu.at) * 1000;
+    if (elapsedUs > 0) this.#cpuPercent = ((usage.user - this.#cpu.usage.user + usage.system - this.#cpu.usage.system) / elapsedUs) * 100;
+    this.#cpu = { at: now, usage };
+  }
+
+  /** `name`: the rule's, for the conditions kept per rule (the HTTP responses it counts). */
+  read(name: string, condition: RuleCondition, now: number): Reading {
+    const probe = this.#sources.probe;
+    switch (condition.type) {
+      case 'loopBlockedMs': {
+        // 'as-is' asks nothing of the main thread: the heartbeat is what its last tick published.
+        // The probe ticks once an interval: the loop is known blocked only for as long as its next tick is
+        // overdue, a lower bound of the stall (it may have begun up to an interval earlier), never an idle loop.
+        const { heartbeatAt, intervalMs } = probe!.reader.figures('as-is');
+        const overdueMs = Math.max(0, now - heartbeatAt - intervalMs);
+        return { holds: overdueMs >= condition.threshold, value: Math.round(overdueMs), episode: heartbeatAt };
+      }
+      case 'heapPercentOfLimit': {
+        const figures = probe!.reader.figures('live');
+        const percent = figures.heapLimit > 0 ? (figures.heapUsed / figures.heapLimit) * 100 : 0;
+        return { holds: percent >= condition.threshold, value: round(percent) };
+      }
+      case 'rssPercentOfLimit': {
+        if (this.#memoryBudget === undefined) return { holds: false, value: null };
+        const percent = (process.memoryUsage.rss() / this.#memoryBudget) * 100;
+        return { holds: percent >= condition.threshold, value: round(percent) };
+      }
+      case 'elu': {
+        const elu = probe!.reader.figures('live').eventLoopUtilization;
+        return { holds: elu >= condition.threshold, value: round(elu) };
+      }
+      case 'loopDelayP99Ms': {
+        const p99Ms = probe!.reader.figures('live').eventLoopDelay.p99 * 1000;
+        return { holds: p99Ms >= condition.threshold, value: round(p99Ms) };
+      }
+      case 'cpuPercent':
+        return { holds: this.#cpuPercent >= condition.threshold, value: round(this.#cpuPercent) };
+      case 'httpSlowerThanMs':
+      case 'httpStatus': {
+        const recent = recentResponses(this.#sources.http!, name, condition.withinSeconds * 1000, now);
+        return { holds: recent >= condition.count, value: recent };
+      }
+      case 'leak': {
+        if (now - this.#leak.at >= LEAK_READ_MS) this.#leak = { at: now, verdict: probe!.leaks.verdict({ windowSeconds: this.#sources.leakWindowSeconds }, now).verdict };
+        return { holds: this.#leak.verdict === 'leak', value: this.#leak.verdict };
+      }
+    }
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
