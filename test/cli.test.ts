@@ -98,7 +98,7 @@ describe('CLI against a running endpoint (worker mode)', () => {
   });
 
   test("whoami names the token and its scopes", async () => {
-    assert.deepEqual(json(await cli(['whoami', '--json'])), { tokenId: 'admin', scopes: ['read', 'heap', 'profile', 'eval', 'command'] });
+    assert.deepEqual(json(await cli(['whoami', '--json'])), { tokenId: 'admin', scopes: ['read', 'heap', 'heap-raw', 'profile', 'eval', 'command'] });
   });
 });
 
