@@ -77,9 +77,9 @@ Try:
   curl ${auth} --compressed -o demo-gz.heapsnapshot ${ops.url}/heapsnapshot
   curl "${appUrl}/block?ms=3000" & curl ${auth} -o demo.cpuprofile "${ops.url}/cpuprofile?seconds=5"
   curl ${auth} ${ops.url}/memory
-  curl ${auth} "${ops.url}/heapsnapshot?delay=10s"      # scheduled; then GET ${ops.url}/dumps
   curl ${ops.url}/                                       # 401 without a token
   curl "${appUrl}/block?ms=10000" & sleep 1; curl ${auth} "${ops.url}/stack?format=text"
+  curl ${auth} "${ops.url}/heapsnapshot?delay=20s"      # scheduled; then GET ${ops.url}/dumps
 
 Or with the CLI (npx maintenance-endpoint help):
   export MAINTENANCE_ENDPOINT_URL=${ops.url} MAINTENANCE_ENDPOINT_TOKEN=${ownTokens ? token : '$TOKEN'}
