@@ -22,6 +22,7 @@ import type { ProbeView } from '../probe/probe-view.js';
 import { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import type { CdpTarget } from '../targets/target.js';
+import { WorkerThreads } from '../targets/worker-threads.js';
 
 export interface EndpointParts {
   /** The process the endpoint inspects; what it can do is in its capabilities. */
@@ -39,6 +40,8 @@ export interface EndpointParts {
   commands?: CommandRunner;
   /** When the sweep of killed uploads runs (see SweepTiming): at the first upload on the app's own thread. */
   uploadSweep?: SweepTiming;
+  /** The endpoint's own threads in the target (the server's worker): never listed as the app's. */
+  ownThreadIds?: readonly number[];
 }
 
 export interface Endpoint {
@@ -64,6 +67,7 @@ export function createEndpoint({
   warnings = [],
   commands = new LocalCommandRunner([]),
   uploadSweep = 'background',
+  ownThreadIds = [],
 }: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
   const metrics = new PrometheusMetrics({
@@ -97,7 +101,8 @@ export function createEndpoint({
   // Uploads of this process's earlier lives that were killed mid-way. Keys name the inspected process,
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
   if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
-  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings, commands };
+  const threads = new WorkerThreads(target, { ownThreadIds });
+  const context: ApiContext = { target, threads, operations, config, log, probe, metrics, dumps, live, warnings, commands };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
   return {

@@ -18,6 +18,7 @@ import { metricsRoute } from './metrics-route.js';
 import { reportRoute } from './report-route.js';
 import type { RouteDefinition } from './route.js';
 import { stackRoute } from './stack-route.js';
+import { threadsRoute } from './threads-route.js';
 import { whoamiRoute } from './whoami-route.js';
 
 /**
@@ -30,6 +31,7 @@ export const allRoutes: readonly RouteDefinition[] = [
   cpuProfileRoute,
   heapProfileRoute,
   stackRoute,
+  threadsRoute,
   memoryRoute,
   memoryLeaksRoute,
   gcRoute,
