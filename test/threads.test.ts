@@ -6,6 +6,27 @@ import { startSidecar, type Sidecar } from './helpers/cli.js';
 import { startFixture, type Fixture, type Mode } from './helpers/fixture.js';
 import { eventually, request } from './helpers/http.js';
 
+interface HeapSnapshotJson {
+  snapshot: { meta: { node_fields: string[]; edge_fields: string[] }; node_count: number; edge_count: number };
+  nodes: number[];
+  edges: number[];
+  strings: string[];
+}
+
+/** Parses a snapshot with JSON.parse alone and checks every node and edge the header announces is there. */
+function wholeSnapshot(body: Buffer): HeapSnapshotJson {
+  const snapshot = JSON.parse(body.toString('utf8')) as HeapSnapshotJson;
+  const { meta, node_count, edge_count } = snapshot.snapshot;
+  assert.equal(snapshot.nodes.length, node_count * meta.node_fields.length, 'every node is present');
+  assert.equal(snapshot.edges.length, edge_count * meta.edge_fields.length, 'every edge is present');
+  return snapshot;
+}
+
+/** The app's live threads, as /threads lists them. */
+async function liveThreads(under: Under): Promise<ThreadFigures[]> {
+  return (await request(`${under.url}/threads`, { token: under.token })).json<{ threads: ThreadFigures[] }>().threads;
+}
+
 /** Share of samples whose stack contains `name` anywhere. */
 function shareOfSamplesIn(profile: CpuProfile, name: string): number {
   const parents = new Map<number, number>();
@@ -105,6 +126,38 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
       const text = (await request(`${under.url}/stack?format=text&thread=${renderer.id}`, { token: under.token })).body.toString();
       assert.match(text, new RegExp(`^Worker thread ${renderer.id} of process \\d+ .*\\n    at stuckInWorkerLoop `));
       await ended;
+    });
+
+    test("/heapsnapshot?thread=ID holds the worker's marker objects and the main thread's snapshot does not", async () => {
+      const worker = wholeSnapshot((await get(`/heapsnapshot?thread=${renderer.id}`)).body);
+      assert.ok(worker.strings.includes('WorkerThreadMarker') && worker.strings.includes('worker-999'), "the worker's markers");
+      assert.ok(!worker.strings.includes('PlantedMarker'), "none of the main thread's");
+      const main = wholeSnapshot((await get('/heapsnapshot')).body);
+      assert.ok(main.strings.includes('PlantedMarker'), "the main thread's markers");
+      assert.ok(!main.strings.includes('WorkerThreadMarker'), "none of the worker's");
+    });
+
+    test("/memory?thread=ID and POST /gc?thread=ID read and collect the worker's own heap", async () => {
+      const memory = (await get(`/memory?thread=${renderer.id}`)).json<{ thread: number; source: string; heapUsed: number }>();
+      assert.equal(memory.thread, renderer.id);
+      assert.equal(memory.source, 'inspector');
+      const listed = (await liveThreads(under)).find((thread) => thread.id === renderer.id)!;
+      // The same isolate's heap, read twice a moment apart: of one order, not the main thread's.
+      assert.ok(memory.heapUsed > 0 && memory.heapUsed < 4 * listed.heapTotalBytes!, `${memory.heapUsed} vs ${listed.heapTotalBytes}`);
+      const gc = await request(`${under.url}/gc?thread=${renderer.id}`, { token: under.token, method: 'POST' });
+      assert.equal(gc.status, 200, gc.body.toString());
+      assert.ok(gc.json<{ before: { usedSize: number } }>().before.usedSize > 0);
+    });
+
+    test('a worker terminated during its snapshot leaves the app alive and the answer whole or an error, never cut', async () => {
+      await under.app.command({ cmd: 'thread-terminate', ms: 50 }, 'thread-terminating');
+      const reply = await get(`/heapsnapshot?thread=${renderer.id}`);
+      if (reply.status === 200) wholeSnapshot(reply.body);
+      else assert.ok([404, 410].includes(reply.status), `${reply.status} ${reply.body.toString()}`);
+      await eventually(async () => (await liveThreads(under)).length === 1, 20_000, 'the terminated worker to leave the list');
+      assert.equal(under.app.child.exitCode, null, 'the app is alive');
+      await under.app.command({ cmd: 'thread-start' }, 'thread-started');
+      renderer = await eventually(async () => (await liveThreads(under)).find((thread) => thread.name === 'renderer'), 20_000, 'the new worker');
     });
 
     test('a worker that exits during a profile ends it with THREAD_EXITED; the app lives on and the worker is no longer listed', async () => {

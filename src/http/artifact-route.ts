@@ -44,7 +44,9 @@ export function artifactRoute(
       expectedMs: (params) => artifact.expectedMs(params as never),
     },
     admit: async ({ params, context }) =>
-      asksForLater(params) || artifact.admit === undefined ? undefined : artifact.admit(context.target, split(params).own as never, context.config),
+      asksForLater(params) || artifact.admit === undefined
+        ? undefined
+        : artifact.admit(await threadTarget(context, params.thread as number | undefined), split(params).own as never, context.config),
     async handle(call) {
       const { own, schedule, egress } = split(call.params);
       const trigger = parseTrigger(schedule);
