@@ -18,8 +18,9 @@ export interface WorkerThreadsOptions {
 /**
  * The worker threads of the inspected thread, as its `NodeWorker` domain announces them. The domain is
  * enabled on first use and stays enabled: every worker, present or started later, gets a session that
- * lives as long as it does. It is enabled once per connection, never disabled: a second `enable` would add
- * nothing, and workers created by workers are not seen (each thread only announces its own children).
+ * lives as long as it does. It is enabled once per connection (again after a sidecar reconnects), never
+ * disabled: a second `enable` would add nothing, and workers created by workers are not seen (each thread only
+ * announces its own children).
  */
 export class WorkerThreads {
   readonly #parent: CdpTarget;
@@ -73,6 +74,12 @@ export class WorkerThreads {
     this.#parent.on('NodeWorker.detachedFromWorker', (params: { sessionId: string }) => {
       this.#bySession.get(params.sessionId)?.detach();
       this.#bySession.delete(params.sessionId);
+    });
+    // A sidecar's connection was lost: its worker sessions died with it, and the next connection must enable again.
+    this.#parent.on('Inspector.detached', () => {
+      for (const thread of this.#bySession.values()) thread.detach();
+      this.#bySession.clear();
+      this.#enabled = undefined;
     });
     this.#parent.on('NodeWorker.receivedMessageFromWorker', (params: { sessionId: string; message: string }) => {
       this.#bySession.get(params.sessionId)?.receive(params.message);
