@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CpuProfile } from '../src/operations/cpu-profile.js';
 import type { ThreadFigures } from '../src/operations/thread-list.js';
-import { startSidecar, type Sidecar } from './helpers/cli.js';
+import { freePort, startSidecar, type Sidecar } from './helpers/cli.js';
 import { startFixture, type Fixture, type Mode } from './helpers/fixture.js';
 import { eventually, request } from './helpers/http.js';
 
@@ -182,3 +182,30 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
     });
   });
 }
+
+describe('worker threads through a sidecar whose target restarts', () => {
+  test("the restarted process's worker is listed and reachable under its new session", async () => {
+    const port = await freePort();
+    const nodeArgs = [...NODE_ARGS, `--inspect=127.0.0.1:${port}`];
+    let app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs });
+    const sidecar = await startSidecar(['--target', `127.0.0.1:${port}`]);
+    const get = (path: string) => request(`${sidecar.url}${path}`, { token: sidecar.token });
+    try {
+      const before = (await get('/threads')).json<{ threads: ThreadFigures[] }>().threads;
+      assert.deepEqual(before.map((thread) => thread.name), ['main', 'renderer']);
+      await app.stop();
+      app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs });
+      const after = await eventually(async () => {
+        const reply = await get('/threads');
+        return reply.status === 200 ? reply.json<{ threads: ThreadFigures[] }>().threads : undefined;
+      }, 20_000, 'the sidecar to reconnect');
+      assert.deepEqual(after.map((thread) => thread.name), ['main', 'renderer']);
+      const stack = await get(`/stack?thread=${after[1]!.id}`);
+      assert.equal(stack.status, 200, stack.body.toString());
+      assert.equal(stack.json<{ state: string }>().state, 'idle');
+    } finally {
+      await sidecar.stop();
+      await app.stop();
+    }
+  });
+});
