@@ -151,19 +151,21 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
 
     test('a worker terminated during its snapshot leaves the app alive; the answer is whole, an error, or cut off (never passed as whole)', async () => {
       await under.app.command({ cmd: 'thread-terminate', ms: 50 }, 'thread-terminating');
-      try {
-        const reply = await get(`/heapsnapshot?thread=${renderer.id}`);
-        if (reply.status === 200) wholeSnapshot(reply.body);
-        else assert.ok([404, 410].includes(reply.status), `${reply.status} ${reply.body.toString()}`);
-      } catch (error) {
-        // A failure after the first byte cuts the response off, so the client can tell it is not whole.
-        assert.match(String(error), /response aborted/);
-      } finally {
-        await eventually(async () => (await liveThreads(under)).length === 1, 20_000, 'the terminated worker to leave the list');
-        await under.app.command({ cmd: 'thread-start' }, 'thread-started');
-      }
+      const outcome = await get(`/heapsnapshot?thread=${renderer.id}`).then((reply) => reply, (error: unknown) => error as Error);
       assert.equal(under.app.child.exitCode, null, 'the app is alive');
+      assert.equal(under.sidecar?.child.exitCode ?? null, null, 'the sidecar is alive');
+      await eventually(async () => (await liveThreads(under)).length === 1, 20_000, 'the terminated worker to leave the list');
+      await under.app.command({ cmd: 'thread-start' }, 'thread-started');
       renderer = await eventually(async () => (await liveThreads(under)).find((thread) => thread.name === 'renderer'), 20_000, 'the new worker');
+      if (outcome instanceof Error) {
+        // A failure after the first byte cuts the response off, so the client can tell it is not whole.
+        assert.match(outcome.message, /response aborted/);
+      } else if (outcome.status === 200) {
+        wholeSnapshot(outcome.body);
+      } else {
+        assert.ok(outcome.status === 410 || outcome.status === 404, `${outcome.status} ${outcome.body.toString()}`);
+        assert.match(outcome.json<{ error: { code: string } }>().error.code, /^THREAD_(EXITED|NOT_FOUND)$/);
+      }
     });
 
     test('a worker that exits during a profile ends it with THREAD_EXITED; the app lives on and the worker is no longer listed', async () => {

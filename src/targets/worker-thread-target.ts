@@ -12,6 +12,9 @@ export interface WorkerThreadInfo {
   url: string;
 }
 
+/** What a worker's inspector answers a command that `worker.terminate()` or the thread's end cut short. */
+const TORN_DOWN = new Set(['Execution context was destroyed.', 'Execution was terminated']);
+
 interface Pending {
   method: string;
   resolve: (result: unknown) => void;
@@ -63,6 +66,9 @@ export class WorkerThreadTarget implements CdpTarget {
     const answer = new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { method, resolve: resolve as (result: unknown) => void, reject });
     });
+    // The worker may exit while the relay itself is still being answered: the answer is then rejected before
+    // it is returned to anyone, and an unhandled rejection would end the process (the app's, in router mode).
+    answer.catch(() => {});
     try {
       await this.#parent.send('NodeWorker.sendMessageToWorker', {
         sessionId: this.#sessionId,
@@ -101,8 +107,9 @@ export class WorkerThreadTarget implements CdpTarget {
     if (pending === undefined) return;
     this.#pending.delete(message.id);
     if (message.error === undefined) pending.resolve(message.result);
-    // The last answer of a worker being torn down (Node 22 and 26); its detachment follows.
-    else if (message.error.message === 'Execution context was destroyed.') pending.reject(threadExited(this.info, pending.method));
+    // The last answer of a worker being torn down (terminated in JavaScript, or its context destroyed on
+    // Node 22 and 26); its detachment follows.
+    else if (TORN_DOWN.has(message.error.message)) pending.reject(threadExited(this.info, pending.method));
     else pending.reject(new ProtocolError(pending.method, message.error.message));
   }
 
