@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   // The target, the inspector, the machine.
   TARGET_UNAVAILABLE: 'The inspected process cannot be reached right now.',
   INSPECTOR_ERROR: 'An inspector command failed.',
+  THREAD_NOT_FOUND: 'No live thread of the app has that id; the live ids are listed.',
+  THREAD_EXITED: 'The worker thread exited before the operation finished; nothing of it was kept.',
   EVALUATION_FAILED: 'An expression evaluated in the target threw.',
   OPERATION_ABORTED: 'The operation stopped because its requester went away or cancelled it.',
   STREAM_STALLED: 'A download made no progress for the stall timeout and was aborted.',

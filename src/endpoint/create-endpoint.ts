@@ -24,6 +24,7 @@ import { RuleEngine } from '../rules/rule-engine.js';
 import { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import type { CdpTarget } from '../targets/target.js';
+import { WorkerThreads } from '../targets/worker-threads.js';
 
 export interface EndpointParts {
   /** The process the endpoint inspects; what it can do is in its capabilities. */
@@ -43,6 +44,8 @@ export interface EndpointParts {
   uploadSweep?: SweepTiming;
   /** The app's HTTP responses counted for the rules, where the app's thread watches them. */
   httpWatch?: HttpWatchHandle;
+  /** The endpoint's own threads in the target (the server's worker): never listed as the app's. */
+  ownThreadIds?: readonly number[];
 }
 
 export interface Endpoint {
@@ -69,6 +72,7 @@ export function createEndpoint({
   commands = new LocalCommandRunner([]),
   uploadSweep = 'background',
   httpWatch,
+  ownThreadIds = [],
 }: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
   const metrics = new PrometheusMetrics({
@@ -111,7 +115,8 @@ export function createEndpoint({
   // Uploads of this process's earlier lives that were killed mid-way. Keys name the inspected process,
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
   if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
-  const context: ApiContext = { target, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules };
+  const threads = new WorkerThreads(target, { ownThreadIds });
+  const context: ApiContext = { target, threads, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
   return {

@@ -8,6 +8,7 @@ import type { ProbeView } from '../probe/probe-view.js';
 import type { RuleEngine } from '../rules/rule-engine.js';
 import type { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import type { CdpTarget } from '../targets/target.js';
+import type { WorkerThreads } from '../targets/worker-threads.js';
 
 /**
  * What every route gets: the inspected target and the endpoint's shared services, built once by the
@@ -16,6 +17,8 @@ import type { CdpTarget } from '../targets/target.js';
  */
 export interface ApiContext {
   target: CdpTarget;
+  /** The app's worker threads, reached through the target's session (`?thread=ID`). */
+  threads: WorkerThreads;
   operations: OperationRegistry;
   config: ResolvedConfig;
   log: AuditLogger;

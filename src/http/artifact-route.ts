@@ -3,6 +3,8 @@ import { egressParam } from '../operations/artifacts/egress-param.js';
 import { parseTrigger, SCHEDULE_PARAMS, type ScheduleValues } from '../scheduling/triggers.js';
 import { defineRoute, type RouteDefinition } from './routes/route.js';
 import { streamArtifact } from './stream-artifact.js';
+import { threadParam, threadTarget } from './thread-target.js';
+import { invalidParameter } from '../errors.js';
 import { uploadArtifactResponse } from './upload-artifact-response.js';
 
 const SCHEDULE_NAMES = Object.keys(SCHEDULE_PARAMS) as (keyof typeof SCHEDULE_PARAMS)[];
@@ -13,7 +15,7 @@ function split(params: Record<string, unknown>): { own: Record<string, unknown>;
   const schedule: ScheduleValues = {};
   for (const [name, value] of Object.entries(params)) {
     if ((SCHEDULE_NAMES as string[]).includes(name)) schedule[name as keyof ScheduleValues] = value as string;
-    else if (name !== 'egress') own[name] = value;
+    else if (name !== 'egress' && name !== 'thread') own[name] = value;
   }
   return { own, schedule, egress: params.egress as string | undefined };
 }
@@ -26,13 +28,16 @@ const asksForLater = (params: Record<string, unknown>) => SCHEDULE_NAMES.some((n
  * With egress=NAME it is uploaded to that destination instead: now (answered with where it landed), or
  * when the scheduled job has taken it.
  */
-export function artifactRoute(artifact: ArtifactKind, { path, summary }: { path: string; summary: string }): RouteDefinition {
+export function artifactRoute(
+  artifact: ArtifactKind,
+  { path, summary, threads = false }: { path: string; summary: string; /** Takes `?thread=ID` (a worker thread). */ threads?: boolean },
+): RouteDefinition {
   return defineRoute({
     method: 'GET',
     path,
     scope: artifact.scope,
     summary,
-    params: (config) => ({ ...artifact.parameters(config), ...SCHEDULE_PARAMS, egress: egressParam(config.egress) }),
+    params: (config) => ({ ...artifact.parameters(config), ...SCHEDULE_PARAMS, egress: egressParam(config.egress), ...(threads && { thread: threadParam }) }),
     paramScope: (params) => artifact.paramScope?.(split(params).own as never),
     heavy: true,
     operation: {
@@ -40,11 +45,19 @@ export function artifactRoute(artifact: ArtifactKind, { path, summary }: { path:
       expectedMs: (params) => artifact.expectedMs(params as never),
     },
     admit: async ({ params, context }) =>
-      asksForLater(params) || artifact.admit === undefined ? undefined : artifact.admit(context.target, split(params).own as never, context.config),
+      asksForLater(params) || artifact.admit === undefined
+        ? undefined
+        : artifact.admit(await threadTarget(context, params.thread as number | undefined), split(params).own as never, context.config),
     async handle(call) {
       const { own, schedule, egress } = split(call.params);
       const trigger = parseTrigger(schedule);
-      if (trigger === undefined) return egress === undefined ? streamArtifact(call, artifact, own) : uploadArtifactResponse(call, artifact, own, egress);
+      const thread = call.params.thread as number | undefined;
+      if (trigger === undefined) {
+        // Resolved before the first byte, so an unknown thread is a JSON 404.
+        const onThread = thread === undefined ? call : { ...call, context: { ...call.context, target: await threadTarget(call.context, thread) } };
+        return egress === undefined ? streamArtifact(onThread, artifact, own) : uploadArtifactResponse(onThread, artifact, own, egress);
+      }
+      if (thread !== undefined && thread !== 0) throw invalidParameter('thread', 'absent or 0 for a scheduled dump (scheduled dumps of worker threads are not supported yet)');
       const destination = egress === undefined ? undefined : call.context.config.egress[egress];
       const request = { kind: artifact.kind, params: own, ...(destination && { egress: destination }) };
       const job =

@@ -101,8 +101,8 @@ function stateOf(frames: StackFrame[]): StackState {
   return frames[0]!.functionName === 'Atomics.wait' && frames[0]!.url === '' ? 'waiting' : 'running';
 }
 
-export function formatStackText(snapshot: StackSnapshot, pid: number): string {
-  const head = `Main thread of process ${pid} at ${snapshot.capturedAt}: ${describeState(snapshot.state)}`;
+export function formatStackText(snapshot: StackSnapshot, pid: number, thread = 0): string {
+  const head = `${thread === 0 ? 'Main thread' : `Worker thread ${thread}`} of process ${pid} at ${snapshot.capturedAt}: ${describeState(snapshot.state)}`;
   const lines = snapshot.frames.map(
     (frame) =>
       `    at ${frame.async ? 'async ' : ''}${frame.functionName} (${frame.url || '<anonymous>'}${frame.line === null ? '' : `:${frame.line}:${frame.column ?? 0}`})`,

@@ -130,6 +130,8 @@ export class RemoteInspectorTarget implements CdpTarget {
       this.#client = undefined;
       this.#pid = undefined;
       this.#lastError = 'the connection closed';
+      // The protocol's own event for a lost session: what was attached through it (worker threads) is gone.
+      this.#events.emit('Inspector.detached', { reason: this.#lastError });
       this.#options.onStateChange?.('disconnected', this.#lastError);
       this.#scheduleReconnect();
     });

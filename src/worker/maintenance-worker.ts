@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { PortCommandRunner } from '../commands/port-command-runner.js';
 import { reportContained } from '../contained.js';
 import { useAppServiceName } from '../egress/object-key.js';
@@ -25,7 +25,7 @@ const target = InspectorSessionTarget.mainThread();
 const log = new AuditLogger(config.auditLog);
 const warnings = startWarnings(init.host, init.security, log);
 const commands = new PortCommandRunner(init.commandPort, init.commands);
-const endpoint = createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings, commands, httpWatch: init.httpWatch });
+const endpoint = createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings, commands, httpWatch: init.httpWatch, ownThreadIds: [threadId] });
 const server = createOpsServer(endpoint.app(init.basePath), init.security, serverEvents(log));
 
 // This thread runs only the endpoint: an error of ours that escaped every guard (the timers and listeners

@@ -19,6 +19,7 @@ import { reportRoute } from './report-route.js';
 import { rulesRoute } from './rules-route.js';
 import type { RouteDefinition } from './route.js';
 import { stackRoute } from './stack-route.js';
+import { threadsRoute } from './threads-route.js';
 import { whoamiRoute } from './whoami-route.js';
 
 /**
@@ -31,6 +32,7 @@ export const allRoutes: readonly RouteDefinition[] = [
   cpuProfileRoute,
   heapProfileRoute,
   stackRoute,
+  threadsRoute,
   memoryRoute,
   memoryLeaksRoute,
   gcRoute,

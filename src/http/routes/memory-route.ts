@@ -1,5 +1,6 @@
 import { readMemoryViaInspector, type InspectorMemoryFigures } from '../../operations/memory-usage.js';
 import type { ProbeFigures } from '../../probe/probe-reader.js';
+import { threadParam, threadTarget } from '../thread-target.js';
 import { defineRoute } from './route.js';
 
 /** `GET {base}/memory`: the app's memory, GC and event-loop figures from the main-thread probe. */
@@ -7,8 +8,15 @@ export const memoryRoute = defineRoute({
   method: 'GET',
   path: '/memory',
   scope: 'read',
-  summary: "The app main thread's memory (bytes), GC counts and time, event-loop delay (seconds) and utilization.",
-  async handle({ res, context }) {
+  summary: "The app main thread's memory (bytes), GC counts and time, event-loop delay (seconds) and utilization; ?thread=ID: a worker's, read through its inspector.",
+  params: () => ({ thread: threadParam }),
+  async handle({ res, context, params }) {
+    if (params.thread !== undefined && params.thread !== 0) {
+      // The probe watches the main thread only: a worker's figures are read from it on demand.
+      const figures = await readMemoryViaInspector(await threadTarget(context, params.thread));
+      res.json({ thread: params.thread, ...describeInspectorMemory(figures, 'GC history and event-loop figures are kept for the main thread only.') });
+      return;
+    }
     if (context.probe !== undefined) {
       res.json(describeMemory(context.probe.reader.figures()));
       return;
@@ -18,13 +26,13 @@ export const memoryRoute = defineRoute({
 });
 
 /** Without a probe in the target (a sidecar), what the inspector can tell now, and plainly what it cannot. */
-function describeInspectorMemory({ memory, heap, spaces }: InspectorMemoryFigures): object {
+function describeInspectorMemory(
+  { memory, heap, spaces }: InspectorMemoryFigures,
+  reason = 'GC history and event-loop figures come from a probe inside the app; this target runs none.',
+): object {
   return {
     source: 'inspector',
-    unavailable: {
-      fields: ['gc', 'eventLoop'],
-      reason: 'GC history and event-loop figures come from a probe inside the app; this target runs none.',
-    },
+    unavailable: { fields: ['gc', 'eventLoop'], reason },
     updatedAt: new Date().toISOString(),
     ageSeconds: 0,
     heapUsed: memory.heapUsed,

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { CpuProfile } from '../src/operations/cpu-profile.js';
+import type { ThreadFigures } from '../src/operations/thread-list.js';
+import { freePort, startSidecar, type Sidecar } from './helpers/cli.js';
+import { startFixture, type Fixture, type Mode } from './helpers/fixture.js';
+import { eventually, request } from './helpers/http.js';
+
+interface HeapSnapshotJson {
+  snapshot: { meta: { node_fields: string[]; edge_fields: string[] }; node_count: number; edge_count: number };
+  nodes: number[];
+  edges: number[];
+  strings: string[];
+}
+
+/** Parses a snapshot with JSON.parse alone and checks every node and edge the header announces is there. */
+function wholeSnapshot(body: Buffer): HeapSnapshotJson {
+  const snapshot = JSON.parse(body.toString('utf8')) as HeapSnapshotJson;
+  const { meta, node_count, edge_count } = snapshot.snapshot;
+  assert.equal(snapshot.nodes.length, node_count * meta.node_fields.length, 'every node is present');
+  assert.equal(snapshot.edges.length, edge_count * meta.edge_fields.length, 'every edge is present');
+  return snapshot;
+}
+
+/** The app's live threads, as /threads lists them. */
+async function liveThreads(under: Under): Promise<ThreadFigures[]> {
+  return (await request(`${under.url}/threads`, { token: under.token })).json<{ threads: ThreadFigures[] }>().threads;
+}
+
+/** Share of samples whose stack contains `name` anywhere. */
+function shareOfSamplesIn(profile: CpuProfile, name: string): number {
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const inside = (id: number | undefined): boolean => id !== undefined && (byId.get(id)!.callFrame.functionName === name || inside(parents.get(id)));
+  const samples = profile.samples ?? [];
+  return samples.filter((id) => inside(id)).length / samples.length;
+}
+
+// Function names in profiles and stacks: nothing inlined into its caller.
+const NODE_ARGS = ['--no-turbo-inlining', '--no-maglev-inlining'];
+
+interface Under {
+  app: Fixture;
+  url: string;
+  token: string;
+  sidecar?: Sidecar;
+}
+
+async function start(mode: Mode | 'sidecar'): Promise<Under> {
+  if (mode !== 'sidecar') {
+    const app = await startFixture({ mode, script: 'threads-app.js', nodeArgs: NODE_ARGS, options: { rateLimit: { heavy: { limit: 100 } } } });
+    return { app, url: app.url, token: app.tokens.admin };
+  }
+  const app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs: [...NODE_ARGS, '--inspect=127.0.0.1:0'] });
+  const sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`]);
+  return { app, url: sidecar.url, token: sidecar.token, sidecar };
+}
+
+for (const mode of ['worker', 'router', 'sidecar'] as const) {
+  describe(`worker threads of the app (${mode} mode)`, () => {
+    let under: Under;
+    let renderer: ThreadFigures;
+    before(async () => {
+      under = await start(mode);
+    });
+    after(async () => {
+      await under.sidecar?.stop();
+      await under.app.stop();
+    });
+    const get = (path: string) => request(`${under.url}${path}`, { token: under.token });
+
+    test('/threads lists the main thread and the app worker with their heaps, and nothing of the endpoint', async () => {
+      const reply = await get('/threads');
+      assert.equal(reply.status, 200);
+      const { threads } = reply.json<{ threads: ThreadFigures[] }>();
+      assert.deepEqual(threads.map((thread) => thread.name), ['main', 'renderer'], JSON.stringify(threads));
+      const [main, worker] = threads as [ThreadFigures, ThreadFigures];
+      renderer = worker;
+      assert.equal(main.id, 0);
+      assert.ok(worker.id > 0);
+      assert.match(worker.url, /^file:\/\/.*\/thread-worker\.js$/);
+      assert.match(main.url, /^file:\/\/.*\/threads-app\.js$/);
+      for (const thread of threads) {
+        assert.equal(thread.responsive, true);
+        assert.ok(thread.heapUsedBytes! > 0 && thread.heapTotalBytes! >= thread.heapUsedBytes!, JSON.stringify(thread));
+        assert.ok(thread.eventLoopUtilization!.utilization >= 0 && thread.eventLoopUtilization!.utilization <= 1);
+      }
+    });
+
+    test('an unknown thread is a 404 listing the live ids; a malformed one a 400', async () => {
+      for (const path of ['/stack?thread=99999', '/cpuprofile?seconds=1&thread=99999']) {
+        const reply = await get(path);
+        assert.equal(reply.status, 404, path);
+        const { error } = reply.json<{ error: { code: string; threads: number[] } }>();
+        assert.equal(error.code, 'THREAD_NOT_FOUND');
+        assert.deepEqual(error.threads, [0, renderer.id]);
+      }
+      assert.equal((await get('/stack?thread=main')).status, 400);
+    });
+
+    test("/cpuprofile?thread=ID puts most samples in the worker's hot function", async () => {
+      await under.app.command({ cmd: 'thread-work' }, 'thread-working');
+      const reply = await get(`/cpuprofile?seconds=2&thread=${renderer.id}`);
+      const rested = under.app.command({ cmd: 'thread-rest' }, 'thread-rested');
+      assert.equal(reply.status, 200, reply.body.toString());
+      const profile = reply.json<CpuProfile>();
+      const share = shareOfSamplesIn(profile, 'workerHotFunction');
+      assert.ok(share > 0.5, `workerHotFunction is on ${Math.round(share * 100)}% of samples`);
+      assert.equal(shareOfSamplesIn(profile, 'hotFunction'), 0, "the main thread's functions are not in it");
+      await rested;
+    });
+
+    test('/stack?thread=ID names the function a worker is stuck in, while it is stuck, within a second', async () => {
+      let unlooped = false;
+      await under.app.command({ cmd: 'thread-loop', ms: 8000 }, 'thread-looping');
+      const ended = under.app.command({ cmd: 'nothing' }, 'thread-unlooped').then(() => (unlooped = true));
+      const reply = await get(`/stack?thread=${renderer.id}`);
+      assert.equal(unlooped, false, 'answered while the worker was still in its loop');
+      assert.equal(reply.status, 200);
+      const stack = reply.json<{ thread: number; state: string; latencyMs: number; frames: Array<{ functionName: string }> }>();
+      assert.equal(stack.thread, renderer.id);
+      assert.equal(stack.state, 'running', JSON.stringify(stack));
+      assert.equal(stack.frames[0]!.functionName, 'stuckInWorkerLoop');
+      assert.ok(stack.latencyMs < 1000, `answered in ${stack.latencyMs} ms`);
+      const text = (await request(`${under.url}/stack?format=text&thread=${renderer.id}`, { token: under.token })).body.toString();
+      assert.match(text, new RegExp(`^Worker thread ${renderer.id} of process \\d+ .*\\n    at stuckInWorkerLoop `));
+      await ended;
+    });
+
+    test("/heapsnapshot?thread=ID holds the worker's marker objects and the main thread's snapshot does not", async () => {
+      const worker = wholeSnapshot((await get(`/heapsnapshot?thread=${renderer.id}`)).body);
+      assert.ok(worker.strings.includes('WorkerThreadMarker') && worker.strings.includes('worker-999'), "the worker's markers");
+      assert.ok(!worker.strings.includes('PlantedMarker'), "none of the main thread's");
+      const main = wholeSnapshot((await get('/heapsnapshot')).body);
+      assert.ok(main.strings.includes('PlantedMarker'), "the main thread's markers");
+      assert.ok(!main.strings.includes('WorkerThreadMarker'), "none of the worker's");
+    });
+
+    test("/memory?thread=ID and POST /gc?thread=ID read and collect the worker's own heap", async () => {
+      const memory = (await get(`/memory?thread=${renderer.id}`)).json<{ thread: number; source: string; heapUsed: number }>();
+      assert.equal(memory.thread, renderer.id);
+      assert.equal(memory.source, 'inspector');
+      const listed = (await liveThreads(under)).find((thread) => thread.id === renderer.id)!;
+      // The same isolate's heap, read twice a moment apart: of one order, not the main thread's.
+      assert.ok(memory.heapUsed > 0 && memory.heapUsed < 4 * listed.heapTotalBytes!, `${memory.heapUsed} vs ${listed.heapTotalBytes}`);
+      const gc = await request(`${under.url}/gc?thread=${renderer.id}`, { token: under.token, method: 'POST' });
+      assert.equal(gc.status, 200, gc.body.toString());
+      assert.ok(gc.json<{ before: { usedSize: number } }>().before.usedSize > 0);
+    });
+
+    test('a worker terminated during its snapshot leaves the app alive; the answer is whole, an error, or cut off (never passed as whole)', async () => {
+      await under.app.command({ cmd: 'thread-terminate', ms: 50 }, 'thread-terminating');
+      const outcome = await get(`/heapsnapshot?thread=${renderer.id}`).then((reply) => reply, (error: unknown) => error as Error);
+      assert.equal(under.app.child.exitCode, null, 'the app is alive');
+      assert.equal(under.sidecar?.child.exitCode ?? null, null, 'the sidecar is alive');
+      await eventually(async () => (await liveThreads(under)).length === 1, 20_000, 'the terminated worker to leave the list');
+      await under.app.command({ cmd: 'thread-start' }, 'thread-started');
+      renderer = await eventually(async () => (await liveThreads(under)).find((thread) => thread.name === 'renderer'), 20_000, 'the new worker');
+      if (outcome instanceof Error) {
+        // A failure after the first byte cuts the response off, so the client can tell it is not whole.
+        assert.match(outcome.message, /response aborted/);
+      } else if (outcome.status === 200) {
+        wholeSnapshot(outcome.body);
+      } else {
+        assert.ok(outcome.status === 410 || outcome.status === 404, `${outcome.status} ${outcome.body.toString()}`);
+        assert.match(outcome.json<{ error: { code: string } }>().error.code, /^THREAD_(EXITED|NOT_FOUND)$/);
+      }
+    });
+
+    test('a worker that exits during a profile ends it with THREAD_EXITED; the app lives on and the worker is no longer listed', async () => {
+      await under.app.command({ cmd: 'thread-exit', ms: 500 }, 'thread-exiting');
+      const reply = await get(`/cpuprofile?seconds=3&thread=${renderer.id}`);
+      assert.equal(reply.status, 410, reply.body.toString());
+      assert.equal(reply.json<{ error: { code: string } }>().error.code, 'THREAD_EXITED');
+      const threads = await eventually(async () => {
+        const listed = (await get('/threads')).json<{ threads: ThreadFigures[] }>().threads;
+        return listed.length === 1 && listed;
+      }, 20_000, 'the exited worker to leave the list');
+      assert.equal(threads[0]!.id, 0);
+      assert.equal((await get(`/stack?thread=${renderer.id}`)).status, 404);
+      assert.equal(under.app.child.exitCode, null, 'the app is alive');
+      if (under.app.appUrl) assert.equal((await request(under.app.appUrl)).status, 200);
+    });
+  });
+}
+
+describe('worker threads through a sidecar whose target restarts', () => {
+  test("the restarted process's worker is listed and reachable under its new session", async () => {
+    const port = await freePort();
+    const nodeArgs = [...NODE_ARGS, `--inspect=127.0.0.1:${port}`];
+    let app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs });
+    const sidecar = await startSidecar(['--target', `127.0.0.1:${port}`]);
+    const get = (path: string) => request(`${sidecar.url}${path}`, { token: sidecar.token });
+    try {
+      const before = (await get('/threads')).json<{ threads: ThreadFigures[] }>().threads;
+      assert.deepEqual(before.map((thread) => thread.name), ['main', 'renderer']);
+      await app.stop();
+      app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs });
+      const after = await eventually(async () => {
+        const reply = await get('/threads');
+        return reply.status === 200 ? reply.json<{ threads: ThreadFigures[] }>().threads : undefined;
+      }, 20_000, 'the sidecar to reconnect');
+      assert.deepEqual(after.map((thread) => thread.name), ['main', 'renderer']);
+      const stack = await get(`/stack?thread=${after[1]!.id}`);
+      assert.equal(stack.status, 200, stack.body.toString());
+      assert.equal(stack.json<{ state: string }>().state, 'idle');
+    } finally {
+      await sidecar.stop();
+      await app.stop();
+    }
+  });
+});
