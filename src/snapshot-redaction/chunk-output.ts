@@ -25,7 +25,7 @@ export class ChunkOutput {
     else this.copy(chunk, from, to);
   }
 
-  /** Bytes `source[from..to)` copied into the output (the chunk's bytes after a replacement, a held string): no view is made. */
+  /** Bytes `source[from..to)` copied into the output: the chunk's own after a replacement, or a held string. */
   copy(source: Uint8Array, from: number, to: number): void {
     if (to <= from) return;
     const target = this.reserve(to - from);
