@@ -98,7 +98,7 @@ export const heapsnapshotCommand = artifactCommand({
   summary: "Stream the app's heap snapshot to a file (opens in Chrome DevTools, Memory tab), or schedule one.",
   description: [
     'The transfer is gzipped and decoded on the way; the file holds the snapshot JSON. It is written to FILE.partial and renamed when complete.',
-    'Strings the app holds as data are redacted (their length and a keyed hash) unless --redact false.',
+    'Strings the app holds as data are redacted (their length and a keyed label) unless --redact false.',
     'The app main thread pauses while V8 builds the snapshot, and V8 needs several times the heap in extra memory meanwhile.',
   ],
   options: {

@@ -267,6 +267,13 @@ export class SnapshotTokenizer {
         }
         value = 0;
         digits = 0;
+        // Nearly every number is followed by its comma: taken here, without a turn of the outer loop.
+        if (c === COMMA) {
+          needComma = false;
+          afterComma = true;
+          i++;
+          continue;
+        }
         needComma = true;
         afterComma = false;
         continue;

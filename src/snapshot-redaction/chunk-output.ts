@@ -6,7 +6,8 @@
 export class ChunkOutput {
   private views: Buffer[] = [];
   private buffer: Buffer | undefined;
-  private length = 0;
+  /** Bytes written into `buffer`. */
+  length = 0;
   private sizeHint = 0;
 
   /** Starts the output of a chunk of `inputLength` bytes. */
@@ -17,24 +18,37 @@ export class ChunkOutput {
     this.sizeHint = inputLength;
   }
 
-  /** Bytes of the input chunk itself: kept as a view while nothing was written. */
-  pass(view: Buffer): void {
-    if (view.length === 0) return;
-    if (this.buffer === undefined) this.views.push(view);
-    else this.copy(view);
+  /** Bytes `chunk[from..to)` of the input chunk itself: kept as a view while nothing was written. */
+  pass(chunk: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    if (this.buffer === undefined) this.views.push(chunk.subarray(from, to));
+    else this.copy(chunk, from, to);
   }
 
-  /** Bytes that are not the chunk's own (a replacement, a held string). */
-  copy(bytes: Uint8Array): void {
-    this.room(bytes.length);
-    this.buffer!.set(bytes, this.length);
-    this.length += bytes.length;
+  /** Bytes `source[from..to)` copied into the output: the chunk's own after a replacement, or a held string. */
+  copy(source: Uint8Array, from: number, to: number): void {
+    if (to <= from) return;
+    const target = this.reserve(to - from);
+    target.set(from === 0 && to === source.length ? source : source.subarray(from, to), this.length);
+    this.length += to - from;
   }
 
-  /** Latin-1 text, for the ASCII of a replacement. */
-  text(value: string): void {
-    this.room(value.length);
-    this.length += this.buffer!.write(value, this.length, 'latin1');
+  /** One byte of its own (a quote). */
+  byte(value: number): void {
+    this.reserve(1)[this.length++] = value;
+  }
+
+  /**
+   * Room for `needed` more bytes: returns the buffer to write them into from `length` on; `advanceTo`
+   * then says where the writing ended. (A replacement is written in place, never made as a string first.)
+   */
+  reserve(needed: number): Buffer {
+    this.room(needed);
+    return this.buffer!;
+  }
+
+  advanceTo(length: number): void {
+    this.length = length;
   }
 
   /** What the chunk gives, in order. */

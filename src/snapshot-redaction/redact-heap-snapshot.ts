@@ -4,7 +4,7 @@ import { readLayout } from '../heapsnapshot/snapshot-meta.js';
 import { SnapshotTokenizer, type SnapshotEvents } from '../heapsnapshot/snapshot-tokenizer.js';
 import { ChunkOutput } from './chunk-output.js';
 import { RedactionMarks } from './redaction-marks.js';
-import { StringRedactor } from './redacted-string.js';
+import { StringLabels } from './redacted-string.js';
 
 const QUOTE = 34;
 const EMPTY_CHUNK = Buffer.alloc(0);
@@ -19,7 +19,7 @@ export interface RedactionSummary {
 
 /**
  * The redaction between V8's bytes and any consumer: it rewrites, as they pass, the entries of
- * `strings` a program holds as data (see `RedactionMarks.mustRedact`), each into a keyed hash and its
+ * `strings` a program holds as data (see `RedactionMarks.mustRedact`), each into a keyed label and its
  * length. Every other byte passes as V8 wrote it: the header, `nodes` and `edges` (so counts, ids and
  * sizes stay exact), the other sections, and the strings that are names from code.
  *
@@ -31,7 +31,7 @@ export interface RedactionSummary {
  */
 export class SnapshotRedactor {
   private readonly tokenizer: SnapshotTokenizer;
-  private readonly redactor = new StringRedactor();
+  private readonly labels = new StringLabels();
   private marks: RedactionMarks | undefined;
   private section = '';
   private seen = new Set<string>();
@@ -85,18 +85,16 @@ export class SnapshotRedactor {
   private string(bytes: Uint8Array, from: number, to: number, escaped: boolean, start: number, end: number): void {
     const index = this.stringIndex++;
     this.afterLastString = end;
-    const raw = bytes.subarray(from, to);
-    const redact = this.marks!.mustRedact(index, raw);
-    if (redact) {
+    if (this.marks!.mustRedact(index, bytes, from, to)) {
       this.redacted++;
       this.passUpTo(start);
-      this.out.text(this.redactor.replacement(raw, escaped));
+      this.labels.writeReplacement(index, bytes, from, to, escaped, this.out);
       this.cursor = end;
     } else if (this.heldQuote) {
       // Its opening quote was held back with an earlier chunk: the tokenizer has the whole string.
-      this.out.text('"');
-      this.out.copy(raw);
-      this.out.text('"');
+      this.out.byte(QUOTE);
+      this.out.copy(bytes, from, to);
+      this.out.byte(QUOTE);
       this.cursor = end;
     }
     // A kept string within this chunk passes with the chunk's bytes.
@@ -106,7 +104,7 @@ export class SnapshotRedactor {
   /** Pushes the current chunk's bytes from the cursor up to absolute offset `to`. */
   private passUpTo(to: number): void {
     if (to <= this.cursor) return;
-    this.out.pass(this.chunk.subarray(this.cursor - this.chunkOffset, to - this.chunkOffset));
+    this.out.pass(this.chunk, this.cursor - this.chunkOffset, to - this.chunkOffset);
     this.cursor = to;
   }
 

@@ -21,7 +21,7 @@ const INDEX_EDGE_TYPES = new Set(['element', 'hidden']);
  * - `shapeName`: the text of a string node that a fast object's shape holds (its descriptor array: the
  *   object's property names);
  * - `internalName`: the name of an `internal` or `weak` edge (V8's own field labels, or element numbers).
- * The rule that uses them is `mustRedact` below.
+ * The rule that uses them is `mustRedact` below; it reads a string as `bytes[from..to)`, its JSON bytes.
  */
 export class RedactionMarks {
   readonly content = new GrowableBits();
@@ -47,8 +47,8 @@ export class RedactionMarks {
 
   constructor(private readonly layout: SnapshotLayout) {
     this.nodeFieldCount = layout.nodeFields.length;
-    this.nodes = new Tuples(this.nodeFieldCount, () => this.addNode());
-    this.edges = new Tuples(layout.edgeFields.length, () => this.addEdge());
+    this.nodes = new Tuples(this.nodeFieldCount, (values, at) => this.addNode(values, at));
+    this.edges = new Tuples(layout.edgeFields.length, (values, at) => this.addEdge(values, at));
     this.isStringType = layout.nodeTypes.map((type) => STRING_NODE_TYPES.has(type));
     this.isShapeType = layout.nodeTypes.map((type) => type === OBJECT_SHAPE);
     this.edgeKind = layout.edgeTypes.map((type) =>
@@ -60,12 +60,11 @@ export class RedactionMarks {
     this.nodes.feed(values, count);
   }
 
-  private addNode(): void {
+  private addNode(values: Float64Array, at: number): void {
     const { type: typeField, name: nameField, edgeCount: edgeCountField } = this.layout.node;
-    const node = this.nodes.values;
-    const type = node[typeField]!;
-    const name = node[nameField]!;
-    const edgeCount = node[edgeCountField]!;
+    const type = values[at + typeField]!;
+    const name = values[at + nameField]!;
+    const edgeCount = values[at + edgeCountField]!;
     if (type >= this.isStringType.length) throw malformedSnapshot(`node ${this.nodeCount} has an unknown type ${type}`, 0);
     const isString = this.isStringType[type]!;
     if (isString) this.content.set(name);
@@ -89,18 +88,17 @@ export class RedactionMarks {
     this.edges.feed(values, count);
   }
 
-  private addEdge(): void {
+  private addEdge(values: Float64Array, at: number): void {
     const { type: typeField, nameOrIndex, toNode } = this.layout.edge;
-    const edge = this.edges.values;
-    const type = edge[typeField]!;
+    const type = values[at + typeField]!;
     if (type >= this.edgeKind.length) throw malformedSnapshot(`edge ${this.edgeOrdinal} has an unknown type ${type}`, 0);
     const kind = this.edgeKind[type]!;
-    const name = edge[nameOrIndex]!;
+    const name = values[at + nameOrIndex]!;
     if (kind === 'property') this.propertyName.set(name);
     else if (kind === 'internal') this.internalName.set(name);
     else if (kind === 'code') this.codeName.set(name);
     if (this.fromShape()) {
-      const target = this.stringNodes.nameOf(edge[toNode]! / this.nodeFieldCount);
+      const target = this.stringNodes.nameOf(values[at + toNode]! / this.nodeFieldCount);
       if (target !== -1) this.shapeName.set(target);
     }
     this.edgeOrdinal++;
@@ -133,16 +131,16 @@ export class RedactionMarks {
    * text tells a key from a name: a name only a shape holds is redacted when it looks generated
    * (`looksLikeToken`), so a short or digit-free key of such an object is kept.
    */
-  mustRedact(index: number, bytes: Uint8Array): boolean {
+  mustRedact(index: number, bytes: Uint8Array, from: number, to: number): boolean {
     const content = this.content.has(index);
     if (!content && !this.propertyName.has(index)) return false;
-    if (isFixedLabel(bytes)) return false;
+    if (isFixedLabel(bytes, from, to)) return false;
     if (this.codeName.has(index)) return false;
-    if (this.shapeName.has(index)) return looksLikeToken(bytes);
-    if (this.internalName.has(index)) return isAllDigits(bytes);
+    if (this.shapeName.has(index)) return looksLikeToken(bytes, from, to);
+    if (this.internalName.has(index)) return isAllDigits(bytes, from, to);
     // A property name no string node holds is one V8 made: a symbol key's label is kept (its description
     // is a symbol's name), an accessor's `get KEY` is not (KEY may be a redacted key).
-    return content || !isSymbolLabel(bytes);
+    return content || !isSymbolLabel(bytes, from, to);
   }
 
   get byteLength(): number {
@@ -150,29 +148,33 @@ export class RedactionMarks {
   }
 }
 
-/** Numbers arriving in batches, regrouped into fixed-size runs (a node's or an edge's fields); `whole` is called for each. */
+/**
+ * Numbers arriving in batches, regrouped into fixed-size runs (a node's or an edge's fields): `whole` is
+ * called with each run's values at `values[at..at+size)`. Runs that lie whole in a batch are read where
+ * they are; only a run cut by the end of a batch is copied, to be completed by the next.
+ */
 class Tuples {
-  readonly values: Float64Array;
+  private readonly carried: Float64Array;
   private filled = 0;
 
   constructor(
     private readonly size: number,
-    private readonly whole: () => void,
+    private readonly whole: (values: Float64Array, at: number) => void,
   ) {
-    this.values = new Float64Array(size);
+    this.carried = new Float64Array(size);
   }
 
   feed(batch: Float64Array, count: number): void {
-    const { values, size } = this;
-    let filled = this.filled;
-    for (let i = 0; i < count; i++) {
-      values[filled++] = batch[i]!;
-      if (filled === size) {
-        filled = 0;
-        this.whole();
-      }
+    const { carried, size, whole } = this;
+    let i = 0;
+    if (this.filled !== 0) {
+      while (this.filled < size && i < count) carried[this.filled++] = batch[i++]!;
+      if (this.filled < size) return;
+      this.filled = 0;
+      whole(carried, 0);
     }
-    this.filled = filled;
+    for (; i + size <= count; i += size) whole(batch, i);
+    while (i < count) carried[this.filled++] = batch[i++]!;
   }
 
   /** Whether a run was begun and not finished. */

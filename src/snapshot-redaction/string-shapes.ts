@@ -1,4 +1,4 @@
-/** Tests on a string's JSON bytes that the redaction rule needs besides its marks. */
+/** Tests on a string's JSON bytes, `bytes[from..to)`, that the redaction rule needs besides its marks. (Ranges, not views: a view per string would cost more than the test.) */
 
 const SYMBOL_LABEL = Buffer.from('<symbol ', 'latin1');
 /** The names V8 gives every concatenated and sliced string node: labels, not data. */
@@ -6,18 +6,25 @@ const FIXED_LABELS = ['(concatenated string)', '(sliced string)'].map((label) =>
 /** A name at least this long, with letters and digits mixed, is taken for a generated id rather than a word. */
 const TOKEN_MIN_LENGTH = 16;
 
-export function isFixedLabel(bytes: Uint8Array): boolean {
-  return FIXED_LABELS.some((label) => label.length === bytes.length && label.equals(bytes));
+/** Whether `bytes[from..to)` starts with `prefix`. */
+function startsWith(bytes: Uint8Array, from: number, to: number, prefix: Uint8Array): boolean {
+  if (to - from < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[from + i] !== prefix[i]) return false;
+  return true;
+}
+
+export function isFixedLabel(bytes: Uint8Array, from: number, to: number): boolean {
+  return FIXED_LABELS.some((label) => label.length === to - from && startsWith(bytes, from, to, label));
 }
 
 /** How V8 names a property keyed by a symbol: `<symbol DESCRIPTION>`. */
-export function isSymbolLabel(bytes: Uint8Array): boolean {
-  return bytes.length > SYMBOL_LABEL.length && SYMBOL_LABEL.equals(bytes.subarray(0, SYMBOL_LABEL.length));
+export function isSymbolLabel(bytes: Uint8Array, from: number, to: number): boolean {
+  return to - from > SYMBOL_LABEL.length && startsWith(bytes, from, to, SYMBOL_LABEL);
 }
 
-export function isAllDigits(bytes: Uint8Array): boolean {
-  if (bytes.length === 0) return false;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! < 48 || bytes[i]! > 57) return false;
+export function isAllDigits(bytes: Uint8Array, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) if (bytes[i]! < 48 || bytes[i]! > 57) return false;
   return true;
 }
 
@@ -27,11 +34,11 @@ export function isAllDigits(bytes: Uint8Array): boolean {
  * graph cannot tell a key from a property name (a small object used as a dictionary, still in fast
  * mode); it can miss an id without digits, and it redacts the rare long programmer's name with digits.
  */
-export function looksLikeToken(bytes: Uint8Array): boolean {
-  if (bytes.length < TOKEN_MIN_LENGTH) return false;
+export function looksLikeToken(bytes: Uint8Array, from: number, to: number): boolean {
+  if (to - from < TOKEN_MIN_LENGTH) return false;
   let digits = false;
   let letters = false;
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = bytes[i]!;
     if (c >= 48 && c <= 57) digits = true;
     else if ((c | 32) >= 97 && (c | 32) <= 122) letters = true;

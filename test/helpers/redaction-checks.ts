@@ -51,7 +51,7 @@ export async function assertRedacted(redacted: Buffer, raw: Buffer, secrets: rea
   for (const name of ['PlantedSecretHolder', 'PlantedSessionStore', 'apiToken', 'ownerName', 'sessions', 'csrfSecret', 'PlantedMarker', 'label']) {
     assert.ok(after.strings.includes(name), `"${name}" survives`);
   }
-  assert.ok(after.strings.some((text) => /^<redacted:len=32:[0-9a-f]{16}>$/.test(text)), 'secrets become their length and a keyed hash');
+  assert.ok(after.strings.some((text) => /^<redacted:len=32:[0-9a-f]{16}>$/.test(text)), 'secrets become their length and a keyed label');
   const vscodeAfter = vscodeClassGroups(redacted);
   const oursAfter = await ourClassSummary(redacted);
   if (options.sameHeap) {

@@ -15,7 +15,7 @@ export const heapSnapshotArtifact = defineArtifact({
   parameters: () => ({
     exposeInternals: documented("include V8's internal objects and edges (DevTools \"Expose internals\")", booleanParam(false)),
     captureNumericValue: documented('record the values of numbers (DevTools "Include numerical values")', booleanParam(false)),
-    redact: documented('replace the strings the program holds as data (string values, dictionary keys) by their length and a keyed hash, as docs/security.md says; false needs the heap-raw scope', booleanParam(true)),
+    redact: documented('replace the strings the program holds as data (string values, dictionary keys) by their length and a keyed label, as docs/security.md says; false needs the heap-raw scope', booleanParam(true)),
     force: documented("take it even when the estimated peak does not fit in the process's memory budget (audited as forced)", booleanParam(false)),
   }),
   paramScope: (params) => (params.redact ? undefined : 'heap-raw'),
