@@ -3,20 +3,11 @@ import { after, before, describe, test } from 'node:test';
 import type { CpuProfile } from '../src/operations/cpu-profile.js';
 import type { SamplingHeapProfile, SamplingHeapProfileNode } from '../src/operations/heap-profile.js';
 import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
+import { shareOfSamplesIn } from './helpers/cpu-profile.js';
 import { eventually, request, requestOnceFree, sendAndHold } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
 
 /** Share of samples whose stack contains `name` anywhere. */
-function shareOfSamplesIn(profile: CpuProfile, name: string): number {
-  const parents = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const inside = (id: number | undefined): boolean =>
-    id !== undefined && (byId.get(id)!.callFrame.functionName === name || inside(parents.get(id)));
-  const samples = profile.samples ?? [];
-  return samples.filter((id) => inside(id)).length / samples.length;
-}
-
 function bytesAllocatedBy(node: SamplingHeapProfileNode, name: string, inside = false): number {
   const here = inside || node.callFrame.functionName === name;
   return (here ? node.selfSize : 0) + node.children.reduce((sum, child) => sum + bytesAllocatedBy(child, name, here), 0);

@@ -12,12 +12,9 @@ import { CLEAN_CLI_ENV, runCli } from './helpers/cli.js';
 import { assertNoCredentials, destinations, objectBytes } from './helpers/egress-endpoint.js';
 import { S3_ACCESS_KEY_ID } from './helpers/s3-server.js';
 import { startEgressSession, type EgressSession } from './helpers/egress-session.js';
-import { startFixture, type Fixture } from './helpers/fixture.js';
+import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually as eventuallyEvery100ms, request } from './helpers/http.js';
 import { setTimeout as delay } from 'node:timers/promises';
-
-/** Named functions must stay on the stack: the app runs without inlining (see the brief of tests). */
-const NO_INLINING = ['--no-turbo-inlining', '--no-maglev-inlining'];
 
 interface RuleStatusReply {
   name: string;
@@ -108,7 +105,7 @@ describe('collection rules in worker mode: a blocked loop leaves its stack with 
   before(async () => {
     app = await startFixture({
       mode: 'worker',
-      nodeArgs: NO_INLINING,
+      nodeArgs: KEEP_FUNCTION_NAMES,
       options: { rules: [{ name: 'stall', when: { loopBlockedMs: 1000 }, do: ['stack'], cooldownSeconds: 0, limit: { count: 10, perSeconds: 3600 } }] },
     });
   });
@@ -285,7 +282,7 @@ describe('collection rules: sustained conditions (CPU, event-loop utilization) h
   before(async () => {
     app = await startFixture({
       mode: 'worker',
-      nodeArgs: NO_INLINING,
+      nodeArgs: KEEP_FUNCTION_NAMES,
       options: {
         rules: [
           // Far below the core the hot work takes when it has one: on a loaded machine it gets less (a load of
@@ -325,7 +322,7 @@ describe('collection rules: an action with egress uploads its artifact and leave
   before(async () => {
     session = await startEgressSession();
     app = await session.startApp({
-      nodeArgs: NO_INLINING,
+      nodeArgs: KEEP_FUNCTION_NAMES,
       options: {
         egress: destinations(session.server),
         dumps: { directory: session.dumpsDirectory },

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import type { CpuProfile } from '../src/operations/cpu-profile.js';
 import type { ThreadFigures } from '../src/operations/thread-list.js';
 import { freePort, startSidecar, type Sidecar } from './helpers/cli.js';
-import { startFixture, type Fixture, type Mode } from './helpers/fixture.js';
+import { KEEP_FUNCTION_NAMES, startFixture, type Fixture, type Mode } from './helpers/fixture.js';
+import { shareOfSamplesIn } from './helpers/cpu-profile.js';
 import { eventually, request } from './helpers/http.js';
 
 interface HeapSnapshotJson {
@@ -28,18 +29,6 @@ async function liveThreads(under: Under): Promise<ThreadFigures[]> {
 }
 
 /** Share of samples whose stack contains `name` anywhere. */
-function shareOfSamplesIn(profile: CpuProfile, name: string): number {
-  const parents = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const inside = (id: number | undefined): boolean => id !== undefined && (byId.get(id)!.callFrame.functionName === name || inside(parents.get(id)));
-  const samples = profile.samples ?? [];
-  return samples.filter((id) => inside(id)).length / samples.length;
-}
-
-// Function names in profiles and stacks: nothing inlined into its caller.
-const NODE_ARGS = ['--no-turbo-inlining', '--no-maglev-inlining'];
-
 interface Under {
   app: Fixture;
   url: string;
@@ -49,10 +38,10 @@ interface Under {
 
 async function start(mode: Mode | 'sidecar'): Promise<Under> {
   if (mode !== 'sidecar') {
-    const app = await startFixture({ mode, script: 'threads-app.js', nodeArgs: NODE_ARGS, options: { rateLimit: { heavy: { limit: 100 } } } });
+    const app = await startFixture({ mode, script: 'threads-app.js', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 100 } } } });
     return { app, url: app.url, token: app.tokens.admin };
   }
-  const app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs: [...NODE_ARGS, '--inspect=127.0.0.1:0'] });
+  const app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs: [...KEEP_FUNCTION_NAMES, '--inspect=127.0.0.1:0'] });
   const sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`]);
   return { app, url: sidecar.url, token: sidecar.token, sidecar };
 }
@@ -188,7 +177,7 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
 describe('worker threads through a sidecar whose target restarts', () => {
   test("the restarted process's worker is listed and reachable under its new session", async () => {
     const port = await freePort();
-    const nodeArgs = [...NODE_ARGS, `--inspect=127.0.0.1:${port}`];
+    const nodeArgs = [...KEEP_FUNCTION_NAMES, `--inspect=127.0.0.1:${port}`];
     let app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs });
     const sidecar = await startSidecar(['--target', `127.0.0.1:${port}`]);
     const get = (path: string) => request(`${sidecar.url}${path}`, { token: sidecar.token });
