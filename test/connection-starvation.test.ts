@@ -13,8 +13,13 @@ const VALID_REQUESTS = 60;
  * Another local process that holds every connection slot idle, reopening each socket as it closes, for
  * at most `seconds`. It prints `holding` once it has had CAP sockets open, and at its end how many it opened.
  */
-function slotHolder(url: string, seconds: number): ChildProcess {
-  const { hostname, port } = new URL(url);
+function slotHolder(url: string, seconds: number, token?: string): ChildProcess {
+  const { hostname, port, pathname } = new URL(url);
+  // With a token, each socket first carries one valid request, then one without a token, and stays open.
+  const requests = token === undefined ? [] : [
+    `GET ${pathname}/memory HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+    `GET ${pathname}/memory HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`,
+  ];
   const script = `
     const { connect } = require('node:net');
     const deadline = Date.now() + ${seconds * 1000};
@@ -22,8 +27,14 @@ function slotHolder(url: string, seconds: number): ChildProcess {
     const hold = () => {
       if (Date.now() > deadline) return;
       opened++;
+      const requests = ${JSON.stringify(requests)};
       const socket = connect({ host: ${JSON.stringify(hostname)}, port: ${Number(port)} }, () => {
-        if (++connected >= ${CAP} && !said) { said = true; console.log('holding'); }
+        if (requests.length > 0) socket.write(requests.shift());
+        else if (++connected >= ${CAP} && !said) { said = true; console.log('holding'); }
+      });
+      socket.on('data', () => {
+        if (requests.length > 0) socket.write(requests.shift());
+        else if (++connected >= ${CAP} && !said) { said = true; console.log('holding'); }
       });
       socket.on('error', () => {});
       socket.on('close', () => setImmediate(hold));
@@ -85,5 +96,34 @@ describe('a local process holding every connection slot', () => {
     const opened = Number(/^opened (\d+)$/.exec(output.at(-1) ?? '')?.[1]);
     assert.ok(opened > CAP, `the holder reopened what was closed (${opened} connections opened)`);
     console.log(`served ${ok} of ${VALID_REQUESTS} while the holder opened ${opened} connections`);
+  });
+});
+
+describe('a local client that presented a valid token once, then holds every slot', () => {
+  let app: Fixture;
+  let holder: ChildProcess | undefined;
+  before(async () => {
+    app = await startFixture({ mode: 'worker', options: { connections: { maxConnections: CAP } } });
+  });
+  after(async () => {
+    if (holder && holder.exitCode === null && holder.signalCode === null) {
+      holder.kill();
+      await once(holder, 'exit');
+    }
+    await app.stop();
+  });
+
+  // A slot is kept for a connection whose latest request carried a valid token, not for one that did once.
+  test(`cannot stop valid requests: at least 95% of ${VALID_REQUESTS} are served`, async () => {
+    holder = slotHolder(app.url, 60, app.tokens.reader);
+    const lines = createInterface({ input: holder.stdout! });
+    await new Promise<void>((resolve, reject) => {
+      lines.on('line', (line) => line === 'holding' && resolve());
+      holder!.once('exit', () => reject(new Error('the slot holder ended before holding every slot')));
+    });
+    let ok = 0;
+    for (let i = 0; i < VALID_REQUESTS; i++) if (await served(app)) ok++;
+    assert.ok(ok >= Math.ceil(VALID_REQUESTS * 0.95), `${ok} of ${VALID_REQUESTS} valid requests served`);
+    assert.equal(app.child.exitCode, null, 'the app is alive');
   });
 });

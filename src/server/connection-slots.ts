@@ -1,7 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
-/** Sockets that have carried a request with a valid token: an unauthenticated newcomer never takes their slot. */
+/**
+ * Sockets whose latest request carried a valid token: an unauthenticated newcomer never takes their slot. The
+ * mark is cleared as each request arrives and set again by authentication, so a client that presented a token
+ * once and then sends nothing valid cannot keep its slots from others.
+ */
 const authenticated = new WeakSet<object>();
 
 /** Records that `socket` carried a request with a valid token (called by authentication). */
@@ -22,7 +26,7 @@ const CEILING_HEADROOM = 16;
  * newcomer is closed. So a local process holding every slot idle, and reopening them as they close,
  * only ever evicts its own sockets, and a client that sends its request at once is served: its socket
  * is the newest idle one, and it leaves the idle list as soon as its request's headers are read.
- * Connections that presented a valid token keep their slot until their own timeouts close them.
+ * Connections whose latest request presented a valid token keep their slot until their own timeouts close them.
  * `onClosed` is told of each connection closed at the cap (evicted or refused).
  */
 export function shareConnectionSlots(server: Server, cap: number, connectionEvent: 'connection' | 'secureConnection', onClosed: () => void): void {
@@ -56,8 +60,10 @@ export function shareConnectionSlots(server: Server, cap: number, connectionEven
     idle.add(socket);
     socket.once('close', () => forget(socket));
   });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  // Before the app's own listener, which authenticates the request and marks its socket again.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
+    authenticated.delete(socket);
     if (!open.has(socket)) return;
     idle.delete(socket);
     busy.set(socket, (busy.get(socket) ?? 0) + 1);
