@@ -25,6 +25,16 @@ const UNBOUNDED = [
   "'x'.repeat(2 ** 29 - 25).toUpperCase()",
   "'x'.padStart(Number.MAX_SAFE_INTEGER)",
   'const n = 1e9; new Array(n).fill(0)',
+  // Aliases, class fields, computed keys and names: the shapes a first guard let through.
+  '(A => A(4294967295).indexOf(1))(Array)',
+  'new (class { length = 4294967295; join = [].join })().join()',
+  'Array.from({ ["length"]: 4294967295 })',
+  "Array.from({ ['len' + 'gth']: 4294967295 })",
+  'const k = "length"; Array.from({ [k]: 4294967295 })',
+  'Array.from({ get length() { return 4294967295; } })',
+  "const o = {}; Object.defineProperty(o, 'length', { value: 4294967295 }); [].join.call(o)",
+  'const j = [].join; j.call({ length: 4294967295 })',
+  'const o = {}; o["length"] = 4294967295; Array.from(o)',
 ];
 
 /** Their bounded neighbours, still evaluated. */
@@ -34,6 +44,8 @@ const BOUNDED: Array<[string, unknown]> = [
   ['Array(10).fill(0).length', 10],
   ["'ab'.repeat(3)", 'ababab'],
   ['(() => { const { length } = [1, 2]; return length; })()', 2],
+  ['[new Uint8Array(4) instanceof Uint8Array, Array.isArray([])].join()', 'true,true'],
+  ["({ from: 'a', to: 'b' }).from", 'a'],
 ];
 
 /** Expressions that run JavaScript or interruptible builtins past the limit: stopped by it. */

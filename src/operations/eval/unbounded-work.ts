@@ -37,21 +37,81 @@ const COUNT_METHODS = new Set(['repeat', 'padStart', 'padEnd']);
 /**
  * Why `program` would give a builtin an unbounded amount of work that V8 cannot interrupt, or undefined.
  * It refuses, before anything runs: a length-looping method called through `.call`, `.apply`, `.bind`
- * or `Reflect.apply`/`Reflect.construct`; an object literal or an assignment giving `length` a value that is
- * not a constant of at most MAX_UNCHECKED_LENGTH; `Array(n)`, `new Uint8Array(n)`... and `repeat(n)`,
- * `padStart(n)`, `padEnd(n)` with such an `n`. This is a guard against mistakes by an operator who holds
+ * or `Reflect.apply`/`Reflect.construct`; an object literal, class field, getter or assignment giving `length`
+ * a value that is not a constant of at most MAX_UNCHECKED_LENGTH (and any computed key, which may be
+ * `length`, or `'length'` passed by name); `Array(n)`, `new Uint8Array(n)`... and `repeat(n)`, `padStart(n)`,
+ * `padEnd(n)` with such an `n`; a length constructor or a length-looping method taken as a value (an alias). This is a guard against mistakes by an operator who holds
  * the eval scope, not a sandbox: the time and memory stops bound everything that checks for interrupts.
  */
 export function unboundedWork(program: Program): string | undefined {
   let reason: string | undefined;
-  visit(program, (node) => {
-    reason ??= check(node);
+  visit(program, undefined, (node, parent) => {
+    reason ??= check(node, parent) ?? checkUse(node, parent);
   });
   return reason;
 }
 
-function check(node: Node): string | undefined {
+/**
+ * Where a length constructor or a length-looping method is taken as a value rather than called in place:
+ * `(A => A(2 ** 32 - 1))(Array)`, `class { join = [].join }`, `const j = [].join`. Once aliased, the
+ * checks above cannot see what it is called with, so the alias itself is refused.
+ */
+function checkUse(node: Node, parent: Node | undefined): string | undefined {
+  if (parent === undefined) return undefined;
   const n = node as Node & Record<string, any>;
+  const p = parent as Node & Record<string, any>;
+  const instanceTest = p.type === 'BinaryExpression' && p.operator === 'instanceof' && p.right === n;
+  if (n.type === 'Identifier' && LENGTH_CONSTRUCTORS.has(n.name) && !instanceTest && !isBindingOrKey(n, p) && !((p.type === 'CallExpression' || p.type === 'NewExpression') && p.callee === n) && !(p.type === 'MemberExpression' && p.object === n)) {
+    return `\`${n.name}\` taken as a value hides the length it will be called with, which V8 cannot interrupt.`;
+  }
+  if (n.type === 'MemberExpression') {
+    const name = propertyName(n);
+    const aliased = (p.type === 'VariableDeclarator' && p.init === n) || (p.type === 'AssignmentExpression' && p.right === n)
+      || (p.type === 'Property' && p.value === n) || (p.type === 'PropertyDefinition' && p.value === n)
+      || p.type === 'ArrayExpression' || (p.type === 'ArrowFunctionExpression' && p.body === n) || p.type === 'ReturnStatement';
+    if (name !== undefined && LENGTH_LOOPS.has(name) && !COMMON_NAMES.has(name) && aliased) {
+      return `\`${name}\` taken as a value can be called later on any object's length, which V8 cannot interrupt.`;
+    }
+  }
+  return undefined;
+}
+
+/** A name being declared or a non-computed property key, not a use of the global. */
+function isBindingOrKey(n: Node, p: Node & Record<string, any>): boolean {
+  if ((p.type === 'Property' || p.type === 'PropertyDefinition' || p.type === 'MethodDefinition') && p.key === n && !p.computed) return true;
+  if (p.type === 'MemberExpression' && p.property === n && !p.computed) return true;
+  return false;
+}
+
+/**
+ * Length-looping method names that are also everyday property names of the app's own objects (`msg.from`,
+ * `state.keys`): reading those as values stays allowed; called through `.call`/`.apply`/`.bind` they are refused above.
+ */
+const COMMON_NAMES = new Set(['at', 'entries', 'filter', 'find', 'from', 'keys', 'map', 'of', 'values', 'with']);
+
+/** The `length` a property definition gives, when its key is (or may be) `length`: a key and its value node, else undefined. */
+function lengthProperty(n: Node & Record<string, any>): { computed: boolean; value: Node | undefined; getter: boolean } | undefined {
+  if (n.type !== 'Property' && n.type !== 'PropertyDefinition' && n.type !== 'MethodDefinition') return undefined;
+  const key = n.computed ? (constantKey(n.key) ?? null) : keyName(n.key);
+  if (key !== null && key !== 'length') return undefined;
+  return { computed: key === null, value: n.value, getter: n.kind === 'get' || n.kind === 'set' || n.type === 'MethodDefinition' || n.method === true };
+}
+
+function check(node: Node, parent: Node | undefined): string | undefined {
+  const n = node as Node & Record<string, any>;
+  // Object literals, class fields and getters: `{ length: n }`, `{ ['length']: n }`, `class { length = n }`,
+  // `{ get length() {...} }`, and any computed key, which may be 'length'. Not a destructuring pattern's
+  // `{ length }`, which reads one.
+  const length = parent?.type === 'ObjectPattern' ? undefined : lengthProperty(n);
+  if (length !== undefined && (length.computed || length.getter || length.value === undefined || !boundedLength(length.value))) {
+    return length.computed
+      ? 'A computed property key may be `length`, and a `length` that is not a constant could make an array method loop for minutes, which V8 cannot interrupt.'
+      : `A \`length\` that is not a constant of at most ${MAX_UNCHECKED_LENGTH} could make an array method loop for minutes, which V8 cannot interrupt.`;
+  }
+  // `Object.defineProperty(o, 'length', ...)`, `Reflect.set(o, 'length', n)`: a length given by name.
+  if ((n.type === 'CallExpression' || n.type === 'NewExpression') && n.arguments.some((a: Node & Record<string, any>) => a.type === 'Literal' && a.value === 'length')) {
+    return 'A `length` given by name could make an array method loop for minutes, which V8 cannot interrupt.';
+  }
   if (n.type === 'MemberExpression') {
     const name = propertyName(n);
     const method = propertyName(n.object) ?? '';
@@ -62,14 +122,7 @@ function check(node: Node): string | undefined {
       return `\`Reflect.${name}\` can run a method over any object's length, which V8 cannot interrupt.`;
     }
   }
-  if (n.type === 'ObjectExpression') {
-    for (const property of n.properties) {
-      if (property.type === 'Property' && !property.computed && keyName(property.key) === 'length' && !boundedLength(property.value)) {
-        return `An object whose \`length\` is not a constant of at most ${MAX_UNCHECKED_LENGTH} could make an array method loop for minutes, which V8 cannot interrupt.`;
-      }
-    }
-  }
-  if (n.type === 'AssignmentExpression' && n.left.type === 'MemberExpression' && propertyName(n.left) === 'length' && !boundedLength(n.right)) {
+  if (n.type === 'AssignmentExpression' && n.left.type === 'MemberExpression' && (propertyName(n.left) === 'length' || (n.left.computed && constantKey(n.left.property) === undefined)) && !boundedLength(n.right)) {
     return `A \`length\` that is not a constant of at most ${MAX_UNCHECKED_LENGTH} could make an array method loop for minutes, which V8 cannot interrupt.`;
   }
   if ((n.type === 'CallExpression' || n.type === 'NewExpression') && !n.arguments.some((a: Node) => a.type === 'SpreadElement')) {
@@ -144,19 +197,32 @@ function propertyName(node: Node): string | undefined {
   return n.property.type === 'Literal' && typeof n.property.value === 'string' ? n.property.value : undefined;
 }
 
+/** A computed key's constant string (`['length']`, `['len' + 'gth']`), or undefined when it is not constant. */
+function constantKey(node: Node): string | undefined {
+  const n = node as Node & Record<string, any>;
+  if (n.type === 'Literal') return String(n.value);
+  if (n.type === 'TemplateLiteral' && n.expressions.length === 0) return n.quasis.map((quasi: { value: { cooked: string } }) => quasi.value.cooked).join('');
+  if (n.type === 'BinaryExpression' && n.operator === '+') {
+    const left = constantKey(n.left);
+    const right = constantKey(n.right);
+    return left === undefined || right === undefined ? undefined : left + right;
+  }
+  return undefined;
+}
+
 function keyName(node: Node): string | undefined {
   const n = node as Node & Record<string, any>;
   return n.type === 'Identifier' ? n.name : n.type === 'Literal' ? String(n.value) : undefined;
 }
 
-/** Every node of the tree, depth first. */
-function visit(node: Node, each: (node: Node) => void): void {
-  each(node);
+/** Every node of the tree, depth first, with its parent. */
+function visit(node: Node, parent: Node | undefined, each: (node: Node, parent: Node | undefined) => void): void {
+  each(node, parent);
   for (const value of Object.values(node)) {
     if (Array.isArray(value)) {
-      for (const item of value) if (isNode(item)) visit(item, each);
+      for (const item of value) if (isNode(item)) visit(item, node, each);
     } else if (isNode(value)) {
-      visit(value, each);
+      visit(value, node, each);
     }
   }
 }
