@@ -5,6 +5,7 @@ import { SnapshotTokenizer, type SnapshotEvents } from '../heapsnapshot/snapshot
 import { ChunkOutput } from './chunk-output.js';
 import { RedactionMarks } from './redaction-marks.js';
 import { StringLabels } from './redacted-string.js';
+import { ephemeronValueRange } from './string-shapes.js';
 
 const QUOTE = 34;
 const EMPTY_CHUNK = Buffer.alloc(0);
@@ -85,7 +86,12 @@ export class SnapshotRedactor {
   private string(bytes: Uint8Array, from: number, to: number, escaped: boolean, start: number, end: number): void {
     const index = this.stringIndex++;
     this.afterLastString = end;
-    if (this.marks!.mustRedact(index, bytes, from, to)) {
+    if (this.marks!.namesWeakMapValue(index, bytes, from, to)) {
+      this.redacted++;
+      this.passUpTo(start);
+      writeWithoutWeakMapValue(bytes, from, to, this.out);
+      this.cursor = end;
+    } else if (this.marks!.mustRedact(index, bytes, from, to)) {
       this.redacted++;
       this.passUpTo(start);
       this.labels.writeReplacement(index, bytes, from, to, escaped, this.out);
@@ -177,4 +183,16 @@ export class RedactHeapSnapshot extends Transform {
 /** A redacting transform for one snapshot, with a key of its own. */
 export function redactHeapSnapshot(): RedactHeapSnapshot {
   return new RedactHeapSnapshot();
+}
+
+const REDACTED_VALUE = Buffer.from('<redacted>', 'latin1');
+
+/** A WeakMap table's edge name, quoted, with the value's name in it replaced: the table's part stays for the analysis. */
+function writeWithoutWeakMapValue(bytes: Uint8Array, from: number, to: number, out: ChunkOutput): void {
+  const value = ephemeronValueRange(bytes, from, to)!;
+  out.byte(QUOTE);
+  out.copy(bytes, from, value.from);
+  out.copy(REDACTED_VALUE, 0, REDACTED_VALUE.length);
+  out.copy(bytes, value.to, to);
+  out.byte(QUOTE);
 }

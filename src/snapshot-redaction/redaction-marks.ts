@@ -2,10 +2,12 @@ import { malformedSnapshot } from '../heapsnapshot/snapshot-error.js';
 import type { SnapshotLayout } from '../heapsnapshot/snapshot-meta.js';
 import { GrowableBits } from './growable-bits.js';
 import { StringNodeNames } from './string-node-names.js';
-import { isAllDigits, isFixedLabel, isSymbolLabel, looksLikeToken } from './string-shapes.js';
+import { isAllDigits, isFixedLabel, isSymbolLabel, looksLikeToken, ephemeronValueRange } from './string-shapes.js';
 
 /** Node types whose name is the text of a string the program holds. */
 const STRING_NODE_TYPES = new Set(['string', 'concatenated string', 'sliced string']);
+/** Node types whose name is data too, though the node is no string: a RegExp is named by its source. */
+const DATA_NAMED_TYPES = new Set(['regexp']);
 /** The node type of maps, descriptor arrays and the like: the shapes of fast objects, which hold their property names. */
 const OBJECT_SHAPE = 'object shape';
 /** Edge types whose name_or_index is an index, not a string. */
@@ -14,13 +16,16 @@ const INDEX_EDGE_TYPES = new Set(['element', 'hidden']);
 /**
  * What the `nodes` and `edges` sections say about each entry of `strings`, read as they stream by and
  * before `strings` arrives (V8 writes them first). Five bits per string, never the text:
- * - `content`: the text of a string node (plain, concatenated, sliced), a value the program holds;
+ * - `content`: the text of a string node (plain, concatenated, sliced), a value the program holds, and a
+ *   RegExp's source (its node's name);
  * - `propertyName`: the name of a `property` edge, which is also how a dictionary-mode object's keys appear;
- * - `codeName`: the name of a node that is not a string (constructor, function, script, symbol, regexp,
+ * - `codeName`: the name of a node that is not a string or a RegExp (constructor, function, script, symbol,
  *   V8's internal labels), of a closure's variable (`context` edge) or a `shortcut` edge;
  * - `shapeName`: the text of a string node that a fast object's shape holds (its descriptor array: the
  *   object's property names);
- * - `internalName`: the name of an `internal` or `weak` edge (V8's own field labels, or element numbers).
+ * - `internalName`: the name of an `internal` or `weak` edge (V8's own field labels, or element numbers;
+ *   a WeakMap table's edge is named after the value it holds: that part is redacted, the rest kept, since
+ *   the analysis finds the table by it).
  * The rule that uses them is `mustRedact` below; it reads a string as `bytes[from..to)`, its JSON bytes.
  */
 export class RedactionMarks {
@@ -36,6 +41,7 @@ export class RedactionMarks {
 
   private readonly nodeFieldCount: number;
   private readonly isStringType: boolean[];
+  private readonly isDataNamedType: boolean[];
   private readonly isShapeType: boolean[];
   private readonly edgeKind: Array<'index' | 'property' | 'code' | 'internal'>;
   private readonly nodes: Tuples;
@@ -50,6 +56,7 @@ export class RedactionMarks {
     this.nodes = new Tuples(this.nodeFieldCount, (values, at) => this.addNode(values, at));
     this.edges = new Tuples(layout.edgeFields.length, (values, at) => this.addEdge(values, at));
     this.isStringType = layout.nodeTypes.map((type) => STRING_NODE_TYPES.has(type));
+    this.isDataNamedType = layout.nodeTypes.map((type) => DATA_NAMED_TYPES.has(type));
     this.isShapeType = layout.nodeTypes.map((type) => type === OBJECT_SHAPE);
     this.edgeKind = layout.edgeTypes.map((type) =>
       INDEX_EDGE_TYPES.has(type) ? 'index' : type === 'property' ? 'property' : type === 'internal' || type === 'weak' ? 'internal' : 'code',
@@ -67,7 +74,7 @@ export class RedactionMarks {
     const edgeCount = values[at + edgeCountField]!;
     if (type >= this.isStringType.length) throw malformedSnapshot(`node ${this.nodeCount} has an unknown type ${type}`, 0);
     const isString = this.isStringType[type]!;
-    if (isString) this.content.set(name);
+    if (isString || this.isDataNamedType[type]!) this.content.set(name);
     else this.codeName.set(name);
     this.stringNodes.add(isString, name);
     if (this.isShapeType[type]!) {
@@ -141,6 +148,11 @@ export class RedactionMarks {
     // A property name no string node holds is one V8 made: a symbol key's label is kept (its description
     // is a symbol's name), an accessor's `get KEY` is not (KEY may be a redacted key).
     return content || !isSymbolLabel(bytes, from, to);
+  }
+
+  /** Whether string `index` names a WeakMap table's edge to a value, naming the value too (see `ephemeronValueRange`). */
+  namesWeakMapValue(index: number, bytes: Uint8Array, from: number, to: number): boolean {
+    return this.internalName.has(index) && ephemeronValueRange(bytes, from, to) !== undefined;
   }
 
   get byteLength(): number {
