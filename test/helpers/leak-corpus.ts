@@ -150,10 +150,11 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
       if (body.verdict !== 'insufficient-data') result.firstDecisionSeconds ??= sample.seconds;
       if (body.leakSuspected === true && result.firstLeakSeconds === null) {
         result.firstLeakSeconds = sample.seconds;
-        // Watched on for the time asked, and at least until its requests set at fixed seconds are sent.
+        // Watched on for the time asked, and at least until its requests set at fixed seconds are sent: past
+        // the watch's end too, so a leak called late on a loaded machine still has its after-turn requests made.
         const lastScheduled = Math.max(0, ...(member.requests ?? []).map((entry) => entry.atSeconds ?? 0));
         const keepUntil = Math.max(Date.now() + (options.keepLeaksAfterDetectionSeconds ?? 0) * 1000, startedAt + (lastScheduled + 1) * 1000);
-        if (member.leakBytesPerSecond > 0) stopAt = Math.min(stopAt, keepUntil);
+        if (member.leakBytesPerSecond > 0) stopAt = keepUntil;
       }
     };
     // Where-requests run beside the polling, as another client's would; each is sent once, when due, and
