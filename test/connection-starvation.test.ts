@@ -59,71 +59,52 @@ async function served(app: Fixture): Promise<boolean> {
   }
 }
 
-describe('a local process holding every connection slot', () => {
-  let app: Fixture;
-  let holder: ChildProcess | undefined;
-  before(async () => {
-    app = await startFixture({ mode: 'worker', options: { connections: { maxConnections: CAP } } });
-  });
-  after(async () => {
-    if (holder && holder.exitCode === null && holder.signalCode === null) {
-      holder.kill();
-      await once(holder, 'exit');
-    }
-    await app.stop();
-  });
-
-  test(`cannot stop valid requests: at least 95% of ${VALID_REQUESTS} are served while it holds them`, async () => {
-    holder = slotHolder(app.url, 60);
-    const lines = createInterface({ input: holder.stdout! });
-    const output: string[] = [];
-    lines.on('line', (line) => output.push(line));
-    await new Promise<void>((resolve, reject) => {
-      lines.on('line', (line) => line === 'holding' && resolve());
-      holder!.once('exit', () => reject(new Error('the slot holder ended before holding every slot')));
+/**
+ * Another local process holds every slot: with sockets that never send a request, and with sockets that each
+ * carried one valid request and then one without a token (a slot is kept for a connection whose latest
+ * request carried a valid token, not for one that did once).
+ */
+for (const holder of [
+  { name: 'a local process holding every connection slot', token: (_app: Fixture): string | undefined => undefined },
+  { name: 'a local client that presented a valid token once, then holds every slot', token: (app: Fixture): string | undefined => app.tokens.reader },
+]) {
+  describe(holder.name, () => {
+    let app: Fixture;
+    let child: ChildProcess | undefined;
+    before(async () => {
+      app = await startFixture({ mode: 'worker', options: { connections: { maxConnections: CAP } } });
     });
-    let ok = 0;
-    for (let i = 0; i < VALID_REQUESTS; i++) if (await served(app)) ok++;
-    if (holder.exitCode === null && holder.signalCode === null) {
-      const ended = once(holder, 'exit');
-      holder.kill('SIGINT');
-      await ended;
-    }
-    assert.ok(ok >= Math.ceil(VALID_REQUESTS * 0.95), `${ok} of ${VALID_REQUESTS} valid requests served`);
-    assert.equal(app.child.exitCode, null, 'the app is alive');
-    // Counted once a second: the holder met the cap, and its sockets were evicted.
-    await eventually(async () => app.auditLines().some((line) => line.msg === 'connections refused: maxConnections reached'), 10_000, 'the evictions in the audit log');
-    const opened = Number(/^opened (\d+)$/.exec(output.at(-1) ?? '')?.[1]);
-    assert.ok(opened > CAP, `the holder reopened what was closed (${opened} connections opened)`);
-    console.log(`served ${ok} of ${VALID_REQUESTS} while the holder opened ${opened} connections`);
-  });
-});
-
-describe('a local client that presented a valid token once, then holds every slot', () => {
-  let app: Fixture;
-  let holder: ChildProcess | undefined;
-  before(async () => {
-    app = await startFixture({ mode: 'worker', options: { connections: { maxConnections: CAP } } });
-  });
-  after(async () => {
-    if (holder && holder.exitCode === null && holder.signalCode === null) {
-      holder.kill();
-      await once(holder, 'exit');
-    }
-    await app.stop();
-  });
-
-  // A slot is kept for a connection whose latest request carried a valid token, not for one that did once.
-  test(`cannot stop valid requests: at least 95% of ${VALID_REQUESTS} are served`, async () => {
-    holder = slotHolder(app.url, 60, app.tokens.reader);
-    const lines = createInterface({ input: holder.stdout! });
-    await new Promise<void>((resolve, reject) => {
-      lines.on('line', (line) => line === 'holding' && resolve());
-      holder!.once('exit', () => reject(new Error('the slot holder ended before holding every slot')));
+    after(async () => {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.kill();
+        await once(child, 'exit');
+      }
+      await app.stop();
     });
-    let ok = 0;
-    for (let i = 0; i < VALID_REQUESTS; i++) if (await served(app)) ok++;
-    assert.ok(ok >= Math.ceil(VALID_REQUESTS * 0.95), `${ok} of ${VALID_REQUESTS} valid requests served`);
-    assert.equal(app.child.exitCode, null, 'the app is alive');
+
+    test(`cannot stop valid requests: at least 95% of ${VALID_REQUESTS} are served while it holds them`, async () => {
+      child = slotHolder(app.url, 60, holder.token(app));
+      const lines = createInterface({ input: child.stdout! });
+      const output: string[] = [];
+      lines.on('line', (line) => output.push(line));
+      await new Promise<void>((resolve, reject) => {
+        lines.on('line', (line) => line === 'holding' && resolve());
+        child!.once('exit', () => reject(new Error('the slot holder ended before holding every slot')));
+      });
+      let ok = 0;
+      for (let i = 0; i < VALID_REQUESTS; i++) if (await served(app)) ok++;
+      if (child.exitCode === null && child.signalCode === null) {
+        const ended = once(child, 'exit');
+        child.kill('SIGINT');
+        await ended;
+      }
+      assert.ok(ok >= Math.ceil(VALID_REQUESTS * 0.95), `${ok} of ${VALID_REQUESTS} valid requests served`);
+      assert.equal(app.child.exitCode, null, 'the app is alive');
+      // Counted once a second: the holder met the cap, and its sockets were evicted.
+      await eventually(async () => app.auditLines().some((line) => line.msg === 'connections refused: maxConnections reached'), 10_000, 'the evictions in the audit log');
+      const opened = Number(/^opened (\d+)$/.exec(output.at(-1) ?? '')?.[1]);
+      assert.ok(opened > CAP, `the holder reopened what was closed (${opened} connections opened)`);
+      console.log(`served ${ok} of ${VALID_REQUESTS} while the holder opened ${opened} connections`);
+    });
   });
-});
+}
