@@ -1,3 +1,4 @@
+import type { ParamSpec } from '../params/param-spec.js';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -11,3 +12,15 @@ export function newDumpId(): string {
     if (!id.startsWith('-')) return id;
   }
 }
+
+/** What newDumpId makes (and what a store read back holds): 22 base64url characters. */
+const DUMP_ID = /^[A-Za-z0-9_-]{22}$/;
+
+export const isDumpId = (text: string): boolean => DUMP_ID.test(text);
+
+/** A dump's id in a path (`/dumps/:id`): anything else is refused before the store is asked. */
+export const dumpIdParam: ParamSpec<string> = {
+  describe: "a dump's id: 22 base64url characters",
+  meaning: 'the id GET /dumps lists, or the Location a scheduled request answered with',
+  parse: (text) => (isDumpId(text) ? text : undefined),
+};

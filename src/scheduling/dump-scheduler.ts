@@ -199,14 +199,11 @@ export class DumpScheduler {
   /**
    * `when=near-heap-limit`: arms Node's near-heap-limit snapshot in the target and lists the job as
    * `armed` until the snapshot is adopted into the store (near-heap-limit-capture.ts). Arming twice
-   * answers the job already armed: Node writes one snapshot.
+   * answers the job already armed: Node writes one snapshot. A heap snapshot without egress: the
+   * request's parameters were checked for that (triggers.ts, checkSchedule).
    */
-  async armNearHeapLimit(request: ArtifactRequest, requestedBy: string | null = null): Promise<DumpJob> {
+  async armNearHeapLimit(requestedBy: string | null = null): Promise<DumpJob> {
     if (this.#closed) throw new MaintenanceError('SHUTTING_DOWN', 'The endpoint is closing.');
-    if (request.kind !== 'heapsnapshot') throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when": near-heap-limit takes a heap snapshot only.');
-    if (request.egress !== undefined) {
-      throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "egress" does not apply to when=near-heap-limit: the process dies of the OOM as the snapshot is written; the store keeps it.');
-    }
     this.#arming ??= this.#armNearHeapLimit(requestedBy).finally(() => (this.#arming = undefined));
     return this.#arming;
   }

@@ -2,6 +2,7 @@ import { chmodSync, closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync,
 import { join } from 'node:path';
 import tmp from 'tmp';
 import { cleanUpAtProcessEnd, holdOwnerPipe, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
+import { isDumpId } from './dump-id.js';
 import { lockStore } from './store-lock.js';
 import { removeRecord } from './stored-dump-records.js';
 import { closeStrayDescriptors } from '../streaming/stray-descriptors.js';
@@ -30,8 +31,6 @@ export interface PartialFile {
    */
   discard(options?: { writerEnded?: boolean }): void;
 }
-
-const ID = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * The private directory where scheduled artifacts wait for download: made 0700 with `tmp` (or inside a
@@ -106,11 +105,11 @@ export class DumpStore {
   }
 
   static isId(id: string): boolean {
-    return ID.test(id);
+    return isDumpId(id);
   }
 
   pathOf(id: string, extension: string): string {
-    if (!ID.test(id) || !/^[a-z.]+$/.test(extension)) throw new Error('Invalid artifact id');
+    if (!isDumpId(id) || !/^[a-z.]+$/.test(extension)) throw new Error('Invalid artifact id');
     return join(this.directory, `${id}.${extension}`);
   }
 
