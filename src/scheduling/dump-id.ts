@@ -1,3 +1,4 @@
+import { MaintenanceError } from '../errors.js';
 import type { ParamSpec } from '../params/param-spec.js';
 import { randomBytes } from 'node:crypto';
 
@@ -24,3 +25,9 @@ export const dumpIdParam: ParamSpec<string> = {
   meaning: 'the id GET /dumps lists, or the Location a scheduled request answered with',
   parse: (text) => (isDumpId(text) ? text : undefined),
 };
+
+/**
+ * A store path asked for an id that is not one. Requests are refused before (the path parameter), so
+ * this is a bug of ours: it must never become a path, and it answers as the catalogue's internal error.
+ */
+export const notADumpFile = (): MaintenanceError => new MaintenanceError('INTERNAL_ERROR', 'A dump file was asked for by an id that is not a dump id.');

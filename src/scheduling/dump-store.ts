@@ -2,7 +2,8 @@ import { chmodSync, closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync,
 import { join } from 'node:path';
 import tmp from 'tmp';
 import { cleanUpAtProcessEnd, holdOwnerPipe, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
-import { isDumpId } from './dump-id.js';
+import { ConfigError } from '../errors.js';
+import { isDumpId, notADumpFile } from './dump-id.js';
 import { lockStore } from './store-lock.js';
 import { removeRecord } from './stored-dump-records.js';
 import { closeStrayDescriptors } from '../streaming/stray-descriptors.js';
@@ -61,9 +62,9 @@ export class DumpStore {
   static openPersistentDirectory(storeDir: string): string {
     mkdirSync(storeDir, { recursive: true, mode: 0o700 });
     const stats = lstatSync(storeDir);
-    if (!stats.isDirectory()) throw new Error(`The dump store ${storeDir} is not a directory.`);
+    if (!stats.isDirectory()) throw new ConfigError('DUMPS_DIRECTORY', `The dump store ${storeDir} is not a directory.`);
     const uid = process.getuid?.();
-    if (uid !== undefined && stats.uid !== uid) throw new Error(`The dump store ${storeDir} belongs to another user (uid ${stats.uid}).`);
+    if (uid !== undefined && stats.uid !== uid) throw new ConfigError('DUMPS_DIRECTORY', `The dump store ${storeDir} belongs to another user (uid ${stats.uid}).`);
     chmodSync(storeDir, 0o700);
     return storeDir;
   }
@@ -109,7 +110,7 @@ export class DumpStore {
   }
 
   pathOf(id: string, extension: string): string {
-    if (!isDumpId(id) || !/^[a-z.]+$/.test(extension)) throw new Error('Invalid artifact id');
+    if (!isDumpId(id) || !/^[a-z.]+$/.test(extension)) throw notADumpFile();
     return join(this.directory, `${id}.${extension}`);
   }
 
