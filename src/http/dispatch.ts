@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { notFound, OperationAbortedError } from '../errors.js';
 import type { RunningOperation } from '../operations/operation-registry.js';
+import { inSlot } from '../operations/slot-sequence.js';
 import type { ParamValues } from '../params/param-spec.js';
 import type { ApiContext } from './api-context.js';
 import { forbidden, methodNotAllowed } from './errors.js';
@@ -8,7 +9,7 @@ import { readPathParams, readQuery } from './query.js';
 import { readJsonBody } from './read-body.js';
 import type { RateLimiters } from './rate-limits.js';
 import { requestState } from './request-state.js';
-import type { RouteDefinition } from './routes/route.js';
+import type { RouteCall, RouteDefinition } from './routes/route.js';
 import { onResponseClosed } from './response-closed.js';
 
 /**
@@ -65,32 +66,32 @@ async function runRoute(
 ): Promise<void> {
   const state = requestState(res);
   const kind = typeof route.operation?.kind === 'function' ? route.operation.kind(params) : route.operation?.kind;
-  let operation: RunningOperation | undefined;
-  if (kind !== undefined) operation = context.operations.begin(kind, route.operation?.expectedMs?.(params));
+  // Made once the slot is held: a request refused with 409 leaves nothing behind.
+  let call: RouteCall<typeof params, typeof body, typeof pathParams> | undefined;
+  const callWith = (operation: RunningOperation | undefined) =>
+    (call ??= { req, res, context, params, pathParams, body, caller: state.caller!, operation, signal: clientGone(res), audit: state });
   try {
-    const call = { req, res, context, params, pathParams, body, caller: state.caller!, operation, signal: clientGone(res), audit: state };
-    const admission = await route.admit?.(call);
-    if (admission !== undefined) {
-      state.auditResult = { admission };
-      operation?.update({ estimateBytes: Number(admission.estimateBytes ?? 0) });
-    }
-    if (operation !== undefined) {
-      context.log.started({
-        tokenId: state.caller?.tokenId ?? null,
-        client: req.socket.remoteAddress,
-        method: req.method,
-        path: req.originalUrl.split('?')[0]!.slice(0, 256),
-        ...(state.auditParams ? { params: state.auditParams } : {}),
-        ...(admission ? { admission } : {}),
-      });
-    }
-    await route.handle(call);
+    await inSlot({
+      take: () => (kind === undefined ? undefined : context.operations.begin(kind, route.operation?.expectedMs?.(params))),
+      admit: async (operation) => route.admit?.(callWith(operation)),
+      started: (admission, operation) => {
+        if (admission !== undefined) state.auditResult = { admission };
+        if (operation === undefined) return;
+        context.log.started({
+          tokenId: state.caller?.tokenId ?? null,
+          client: req.socket.remoteAddress,
+          method: req.method,
+          path: req.originalUrl.split('?')[0]!.slice(0, 256),
+          ...(state.auditParams ? { params: state.auditParams } : {}),
+          ...(admission ? { admission } : {}),
+        });
+      },
+      produce: async (operation) => route.handle(callWith(operation)),
+    });
   } catch (error) {
     // Only a client that went away aborts a request's operation: there is nobody to answer, and nothing failed.
     if (error instanceof OperationAbortedError) return;
     throw error;
-  } finally {
-    operation?.end();
   }
 }
 

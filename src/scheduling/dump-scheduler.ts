@@ -1,11 +1,11 @@
 import { contained } from '../contained.js';
-import { isCode, MaintenanceError, OperationAbortedError, ProtocolError } from '../errors.js';
+import { MaintenanceError, OperationAbortedError, ProtocolError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import { ARTIFACTS } from '../operations/artifacts/all-artifacts.js';
 import type { ArtifactLimits, ArtifactSink, ProduceOptions } from '../operations/artifacts/artifact-kind.js';
 import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
 import type { OperationRegistry, RunningOperation } from '../operations/operation-registry.js';
-import type { LockKind } from '../operations/process-locks.js';
+import { inSlot } from '../operations/slot-sequence.js';
 import type { S3Destination } from '../options/egress-options.js';
 import type { GcEvent } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
@@ -197,26 +197,31 @@ export class DumpScheduler {
     if (state.job.status !== 'scheduled') return;
     state.job.status = 'running';
     state.job.started = new Date().toISOString();
-    let operation: RunningOperation | undefined;
-    const file = () => this.store.open(state.job.id, state.extension);
-    let partial: ReturnType<typeof file> | undefined;
+    const artifact = ARTIFACTS[state.request.kind];
+    let partial: PartialFile | undefined;
     try {
-      operation = await this.#acquire(ARTIFACTS[state.request.kind].lock, state.abort.signal);
-      if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace();
-      // A dump that would not fit in memory when it fires fails with the same reason a request would get.
-      const admission = await ARTIFACTS[state.request.kind].admit?.(this.#target, state.request.params as never, this.#options.limits);
-      partial = file();
-      this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params, ...(admission ? { admission } : {}) });
-      const { fileName, redacted } = await this.#produce(state, partial, operation);
+      const taken = await inSlot({
+        take: () => this.#operations.beginWhenFree(artifact.lock, { waitMs: BUSY_WAIT_MS, signal: state.abort.signal }),
+        admit: async () => {
+          if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace();
+          // A dump that would not fit in memory when it fires fails with the same reason a request would get.
+          return artifact.admit?.(this.#target, state.request.params as never, this.#options.limits);
+        },
+        started: (admission) => {
+          partial = this.store.open(state.job.id, state.extension);
+          this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params, ...(admission ? { admission } : {}) });
+        },
+        produce: (operation) => this.#produce(state, partial!, operation!),
+      });
+      // The slot is free again: what follows reads the file, not the target.
       if (state.job.status !== 'running') {
-        partial.discard(); // cancelled meanwhile
+        partial!.discard(); // cancelled meanwhile
         return;
       }
-      state.job.size = partial.complete();
-      state.job.fileName = fileName;
-      if (redacted !== undefined) state.job.redacted = redacted;
+      state.job.size = partial!.complete();
+      state.job.fileName = taken.fileName;
+      if (taken.redacted !== undefined) state.job.redacted = taken.redacted;
       if (state.request.egress !== undefined) {
-        operation.end(); // the upload reads the file, not the target: the slot is free for others meanwhile
         await this.#upload(state, state.request.egress);
         return;
       }
@@ -230,8 +235,6 @@ export class DumpScheduler {
       // protocol failure (the session closed) says nothing of a write the main thread may still be doing.
       partial?.discard({ writerEnded: !(error instanceof ProtocolError) });
       if (state.job.status === 'running') this.#finish(state, 'failed', error instanceof MaintenanceError ? error.message : `The dump failed: ${(error as Error).message}`);
-    } finally {
-      operation?.end();
     }
   }
 
@@ -296,18 +299,6 @@ export class DumpScheduler {
     });
     if (signal.aborted) throw new OperationAbortedError(`The ${state.job.kind}`);
     return { fileName: name, redacted: typeof result.redacted === 'boolean' ? result.redacted : undefined };
-  }
-
-  async #acquire(kind: LockKind, signal: AbortSignal): Promise<RunningOperation> {
-    const deadline = Date.now() + BUSY_WAIT_MS;
-    for (;;) {
-      try {
-        return this.#operations.begin(kind);
-      } catch (error) {
-        if (!isCode(error, 'OPERATION_IN_PROGRESS') || Date.now() > deadline || signal.aborted) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 1000).unref());
-      }
-    }
   }
 
   #checkDiskSpace(): void {
