@@ -41,6 +41,7 @@ describe('declared path and scheduling parameters', () => {
       assert.equal(reply.status, 400, `${query}: ${reply.body.toString()}`);
       assert.equal(reply.json().error.code, code, query);
       assert.ok(reply.json().error.message.includes(named), `${query}: ${reply.json().error.message}`);
+      if (code === 'INVALID_PARAMETER') assert.match(reply.json().error.message, /^Query parameter "\w+" [a-z]/, query);
     }
     const profile = await request(`${app.url}/cpuprofile?when=near-heap-limit`, { token: app.tokens.admin });
     assert.equal(profile.status, 400);

@@ -49,11 +49,11 @@ function readWhen(text: string): Reading<Condition> {
   const threshold = above[1]!;
   if (threshold.endsWith('%')) {
     const percent = Number(threshold.slice(0, -1));
-    if (!(percent > 0 && percent < 100)) return { refused: ': heap-above percent must be above 0 and below 100' };
+    if (!(percent > 0 && percent < 100)) return { refused: 'takes a heap-above percent above 0 and below 100' };
     return { value: { type: 'heap-above', bytes: undefined, ratio: percent / 100 } };
   }
   const bytes = parseSize(threshold);
-  if (bytes === undefined || bytes <= 0) return { refused: ': heap-above takes a size (1.5GB, 512MiB) or a percent of the heap limit (80%)' };
+  if (bytes === undefined || bytes <= 0) return { refused: 'takes heap-above with a size (1.5GB, 512MiB) or a percent of the heap limit (80%)' };
   return { value: { type: 'heap-above', bytes, ratio: undefined } };
 }
 
@@ -77,7 +77,7 @@ const refuse = (code: ErrorCode, message: string) => new MaintenanceError(code, 
 
 /** The value a reader makes of a parameter, or its refusal as a 400 that names the parameter. */
 function valueOf<T>(name: string, reading: Reading<T>): T {
-  if (reading.refused !== undefined) throw refuse('INVALID_PARAMETER', `Query parameter "${name}"${reading.refused.startsWith(':') ? '' : ' '}${reading.refused}.`);
+  if (reading.refused !== undefined) throw refuse('INVALID_PARAMETER', `Query parameter "${name}" ${reading.refused}.`);
   return reading.value;
 }
 
