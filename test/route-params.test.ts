@@ -35,6 +35,8 @@ describe('declared path and scheduling parameters', () => {
       ['delay=5s&expires=1m', 'INVALID_PARAMETER', '"expires"'],
       ['delay=5s&when=gc', 'CONFLICTING_TRIGGERS', 'delay and when'],
       ['when=near-heap-limit&egress=nowhere', 'INVALID_PARAMETER', '"egress"'],
+      // Past the heap's limit, which this target's probe knows: it could never fire.
+      ['when=heap-above:1TB', 'INVALID_PARAMETER', 'heap limit'],
     ];
     for (const [query, code, named] of cases) {
       const reply = await request(`${app.url}/heapsnapshot?${query.replace(' ', '%20')}`, { token: app.tokens.admin });

@@ -38,7 +38,7 @@ export function artifactRoute(
     scope: artifact.scope,
     summary,
     params: (config) => ({ ...artifact.parameters(config), ...SCHEDULE_PARAMS, egress: egressParam(config.egress), ...(threads && { thread: threadParam }) }),
-    checkParams: (params) => checkSchedule(split(params).schedule, artifact.kind, split(params).egress),
+    checkParams: (params, context) => checkSchedule(split(params).schedule, artifact.kind, split(params).egress, context.probe),
     paramScope: (params) => artifact.paramScope?.(split(params).own as never),
     heavy: true,
     operation: {

@@ -36,7 +36,7 @@ export function dispatch(group: RouteDefinition[], limits: RateLimiters, context
       if (scope === undefined) throw notFound('No such item.');
       if (!caller.scopes.includes(scope)) throw forbidden(`Token "${caller.tokenId}" lacks the "${scope}" scope this endpoint needs.`);
       params = readQuery(req, route.params?.(context.config) ?? {});
-      route.checkParams?.(params);
+      route.checkParams?.(params, context);
       const further = route.paramScope?.(params);
       if (further !== undefined && !caller.scopes.includes(further)) throw forbidden(`Token "${caller.tokenId}" lacks the "${further}" scope these parameters need.`);
     } catch (error) {

@@ -15,7 +15,7 @@ import { DumpStore, type PartialFile } from './dump-store.js';
 import { NearHeapLimitAdoption } from './near-heap-limit-adoption.js';
 import { assertRoomFor, formatMiB } from './store-room.js';
 import { recoverStore, sha256File, writeRecord } from './stored-dump-records.js';
-import { assertReachable, type Trigger } from './triggers.js';
+import type { Trigger } from './triggers.js';
 import { uploadStoredDump } from './upload-stored-dump.js';
 
 export interface SchedulerOptions {
@@ -98,10 +98,6 @@ export class DumpScheduler {
     if (pending >= this.#options.maxPendingJobs) {
       throw new MaintenanceError('TOO_MANY_JOBS', `${pending} jobs are already pending (the limit); cancel one with DELETE /dumps/{id}.`);
     }
-    if ((trigger.type === 'gc' || trigger.type === 'heap-above') && this.#probe === undefined) {
-      throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when" needs the main-thread probe, which this target does not run.');
-    }
-    assertReachable(trigger, this.#probe?.reader.figures().heapLimit);
     if (request.kind === 'heapsnapshot') this.#checkDiskSpace();
     const job = newJob({ kind: request.kind, status: 'scheduled', trigger, params: request.params, created: new Date().toISOString(), requestedBy, egress: request.egress?.name ?? null });
     const extension = ARTIFACTS[request.kind].extension(request.params as never);

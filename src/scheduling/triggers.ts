@@ -1,5 +1,6 @@
 import { MaintenanceError, type ErrorCode } from '../errors.js';
 import { checkedTextParam, documented } from '../params/param-spec.js';
+import type { ProbeView } from '../probe/probe-view.js';
 import { parseDuration, parseSize } from './durations.js';
 
 /** When a scheduled dump runs. */
@@ -82,14 +83,21 @@ function valueOf<T>(name: string, reading: Reading<T>): T {
 }
 
 /**
- * How the scheduling parameters combine, checked with the parameters: one trigger at most, `expires`
- * only with a condition that can expire, near-heap-limit only for a heap snapshot kept in the store.
+ * How the scheduling parameters combine, and whether this target can watch for them, checked with the
+ * parameters: one trigger at most, `expires` only with a condition that can expire, near-heap-limit only
+ * for a heap snapshot kept in the store, a GC condition only where a probe sees GCs (not through a
+ * sidecar), and a heap-above size the heap can reach.
  */
-export function checkSchedule(query: ScheduleValues, kind: string, egress: string | undefined): void {
+export function checkSchedule(query: ScheduleValues, kind: string, egress: string | undefined, probe: ProbeView | undefined): void {
   const given = (['delay', 'at', 'when'] as const).filter((name) => query[name] !== undefined);
   if (given.length > 1) throw refuse('CONFLICTING_TRIGGERS', `Give one of delay, at or when, not ${given.join(' and ')}.`);
   if (query.expires !== undefined && query.when === undefined) {
     throw refuse('INVALID_PARAMETER', 'Query parameter "expires" only applies to a `when` condition.');
+  }
+  if (query.when !== undefined && query.when !== 'near-heap-limit') {
+    if (probe === undefined) throw refuse('INVALID_PARAMETER', 'Query parameter "when" needs the main-thread probe, which this target does not run.');
+    const condition = readWhen(query.when);
+    if (condition.refused === undefined) assertReachable(condition.value, probe.reader.figures().heapLimit);
   }
   if (query.when !== 'near-heap-limit') return;
   if (query.expires !== undefined) throw refuse('INVALID_PARAMETER', 'Query parameter "expires" does not apply to when=near-heap-limit: once armed, Node cannot be disarmed.');
@@ -118,12 +126,12 @@ export function parseTrigger(query: ScheduleValues, now = Date.now()): Trigger |
  * Refuses a heap-above size the heap can never reach: V8 dies at its heap limit, so a threshold at or
  * above it would wait forever. Checked where the limit is known (a probe runs in the target).
  */
-export function assertReachable(trigger: Trigger, heapLimitBytes: number | undefined): void {
+export function assertReachable(trigger: Condition, heapLimitBytes: number | undefined): void {
   if (trigger.type !== 'heap-above' || trigger.bytes === undefined || heapLimitBytes === undefined || !(heapLimitBytes > 0)) return;
   if (trigger.bytes >= heapLimitBytes) {
     throw refuse(
       'INVALID_PARAMETER',
-      `Query parameter "when": heap-above:${trigger.bytes} bytes is at or above the heap limit (${heapLimitBytes} bytes, ${(heapLimitBytes / 2 ** 20).toFixed(0)} MiB), so it could never fire; give a smaller size or a percent (heap-above:80%).`,
+      `Query parameter "when" names heap-above:${trigger.bytes} bytes, at or above the heap limit (${heapLimitBytes} bytes, ${(heapLimitBytes / 2 ** 20).toFixed(0)} MiB), so it could never fire; give a smaller size or a percent (heap-above:80%).`,
     );
   }
 }

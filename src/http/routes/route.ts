@@ -56,7 +56,7 @@ export interface RouteSpec<S extends ParamSpecs, B extends FieldSpecs = Record<n
   /** The query parameters it accepts, with ranges and defaults; ranges may depend on the configuration. */
   params?: (config: ResolvedConfig) => S;
   /** How the parameters combine (one trigger at most...), checked with them: throws a MaintenanceError to refuse. */
-  checkParams?: (params: ParamValues<S>) => void;
+  checkParams?: (params: ParamValues<S>, context: ApiContext) => void;
   /** The JSON body's fields, for POST routes that take one; read within `bodyLimitBytes` (default 64 KiB). */
   body?: (config: ResolvedConfig) => B;
   bodyLimitBytes?: number;
