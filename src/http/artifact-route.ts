@@ -1,6 +1,6 @@
 import type { ArtifactKind } from '../operations/artifacts/artifact-kind.js';
 import { egressParam } from '../operations/artifacts/egress-param.js';
-import { parseTrigger, SCHEDULE_PARAMS, type ScheduleValues } from '../scheduling/triggers.js';
+import { checkSchedule, parseTrigger, SCHEDULE_PARAMS, type ScheduleValues } from '../scheduling/triggers.js';
 import { defineRoute, type RouteDefinition } from './routes/route.js';
 import { streamArtifact } from './stream-artifact.js';
 import { threadParam, threadTarget } from './thread-target.js';
@@ -38,6 +38,7 @@ export function artifactRoute(
     scope: artifact.scope,
     summary,
     params: (config) => ({ ...artifact.parameters(config), ...SCHEDULE_PARAMS, egress: egressParam(config.egress), ...(threads && { thread: threadParam }) }),
+    checkParams: (params, context) => checkSchedule(split(params).schedule, artifact.kind, split(params).egress, context.probe),
     paramScope: (params) => artifact.paramScope?.(split(params).own as never),
     heavy: true,
     operation: {
@@ -62,7 +63,7 @@ export function artifactRoute(
       const request = { kind: artifact.kind, params: own, ...(destination && { egress: destination }) };
       const job =
         trigger.type === 'near-heap-limit'
-          ? await call.context.dumps.armNearHeapLimit(request, call.caller.tokenId)
+          ? await call.context.dumps.armNearHeapLimit(call.caller.tokenId)
           : call.context.dumps.schedule(request, trigger, call.caller.tokenId);
       call.audit.auditResult = { scheduled: job.id };
       call.res

@@ -25,7 +25,6 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   AUDIT_LOG: 500,
   DUMPS_DIRECTORY: 500,
   STORE_IN_USE: 500,
-  LISTEN_FAILED: 500,
   OPTION_TYPE: 500,
   TLS: 500,
   INSECURE_REMOTE: 500,
@@ -71,4 +70,5 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   EGRESS_UPLOAD_FAILED: 502,
   SNAPSHOT_MALFORMED: 422,
   INTERNAL_ERROR: 500,
+  MISCONFIGURED: 500,
 };

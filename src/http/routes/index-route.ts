@@ -36,6 +36,7 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
           path: base + route.path,
           scope: typeof route.scope === 'string' ? route.scope : route.scope.describe,
           description: route.summary,
+          ...(route.pathParams ? { pathParams: describeParams(route.pathParams) } : {}),
           ...(route.params ? { params: describeParams(route.params(context.config)) } : {}),
           ...(route.body ? { body: describeFields(route.body(context.config)) } : {}),
         })),
