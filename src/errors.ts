@@ -55,6 +55,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'The request body is larger than the endpoint accepts.',
   SIDE_EFFECT: 'The expression would change state, and this evaluation is read-only.',
   EVALUATION_TIMEOUT: 'An evaluation ran past its time limit and was stopped, or its promise did not settle in time.',
+  EVALUATION_MEMORY: "An evaluation grew the process's memory past its budget and was stopped.",
   EVALUATION_UNBOUNDED: 'The expression would give a builtin work V8 cannot interrupt (a length or count that is not a small constant); nothing ran.',
   COMMAND_FAILED: "An app command threw; its message is passed on, never its stack.",
   COMMAND_TIMEOUT: "An app command did not answer in time (in worker mode: the app's event loop may be blocked).",
