@@ -164,10 +164,13 @@ async function settle(target: CdpTarget, promiseObjectId: string, remainingMs: n
  * memory grows with the pages the heap commits, and the heap can first fill what it has committed and
  * not used (garbage of before included) without growing it.
  */
-async function watchMemory(target: CdpTarget, memory: NonNullable<EvalEnvironment['memory']>, id: number, timeoutMs: number): Promise<MemoryWatch | undefined> {
+async function watchMemory(target: CdpTarget, memory: NonNullable<EvalEnvironment['memory']>, id: number, timeoutMs: number): Promise<MemoryWatch> {
   const heap = await evaluate<HeapFigures>(target, 'Reading the heap', HEAP_EXPRESSION, { commandLineApi: true }).catch(() => undefined);
   const room = heap === undefined ? Infinity : Math.max(0, oldGenerationLimit(heap) - heap.committed);
-  return startMemoryWatch(memory.cell, id, Math.max(MIN_BUDGET_BYTES, Math.floor(Math.min(memory.budgetBytes, room / 2))), timeoutMs + WATCH_GRACE_MS);
+  const watch = await startMemoryWatch(memory.cell, id, Math.max(MIN_BUDGET_BYTES, Math.floor(Math.min(memory.budgetBytes, room / 2))), timeoutMs + WATCH_GRACE_MS);
+  // Unwatched, a loop that keeps what it allocates could take the app down: better not to run it.
+  if (watch === undefined) throw new MaintenanceError('EVALUATION_FAILED', 'The memory watch of the evaluation could not start (no thread could be made); nothing ran.');
+  return watch;
 }
 
 interface HeapFigures {

@@ -29,7 +29,7 @@ export interface MemoryWatch {
  * inspector serves nothing else while it runs an evaluation sent from another thread (worker mode),
  * and a termination sent from outside could fall on the app's own code once the evaluation is over.
  * Resolves once the watch has read its base: start the evaluation then. Undefined when the thread
- * could not start: the evaluation then runs with its time limit alone.
+ * could not start.
  */
 export async function startMemoryWatch(cell: SharedArrayBuffer, id: number, budgetBytes: number, maxMs: number): Promise<MemoryWatch | undefined> {
   const control = new SharedArrayBuffer(CONTROL_BYTES);
