@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { isWholeHeapSnapshotFile } from '../src/operations/heap-snapshot-file.js';
-import { isSameDirectory } from '../src/scheduling/near-heap-limit-capture.js';
+import { isSameDirectory, writerGone } from '../src/scheduling/near-heap-limit-capture.js';
 import { startSidecar } from './helpers/cli.js';
 import { newToken, startFixture, stopChild, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
@@ -287,6 +288,20 @@ describe('persistent dump store (storeDir)', () => {
     } finally {
       await app.stop();
     }
+  });
+
+  test("a snapshot's writer is judged by its pid and start time: a pid reused by a process started after the file was written is not its writer", async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      await once(child, 'spawn');
+      const pid = child.pid!;
+      assert.equal(writerGone(pid, Date.now() + 60_000), false, 'a live process that started before the file was last written may be writing it');
+      assert.equal(writerGone(pid, Date.now() - 60_000), true, 'a process that started after the file was last written did not write it');
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    assert.equal(writerGone(child.pid!, Date.now()), true, 'a pid that answers nothing');
   });
 
   test('the store is recognised through a symbolic link (--diagnostic-dir may name the store by a link)', () => {
