@@ -215,7 +215,7 @@ async function overBudget(target: CdpTarget, watch: MemoryWatch, memory: MemoryW
   return new MaintenanceError(
     'EVALUATION_MEMORY',
     `The expression grew the process's memory by more than ${mib(watch.budgetBytes)} MiB, its budget, and was stopped; the app goes on from where it was.`,
-    { details: { budgetBytes: watch.budgetBytes, grownBytes: Math.round(memory.grownPeakBytes), phase: 'run', hint: 'Work on a slice, or keep less of what the expression builds.' } },
+    { details: { budgetBytes: watch.budgetBytes, grownBytes: Math.round(memory.grownPeakBytes), grownAtStopBytes: Math.round(memory.grownAtStopBytes), phase: 'run', hint: 'Work on a slice, or keep less of what the expression builds.' } },
   );
 }
 
