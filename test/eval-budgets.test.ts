@@ -66,7 +66,7 @@ const GROWING = [
   '(() => { const kept = []; while (true) kept.push(new Array(100_000).fill(0)); })()',
   '(() => { const kept = []; for (;;) { try { kept.push(new Array(50_000).fill(kept.length)); } catch {} } })()',
   '(() => { const grow = (kept) => { kept.push(new Array(10_000).fill(1)); return kept.length < 1e9 ? grow(kept) : kept; }; return grow([]).length; })()',
-  'Array.from({ length: 1_000_000 }, () => new Array(1_000).fill(0)).length',
+  'new Array(1_000_000).fill(0).map(() => new Array(1_000).fill(0)).length',
   '(() => { const kept = []; let i = 0; do kept.push(new Array(20_000).fill(i)); while (++i > 0); })()',
 ];
 const MEMORY_TIMEOUT_MS = 20_000;
