@@ -55,6 +55,7 @@ const REQUEST = {
   PAYLOAD_TOO_LARGE: 'The request body is larger than the endpoint accepts.',
   SIDE_EFFECT: 'The expression would change state, and this evaluation is read-only; nothing was changed.',
   EVALUATION_TIMEOUT: 'An evaluation ran past its time limit (`timeoutMs`) and was stopped, or its promise did not settle in time; the body adds `phase` and `loopBlocked`.',
+  EVALUATION_MEMORY: "An evaluation grew the process's memory past its budget (`eval.memoryBudgetBytes`) and was stopped; the body adds `budgetBytes`, `grownAtStopBytes` and `grownBytes`.",
   EVALUATION_UNBOUNDED: 'The expression would give a builtin work V8 cannot interrupt (an array method through `.call`/`.apply`/`.bind`/`Reflect.apply`, or a `length`, `Array(n)`, `repeat(n)`, `padStart(n)` that is not a constant of at most `maxLength`, 1,000,000); nothing ran.',
   COMMAND_FAILED: 'An app command threw (or answered something that is not JSON); its message is passed on, never its stack.',
   COMMAND_TIMEOUT: "An app command did not answer in time (in worker mode: the app's event loop may be blocked).",

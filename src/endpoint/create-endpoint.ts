@@ -150,7 +150,7 @@ function probeView(handle: ProbeHandle): ProbeView {
   const feed = new ProbeFeed(reader);
   const leaks = new LeakDetector(() => reader.startedAt());
   feed.onEvents((events, missed) => leaks.add(events, missed));
-  return { reader, feed, leaks };
+  return { reader, feed, leaks, evalStop: handle.evalStop };
 }
 
 /**

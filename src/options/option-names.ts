@@ -23,7 +23,7 @@ const RATE_LIMIT: OptionNames<RateLimitOptions> = { all: WINDOW, heavy: WINDOW, 
 const DUMPS: OptionNames<DumpOptions> = { directory: true, maxBytes: true, maxFiles: true, maxAgeSeconds: true, maxPendingJobs: true, reserveBytes: true };
 const HEALTH_PROBES: OptionNames<HealthProbeOptions> = { unresponsiveAfterSeconds: true, rateLimit: WINDOW };
 const TOKEN: OptionNames<TokenSpec> = { id: true, token: true, scopes: true };
-const EVAL: OptionNames<EvalOptions> = { enabled: true, allowSideEffects: true, maxTimeoutMs: true };
+const EVAL: OptionNames<EvalOptions> = { enabled: true, allowSideEffects: true, maxTimeoutMs: true, memoryBudgetBytes: true };
 const COMMAND_PARAMETER: OptionNames<CommandParameter> = { type: true, description: true, required: true, enum: true, min: true, max: true, secret: true };
 const COMMAND: OptionNames<AppCommand> = { description: true, scope: true, parameters: { entries: COMMAND_PARAMETER }, timeoutMs: true, run: true };
 
