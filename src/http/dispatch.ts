@@ -60,7 +60,7 @@ async function runRoute(
   body: Record<string, unknown>,
 ): Promise<void> {
   const state = requestState(res);
-  const kind = typeof route.operation?.kind === 'function' ? route.operation.kind(params) : route.operation?.kind;
+  const kind = typeof route.operation?.kind === 'function' ? route.operation.kind(params, context) : route.operation?.kind;
   let operation: RunningOperation | undefined;
   if (kind !== undefined) operation = context.operations.begin(kind, route.operation?.expectedMs?.(params));
   try {

@@ -233,6 +233,24 @@ export class DumpScheduler {
     return { ...job };
   }
 
+  /**
+   * Takes a finished file of this store's directory (written whole and renamed by its maker) as a ready
+   * dump of `kind`, taken at `takenAt`: the record first, then the rename, as for a near-heap-limit
+   * snapshot, so a crash between leaves nothing listed half-way.
+   */
+  async adoptFinishedFile({ kind, path, takenAt, fileName, trigger }: { kind: ArtifactKindName; path: string; takenAt: string; fileName: string; trigger: Trigger }): Promise<DumpJob> {
+    const extension = ARTIFACTS[kind].extension({} as never);
+    const job = newJob({ kind, status: 'ready', trigger, params: {}, created: takenAt, requestedBy: null, egress: null });
+    const { size, sha256 } = await inspectWholeSnapshot(path);
+    Object.assign(job, { started: takenAt, finished: new Date().toISOString(), size, sha256, fileName });
+    if (this.store.persistent) writeRecord(this.store.directory, { version: 1, job, extension });
+    renameSync(path, this.store.pathOf(job.id, extension));
+    const state: JobState = { job, request: { kind, params: {} }, extension, cancel: () => {}, abort: new AbortController() };
+    this.#jobs.set(job.id, state);
+    this.#enforceLimits(state);
+    return { ...job };
+  }
+
   /** A persistent store's ready dumps and armed jobs, as the last process left them. */
   #restore(): void {
     const recovered = recoverStore(this.store.directory, isStoredJob);
@@ -324,7 +342,7 @@ export class DumpScheduler {
 
   #arm(state: JobState): void {
     const { trigger } = state.job;
-    if (trigger.type === 'near-heap-limit') return; // armed in the target, not here
+    if (trigger.type === 'near-heap-limit' || trigger.type === 'recorder') return; // armed in the target, or adopted ready
     if (trigger.type === 'rule') {
       // Now, from this turn: a rule's stack must land while the condition that fired it still holds.
       contained('a rule\'s dump', () => void this.#run(state))();

@@ -1,0 +1,178 @@
+import { contained } from '../contained.js';
+import type { LiveHistory } from '../live/live-history.js';
+import type { AuditLogger } from '../log/audit-logger.js';
+import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
+import type { SamplingHeapProfile } from '../operations/heap-profile.js';
+import { runningSamplingProfile, startLiveSampling, stopSampling } from '../operations/heap-sampler.js';
+import type { ResolvedRecorderConfig } from '../options/recorder-options.js';
+import type { GcEvent } from '../probe/probe-reader.js';
+import type { ProbeView } from '../probe/probe-view.js';
+import type { DumpScheduler } from '../scheduling/dump-scheduler.js';
+import type { CdpTarget } from '../targets/target.js';
+import { AllocationTally } from './allocation-tally.js';
+import { readLeftRecording, recordingPath, removeRecording, writeRecording, type Recording } from './recording-file.js';
+
+/** The last minute: series samples and GC events younger than this are spilled. */
+const WINDOW_MS = 60_000;
+/** At most this many GC events are kept (a busy app scavenges a few times a second). */
+const MAX_GC_EVENTS = 4096;
+/**
+ * V8 runs a full GC before it answers a sampling profile: the spill waits at least this many times
+ * as long as the last answer took, so the forced GCs cost the app at most 1% of its time whatever its heap.
+ */
+const COST_FACTOR = 100;
+
+export interface FlightRecorderDeps {
+  target: CdpTarget;
+  probe: ProbeView | undefined;
+  live: LiveHistory;
+  dumps: DumpScheduler;
+  log: AuditLogger;
+  config: ResolvedRecorderConfig;
+}
+
+/**
+ * The always-on recorder (docs/recorder.md): keeps V8's sampling heap profiler running on live objects
+ * at a large interval, and every few seconds spills the profile with the last minute of the console's
+ * series and GC events into the persistent store, atomically. A process that dies without its exit
+ * handlers (SIGKILL, an OOM abort, a cgroup kill) leaves its last spill, which the next start with the
+ * same store lists as a `last-moments` dump. It also answers `/debug/pprof/heap` and `/allocs` at once.
+ */
+export class FlightRecorder {
+  readonly tally: AllocationTally;
+  readonly #deps: FlightRecorderDeps;
+  readonly #gcEvents: GcEvent[] = [];
+  readonly startedAtMs = Date.now();
+  readonly #spills: boolean;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #closed = false;
+  /** One read of the sampler at a time: a spill and a scrape share it. */
+  #reading: Promise<SamplingHeapProfile> | undefined;
+  #lastReadMs = 0;
+
+  constructor(deps: FlightRecorderDeps) {
+    this.#deps = deps;
+    this.tally = new AllocationTally(deps.config.samplingIntervalBytes);
+    this.#spills = deps.dumps.store.persistent;
+    deps.probe?.feed.onEvents((events) => {
+      this.#gcEvents.push(...events);
+      if (this.#gcEvents.length > MAX_GC_EVENTS) this.#gcEvents.splice(0, this.#gcEvents.length - MAX_GC_EVENTS);
+    });
+  }
+
+  /** Whether the sampler runs: the /debug/pprof routes then answer from it at once. */
+  get running(): boolean {
+    return this.#running && !this.#closed;
+  }
+
+  get samplingIntervalBytes(): number {
+    return this.#deps.config.samplingIntervalBytes;
+  }
+
+  /** Lists what a dead process left, then starts sampling and spilling. Never throws: a failure is logged and the recorder stays off. */
+  async start(): Promise<void> {
+    const { target, dumps, log, config } = this.#deps;
+    if (this.#spills) await this.#adoptLeftRecording();
+    try {
+      await startLiveSampling(target, config.samplingIntervalBytes);
+    } catch (error) {
+      log.warn('recorder not started', { error: (error as Error).message });
+      return;
+    }
+    if (this.#closed) {
+      await stopSampling(target).catch(() => {});
+      return;
+    }
+    this.#running = true;
+    log.info('recorder started', { samplingIntervalBytes: config.samplingIntervalBytes, spillSeconds: config.spillSeconds, spills: this.#spills, store: this.#spills ? dumps.store.directory : undefined });
+    this.#schedule(0);
+  }
+
+  /** The sampler's profile now (objects sampled and alive after V8's full GC), also counted into the allocations. */
+  async inUseProfile(): Promise<SamplingHeapProfile> {
+    this.#reading ??= this.#read().finally(() => (this.#reading = undefined));
+    return this.#reading;
+  }
+
+  /** Stops sampling and removes the spill: an endpoint that closes has not died. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    if (this.#running) void stopSampling(this.#deps.target).catch(() => {});
+    if (this.#spills) contained('the recorder', () => removeRecording(this.#deps.dumps.store.directory))();
+  }
+
+  async #read(): Promise<SamplingHeapProfile> {
+    const started = performance.now();
+    let profile = await runningSamplingProfile(this.#deps.target);
+    if (profile === undefined) {
+      // Another session stopped V8's one sampler: start it again (what it held before is lost).
+      this.#deps.log.warn('recorder: the sampling heap profiler was stopped by another session; started again');
+      await startLiveSampling(this.#deps.target, this.#deps.config.samplingIntervalBytes);
+      profile = (await runningSamplingProfile(this.#deps.target))!;
+    }
+    this.#lastReadMs = performance.now() - started;
+    this.tally.add(profile);
+    return profile;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#closed) return;
+    this.#timer = setTimeout(
+      contained('the recorder', () => void this.#spill().finally(() => this.#schedule(Math.max(this.#deps.config.spillSeconds * 1000, COST_FACTOR * this.#lastReadMs)))),
+      delayMs,
+    ).unref();
+  }
+
+  async #spill(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const profile = await this.inUseProfile();
+      if (!this.#spills || this.#closed) return;
+      writeRecording(this.#deps.dumps.store.directory, this.#recording(profile));
+    } catch (error) {
+      this.#deps.log.warn('recorder: spill failed', { error: (error as Error).message });
+    }
+  }
+
+  #recording(profile: SamplingHeapProfile): Recording {
+    const since = Date.now() - WINDOW_MS;
+    return {
+      head: profile.head,
+      samples: profile.samples,
+      lastMoments: {
+        version: 1,
+        pid: process.pid,
+        recorderStartedAt: new Date(this.startedAtMs).toISOString(),
+        spilledAt: new Date().toISOString(),
+        samplingIntervalBytes: this.#deps.config.samplingIntervalBytes,
+        heapProfile: 'live',
+        series: this.#deps.live.history().filter((sample) => sample.t >= since),
+        gcEvents: this.#gcEvents.filter((event) => event.time >= since),
+      },
+    };
+  }
+
+  /** The spill a process that died left in the store, listed as a `last-moments` dump. */
+  async #adoptLeftRecording(): Promise<void> {
+    const { dumps, log } = this.#deps;
+    const directory = dumps.store.directory;
+    try {
+      const left = readLeftRecording(directory);
+      if (left === undefined) return;
+      const { pid, spilledAt } = left.lastMoments;
+      const job = await dumps.adoptFinishedFile({
+        kind: 'last-moments',
+        path: recordingPath(directory),
+        takenAt: spilledAt,
+        fileName: artifactFileName('last-moments.heapprofile', pid, new Date(spilledAt)),
+        trigger: { type: 'recorder' },
+      });
+      log.warn('recorder: a process ended without closing its endpoint; its last moments are a dump', { id: job.id, pid, spilledAt, size: job.size });
+    } catch (error) {
+      log.warn('recorder: the last spill of a dead process could not be listed', { error: (error as Error).message });
+    }
+  }
+}
