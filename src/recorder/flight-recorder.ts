@@ -49,12 +49,16 @@ export class FlightRecorder {
   #closed = false;
   /** One read of the sampler at a time: a spill and a scrape share it. */
   #reading: Promise<SamplingHeapProfile> | undefined;
-  #lastReadMs = 0;
+  /** When the last read of the sampler started (ms since the epoch) and how long it took to answer. */
+  #lastRead = { at: 0, wallMs: 0 };
+  readonly #unsubscribe: () => void;
 
   constructor(deps: FlightRecorderDeps) {
     this.#deps = deps;
     this.tally = new AllocationTally(deps.config.samplingIntervalBytes);
     this.#spills = deps.dumps.store.persistent;
+    // A listener keeps the series' figures a second old: unwatched, the probe refreshes them every ten.
+    this.#unsubscribe = deps.live.subscribe(() => {});
     deps.probe?.feed.onEvents((events) => {
       this.#gcEvents.push(...events);
       if (this.#gcEvents.length > MAX_GC_EVENTS) this.#gcEvents.splice(0, this.#gcEvents.length - MAX_GC_EVENTS);
@@ -100,12 +104,14 @@ export class FlightRecorder {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.#unsubscribe();
     if (this.#running) void stopSampling(this.#deps.target).catch(() => {});
     if (this.#spills) contained('the recorder', () => removeRecording(this.#deps.dumps.store.directory))();
   }
 
   async #read(): Promise<SamplingHeapProfile> {
     const started = performance.now();
+    const startedAt = Date.now();
     let profile = await runningSamplingProfile(this.#deps.target);
     if (profile === undefined) {
       // Another session stopped V8's one sampler: start it again (what it held before is lost).
@@ -113,15 +119,28 @@ export class FlightRecorder {
       await startLiveSampling(this.#deps.target, this.#deps.config.samplingIntervalBytes);
       profile = (await runningSamplingProfile(this.#deps.target))!;
     }
-    this.#lastReadMs = performance.now() - started;
+    this.#lastRead = { at: startedAt, wallMs: performance.now() - started };
     this.tally.add(profile);
     return profile;
+  }
+
+  /**
+   * What the read cost the app: the pause of the full GC V8 ran for it, as the probe saw it. The wall
+   * time of the read is an upper bound (it also counts the wait for a busy main thread), used where no
+   * probe runs.
+   */
+  #readCostMs(): number {
+    const { at, wallMs } = this.#lastRead;
+    if (this.#deps.probe === undefined) return wallMs;
+    this.#deps.probe.feed.drain();
+    const pauses = this.#gcEvents.filter((event) => event.kind === 'major' && event.time >= at).map((event) => event.seconds * 1000);
+    return pauses.length === 0 ? wallMs : Math.min(wallMs, Math.max(...pauses));
   }
 
   #schedule(delayMs: number): void {
     if (this.#closed) return;
     this.#timer = setTimeout(
-      contained('the recorder', () => void this.#spill().finally(() => this.#schedule(Math.max(this.#deps.config.spillSeconds * 1000, COST_FACTOR * this.#lastReadMs)))),
+      contained('the recorder', () => void this.#spill().finally(() => this.#schedule(Math.max(this.#deps.config.spillSeconds * 1000, COST_FACTOR * this.#readCostMs())))),
       delayMs,
     ).unref();
   }
@@ -147,6 +166,7 @@ export class FlightRecorder {
         pid: process.pid,
         recorderStartedAt: new Date(this.startedAtMs).toISOString(),
         spilledAt: new Date().toISOString(),
+        profileMs: Math.round(this.#readCostMs() * 10) / 10,
         samplingIntervalBytes: this.#deps.config.samplingIntervalBytes,
         heapProfile: 'live',
         series: this.#deps.live.history().filter((sample) => sample.t >= since),
