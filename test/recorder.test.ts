@@ -7,7 +7,9 @@ import { Profile } from 'pprof-format';
 import { gunzipSync } from 'node:zlib';
 import { RECORDING_FILE, type Recording } from '../src/recorder/recording-file.js';
 import type { SamplingHeapProfileNode } from '../src/operations/heap-profile.js';
-import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
+import { KEEP_FUNCTION_NAMES, startFixture, stopChild, type Fixture } from './helpers/fixture.js';
+import { resolveRecorderOptions } from '../src/options/recorder-options.js';
+import { checkOptionNames, MAINTENANCE_OPTION_NAMES } from '../src/options/option-names.js';
 import { eventually, request } from './helpers/http.js';
 
 /** The fixture's leak: `leak` keeps what allocateFiveMegabytes makes, 5 MB a second. */
@@ -117,6 +119,34 @@ describe('the always-on recorder', () => {
     console.log(`last spill: the forced GC took ${recording.lastMoments.profileMs} ms`);
     const used = recording.lastMoments.series.map((sample) => sample.heapUsed ?? 0);
     assert.ok(used.at(-1)! - Math.min(...used) > 16 * 1024 * 1024, `the series shows the climb: ${used.map((bytes) => Math.round(bytes / 1e6)).join(' ')} MB`);
+  });
+
+  test('a process that exits through its exit handlers has not died: its spill goes, and the next start lists no last-moments dump of it', async () => {
+    const app = await startFixture({ mode: 'worker', options: { storeDir, recorder: RECORDER } });
+    const pid = app.child.pid!;
+    try {
+      await eventually(async () => existsSync(join(storeDir, RECORDING_FILE)) && JSON.parse(readFileSync(join(storeDir, RECORDING_FILE), 'utf8')).lastMoments.pid === pid, 30_000, 'a spill');
+      await stopChild(app.child, 'SIGTERM'); // the fixture closes its server and exits
+    } finally {
+      await app.stop();
+    }
+    assert.ok(!existsSync(join(storeDir, RECORDING_FILE)), 'the spill is removed');
+    const next = await startFixture({ mode: 'worker', options: { storeDir } });
+    try {
+      const { dumps } = (await request(`${next.url}/dumps`, { token: next.tokens.admin })).json<{ dumps: Array<Record<string, any>> }>();
+      assert.equal(dumps.filter((dump) => String(dump.fileName).includes(`-${pid}-`)).length, 0);
+    } finally {
+      await next.stop();
+    }
+  });
+
+  test('bad recorder options are refused at start, naming the option', () => {
+    assert.throws(() => resolveRecorderOptions({ enabled: 'yes' as never }), /`recorder.enabled` must be true or false/);
+    assert.throws(() => resolveRecorderOptions({ enabled: true, spillSeconds: 0 }), /`recorder.spillSeconds` must be an integer from 1 to 60/);
+    assert.throws(() => resolveRecorderOptions({ enabled: true, samplingIntervalBytes: 1024 }), /`recorder.samplingIntervalBytes`/);
+    assert.throws(() => checkOptionNames({ recorder: { enable: true } }, MAINTENANCE_OPTION_NAMES), /recorder.enable: unknown option; did you mean enabled\?/);
+    assert.equal(resolveRecorderOptions({ enabled: false }), undefined);
+    assert.deepEqual(resolveRecorderOptions({ enabled: true }), { spillSeconds: 5, samplingIntervalBytes: 512 * 1024 });
   });
 
   describe('with the recorder on', () => {

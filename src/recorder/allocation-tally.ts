@@ -20,6 +20,8 @@ export class AllocationTally {
   readonly #startedAtMs = Date.now();
   #lastOrdinal = 0;
   #seen = 0;
+  /** Samples never seen by earlier lives of the sampler (another session stopped it; V8 numbers afresh). */
+  #unseenBefore = 0;
 
   constructor(readonly samplingIntervalBytes: number) {}
 
@@ -50,7 +52,14 @@ export class AllocationTally {
 
   /** Samples V8 took that the recorder never saw alive (V8 numbers them from 1). */
   get unseenSamples(): number {
-    return Math.max(0, this.#lastOrdinal - this.#seen);
+    return this.#unseenBefore + Math.max(0, this.#lastOrdinal - this.#seen);
+  }
+
+  /** The sampler was started again: its samples are numbered from 1 again. */
+  samplerRestarted(): void {
+    this.#unseenBefore = this.unseenSamples;
+    this.#lastOrdinal = 0;
+    this.#seen = 0;
   }
 
   /** Gzipped pprof with one sample type, `alloc_space`: objects cannot be counted for samples never seen. */

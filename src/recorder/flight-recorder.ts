@@ -18,9 +18,10 @@ const WINDOW_MS = 60_000;
 const MAX_GC_EVENTS = 4096;
 /**
  * V8 runs a full GC before it answers a sampling profile: the spill waits at least this many times
- * as long as the last answer took, so the forced GCs cost the app at most 1% of its time whatever its heap.
+ * as long as that GC paused the app, so the forced GCs cost it at most 0.5% of its time whatever its
+ * heap, leaving the other half of the 1% budget to the sampling itself.
  */
-const COST_FACTOR = 100;
+const COST_FACTOR = 200;
 
 export interface FlightRecorderDeps {
   target: CdpTarget;
@@ -117,6 +118,7 @@ export class FlightRecorder {
       // Another session stopped V8's one sampler: start it again (what it held before is lost).
       this.#deps.log.warn('recorder: the sampling heap profiler was stopped by another session; started again');
       await startLiveSampling(this.#deps.target, this.#deps.config.samplingIntervalBytes);
+      this.tally.samplerRestarted();
       profile = (await runningSamplingProfile(this.#deps.target))!;
     }
     this.#lastRead = { at: startedAt, wallMs: performance.now() - started };
