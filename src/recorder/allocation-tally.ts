@@ -10,8 +10,8 @@ const UNSEEN: CallFrame[] = [{ functionName: '(sampled, freed before the recorde
 /**
  * What the recorder's live sampler allocated since it started, for `/debug/pprof/allocs`. V8 keeps one
  * sampler per isolate, and the recorder's keeps live objects only (it must answer what is in use), so a
- * sample whose object dies before the recorder's next look (every spill, every /debug/pprof request) is
- * never seen with its stack. V8 numbers its samples, though: the gaps count them, and each sample stands
+ * sample whose object dies before the recorder's next look (every spill) is
+ * never seen with its stack (a scrape answers as of the last spill and adds no look). V8 numbers its samples, though: the gaps count them, and each sample stands
  * for `samplingIntervalBytes` allocated on average (a Poisson process over bytes), so their bytes are
  * known in total, under one entry, while every sample seen keeps its stack.
  */

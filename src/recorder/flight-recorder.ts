@@ -53,6 +53,7 @@ export class FlightRecorder {
   /** When the last read of the sampler started (ms since the epoch) and how long it took to answer. */
   #lastRead = { at: 0, wallMs: 0 };
   readonly #unsubscribe: () => void;
+  #latest: { profile: SamplingHeapProfile; takenAtMs: number } | undefined;
 
   constructor(deps: FlightRecorderDeps) {
     this.#deps = deps;
@@ -94,6 +95,15 @@ export class FlightRecorder {
     this.#schedule(0);
   }
 
+  /**
+   * The profile of the recorder's last look (its last spill), read now only when there is none yet: a
+   * scrape then costs no GC of its own, and answers as Go's does, as of the last collection.
+   */
+  async latestProfile(): Promise<{ profile: SamplingHeapProfile; takenAtMs: number }> {
+    if (this.#latest === undefined) await this.inUseProfile();
+    return this.#latest!;
+  }
+
   /** The sampler's profile now (objects sampled and alive after V8's full GC), also counted into the allocations. */
   async inUseProfile(): Promise<SamplingHeapProfile> {
     this.#reading ??= this.#read().finally(() => (this.#reading = undefined));
@@ -122,6 +132,7 @@ export class FlightRecorder {
       profile = (await runningSamplingProfile(this.#deps.target))!;
     }
     this.#lastRead = { at: startedAt, wallMs: performance.now() - started };
+    this.#latest = { profile, takenAtMs: startedAt };
     this.tally.add(profile);
     return profile;
   }
