@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   if (flags.recorder) {
     const rounds = flags.reps === undefined ? (flags.quick ? 1 : 3) : Number(flags.reps);
     console.log(`The always-on recorder on ${machine}, ${command}: throughput and resident memory of an HTTP app under load`);
-    const section = recorderSection(await runRecorderBench(15, rounds, 50, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    const section = recorderSection(await runRecorderBench(60, rounds, 50, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
     console.log(`\n${section}`);
     if (flags['write-docs']) writeDoc((doc) => withSection(doc, RECORDER_HEADING, section));
     return;

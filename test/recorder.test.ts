@@ -146,7 +146,7 @@ describe('the always-on recorder', () => {
     assert.throws(() => resolveRecorderOptions({ enabled: true, samplingIntervalBytes: 1024 }), /`recorder.samplingIntervalBytes`/);
     assert.throws(() => checkOptionNames({ recorder: { enable: true } }, MAINTENANCE_OPTION_NAMES), /recorder.enable: unknown option; did you mean enabled\?/);
     assert.equal(resolveRecorderOptions({ enabled: false }), undefined);
-    assert.deepEqual(resolveRecorderOptions({ enabled: true }), { spillSeconds: 5, samplingIntervalBytes: 512 * 1024 });
+    assert.deepEqual(resolveRecorderOptions({ enabled: true }), { spillSeconds: 5, samplingIntervalBytes: 2 * 1024 * 1024 });
   });
 
   describe('with the recorder on', () => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RECORDING_FILE, type Recording } from '../../src/recorder/recording-file.js';
 import { readMemoryStatus } from './proc-status.js';
+import { median } from './statistics.js';
 import { load, makeTempDir, removeTempDir, startChild, stop } from './processes.js';
 
 /** Its section of docs/benchmarks.md, which a full rewrite of the page keeps. */
@@ -89,18 +90,19 @@ export function recorderSection(figures: RecorderFigures, { command, machine, da
   const ratio = rps(figures.with) / rps(figures.without);
   const cpuRatio = cpu(figures.with) / cpu(figures.without);
   const extraRss = rss(figures.with) - rss(figures.without);
+  const roundRatios = (figure: (run: RecorderRun) => number) => figures.with.map((run, index) => figure(run) / figure(figures.without[index]!));
   return [
     `From \`${command}\` on ${machine}, ${date}.`,
     '',
-    `Load: autocannon, 8 connections, on both apps at the same time (each its own load generator), ${figures.seconds} s after a 2 s warm-up, ${figures.rounds} rounds of fresh processes, on a route that makes and serializes 100 small objects; the app keeps ${figures.ballastMb} MB of small objects alive. The recorder runs with its defaults (512 KiB sampling interval, a spill every 5 s at least). The CPU time is the app's whole process (its main thread, the endpoint's worker, V8's GC threads) per request served: on a shared machine it holds where throughput swings with the other load.`,
+    `Load: autocannon, 8 connections, on both apps at the same time (each its own load generator), ${figures.seconds} s after a 2 s warm-up, ${figures.rounds} rounds of fresh processes, on a route that makes and serializes 100 small objects; the app keeps ${figures.ballastMb} MB of small objects alive. The recorder runs with its defaults (2 MiB sampling interval, a spill every 5 s at least). The CPU time is the app's whole process (its main thread, the endpoint's worker, V8's GC threads) per request served: on a shared machine it holds where throughput swings with the other load.`,
     '',
     '| app with startMaintenanceServer() | requests/s | ratio | CPU a request, µs | ratio | RSS at the end, MiB | peak RSS, MiB |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     `| recorder off (baseline) | ${rps(figures.without).toFixed(0)} | 1.000 | ${cpu(figures.without).toFixed(0)} | 1.000 | ${rss(figures.without).toFixed(1)} | ${hwm(figures.without).toFixed(1)} |`,
     `| recorder on | ${rps(figures.with).toFixed(0)} | ${ratio.toFixed(3)} | ${cpu(figures.with).toFixed(0)} | ${cpuRatio.toFixed(3)} | ${rss(figures.with).toFixed(1)} | ${hwm(figures.with).toFixed(1)} |`,
     '',
-    `The full GC V8 runs before each spill paused the app's main thread ${mean(figures.with.map((run) => run.forcedGcMs ?? 0)).toFixed(1)} ms on average (the last spill of each run); a spill waits 5 s or 200 times that pause, whichever is longer, so the forced GCs took ${(mean(figures.with.map((run) => (run.forcedGcMs ?? 0) / Math.max(5000, 200 * (run.forcedGcMs ?? 0)))) * 100).toFixed(2)}% of its time.`,
-    `Throughput ${((ratio - 1) * 100).toFixed(1)}%, CPU a request ${((cpuRatio - 1) * 100).toFixed(1)}% (target: at most 1% of throughput); resident memory ${extraRss >= 0 ? '+' : ''}${extraRss.toFixed(1)} MiB at the end of the load (target: at most 16 MiB).`,
+    `The full GC V8 runs before each spill paused the app's main thread ${mean(figures.with.map((run) => run.forcedGcMs ?? 0)).toFixed(1)} ms on average (the last spill of each run); a spill waits 5 s or 400 times that pause, whichever is longer, so the forced GCs took ${(mean(figures.with.map((run) => (run.forcedGcMs ?? 0) / Math.max(5000, 400 * (run.forcedGcMs ?? 0)))) * 100).toFixed(2)}% of its time.`,
+    `Round by round, the recorder's app against its pair: throughput ${roundRatios((run) => run.rps).map((r) => r.toFixed(3)).join(', ')} (median ${median(roundRatios((run) => run.rps)).toFixed(3)}); CPU a request ${roundRatios((run) => run.cpuMsPerRequest).map((r) => r.toFixed(3)).join(', ')} (median ${median(roundRatios((run) => run.cpuMsPerRequest)).toFixed(3)}). Target: at most 1% of throughput. Resident memory ${extraRss >= 0 ? '+' : ''}${extraRss.toFixed(1)} MiB at the end of the load on average (target: at most 16 MiB more).`,
     `Round by round (requests/s off / on): ${figures.without.map((run, index) => `${run.rps.toFixed(0)} / ${figures.with[index]!.rps.toFixed(0)}`).join(', ')}; CPU a request (µs, off / on): ${figures.without.map((run, index) => `${(run.cpuMsPerRequest * 1000).toFixed(0)} / ${(figures.with[index]!.cpuMsPerRequest * 1000).toFixed(0)}`).join(', ')}.`,
   ].join('\n');
 }

@@ -18,10 +18,10 @@ const WINDOW_MS = 60_000;
 const MAX_GC_EVENTS = 4096;
 /**
  * V8 runs a full GC before it answers a sampling profile: the spill waits at least this many times
- * as long as that GC paused the app, so the forced GCs cost it at most 0.5% of its time whatever its
- * heap, leaving the other half of the 1% budget to the sampling itself.
+ * as long as that GC paused the app, so the forced GCs pause it at most 0.25% of its time whatever its
+ * heap. Their CPU is a few times their pause (V8 marks with helper threads): within the 1% budget.
  */
-const COST_FACTOR = 200;
+const COST_FACTOR = 400;
 
 export interface FlightRecorderDeps {
   target: CdpTarget;
@@ -92,7 +92,7 @@ export class FlightRecorder {
     }
     this.#running = true;
     log.info('recorder started', { samplingIntervalBytes: config.samplingIntervalBytes, spillSeconds: config.spillSeconds, spills: this.#spills, store: this.#spills ? dumps.store.directory : undefined });
-    this.#schedule(0);
+    this.#schedule(config.spillSeconds * 1000);
   }
 
   /**
@@ -150,12 +150,40 @@ export class FlightRecorder {
     return pauses.length === 0 ? wallMs : Math.min(wallMs, Math.max(...pauses));
   }
 
+  /**
+   * The next spill comes after `delayMs`, or sooner (not before `spillSeconds`) once the heap has grown
+   * by a tenth of its limit since the last one: a climb is what a death by memory looks like, and it
+   * buys at most ten extra forced GCs on the way from empty to the limit, whatever the pacing says.
+   */
   #schedule(delayMs: number): void {
     if (this.#closed) return;
-    this.#timer = setTimeout(
-      contained('the recorder', () => void this.#spill().finally(() => this.#schedule(Math.max(this.#deps.config.spillSeconds * 1000, COST_FACTOR * this.#readCostMs())))),
-      delayMs,
-    ).unref();
+    const floorMs = this.#deps.config.spillSeconds * 1000;
+    const dueAt = Date.now() + delayMs;
+    const heapAtLast = this.#heap();
+    const check = (): void => {
+      if (this.#closed) return;
+      const heap = this.#heap();
+      const climbed = heap !== undefined && heapAtLast !== undefined && heap.used - heapAtLast.used >= heap.limit / 10;
+      if (Date.now() < dueAt && !climbed) {
+        this.#timer = setTimeout(contained('the recorder', check), Math.min(floorMs, dueAt - Date.now())).unref();
+        return;
+      }
+      void this.#spill().finally(() => this.#schedule(Math.max(floorMs, COST_FACTOR * this.#readCostMs())));
+    };
+    this.#timer = setTimeout(contained('the recorder', check), Math.min(floorMs, delayMs)).unref();
+  }
+
+  /**
+   * The old generation after the latest GC (what survives, free of the young generation's swings) and
+   * the heap's limit, as the probe last published them: no request to the main thread.
+   */
+  #heap(): { used: number; limit: number } | undefined {
+    const probe = this.#deps.probe;
+    if (probe === undefined) return undefined;
+    probe.feed.drain();
+    const latest = this.#gcEvents.at(-1);
+    const { heapLimit } = probe.reader.figures('as-is');
+    return latest === undefined || !(heapLimit > 0) ? undefined : { used: latest.oldGenerationAfter, limit: heapLimit };
   }
 
   async #spill(): Promise<void> {

@@ -21,7 +21,7 @@ export interface Recording extends SamplingHeapProfile {
     /** When the recorder started in it and when this spill was written, ISO 8601. */
     recorderStartedAt: string;
     spilledAt: string;
-    /** The pause of the full GC V8 ran to answer the profile (or, without a probe, the read's wall time), ms: the next spill waits at least 200 times that. */
+    /** The pause of the full GC V8 ran to answer the profile (or, without a probe, the read's wall time), ms: the next spill waits at least 400 times that. */
     profileMs: number;
     /** The sampler's mean bytes between samples; each sample's size is V8's estimate of the bytes it stands for. */
     samplingIntervalBytes: number;
