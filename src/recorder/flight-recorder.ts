@@ -151,24 +151,25 @@ export class FlightRecorder {
   }
 
   /**
-   * The next spill comes after `delayMs`, or sooner (not before `spillSeconds`) once the heap has grown
-   * by a tenth of its limit since the last one: a climb is what a death by memory looks like, and it
+   * The next spill comes after `delayMs`, or sooner (not before `spillSeconds`) once what survives GC has
+   * grown by a tenth of the heap limit since the last one: a climb is what a death by memory looks like, and it
    * buys at most ten extra forced GCs on the way from empty to the limit, whatever the pacing says.
    */
   #schedule(delayMs: number): void {
     if (this.#closed) return;
     const floorMs = this.#deps.config.spillSeconds * 1000;
     const dueAt = Date.now() + delayMs;
-    const heapAtLast = this.#heap();
+    // No GC seen yet: anything that survives one counts as the climb.
+    const usedAtLast = this.#heap()?.used ?? 0;
     const check = (): void => {
       if (this.#closed) return;
       const heap = this.#heap();
-      const climbed = heap !== undefined && heapAtLast !== undefined && heap.used - heapAtLast.used >= heap.limit / 10;
+      const climbed = heap !== undefined && heap.used - usedAtLast >= heap.limit / 10;
       if (Date.now() < dueAt && !climbed) {
         this.#timer = setTimeout(contained('the recorder', check), Math.min(floorMs, dueAt - Date.now())).unref();
         return;
       }
-      void this.#spill().finally(() => this.#schedule(Math.max(floorMs, COST_FACTOR * this.#readCostMs())));
+      void this.#spill().finally(contained('the recorder', () => this.#schedule(Math.max(floorMs, COST_FACTOR * this.#readCostMs()))));
     };
     this.#timer = setTimeout(contained('the recorder', check), Math.min(floorMs, delayMs)).unref();
   }
