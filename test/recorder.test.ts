@@ -206,4 +206,21 @@ describe('the always-on recorder', () => {
       await eventually(async () => app.auditLines().some((line) => String(line.path).endsWith('/debug/pprof/heap') && (line.result as Record<string, unknown> | undefined)?.fromRecorder === true), 20_000, 'the audit line of an answer from the recorder');
     });
   });
+
+  test('without the recorder, /debug/pprof/allocs samples for `seconds` keeping what the GC frees', async () => {
+    const app = await startFixture({ mode: 'worker', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 200 } } } });
+    try {
+      // Allocating until told to rest: most of what allocatingFunction makes is freed while the profile runs.
+      await app.command({ cmd: 'work', work: 'allocate' }, 'working');
+      const reply = await request(`${app.url}/debug/pprof/allocs?seconds=2`, { token: app.tokens.admin });
+      await app.command({ cmd: 'rest' }, 'rested');
+      assert.equal(reply.status, 200);
+      const profile = decode(reply.body);
+      assert.deepEqual(profile.types, ['alloc_objects', 'alloc_space']);
+      const allocated = profile.samples.filter((sample) => sample.names.includes('allocatingFunction')).reduce((sum, sample) => sum + sample.values[1]!, 0);
+      assert.ok(allocated > 1024 * 1024, `allocatingFunction allocated ${allocated} bytes`);
+    } finally {
+      await app.stop();
+    }
+  });
 });
