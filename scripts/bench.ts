@@ -32,6 +32,8 @@
  *                  --analyze-items small objects (default 1,000,000: about 280 MB), --reps runs each (default 3)
  *   --redaction    only the cost of redaction: the small heap's snapshot from worker mode redacted (the
  *                  default) and raw, side by side, --reps runs each (default 5): time and extra peak RSS
+ *   --recorder     only the always-on recorder's cost: an HTTP app under load with the recorder on against
+ *                  the same app without it, throughput and resident memory, --reps rounds (default 3)
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
@@ -51,6 +53,7 @@ import { idleSection, runIdleBench } from './bench/idle-cost.js';
 import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { HTTP_RULES_HEADING, httpRulesSection, runHttpRulesBench } from './bench/http-rules-overhead.js';
+import { RECORDER_HEADING, recorderSection, runRecorderBench } from './bench/recorder-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
 import { runReleaseBench, releaseTable } from './bench/snapshot-release.js';
 import { objectCensusTable, runObjectCensusBench } from './bench/object-census.js';
@@ -74,6 +77,7 @@ const { values: flags } = parseArgs({
     remote: { type: 'boolean', default: false },
     runtime: { type: 'boolean', default: false },
     'http-rules': { type: 'boolean', default: false },
+    recorder: { type: 'boolean', default: false },
     egress: { type: 'boolean', default: false },
     'rss-poll': { type: 'boolean', default: false },
     'leaks-only': { type: 'boolean', default: false },
@@ -127,6 +131,14 @@ async function main(): Promise<void> {
     const section = httpRulesSection(await runHttpRulesBench(10, 3, console.log));
     console.log(`\n${section}`);
     if (flags['write-docs']) writeDoc((doc) => withSection(doc, HTTP_RULES_HEADING, `From \`${command}\` on ${machine}, ${new Date().toISOString().slice(0, 10)}. ${section}`));
+    return;
+  }
+  if (flags.recorder) {
+    const rounds = flags.reps === undefined ? (flags.quick ? 1 : 3) : Number(flags.reps);
+    console.log(`The always-on recorder on ${machine}, ${command}: throughput and resident memory of an HTTP app under load`);
+    const section = recorderSection(await runRecorderBench(60, rounds, 50, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    console.log(`\n${section}`);
+    if (flags['write-docs']) writeDoc((doc) => withSection(doc, RECORDER_HEADING, section));
     return;
   }
   if (flags.redaction) {
@@ -228,10 +240,10 @@ async function main(): Promise<void> {
       egress,
       idle,
     });
-    // The analyzer's, the redaction's and the HTTP rules' sections are measured on their own (--analyze, --redaction,
-    // --http-rules): a full rewrite keeps them.
+    // The analyzer's, the redaction's, the HTTP rules' and the recorder's sections are measured on their own
+    // (--analyze, --redaction, --http-rules, --recorder): a full rewrite keeps them.
     writeDoc((existing) =>
-      [REDACTION_HEADING, ANALYZER_HEADING, HTTP_RULES_HEADING].reduce((page, heading) => {
+      [REDACTION_HEADING, ANALYZER_HEADING, HTTP_RULES_HEADING, RECORDER_HEADING].reduce((page, heading) => {
         const kept = sectionOf(existing, heading);
         return kept === undefined ? page : withSection(page, heading, kept);
       }, doc),

@@ -41,7 +41,8 @@ describe('web console in headless Chromium (worker mode)', () => {
     // The flame graph and the leak card are checked for the fixture's function names: no inlining may credit their callers.
     app = await startFixture({
       mode: 'worker',
-      options: { rateLimit: { heavy: { limit: 100 } }, eval: { enabled: true } },
+      // A rule that never fires here (no test blocks the loop for a minute), for the rules panel.
+      options: { rateLimit: { heavy: { limit: 100 } }, eval: { enabled: true }, rules: [{ name: 'long-stall', when: { loopBlockedMs: 60_000 }, do: ['stack', { cpuprofile: { seconds: 2 } }] }] },
       nodeArgs: KEEP_FUNCTION_NAMES,
     });
     profileDir = mkdtempSync(join(tmpdir(), 'me-chromium-'));
@@ -380,6 +381,15 @@ describe('web console in headless Chromium (worker mode)', () => {
     await page.click(`#dump-table tbody tr[data-id="${id}"] button[data-action="cancel"]`);
     await page.waitForFunction((dumpId) => !document.querySelector(`#dump-table tbody tr[data-id="${dumpId}"]`), {}, id);
     assert.match(await page.$eval('#dumps-result', (el: any) => el.textContent ?? ''), /^Removed cpuprofile/);
+  });
+
+  test('the rules panel lists each rule: its condition, its actions, its limit, and that it has not fired', async () => {
+    const { page } = admin;
+    await page.waitForSelector('#rules[data-count="1"]');
+    const cells = await page.$$eval('#rule-table tbody tr td', (tds: any[]) => tds.map((td) => td.textContent));
+    assert.deepEqual([cells[0], cells[1], cells[3], cells[5], cells[6], cells[7]], ['long-stall', 'loopBlockedMs 60000', 'stack, cpuprofile', 'never', 'now', '–']);
+    assert.match(cells[4]!, /^0 of \d+ per \d+ s$/);
+    assert.equal(await page.$eval('#rules-empty', (el: any) => el.hidden), true);
   });
 
   test('a read-only token sees the heavy actions disabled; a token without read sees the live view disabled', async () => {

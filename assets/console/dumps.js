@@ -2,7 +2,7 @@
 'use strict';
 (function (ME) {
   const f = ME.format;
-  const SCOPE_OF_KIND = { heapsnapshot: 'heap', cpuprofile: 'profile', heapprofile: 'profile' };
+  const SCOPE_OF_KIND = { heapsnapshot: 'heap', cpuprofile: 'profile', heapprofile: 'profile', 'last-moments': 'profile' };
 
   function describeTrigger(trigger) {
     if (!trigger) return '–';
@@ -12,6 +12,7 @@
       const limit = trigger.bytes !== undefined ? f.bytes(trigger.bytes) : f.percent(trigger.ratio);
       return `heap above ${limit}${trigger.expiresAt ? ` (until ${f.time(trigger.expiresAt)})` : ''}`;
     }
+    if (trigger.type === 'recorder') return "the recorder's last spill of a process that died";
     return trigger.type;
   }
 

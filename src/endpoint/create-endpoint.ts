@@ -21,6 +21,7 @@ import { ProbeFeed } from '../probe/probe-feed.js';
 import { ProbeReader } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
 import { RuleEngine } from '../rules/rule-engine.js';
+import { FlightRecorder } from '../recorder/flight-recorder.js';
 import { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import type { CdpTarget } from '../targets/target.js';
@@ -116,7 +117,10 @@ export function createEndpoint({
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
   if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
   const threads = new WorkerThreads(target, { ownThreadIds });
-  const context: ApiContext = { target, threads, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules };
+  // Inside the recorded process only: its spill must outlive the process, not a sidecar's view of it.
+  const recorder = config.recorder !== undefined && target.capabilities.sharedFileSystem ? new FlightRecorder({ target, probe, live, dumps, log, config: config.recorder }) : undefined;
+  void recorder?.start();
+  const context: ApiContext = { target, threads, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules, recorder };
   const router = createApiRouter(context, allRoutes);
   let closed = false;
   return {
@@ -127,6 +131,7 @@ export function createEndpoint({
       if (closed) return;
       closed = true;
       probe?.feed.stop();
+      recorder?.close();
       live.close();
       rules.close();
       dumps.close();

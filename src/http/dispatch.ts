@@ -65,7 +65,7 @@ async function runRoute(
   body: Record<string, unknown>,
 ): Promise<void> {
   const state = requestState(res);
-  const kind = typeof route.operation?.kind === 'function' ? route.operation.kind(params) : route.operation?.kind;
+  const kind = typeof route.operation?.kind === 'function' ? route.operation.kind(params, context) : route.operation?.kind;
   // Made once the slot is held: a request refused with 409 leaves nothing behind.
   let call: RouteCall<typeof params, typeof body, typeof pathParams> | undefined;
   const callWith = (operation: RunningOperation | undefined) =>

@@ -5,6 +5,7 @@ import type { S3DestinationOptions } from './egress-options.js';
 import type { EvalOptions } from './eval-options.js';
 import type { DumpOptions, HealthProbeOptions, MaintenanceOptions, RateLimitOptions, WindowLimit } from './resolve-options.js';
 import type { RuleOptions } from './rules-options.js';
+import type { RecorderOptions } from './recorder-options.js';
 import type { TokenSpec } from './tokens.js';
 
 /**
@@ -29,6 +30,8 @@ const COMMAND: OptionNames<AppCommand> = { description: true, scope: true, param
 
 // A rule's `when` and `do` are checked name by name by their resolver (rules-options.ts), which knows which names go together.
 const RULE: OptionNames<RuleOptions> = { name: true, when: true, do: true, limit: { count: true, perSeconds: true }, cooldownSeconds: true };
+
+const RECORDER: OptionNames<RecorderOptions> = { enabled: true, spillSeconds: true, samplingIntervalBytes: true };
 
 const DESTINATION: OptionNames<S3DestinationOptions> = {
   type: true,
@@ -72,6 +75,7 @@ export const MAINTENANCE_OPTION_NAMES: OptionNames<MaintenanceOptions> = {
   eval: EVAL,
   commands: { entries: COMMAND },
   rules: { entries: RULE },
+  recorder: RECORDER,
 };
 
 /**

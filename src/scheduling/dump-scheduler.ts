@@ -1,7 +1,8 @@
+import { renameSync } from 'node:fs';
 import { contained } from '../contained.js';
 import { MaintenanceError, OperationAbortedError, ProtocolError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
-import { ARTIFACTS } from '../operations/artifacts/all-artifacts.js';
+import { ARTIFACTS, type ArtifactKindName } from '../operations/artifacts/all-artifacts.js';
 import type { ArtifactLimits, ArtifactSink, ProduceOptions } from '../operations/artifacts/artifact-kind.js';
 import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
 import type { OperationRegistry, RunningOperation } from '../operations/operation-registry.js';
@@ -12,6 +13,7 @@ import type { ProbeView } from '../probe/probe-view.js';
 import type { CdpTarget } from '../targets/target.js';
 import { isStoredJob, jobState, newJob, type ArtifactRequest, type DumpJob, type JobState } from './dump-job.js';
 import { DumpStore, type PartialFile } from './dump-store.js';
+import { inspectWholeSnapshot } from './near-heap-limit-capture.js';
 import { NearHeapLimitAdoption } from './near-heap-limit-adoption.js';
 import { assertRoomFor, formatMiB } from './store-room.js';
 import { recoverStore, sha256File, writeRecord } from './stored-dump-records.js';
@@ -143,6 +145,24 @@ export class DumpScheduler {
     return this.#nearHeapLimit.arm(requestedBy);
   }
 
+  /**
+   * Takes a finished file of this store's directory (written whole and renamed by its maker) as a ready
+   * dump of `kind`, taken at `takenAt`: the record first, then the rename, as for a near-heap-limit
+   * snapshot, so a crash between leaves nothing listed half-way.
+   */
+  async adoptFinishedFile({ kind, path, takenAt, fileName, trigger }: { kind: ArtifactKindName; path: string; takenAt: string; fileName: string; trigger: Trigger }): Promise<DumpJob> {
+    const extension = ARTIFACTS[kind].extension({} as never);
+    const job = newJob({ kind, status: 'ready', trigger, params: {}, created: takenAt, requestedBy: null, egress: null });
+    const { size, sha256 } = await inspectWholeSnapshot(path);
+    Object.assign(job, { started: takenAt, finished: new Date().toISOString(), size, sha256, fileName });
+    if (this.store.persistent) writeRecord(this.store.directory, { version: 1, job, extension });
+    renameSync(path, this.store.pathOf(job.id, extension));
+    const state: JobState = { job, request: { kind, params: {} }, extension, cancel: () => {}, abort: new AbortController() };
+    this.#jobs.set(job.id, state);
+    this.#enforceLimits(state);
+    return { ...job };
+  }
+
   /** A persistent store's ready dumps and armed jobs, as the last process left them. */
   #restore(): void {
     const recovered = recoverStore(this.store.directory, isStoredJob);
@@ -155,7 +175,7 @@ export class DumpScheduler {
 
   #arm(state: JobState): void {
     const { trigger } = state.job;
-    if (trigger.type === 'near-heap-limit') return; // armed in the target, not here
+    if (trigger.type === 'near-heap-limit' || trigger.type === 'recorder') return; // armed in the target, or adopted ready
     if (trigger.type === 'rule') {
       // Now, from this turn: a rule's stack must land while the condition that fired it still holds.
       contained('a rule\'s dump', () => void this.#run(state))();

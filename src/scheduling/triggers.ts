@@ -11,7 +11,9 @@ export type Trigger =
   /** Node writes the snapshot itself as the heap nears its limit (near-heap-limit-capture.ts). */
   | { type: 'near-heap-limit' }
   /** A collection rule fired (rules/): taken at once. */
-  | { type: 'rule'; name: string };
+  | { type: 'rule'; name: string }
+  /** The recorder's last spill of a process that ended without closing its endpoint (recorder/). */
+  | { type: 'recorder' };
 
 export const MAX_AHEAD_MS = 24 * 3_600_000;
 

@@ -2,6 +2,7 @@ import { commandsRoute, runCommandRoute } from './commands-route.js';
 import { cpuProfileRoute } from './cpuprofile-route.js';
 import { debugPprofGoroutineRoute } from './debug-pprof-goroutine-route.js';
 import { debugPprofHeapRoute } from './debug-pprof-heap-route.js';
+import { debugPprofAllocsRoute } from './debug-pprof-allocs-route.js';
 import { debugPprofProfileRoute } from './debug-pprof-profile-route.js';
 import { deleteDumpRoute, dumpRoute } from './dumps-id-route.js';
 import { dumpFileRoute } from './dumps-id-file-route.js';
@@ -52,4 +53,5 @@ export const allRoutes: readonly RouteDefinition[] = [
   debugPprofProfileRoute,
   debugPprofHeapRoute,
   debugPprofGoroutineRoute,
+  debugPprofAllocsRoute,
 ];

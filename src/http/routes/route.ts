@@ -66,7 +66,8 @@ export interface RouteSpec<S extends ParamSpecs, B extends FieldSpecs = Record<n
   heavy?: boolean | ((params: ParamValues<S>) => boolean);
   /** The process-wide slot the request holds while it runs (409 when taken), and for how long it expects to. */
   operation?: {
-    kind: LockKind | ((params: ParamValues<S>) => LockKind | undefined);
+    /** A function of the parameters, and of the context where a service may answer without the slot (the recorder). */
+    kind: LockKind | ((params: ParamValues<S>, context: ApiContext) => LockKind | undefined);
     expectedMs?: (params: ParamValues<S>) => number | undefined;
   };
   /**
