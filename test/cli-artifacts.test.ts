@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { cliSession, runCli } from './helpers/cli.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
+import { request } from './helpers/http.js';
 import { decodePprof } from './helpers/pprof.js';
 
 describe('CLI: artifacts from a running endpoint (worker mode)', () => {
@@ -47,6 +48,16 @@ describe('CLI: artifacts from a running endpoint (worker mode)', () => {
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /--analyze .* cannot go with --egress or a schedule/);
     assert.deepEqual(readdirSync(session.dir).filter((name) => name.endsWith('.partial')), []);
+  });
+
+  test('GET /heapsnapshot/analysis is refused in worker mode, the app process, pointing at the CLI and the sidecar', async () => {
+    const response = await request(`${session.app.url}/heapsnapshot/analysis`, { token: session.app.tokens.admin });
+    assert.equal(response.status, 501);
+    const { error } = response.json();
+    assert.equal(error.code, 'ANALYSIS_NOT_IN_APP');
+    assert.match(error.message, /worker mode/);
+    assert.match(error.message, /maintenance-endpoint heapsnapshot --analyze --url http:\/\/127\.0\.0\.1:\d+\/\S+/);
+    assert.match(error.message, /maintenance-endpoint serve/);
   });
 
   test('cpuprofile and heapprofile write what they are asked for, announcing the wait', async () => {

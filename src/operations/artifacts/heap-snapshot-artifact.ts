@@ -4,6 +4,14 @@ import { takeHeapSnapshot, writeHeapSnapshotToFile } from '../heap-snapshot.js';
 import { checkSnapshotAdmission } from '../snapshot-admission.js';
 import { defineArtifact, JSON_TYPE } from './artifact-kind.js';
 
+/** A heap snapshot's parameters, shared by the routes that take one (its download, its analysis). */
+export const HEAP_SNAPSHOT_PARAMS = {
+  exposeInternals: documented("include V8's internal objects and edges (DevTools \"Expose internals\")", booleanParam(false)),
+  captureNumericValue: documented('record the values of numbers (DevTools "Include numerical values")', booleanParam(false)),
+  redact: documented('replace the strings the program holds as data (string values, dictionary keys) by their length and a keyed label, as docs/security.md says; false needs the heap-raw scope', booleanParam(true)),
+  force: documented("take it even when the estimated peak does not fit in the process's memory budget (audited as forced)", booleanParam(false)),
+};
+
 /**
  * A heap snapshot of the main thread. The engine is chosen here and only here: V8 writes the sink's
  * file itself where it can open it, otherwise heap-snapshot.ts streams it by what the target can do.
@@ -12,12 +20,7 @@ export const heapSnapshotArtifact = defineArtifact({
   kind: 'heapsnapshot',
   scope: 'heap',
   lock: 'heapsnapshot',
-  parameters: () => ({
-    exposeInternals: documented("include V8's internal objects and edges (DevTools \"Expose internals\")", booleanParam(false)),
-    captureNumericValue: documented('record the values of numbers (DevTools "Include numerical values")', booleanParam(false)),
-    redact: documented('replace the strings the program holds as data (string values, dictionary keys) by their length and a keyed label, as docs/security.md says; false needs the heap-raw scope', booleanParam(true)),
-    force: documented("take it even when the estimated peak does not fit in the process's memory budget (audited as forced)", booleanParam(false)),
-  }),
+  parameters: () => HEAP_SNAPSHOT_PARAMS,
   paramScope: (params) => (params.redact ? undefined : 'heap-raw'),
   admit: async (target, params, { memoryLimit }) => ({ ...(await checkSnapshotAdmission(target, { memoryLimit, force: params.force })) }),
   expectedMs: () => undefined,
