@@ -121,10 +121,12 @@ export const heapsnapshotCommand = artifactCommand({
     'expose-internals': { type: 'boolean', help: "include V8's internal objects and edges", param: 'exposeInternals' },
     'capture-numeric-value': { type: 'boolean', help: 'record the values of numbers', param: 'captureNumericValue' },
     redact: { type: 'string', value: 'true|false', help: 'false: without the redaction of strings (needs a token with the heap-raw scope)', param: 'redact' },
+    series: { type: 'string', value: 'start|continue|end', help: "one snapshot of a diff series, whose snapshots keep V8's object ids for analyze --diff A B C (docs/heap-analysis.md)", param: 'series' },
+    'series-timeout': { type: 'string', value: 'SECONDS', help: 'with --series start: end the series by itself after this long (default 1800)', param: 'seriesTimeout' },
   },
   timed: false,
   analyzable: true,
-  examples: ['maintenance-endpoint heapsnapshot --analyze --url http://127.0.0.1:9464/ops -o app.heapsnapshot', 'maintenance-endpoint heapsnapshot --url http://127.0.0.1:9464/ops -o app.heapsnapshot', 'maintenance-endpoint heapsnapshot --when heap-above:80% --expires 6h'],
+  examples: ['maintenance-endpoint heapsnapshot --series start -o first.heapsnapshot', 'maintenance-endpoint heapsnapshot --analyze --url http://127.0.0.1:9464/ops -o app.heapsnapshot', 'maintenance-endpoint heapsnapshot --url http://127.0.0.1:9464/ops -o app.heapsnapshot', 'maintenance-endpoint heapsnapshot --when heap-above:80% --expires 6h'],
 });
 
 export const cpuprofileCommand = artifactCommand({
