@@ -294,7 +294,6 @@ class GraphBuilder implements SnapshotEvents {
     const nodeCount = this.nodes;
     const edgeCount = this.edges;
     if (this.firstEdge[nodeCount] !== edgeCount) throw malformedSnapshot(`the nodes' edge counts add up to ${this.firstEdge[nodeCount]}, "edges" holds ${edgeCount}`, bytesRead);
-    this.strings.trim();
     const graph: HeapGraph = {
       layout,
       nodeCount,
