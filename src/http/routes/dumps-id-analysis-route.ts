@@ -1,7 +1,8 @@
 import { invalidParameter, notFound } from '../../errors.js';
-import { analyzeStoredSnapshots, requireOutOfProcess, type StoredSnapshot } from '../../operations/heap-snapshot-analysis.js';
-import { booleanParam, documented, integerParam, textParam } from '../../params/param-spec.js';
+import { analyzeStoredSnapshots, type StoredSnapshot } from '../../operations/heap-snapshot-analysis.js';
+import { booleanParam, documented, textParam } from '../../params/param-spec.js';
 import type { ApiContext } from '../api-context.js';
+import { analysisTopParam, refuseAnalysisInApp } from '../analysis-out-of-process.js';
 import { defineRoute } from './route.js';
 
 /** A stored heap snapshot by id, ready; redacted as it is read unless it is known to be, or raw is asked for. */
@@ -24,14 +25,14 @@ export const dumpAnalysisRoute = defineRoute({
   scope: 'heap',
   summary: "The analysis of a stored heap snapshot, or with base=ID its growth by constructor since another; sidecar only, never in the app's process.",
   params: () => ({
-    top: documented('how many classes, suspects, strings and collections (or growing classes) to list', integerParam(1, 10_000, 10)),
+    top: analysisTopParam,
     base: documented('the id of an earlier stored heap snapshot: answer the growth by constructor from it to this one', textParam('a dump id')),
     redact: documented('a heap snapshot stored raw (near-heap-limit) is redacted as it is read; false reads it raw and needs the heap-raw scope', booleanParam(true)),
   }),
   paramScope: (params) => (params.redact ? undefined : 'heap-raw'),
   heavy: true,
   async handle({ req, res, context, params, audit }) {
-    requireOutOfProcess(context.target, `${req.protocol}://${req.get('host') ?? ''}${req.baseUrl}`);
+    refuseAnalysisInApp(req, context);
     const id = String(req.params.id);
     const snapshot = storedSnapshot(context, id, !params.redact, '');
     const base = params.base === undefined ? undefined : storedSnapshot(context, params.base, !params.redact, ` ${params.base}`);

@@ -1,6 +1,6 @@
 import { HEAP_SNAPSHOT_PARAMS, heapSnapshotArtifact } from '../../operations/artifacts/heap-snapshot-artifact.js';
-import { analyzeHeapSnapshotOf, requireOutOfProcess } from '../../operations/heap-snapshot-analysis.js';
-import { documented, integerParam } from '../../params/param-spec.js';
+import { analyzeHeapSnapshotOf } from '../../operations/heap-snapshot-analysis.js';
+import { analysisTopParam, refuseAnalysisInApp } from '../analysis-out-of-process.js';
 import { defineRoute } from './route.js';
 
 const snapshotParams = (params: { redact: boolean; force: boolean }) => ({ exposeInternals: false, captureNumericValue: false, redact: params.redact, force: params.force });
@@ -15,7 +15,7 @@ export const heapSnapshotAnalysisRoute = defineRoute({
   scope: 'heap',
   summary: "The analysis of a heap snapshot of the target, made in the sidecar as the snapshot streams by (the JSON of maintenance-endpoint analyze); sidecar only, never in the app's process.",
   params: () => ({
-    top: documented('how many classes, suspects, strings and collections to list', integerParam(1, 10_000, 10)),
+    top: analysisTopParam,
     redact: HEAP_SNAPSHOT_PARAMS.redact,
     force: HEAP_SNAPSHOT_PARAMS.force,
   }),
@@ -23,7 +23,7 @@ export const heapSnapshotAnalysisRoute = defineRoute({
   heavy: true,
   operation: { kind: 'heapsnapshot' },
   admit: async ({ req, params, context }) => {
-    requireOutOfProcess(context.target, `${req.protocol}://${req.get('host') ?? ''}${req.baseUrl}`);
+    refuseAnalysisInApp(req, context);
     return heapSnapshotArtifact.admit?.(context.target, snapshotParams(params) as never, context.config);
   },
   async handle({ res, context, params, operation, signal, audit }) {
