@@ -70,6 +70,9 @@ describe('heap snapshot diff series (GET /heapsnapshot?series=start|continue|end
     const { deadline } = (await index()).snapshotSeries;
     await eventually(async () => ((await index()).snapshotSeries === null ? true : undefined), 60_000, 'the series to time out');
     assert.ok(Date.now() >= Date.parse(deadline) - 1000, 'not before its deadline');
+    const onWorker = await request(`${session.app.url}/heapsnapshot?series=start&thread=7`, { token: session.app.tokens.admin });
+    assert.equal(onWorker.status, 400, 'a series follows the main thread only');
+    assert.match(onWorker.json().error.message, /main thread/);
     const after = await request(`${session.app.url}/heapsnapshot?series=end`, { token: session.app.tokens.admin });
     assert.equal(after.status, 409);
     assert.match(after.json().error.message, /none is open/);
