@@ -18,6 +18,9 @@ export type SeriesStep = 'start' | 'continue' | 'end';
  * snapshot-memory-release.ts), and at most one object per 32 bytes of the regular heap (the smallest
  * object with a property; measured heaps hold one per 34 to 41 bytes), so the estimate errs high.
  */
+/** How long a series may stay open when its start does not say: half an hour. */
+export const DEFAULT_SERIES_TIMEOUT_SECONDS = 1800;
+
 export const ID_BYTES_PER_OBJECT = 95;
 export const MIN_BYTES_PER_OBJECT = 32;
 

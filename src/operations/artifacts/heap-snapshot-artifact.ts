@@ -5,7 +5,7 @@ import { checkSnapshotAdmission } from '../snapshot-admission.js';
 import type { ParamValues } from '../../params/param-spec.js';
 import type { CdpTarget } from '../../targets/target.js';
 import { releaseSnapshotMemory } from '../snapshot-memory-release.js';
-import { checkSeriesStep, inSeries, seriesState } from '../snapshot-series.js';
+import { checkSeriesStep, DEFAULT_SERIES_TIMEOUT_SECONDS, inSeries, seriesState } from '../snapshot-series.js';
 import { defineArtifact, JSON_TYPE, type ArtifactSink, type ProduceOptions } from './artifact-kind.js';
 
 /** A heap snapshot's parameters, shared by the routes that take one (its download, its analysis). */
@@ -17,7 +17,7 @@ export const HEAP_SNAPSHOT_PARAMS = {
     "a diff series, whose snapshots keep V8's object ids from the first to the last so analyze --diff A B C can follow objects: start (admitted with the id map it keeps, about 95 bytes per object), continue, end (the ids are given back after it); main thread only",
     enumParam(['start', 'continue', 'end'] as const),
   ),
-  seriesTimeout: documented('with series=start: seconds after which the series ends by itself and its ids are given back', integerParam(10, 86_400, 1800)),
+  seriesTimeout: documented(`with series=start: seconds after which the series ends by itself and its ids are given back (default ${DEFAULT_SERIES_TIMEOUT_SECONDS})`, integerParam(10, 86_400)),
   force: documented("take it even when the estimated peak does not fit in the process's memory budget (audited as forced)", booleanParam(false)),
 };
 
@@ -41,7 +41,7 @@ export const heapSnapshotArtifact = defineArtifact({
   compressible: () => true,
   async produce(target, params, sink, options) {
     if (params.series === undefined) return produceSnapshot(target, params, sink, options, true);
-    const facts = await inSeries(params.series, params.seriesTimeout, () => releaseSnapshotMemory(target), () => produceSnapshot(target, params, sink, options, false));
+    const facts = await inSeries(params.series, params.seriesTimeout ?? DEFAULT_SERIES_TIMEOUT_SECONDS, () => releaseSnapshotMemory(target), () => produceSnapshot(target, params, sink, options, false));
     return { ...facts, series: params.series, ...(seriesState() !== undefined ? { seriesDeadline: seriesState()!.deadline } : {}) };
   },
 });
