@@ -29,7 +29,10 @@
  *   --idle-settle S  seconds the idle apps are left alone before they are sampled (default 10; 960 sees
  *                  the console's fifteen-minute history full)
  *   --analyze      only the heap snapshot analyzer against @vscode/v8-heap-parser, on one snapshot of
- *                  --analyze-items small objects (default 1,000,000: about 280 MB), --reps runs each (default 3)
+ *                  --analyze-items small objects (default 1,000,000: about 280 MB), --reps runs each (default 3);
+ *                  with --analyze-large also one of --analyze-large-items (default 6,000,000: about 1.6 GB,
+ *                  which V8 takes minutes and gigabytes to write), one run each unless --reps says;
+ *                  ANALYZER_SNAPSHOT_DIR=DIR keeps the snapshots there and reuses them in later runs
  *   --redaction    only the cost of redaction: the small heap's snapshot from worker mode redacted (the
  *                  default) and raw, side by side, --reps runs each (default 5): time and extra peak RSS
  *   --recorder     only the always-on recorder's cost: an HTTP app under load with the recorder on against
@@ -90,6 +93,8 @@ const { values: flags } = parseArgs({
     'idle-settle': { type: 'string', default: '10' },
     analyze: { type: 'boolean', default: false },
     'analyze-items': { type: 'string', default: '1000000' },
+    'analyze-large': { type: 'boolean', default: false },
+    'analyze-large-items': { type: 'string', default: '6000000' },
     redaction: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
@@ -153,7 +158,10 @@ async function main(): Promise<void> {
     const items = Number(flags['analyze-items']);
     const runs = flags.reps === undefined ? (flags.quick ? 1 : 3) : Number(flags.reps);
     console.log(`Heap snapshot analysis on ${machine}: analyze against @vscode/v8-heap-parser`);
-    const section = analyzerSection(await runAnalyzerBench(items, runs, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    const figures = [await runAnalyzerBench(items, runs, console.log)];
+    // The large case: a snapshot of at least 1.5 GB, one run each unless --reps says.
+    if (flags['analyze-large']) figures.push(await runAnalyzerBench(Number(flags['analyze-large-items']), flags.reps === undefined ? 1 : runs, console.log));
+    const section = analyzerSection(figures, { command, machine, date: new Date().toISOString().slice(0, 10) });
     console.log(`\n${section}\n`);
     if (flags['write-docs']) writeDoc((doc) => withSection(doc, ANALYZER_HEADING, section));
     return;

@@ -78,6 +78,8 @@ const TARGET = {
   EGRESS_ABORTED: 'An upload was stopped because its requester went away or cancelled it; its multipart upload was aborted.',
   EGRESS_SOURCE_FAILED: 'The artifact failed while it was being uploaded; the multipart upload was aborted and nothing was kept.',
   EGRESS_UPLOAD_FAILED: "The object store refused or failed the upload (credentials, permissions, bucket, network); the message has the store's error code and status, never a credential.",
+  SNAPSHOT_SERIES: 'A diff series of heap snapshots was asked to start while one is open, or to continue or end while none is.',
+  ANALYSIS_NOT_IN_APP: "Heavy analysis never runs in the app's process: in worker or router mode, analyze with the CLI or through a sidecar.",
   SNAPSHOT_MALFORMED: 'The input is not a whole, well-formed heap snapshot (empty, truncated, not a snapshot, or a meta this version cannot read); the message gives the byte offset.',
   INTERNAL_ERROR: 'The endpoint failed; its log says why (the answer never does).',
   MISCONFIGURED: "The endpoint refuses to serve: the app's settings make it unsafe (router mode: `trust proxy` set to believe every hop after mounting); its log says which.",

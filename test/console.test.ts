@@ -392,6 +392,14 @@ describe('web console in headless Chromium (worker mode)', () => {
     assert.equal(await page.$eval('#rules-empty', (el: any) => el.hidden), true);
   });
 
+  test('in worker mode the dump store offers no analysis of stored snapshots and says where it runs instead', async () => {
+    const { page } = admin;
+    await page.waitForFunction(() => !document.getElementById('analysis-elsewhere').hidden);
+    assert.match(await page.$eval('#analysis-elsewhere', (el: any) => el.textContent), /maintenance-endpoint analyze FILE.*maintenance-endpoint serve/s);
+    assert.equal(await page.$('#dump-table button[data-action="analyze"]'), null);
+    assert.equal(await page.$eval('#diff-form', (el: any) => el.hidden), true);
+  });
+
   test('a read-only token sees the heavy actions disabled; a token without read sees the live view disabled', async () => {
     const reader = await signedIn(app.tokens.reader);
     const disabled = (selector: string) => reader.page.$eval(selector, (el: any) => el.disabled);

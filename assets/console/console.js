@@ -64,6 +64,7 @@
         const index = await ME.api.json('');
         document.getElementById('process-info').textContent = `${index.name} ${index.version} · pid ${index.pid} · ${index.mode} mode`;
         actions.showEstimate(index);
+        dumps.showMode(index.mode);
         evalPanel.show(index);
         await commandsPanel.show(index);
       } catch (error) {

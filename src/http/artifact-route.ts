@@ -45,10 +45,14 @@ export function artifactRoute(
       kind: (params) => (asksForLater(params) ? undefined : artifact.lock),
       expectedMs: (params) => artifact.expectedMs(params as never),
     },
-    admit: async ({ params, context }) =>
-      asksForLater(params) || artifact.admit === undefined
+    admit: async ({ params, context }) => {
+      // V8's ids are kept per isolate, and a diff series keeps the main thread's (snapshot-series.ts).
+      const thread = params.thread as number | undefined;
+      if (thread !== undefined && thread !== 0 && (params as Record<string, unknown>).series !== undefined) throw invalidParameter('series', 'absent with thread: a diff series follows the main thread');
+      return asksForLater(params) || artifact.admit === undefined
         ? undefined
-        : artifact.admit(await threadTarget(context, params.thread as number | undefined), split(params).own as never, context.config),
+        : artifact.admit(await threadTarget(context, thread), split(params).own as never, context.config);
+    },
     async handle(call) {
       const { own, schedule, egress } = split(call.params);
       const trigger = parseTrigger(schedule);

@@ -11,6 +11,8 @@ import { eventsRoute } from './events-route.js';
 import { evalCompletionsRoute, evalRoute } from './eval-route.js';
 import { gcRoute } from './gc-route.js';
 import { heapProfileRoute } from './heapprofile-route.js';
+import { dumpAnalysisRoute } from './dumps-id-analysis-route.js';
+import { heapSnapshotAnalysisRoute } from './heapsnapshot-analysis-route.js';
 import { heapSnapshotRoute } from './heapsnapshot-route.js';
 import { indexRoute } from './index-route.js';
 import { memoryLeaksRoute } from './memory-leaks-route.js';
@@ -54,4 +56,6 @@ export const allRoutes: readonly RouteDefinition[] = [
   debugPprofHeapRoute,
   debugPprofGoroutineRoute,
   debugPprofAllocsRoute,
+  heapSnapshotAnalysisRoute,
+  dumpAnalysisRoute,
 ];
