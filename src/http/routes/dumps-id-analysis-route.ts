@@ -1,6 +1,7 @@
 import { invalidParameter, notFound } from '../../errors.js';
 import { analyzeStoredSnapshots, type StoredSnapshot } from '../../operations/heap-snapshot-analysis.js';
 import { booleanParam, documented, textParam } from '../../params/param-spec.js';
+import { dumpIdParam } from '../../scheduling/dump-id.js';
 import type { ApiContext } from '../api-context.js';
 import { analysisTopParam, refuseAnalysisInApp } from '../analysis-out-of-process.js';
 import { defineRoute } from './route.js';
@@ -22,6 +23,7 @@ function storedSnapshot(context: ApiContext, id: string, raw: boolean, what: str
 export const dumpAnalysisRoute = defineRoute({
   method: 'GET',
   path: '/dumps/:id/analysis',
+  pathParams: { id: dumpIdParam },
   scope: 'heap',
   summary: "The analysis of a stored heap snapshot, or with base=ID its growth by constructor since another; sidecar only, never in the app's process.",
   params: () => ({
@@ -31,9 +33,9 @@ export const dumpAnalysisRoute = defineRoute({
   }),
   paramScope: (params) => (params.redact ? undefined : 'heap-raw'),
   heavy: true,
-  async handle({ req, res, context, params, audit }) {
+  async handle({ req, res, context, params, pathParams, audit }) {
     refuseAnalysisInApp(req, context);
-    const id = String(req.params.id);
+    const { id } = pathParams;
     const snapshot = storedSnapshot(context, id, !params.redact, '');
     const base = params.base === undefined ? undefined : storedSnapshot(context, params.base, !params.redact, ` ${params.base}`);
     const answer = await analyzeStoredSnapshots(snapshot, base, params.top);
