@@ -14,7 +14,9 @@ function startsWith(bytes: Uint8Array, from: number, to: number, prefix: Uint8Ar
 }
 
 export function isFixedLabel(bytes: Uint8Array, from: number, to: number): boolean {
-  return FIXED_LABELS.some((label) => label.length === to - from && startsWith(bytes, from, to, label));
+  // A loop, not FIXED_LABELS.some(...): this runs for most strings, and a closure per call is garbage.
+  for (const label of FIXED_LABELS) if (label.length === to - from && startsWith(bytes, from, to, label)) return true;
+  return false;
 }
 
 /** How V8 names a property keyed by a symbol: `<symbol DESCRIPTION>`. */
