@@ -2,7 +2,8 @@ import { malformedSnapshot } from '../heapsnapshot/snapshot-error.js';
 import type { SnapshotLayout } from '../heapsnapshot/snapshot-meta.js';
 import { GrowableBits } from './growable-bits.js';
 import { StringNodeNames } from './string-node-names.js';
-import { isAllDigits, isFixedLabel, isSymbolLabel, looksLikeToken, ephemeronValueRange } from './string-shapes.js';
+import { readWeakMapEdgeName } from '../heapsnapshot/weakmap-edge-name.js';
+import { isAllDigits, isFixedLabel, isSymbolLabel, looksLikeToken } from './string-shapes.js';
 
 /** Node types whose name is the text of a string the program holds. */
 const STRING_NODE_TYPES = new Set(['string', 'concatenated string', 'sliced string']);
@@ -208,9 +209,9 @@ export class RedactionMarks {
     return content || !isSymbolLabel(bytes, from, to);
   }
 
-  /** Whether string `index` names a WeakMap table's edge to a value, naming the value too (see `ephemeronValueRange`). */
+  /** Whether string `index` names a WeakMap table's edge to a value, naming the value too (see `readWeakMapEdgeName`). */
   namesWeakMapValue(index: number, bytes: Uint8Array, from: number, to: number): boolean {
-    return this.internalName.has(index) && ephemeronValueRange(bytes, from, to) !== undefined;
+    return this.internalName.has(index) && readWeakMapEdgeName(bytes, from, to) !== undefined;
   }
 
   get byteLength(): number {
