@@ -12,6 +12,7 @@ import { startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually, gunzip, request } from './helpers/http.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
 import { assertRedacted } from './helpers/redaction-checks.js';
+import { openDevTools } from './helpers/devtools-heap-snapshot.js';
 import { secretList, secretsIn } from './helpers/secret-list.js';
 
 const SECRETS = 10_000;
@@ -62,6 +63,27 @@ describe('redaction of a real heap snapshot as it streams', () => {
     const again = await redact(raw);
     assert.notDeepEqual(again, reference, 'a fresh key gives other hashes');
     assert.equal(withoutHashes(again), withoutHashes(reference));
+  });
+
+  test('the redacted snapshot loads in Chromium\'s DevTools: the node count V8 wrote, the raw one\'s Summary, planted classes in it', async () => {
+    const redacted = await redact(raw);
+    const devTools = await openDevTools();
+    try {
+      const loaded = await devTools.load(redacted);
+      const nodeCount = (JSON.parse(raw.toString('utf8')) as { snapshot: { node_count: number } }).snapshot.node_count;
+      assert.equal(loaded.nodeCount, nodeCount);
+      for (const name of ['PlantedSecretHolder', 'PlantedSessionStore']) assert.ok(loaded.summary.some((line) => line.startsWith(`${name} `)), `${name} in the Summary`);
+      // DevTools names a class of plain objects by its properties ({a, b}), and a dictionary's keys are redacted: those names differ.
+      const named = (summary: string[]) => summary.filter((line) => !line.startsWith('{'));
+      const figures = (summary: string[]) => summary.map((line) => line.split(' ').slice(-3).join(' ')).sort();
+      const rawSummary = (await devTools.load(raw)).summary;
+      assert.deepEqual(named(loaded.summary), named(rawSummary), 'each named class with the raw one\'s count, shallow and retained size');
+      assert.deepEqual(figures(loaded.summary), figures(rawSummary), 'and every class, by its figures');
+      // The same loader refuses what is not whole: this check can fail.
+      await assert.rejects(devTools.load(redacted.subarray(0, redacted.indexOf('"strings"') + 100)), /DevTools/);
+    } finally {
+      await devTools.close();
+    }
   });
 
   test('a truncated or malformed stream ends as an error, never as a document that looks whole', async () => {

@@ -1,5 +1,6 @@
 import { download } from './download.js';
 import { watchPeakRss } from './peak-rss.js';
+import { processCpuSeconds } from './process-cpu.js';
 import { makeTempDir, removeTempDir, startChild, stop, TOKEN } from './processes.js';
 import { median } from './statistics.js';
 import { mebibytes } from './units.js';
@@ -17,8 +18,9 @@ import { SnapshotRedactor, type RedactionSummary } from '../../src/snapshot-reda
 export interface RedactionFigures {
   items: number;
   runs: number;
-  raw: { seconds: number[]; extraPeakRss: number[]; bytes: number };
-  redacted: { seconds: number[]; extraPeakRss: number[]; bytes: number };
+  /** `cpuSeconds`: the target process's CPU time (all threads) from the request to the last byte. */
+  raw: { seconds: number[]; cpuSeconds: number[]; extraPeakRss: number[]; bytes: number };
+  redacted: { seconds: number[]; cpuSeconds: number[]; extraPeakRss: number[]; bytes: number };
   marks: RedactionSummary;
   /** Standalone over the kept download's chunks, in this process: medians of STANDALONE_RUNS, in seconds. */
   standalone: { bytes: number; chunks: number; tokenizerSeconds: number; redactorSeconds: number };
@@ -52,7 +54,7 @@ function timeStandalone(chunks: Buffer[]): RedactionFigures['standalone'] {
   return { bytes: chunks.reduce((sum, chunk) => sum + chunk.length, 0), chunks: chunks.length, tokenizerSeconds: median(tokenizer), redactorSeconds: median(redactor) };
 }
 
-async function runOnce(redact: boolean, items: number, maxOldSpaceMiB: number, onChunk?: (chunk: Buffer) => void): Promise<{ seconds: number; extraPeakRss: number; bytes: number }> {
+async function runOnce(redact: boolean, items: number, maxOldSpaceMiB: number, onChunk?: (chunk: Buffer) => void): Promise<{ seconds: number; cpuSeconds: number; extraPeakRss: number; bytes: number }> {
   const tempDir = makeTempDir();
   const { child, info } = await startChild<{ url: string }>('snapshot-target.js', ['worker', String(items)], {
     nodeArgs: ['--expose-gc', `--max-old-space-size=${maxOldSpaceMiB}`],
@@ -60,10 +62,12 @@ async function runOnce(redact: boolean, items: number, maxOldSpaceMiB: number, o
   });
   try {
     const watch = await watchPeakRss(child.pid!);
+    const cpuBefore = processCpuSeconds(child.pid!);
     const result = await download(`${info.url}/heapsnapshot${redact ? '' : '?redact=false'}`, { token: TOKEN, onChunk });
+    const cpuSeconds = processCpuSeconds(child.pid!) - cpuBefore;
     const peak = await watch.finish();
     if (result.status !== 200) throw new Error(`the snapshot answered ${result.status}: ${result.errorText}`);
-    return { seconds: result.seconds, extraPeakRss: peak - watch.rssBefore, bytes: result.bytes };
+    return { seconds: result.seconds, cpuSeconds, extraPeakRss: peak - watch.rssBefore, bytes: result.bytes };
   } finally {
     await stop(child);
     removeTempDir(tempDir);
@@ -74,8 +78,8 @@ export async function runRedactionBench(items: number, runs: number, maxOldSpace
   const figures: RedactionFigures = {
     items,
     runs,
-    raw: { seconds: [], extraPeakRss: [], bytes: 0 },
-    redacted: { seconds: [], extraPeakRss: [], bytes: 0 },
+    raw: { seconds: [], cpuSeconds: [], extraPeakRss: [], bytes: 0 },
+    redacted: { seconds: [], cpuSeconds: [], extraPeakRss: [], bytes: 0 },
     marks: { strings: 0, redacted: 0, markBytes: 0 },
     standalone: { bytes: 0, chunks: 0, tokenizerSeconds: 0, redactorSeconds: 0 },
   };
@@ -86,9 +90,10 @@ export async function runRedactionBench(items: number, runs: number, maxOldSpace
       const result = await runOnce(redact, items, maxOldSpaceMiB);
       const into = redact ? figures.redacted : figures.raw;
       into.seconds.push(result.seconds);
+      into.cpuSeconds.push(result.cpuSeconds);
       into.extraPeakRss.push(result.extraPeakRss);
       into.bytes = result.bytes;
-      log(`  run ${run + 1} ${redact ? 'redacted' : 'raw     '}: ${result.seconds.toFixed(2)} s, ${mebibytes(result.bytes)}, extra peak RSS ${mebibytes(result.extraPeakRss)}`);
+      log(`  run ${run + 1} ${redact ? 'redacted' : 'raw     '}: ${result.seconds.toFixed(2)} s, CPU ${result.cpuSeconds.toFixed(2)} s, ${mebibytes(result.bytes)}, extra peak RSS ${mebibytes(result.extraPeakRss)}`);
     }
   }
   const redactor = new SnapshotRedactor();
@@ -109,8 +114,9 @@ export const REDACTION_HEADING = 'Heap snapshot redaction';
 
 /** The section of docs/benchmarks.md. */
 export function redactionSection(figures: RedactionFigures, meta: { command: string; machine: string; date: string }): string {
-  const raw = { s: median(figures.raw.seconds), rss: median(figures.raw.extraPeakRss) };
-  const redacted = { s: median(figures.redacted.seconds), rss: median(figures.redacted.extraPeakRss) };
+  const raw = { s: median(figures.raw.seconds), cpu: median(figures.raw.cpuSeconds), rss: median(figures.raw.extraPeakRss) };
+  const redacted = { s: median(figures.redacted.seconds), cpu: median(figures.redacted.cpuSeconds), rss: median(figures.redacted.extraPeakRss) };
+  const pairedCpu = figures.redacted.cpuSeconds.map((seconds, run) => seconds / figures.raw.cpuSeconds[run]!);
   const ratio = redacted.s / raw.s;
   const paired = figures.redacted.seconds.map((seconds, run) => seconds / figures.raw.seconds[run]!);
   const throughput = (seconds: number) => `${Math.round(figures.standalone.bytes / 1e6 / seconds)} MB/s`;
@@ -119,15 +125,16 @@ export function redactionSection(figures: RedactionFigures, meta: { command: str
   return [
     `From \`${meta.command}\` on ${meta.machine}, ${meta.date}: a heap of ${figures.items.toLocaleString('en-US')} small objects (each with a unique string), ` +
       `its snapshot downloaded from worker mode ${figures.runs} times each way, redacted (the default) and raw (\`redact=false\`), each run a fresh process, the two alternating; medians. ` +
-      'Time is until the client has the last byte; extra peak RSS is the snapshotted process\'s (V8 building the snapshot, the endpoint thread streaming and redacting it) over its RSS before.',
+      'Time is until the client has the last byte; CPU is the snapshotted process\'s CPU time meanwhile (all its threads: V8 serializing, the endpoint thread reading, redacting and sending), which a loaded machine does not stretch; extra peak RSS is the snapshotted process\'s (V8 building the snapshot, the endpoint thread streaming and redacting it) over its RSS before.',
     '',
-    '| | time | extra peak RSS | bytes |',
-    '| --- | --- | --- | --- |',
-    `| raw | ${raw.s.toFixed(2)} s | ${mebibytes(raw.rss)} | ${mebibytes(figures.raw.bytes)} |`,
-    `| redacted | ${redacted.s.toFixed(2)} s | ${mebibytes(redacted.rss)} | ${mebibytes(figures.redacted.bytes)} |`,
+    '| | time | CPU | extra peak RSS | bytes |',
+    '| --- | --- | --- | --- | --- |',
+    `| raw | ${raw.s.toFixed(2)} s | ${raw.cpu.toFixed(2)} s | ${mebibytes(raw.rss)} | ${mebibytes(figures.raw.bytes)} |`,
+    `| redacted | ${redacted.s.toFixed(2)} s | ${redacted.cpu.toFixed(2)} s | ${mebibytes(redacted.rss)} | ${mebibytes(figures.redacted.bytes)} |`,
     '',
     `- Time: ${ratio.toFixed(2)}x the raw snapshot, ${ratio <= 1.1 ? '**met**' : '**not met**'} (goal <= 1.10x); ` +
       `each run's redacted time over the raw one next to it: median ${median(paired).toFixed(2)}x, from ${Math.min(...paired).toFixed(2)}x to ${Math.max(...paired).toFixed(2)}x (the spread is the machine's load).`,
+    `- CPU: the redacted snapshot costs the process ${(redacted.cpu / raw.cpu).toFixed(2)}x the raw one's CPU time; each run's over the raw one next to it: median ${median(pairedCpu).toFixed(2)}x, from ${Math.min(...pairedCpu).toFixed(2)}x to ${Math.max(...pairedCpu).toFixed(2)}x.`,
     `- Extra memory: ${mebibytes(extra)} more peak RSS than raw, ${extra <= limit ? '**met**' : '**not met**'} (goal <= 16 MiB); ` +
       `the redaction's marks over the ${figures.marks.strings.toLocaleString('en-US')} strings (${figures.marks.redacted.toLocaleString('en-US')} redacted) took ${mebibytes(figures.marks.markBytes)}.`,
     `- Standalone, over one raw download's ${figures.standalone.chunks.toLocaleString('en-US')} chunks (${mebibytes(figures.standalone.bytes)}) held in the bench's process (medians of ${STANDALONE_RUNS}, the two alternating): ` +

@@ -1,8 +1,6 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
+import { weakMapTableOf } from '../heapsnapshot/weakmap-edge-name.js';
 import type { GraphKinds } from './graph-kinds.js';
-
-/** The name V8 gives the edge from a WeakMap's table to a value: the table's id is in it. */
-const EPHEMERON_EDGE = /^\d+ \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(\d+)\)$/;
 
 /**
  * Which edges retain, by DevTools' rules for dominators (one byte per edge, 1 = essential):
@@ -34,10 +32,7 @@ export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array 
       if (type === kinds.internal && isDigit(strings.firstByte(edgeNameOrIndex[e]!))) {
         const name = edgeNameOrIndex[e]!;
         let table = ephemeronTable[name]!;
-        if (Number.isNaN(table)) {
-          const match = EPHEMERON_EDGE.exec(strings.get(name));
-          table = ephemeronTable[name] = match === null ? -1 : Number(match[1]);
-        }
+        if (Number.isNaN(table)) table = ephemeronTable[name] = weakMapTableOf(strings.get(name));
         if (table !== -1 && table === nodeId[n]) continue;
       }
       if (!isRoot) {

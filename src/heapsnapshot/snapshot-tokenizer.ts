@@ -253,29 +253,35 @@ export class SnapshotTokenizer {
       let c = chunk[i]!;
       if (digits !== 0 || (c >= 48 && c <= 57)) {
         if (digits === 0 && needComma) throw malformedSnapshot(`two numbers without a comma in "${this.key}"`, this.offset + i);
-        while (c >= 48 && c <= 57) {
-          value = value * 10 + (c - 48);
-          digits++;
-          if (++i === length) break;
-          c = chunk[i]!;
-        }
-        if (i === length) break;
-        batch[count++] = value;
-        if (count === BATCH) {
-          this.events.numbers(batch, count);
-          count = 0;
-        }
-        value = 0;
-        digits = 0;
-        // Nearly every number is followed by its comma: taken here, without a turn of the outer loop.
-        if (c === COMMA) {
+        // A run of numbers each followed by its comma, the bulk of the file, is read without a turn of the
+        // outer loop; anything else (white space, the closing bracket, an error) goes back to it.
+        for (;;) {
+          const first = i;
+          while (c >= 48 && c <= 57) {
+            value = value * 10 + (c - 48);
+            if (++i === length) break;
+            c = chunk[i]!;
+          }
+          digits += i - first;
+          if (i === length) break;
+          batch[count++] = value;
+          if (count === BATCH) {
+            this.events.numbers(batch, count);
+            count = 0;
+          }
+          value = 0;
+          digits = 0;
+          if (c !== COMMA) {
+            needComma = true;
+            afterComma = false;
+            break;
+          }
           needComma = false;
           afterComma = true;
-          i++;
-          continue;
+          if (++i === length) break;
+          c = chunk[i]!;
+          if (c < 48 || c > 57) break;
         }
-        needComma = true;
-        afterComma = false;
         continue;
       }
       if (c === COMMA) {

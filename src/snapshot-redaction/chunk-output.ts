@@ -3,6 +3,9 @@
  * (the graph's sections pass without a copy), then one buffer the rest is written into, so a chunk of
  * `strings` costs one allocation rather than one per redacted string.
  */
+/** Up to this many bytes, a copy is a loop rather than a view and a native call. */
+const SHORT_COPY = 64;
+
 export class ChunkOutput {
   private views: Buffer[] = [];
   private buffer: Buffer | undefined;
@@ -29,8 +32,15 @@ export class ChunkOutput {
   copy(source: Uint8Array, from: number, to: number): void {
     if (to <= from) return;
     const target = this.reserve(to - from);
-    target.set(from === 0 && to === source.length ? source : source.subarray(from, to), this.length);
-    this.length += to - from;
+    let at = this.length;
+    if (to - from <= SHORT_COPY) {
+      // Most copies are a short string between two replacements: a view to copy from would cost more than the bytes.
+      for (let i = from; i < to; i++) target[at++] = source[i]!;
+    } else {
+      target.set(from === 0 && to === source.length ? source : source.subarray(from, to), at);
+      at += to - from;
+    }
+    this.length = at;
   }
 
   /** One byte of its own (a quote). */

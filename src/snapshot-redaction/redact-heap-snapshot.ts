@@ -1,11 +1,11 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { malformedSnapshot } from '../heapsnapshot/snapshot-error.js';
 import { readLayout } from '../heapsnapshot/snapshot-meta.js';
+import { readWeakMapEdgeName } from '../heapsnapshot/weakmap-edge-name.js';
 import { SnapshotTokenizer, type SnapshotEvents } from '../heapsnapshot/snapshot-tokenizer.js';
 import { ChunkOutput } from './chunk-output.js';
 import { RedactionMarks } from './redaction-marks.js';
 import { StringLabels } from './redacted-string.js';
-import { ephemeronValueRange } from './string-shapes.js';
 
 const QUOTE = 34;
 const EMPTY_CHUNK = Buffer.alloc(0);
@@ -189,10 +189,10 @@ const REDACTED_VALUE = Buffer.from('<redacted>', 'latin1');
 
 /** A WeakMap table's edge name, quoted, with the value's name in it replaced: the table's part stays for the analysis. */
 function writeWithoutWeakMapValue(bytes: Uint8Array, from: number, to: number, out: ChunkOutput): void {
-  const value = ephemeronValueRange(bytes, from, to)!;
+  const { valueFrom, valueTo } = readWeakMapEdgeName(bytes, from, to)!;
   out.byte(QUOTE);
-  out.copy(bytes, from, value.from);
+  out.copy(bytes, from, valueFrom);
   out.copy(REDACTED_VALUE, 0, REDACTED_VALUE.length);
-  out.copy(bytes, value.to, to);
+  out.copy(bytes, valueTo, to);
   out.byte(QUOTE);
 }

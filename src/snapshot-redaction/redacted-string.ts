@@ -54,7 +54,7 @@ export class StringLabels {
     let at = out.length;
     PREFIX.copy(target, at);
     at += PREFIX.length;
-    at += target.write(String(length), at, 'latin1');
+    at = writeDecimal(target, at, length);
     target[at++] = COLON;
     const label = (index - this.blockStart) * LABEL_BYTES;
     const keystream = this.keystream;
@@ -67,6 +67,18 @@ export class StringLabels {
     target[at++] = QUOTE;
     out.advanceTo(at);
   }
+}
+
+/** Writes `value`'s decimal digits at `at` (no string made per label); returns where they end. */
+function writeDecimal(target: Buffer, at: number, value: number): number {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  let rest = value;
+  for (let i = at + digits - 1; i >= at; i--) {
+    target[i] = 48 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return at + digits;
 }
 
 /** UTF-16 length of a string with JSON escapes (rare: quotes, backslashes, control characters). */

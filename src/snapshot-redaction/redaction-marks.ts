@@ -2,7 +2,8 @@ import { malformedSnapshot } from '../heapsnapshot/snapshot-error.js';
 import type { SnapshotLayout } from '../heapsnapshot/snapshot-meta.js';
 import { GrowableBits } from './growable-bits.js';
 import { StringNodeNames } from './string-node-names.js';
-import { isAllDigits, isFixedLabel, isSymbolLabel, looksLikeToken, ephemeronValueRange } from './string-shapes.js';
+import { readWeakMapEdgeName } from '../heapsnapshot/weakmap-edge-name.js';
+import { isAllDigits, isFixedLabel, isSymbolLabel, looksLikeToken } from './string-shapes.js';
 
 /** Node types whose name is the text of a string the program holds. */
 const STRING_NODE_TYPES = new Set(['string', 'concatenated string', 'sliced string']);
@@ -12,6 +13,16 @@ const DATA_NAMED_TYPES = new Set(['regexp']);
 const OBJECT_SHAPE = 'object shape';
 /** Edge types whose name_or_index is an index, not a string. */
 const INDEX_EDGE_TYPES = new Set(['element', 'hidden']);
+/** Bits of a node type's kind. */
+const STRING_NODE = 1;
+const DATA_NAMED = 2;
+const SHAPE_NODE = 4;
+const enum EdgeKind {
+  Index,
+  Property,
+  Code,
+  Internal,
+}
 
 /**
  * What the `nodes` and `edges` sections say about each entry of `strings`, read as they stream by and
@@ -40,82 +51,130 @@ export class RedactionMarks {
   private shapeCount = 0;
 
   private readonly nodeFieldCount: number;
-  private readonly isStringType: boolean[];
-  private readonly isDataNamedType: boolean[];
-  private readonly isShapeType: boolean[];
-  private readonly edgeKind: Array<'index' | 'property' | 'code' | 'internal'>;
+  /** Per node type: STRING_NODE, DATA_NAMED or neither, plus SHAPE_NODE (numbers, so the per-node test is a load). */
+  private readonly nodeKind: Uint8Array;
+  /** Per edge type: which mark its name gets (an EdgeKind). */
+  private readonly edgeKind: Uint8Array;
   private readonly nodes: Tuples;
   private readonly edges: Tuples;
   private nodeCount = 0;
   private edgeOrdinal = 0;
   private edgesExpected = 0;
   private shapeCursor = 0;
+  /** The edges of shape `shapeCursor`: [shapeStart, shapeEnd), or empty past the last shape. */
+  private shapeStart = 0;
+  private shapeEnd = 0;
 
   constructor(private readonly layout: SnapshotLayout) {
     this.nodeFieldCount = layout.nodeFields.length;
-    this.nodes = new Tuples(this.nodeFieldCount, (values, at) => this.addNode(values, at));
-    this.edges = new Tuples(layout.edgeFields.length, (values, at) => this.addEdge(values, at));
-    this.isStringType = layout.nodeTypes.map((type) => STRING_NODE_TYPES.has(type));
-    this.isDataNamedType = layout.nodeTypes.map((type) => DATA_NAMED_TYPES.has(type));
-    this.isShapeType = layout.nodeTypes.map((type) => type === OBJECT_SHAPE);
-    this.edgeKind = layout.edgeTypes.map((type) =>
-      INDEX_EDGE_TYPES.has(type) ? 'index' : type === 'property' ? 'property' : type === 'internal' || type === 'weak' ? 'internal' : 'code',
+    this.nodes = new Tuples(this.nodeFieldCount);
+    this.edges = new Tuples(layout.edgeFields.length);
+    this.nodeKind = Uint8Array.from(layout.nodeTypes, (type) =>
+      (STRING_NODE_TYPES.has(type) ? STRING_NODE : DATA_NAMED_TYPES.has(type) ? DATA_NAMED : 0) | (type === OBJECT_SHAPE ? SHAPE_NODE : 0),
+    );
+    this.edgeKind = Uint8Array.from(layout.edgeTypes, (type) =>
+      INDEX_EDGE_TYPES.has(type) ? EdgeKind.Index : type === 'property' ? EdgeKind.Property : type === 'internal' || type === 'weak' ? EdgeKind.Internal : EdgeKind.Code,
     );
   }
 
+  /**
+   * Nodes' numbers, in order: each node's name marked by its type. The hottest loop of the redaction
+   * after the tokenizer's (millions of nodes), so the whole runs of a batch are read in place here.
+   */
   nodeNumbers(values: Float64Array, count: number): void {
-    this.nodes.feed(values, count);
+    let i = this.nodes.completeCarried(values, count);
+    if (i < 0) return;
+    if (this.nodes.carriedWhole) this.addNodes(this.nodes.carried, 0, this.nodeFieldCount);
+    i = this.addNodes(values, i, count);
+    this.nodes.carry(values, i, count);
   }
 
-  private addNode(values: Float64Array, at: number): void {
+  /** Adds the whole nodes of `values[from..to)`; returns where the first incomplete one starts. */
+  private addNodes(values: Float64Array, from: number, to: number): number {
+    const size = this.nodeFieldCount;
     const { type: typeField, name: nameField, edgeCount: edgeCountField } = this.layout.node;
-    const type = values[at + typeField]!;
-    const name = values[at + nameField]!;
-    const edgeCount = values[at + edgeCountField]!;
-    if (type >= this.isStringType.length) throw malformedSnapshot(`node ${this.nodeCount} has an unknown type ${type}`, 0);
-    const isString = this.isStringType[type]!;
-    if (isString || this.isDataNamedType[type]!) this.content.set(name);
-    else this.codeName.set(name);
-    this.stringNodes.add(isString, name);
-    if (this.isShapeType[type]!) {
-      if (this.shapeCount * 2 + 2 > this.shapes.length) {
-        const grown = new Uint32Array(this.shapes.length * 2);
-        grown.set(this.shapes);
-        this.shapes = grown;
-      }
-      this.shapes[this.shapeCount * 2] = this.edgesExpected;
-      this.shapes[this.shapeCount * 2 + 1] = edgeCount;
-      this.shapeCount++;
+    const nodeKind = this.nodeKind;
+    const { content, codeName, stringNodes } = this;
+    let i = from;
+    for (; i + size <= to; i += size) {
+      const type = values[i + typeField]!;
+      const name = values[i + nameField]!;
+      const edgeCount = values[i + edgeCountField]!;
+      if (type >= nodeKind.length) throw malformedSnapshot(`node ${this.nodeCount} has an unknown type ${type}`, 0);
+      const kind = nodeKind[type]!;
+      if ((kind & (STRING_NODE | DATA_NAMED)) !== 0) content.set(name);
+      else codeName.set(name);
+      stringNodes.add((kind & STRING_NODE) !== 0, name);
+      if ((kind & SHAPE_NODE) !== 0) this.addShape(edgeCount);
+      this.edgesExpected += edgeCount;
+      this.nodeCount++;
     }
-    this.edgesExpected += edgeCount;
-    this.nodeCount++;
+    return i;
   }
 
+  private addShape(edgeCount: number): void {
+    if (this.shapeCount * 2 + 2 > this.shapes.length) {
+      const grown = new Uint32Array(this.shapes.length * 2);
+      grown.set(this.shapes);
+      this.shapes = grown;
+    }
+    this.shapes[this.shapeCount * 2] = this.edgesExpected;
+    this.shapes[this.shapeCount * 2 + 1] = edgeCount;
+    this.shapeCount++;
+    if (this.shapeCount === 1) this.enterShape(0);
+  }
+
+  /** Edges' numbers, in order (after all nodes): each edge's name marked by its type and by what it leaves. */
   edgeNumbers(values: Float64Array, count: number): void {
-    this.edges.feed(values, count);
+    let i = this.edges.completeCarried(values, count);
+    if (i < 0) return;
+    if (this.edges.carriedWhole) this.addEdges(this.edges.carried, 0, this.edges.size);
+    i = this.addEdges(values, i, count);
+    this.edges.carry(values, i, count);
   }
 
-  private addEdge(values: Float64Array, at: number): void {
+  private addEdges(values: Float64Array, from: number, to: number): number {
+    const size = this.edges.size;
     const { type: typeField, nameOrIndex, toNode } = this.layout.edge;
-    const type = values[at + typeField]!;
-    if (type >= this.edgeKind.length) throw malformedSnapshot(`edge ${this.edgeOrdinal} has an unknown type ${type}`, 0);
-    const kind = this.edgeKind[type]!;
-    const name = values[at + nameOrIndex]!;
-    if (kind === 'property') this.propertyName.set(name);
-    else if (kind === 'internal') this.internalName.set(name);
-    else if (kind === 'code') this.codeName.set(name);
-    if (this.fromShape()) {
-      const target = this.stringNodes.nameOf(values[at + toNode]! / this.nodeFieldCount);
-      if (target !== -1) this.shapeName.set(target);
+    const edgeKind = this.edgeKind;
+    const { propertyName, internalName, codeName } = this;
+    let edge = this.edgeOrdinal;
+    let i = from;
+    for (; i + size <= to; i += size, edge++) {
+      const type = values[i + typeField]!;
+      if (type >= edgeKind.length) throw malformedSnapshot(`edge ${edge} has an unknown type ${type}`, 0);
+      const kind = edgeKind[type]!;
+      const name = values[i + nameOrIndex]!;
+      if (kind === EdgeKind.Property) propertyName.set(name);
+      else if (kind === EdgeKind.Internal) internalName.set(name);
+      else if (kind === EdgeKind.Code) codeName.set(name);
+      // Edges are written in their nodes' order: the current shape's edges are a range of ordinals.
+      if (edge >= this.shapeEnd && this.shapeCursor < this.shapeCount) this.nextShapeFor(edge);
+      if (edge >= this.shapeStart && edge < this.shapeEnd) {
+        const target = this.stringNodes.nameOf(values[i + toNode]! / this.nodeFieldCount);
+        if (target !== -1) this.shapeName.set(target);
+      }
     }
-    this.edgeOrdinal++;
+    this.edgeOrdinal = edge;
+    return i;
   }
 
-  /** Whether the current edge belongs to an object-shape node (edges are written in their nodes' order). */
-  private fromShape(): boolean {
-    const edge = this.edgeOrdinal;
-    while (this.shapeCursor < this.shapeCount && this.shapes[this.shapeCursor * 2]! + this.shapes[this.shapeCursor * 2 + 1]! <= edge) this.shapeCursor++;
-    return this.shapeCursor < this.shapeCount && this.shapes[this.shapeCursor * 2]! <= edge;
+  /** Moves past the shapes whose edges all come before `edge`. */
+  private nextShapeFor(edge: number): void {
+    let cursor = this.shapeCursor;
+    while (cursor < this.shapeCount && this.shapes[cursor * 2]! + this.shapes[cursor * 2 + 1]! <= edge) cursor++;
+    this.enterShape(cursor);
+  }
+
+  private enterShape(cursor: number): void {
+    this.shapeCursor = cursor;
+    if (cursor < this.shapeCount) {
+      this.shapeStart = this.shapes[cursor * 2]!;
+      this.shapeEnd = this.shapeStart + this.shapes[cursor * 2 + 1]!;
+    } else {
+      this.shapeStart = 0;
+      this.shapeEnd = 0;
+    }
   }
 
   /** The node and edge sections ended: they must be whole, or the marks are not. */
@@ -150,9 +209,9 @@ export class RedactionMarks {
     return content || !isSymbolLabel(bytes, from, to);
   }
 
-  /** Whether string `index` names a WeakMap table's edge to a value, naming the value too (see `ephemeronValueRange`). */
+  /** Whether string `index` names a WeakMap table's edge to a value, naming the value too (see `readWeakMapEdgeName`). */
   namesWeakMapValue(index: number, bytes: Uint8Array, from: number, to: number): boolean {
-    return this.internalName.has(index) && ephemeronValueRange(bytes, from, to) !== undefined;
+    return this.internalName.has(index) && readWeakMapEdgeName(bytes, from, to) !== undefined;
   }
 
   get byteLength(): number {
@@ -161,32 +220,35 @@ export class RedactionMarks {
 }
 
 /**
- * Numbers arriving in batches, regrouped into fixed-size runs (a node's or an edge's fields): `whole` is
- * called with each run's values at `values[at..at+size)`. Runs that lie whole in a batch are read where
- * they are; only a run cut by the end of a batch is copied, to be completed by the next.
+ * Numbers arriving in batches, regrouped into fixed-size runs (a node's or an edge's fields). Runs that lie
+ * whole in a batch are read where they are, by the caller; only a run cut by the end of a batch is copied
+ * (`carry`), to be completed by the next (`completeCarried`).
  */
 class Tuples {
-  private readonly carried: Float64Array;
+  readonly carried: Float64Array;
   private filled = 0;
+  /** Set by `completeCarried`: the carried run is whole and is to be read before the batch's own. */
+  carriedWhole = false;
 
-  constructor(
-    private readonly size: number,
-    private readonly whole: (values: Float64Array, at: number) => void,
-  ) {
+  constructor(readonly size: number) {
     this.carried = new Float64Array(size);
   }
 
-  feed(batch: Float64Array, count: number): void {
-    const { carried, size, whole } = this;
+  /** Completes a carried run from the batch: returns where the batch's own runs start, or -1 when the batch is used up. */
+  completeCarried(batch: Float64Array, count: number): number {
+    this.carriedWhole = false;
+    if (this.filled === 0) return 0;
     let i = 0;
-    if (this.filled !== 0) {
-      while (this.filled < size && i < count) carried[this.filled++] = batch[i++]!;
-      if (this.filled < size) return;
-      this.filled = 0;
-      whole(carried, 0);
-    }
-    for (; i + size <= count; i += size) whole(batch, i);
-    while (i < count) carried[this.filled++] = batch[i++]!;
+    while (this.filled < this.size && i < count) this.carried[this.filled++] = batch[i++]!;
+    if (this.filled < this.size) return -1;
+    this.filled = 0;
+    this.carriedWhole = true;
+    return i;
+  }
+
+  /** Keeps `batch[from..count)`, the start of a run the next batch completes. */
+  carry(batch: Float64Array, from: number, count: number): void {
+    for (let i = from; i < count; i++) this.carried[this.filled++] = batch[i]!;
   }
 
   /** Whether a run was begun and not finished. */

@@ -14,7 +14,9 @@ function startsWith(bytes: Uint8Array, from: number, to: number, prefix: Uint8Ar
 }
 
 export function isFixedLabel(bytes: Uint8Array, from: number, to: number): boolean {
-  return FIXED_LABELS.some((label) => label.length === to - from && startsWith(bytes, from, to, label));
+  // A loop, not FIXED_LABELS.some(...): this runs for most strings, and a closure per call is garbage.
+  for (const label of FIXED_LABELS) if (label.length === to - from && startsWith(bytes, from, to, label)) return true;
+  return false;
 }
 
 /** How V8 names a property keyed by a symbol: `<symbol DESCRIPTION>`. */
@@ -44,37 +46,4 @@ export function looksLikeToken(bytes: Uint8Array, from: number, to: number): boo
     else if ((c | 32) >= 97 && (c | 32) <= 122) letters = true;
   }
   return digits && letters;
-}
-
-const EPHEMERON_VALUE = Buffer.from(' -> value (', 'latin1');
-const EPHEMERON_TABLE = Buffer.from(') pair in WeakMap (table @', 'latin1');
-const SPACE = 0x20;
-const AT = 0x40;
-
-/** Where `needle` first (or, with `last`, last) stands in `bytes[from..to)`, or -1. */
-function indexOf(bytes: Uint8Array, from: number, to: number, needle: Uint8Array, last = false): number {
-  const end = to - needle.length;
-  for (let k = 0; k <= end - from; k++) {
-    const i = last ? end - k : from + k;
-    let j = 0;
-    while (j < needle.length && bytes[i + j] === needle[j]) j++;
-    if (j === needle.length) return i;
-  }
-  return -1;
-}
-
-/**
- * In the name V8 gives a WeakMap table's edge, `N / part of key (K @1) -> value (V @2) pair in WeakMap
- * (table @3)`, the range of V: the value's node name, a string value's text. Undefined for any other name.
- */
-export function ephemeronValueRange(bytes: Uint8Array, from: number, to: number): { from: number; to: number } | undefined {
-  const value = indexOf(bytes, from, to, EPHEMERON_VALUE);
-  if (value === -1) return undefined;
-  const table = indexOf(bytes, value, to, EPHEMERON_TABLE, true);
-  if (table === -1) return undefined;
-  // The value's id, ` @2`, ends the parenthesis: the name runs up to the last ` @` before it.
-  let end = table - 1;
-  while (end > value && !(bytes[end] === AT && bytes[end - 1] === SPACE)) end--;
-  const start = value + EPHEMERON_VALUE.length;
-  return end - 1 >= start ? { from: start, to: end - 1 } : undefined;
 }
