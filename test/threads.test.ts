@@ -5,7 +5,7 @@ import type { ThreadFigures } from '../src/operations/thread-list.js';
 import { freePort, startSidecar, type Sidecar } from './helpers/cli.js';
 import { KEEP_FUNCTION_NAMES, startFixture, type Fixture, type Mode } from './helpers/fixture.js';
 import { shareOfSamplesIn } from './helpers/cpu-profile.js';
-import { eventually, request } from './helpers/http.js';
+import { eventually, postJson, request } from './helpers/http.js';
 
 interface HeapSnapshotJson {
   snapshot: { meta: { node_fields: string[]; edge_fields: string[] }; node_count: number; edge_count: number };
@@ -38,11 +38,11 @@ interface Under {
 
 async function start(mode: Mode | 'sidecar'): Promise<Under> {
   if (mode !== 'sidecar') {
-    const app = await startFixture({ mode, script: 'threads-app.js', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 100 } } } });
+    const app = await startFixture({ mode, script: 'threads-app.js', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 100 } }, eval: { enabled: true } } });
     return { app, url: app.url, token: app.tokens.admin };
   }
   const app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs: [...KEEP_FUNCTION_NAMES, '--inspect=127.0.0.1:0'] });
-  const sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`]);
+  const sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`, '--eval'], { scopes: ['read', 'heap', 'profile', 'eval'] });
   return { app, url: sidecar.url, token: sidecar.token, sidecar };
 }
 
@@ -52,6 +52,8 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
     let renderer: ThreadFigures;
     before(async () => {
       under = await start(mode);
+      // Set here too, so a test run alone (--test-name-pattern) knows the worker.
+      renderer = (await liveThreads(under)).find((thread) => thread.name === 'renderer')!;
     });
     after(async () => {
       await under.sidecar?.stop();
@@ -138,6 +140,66 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
       const gc = await request(`${under.url}/gc?thread=${renderer.id}`, { token: under.token, method: 'POST' });
       assert.equal(gc.status, 200, gc.body.toString());
       assert.ok(gc.json<{ before: { usedSize: number } }>().before.usedSize > 0);
+    });
+
+    test("/eval?thread=ID evaluates in the worker's global scope; its own timeout stops it and the worker goes on", async () => {
+      const evaluate = (expression: string, thread?: number, timeoutMs = 1000) => postJson(`${under.url}/eval${thread === undefined ? '' : `?thread=${thread}`}`, under.token, { expression, timeoutMs });
+      const inWorker = await evaluate('`${typeof workerMarkers}:${workerMarkers.length}`', renderer.id);
+      assert.equal(inWorker.status, 200, inWorker.body.toString());
+      assert.deepEqual(inWorker.json<{ result: unknown }>().result, { type: 'string', value: 'object:1000' });
+      assert.deepEqual((await evaluate('typeof workerMarkers')).json<{ result: unknown }>().result, { type: 'string', value: 'undefined' }, 'not on the main thread');
+      // V8 stops an evaluation at its timeout with the words it uses for a terminated worker: still a timeout.
+      const spinning = await evaluate('for (;;) {}', renderer.id, 300);
+      assert.equal(spinning.status, 504, spinning.body.toString());
+      assert.equal(spinning.json<{ error: { code: string } }>().error.code, 'EVALUATION_TIMEOUT');
+      assert.deepEqual((await evaluate('workerMarkers.length', renderer.id)).json<{ result: unknown }>().result, { type: 'number', value: 1000 }, 'the worker goes on');
+      const completions = await postJson(`${under.url}/eval/completions?thread=${renderer.id}`, under.token, { prefix: 'workerMa' });
+      assert.deepEqual(completions.json<{ completions: string[] }>().completions, ['workerMarkers']);
+      assert.equal((await evaluate('1', 99999)).status, 404);
+    });
+
+    test("a scheduled dump with ?thread=ID is taken of the worker; the triggers that watch the main thread's heap are refused", async () => {
+      const scheduled = await get(`/heapsnapshot?thread=${renderer.id}&delay=1`);
+      assert.equal(scheduled.status, 202, scheduled.body.toString());
+      const job = scheduled.json<{ id: string; thread: number }>();
+      assert.equal(job.thread, renderer.id);
+      await eventually(async () => {
+        const { status, error } = (await get(`/dumps/${job.id}`)).json<{ status: string; error: string | null }>();
+        assert.notEqual(status, 'failed', error ?? '');
+        return status === 'ready';
+      }, 60_000, 'the scheduled snapshot');
+      const snapshot = wholeSnapshot((await get(`/dumps/${job.id}/file`)).body);
+      assert.ok(snapshot.strings.includes('WorkerThreadMarker'), "the worker's marker class");
+      assert.ok(!snapshot.strings.includes('PlantedMarker'), "none of the main thread's");
+      for (const when of ['gc', 'heap-above:90%', 'near-heap-limit']) {
+        const refused = await get(`/heapsnapshot?thread=${renderer.id}&when=${when}`);
+        assert.equal(refused.status, 400, `${when}: ${refused.body.toString()}`);
+      }
+      const unknown = await get('/heapsnapshot?thread=99999&delay=60');
+      assert.equal(unknown.status, 404);
+      assert.deepEqual(unknown.json<{ error: { threads: number[] } }>().error.threads, [0, renderer.id]);
+    });
+
+    test('a worker that exits during an evaluation or a scheduled profile ends them with THREAD_EXITED; the app lives on', async () => {
+      await under.app.command({ cmd: 'thread-terminate', ms: 1000 }, 'thread-terminating');
+      const evaluation = await postJson(`${under.url}/eval?thread=${renderer.id}`, under.token, { expression: 'for (;;) {}', timeoutMs: 5000 });
+      assert.equal(evaluation.status, 410, evaluation.body.toString());
+      assert.equal(evaluation.json<{ error: { code: string } }>().error.code, 'THREAD_EXITED');
+      await under.app.command({ cmd: 'thread-start' }, 'thread-started');
+      renderer = await eventually(async () => (await liveThreads(under)).find((thread) => thread.name === 'renderer'), 20_000, 'the new worker');
+
+      const job = (await get(`/cpuprofile?thread=${renderer.id}&delay=1&seconds=5`)).json<{ id: string }>();
+      await eventually(async () => (await get(`/dumps/${job.id}`)).json<{ status: string }>().status === 'running', 20_000, 'the profile to start');
+      await under.app.command({ cmd: 'thread-exit', ms: 500 }, 'thread-exiting');
+      const failed = await eventually(async () => {
+        const dump = (await get(`/dumps/${job.id}`)).json<{ status: string; error: string | null }>();
+        return dump.status !== 'running' && dump;
+      }, 20_000, 'the profile to end');
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.error!, new RegExp(`^Worker thread ${renderer.id} \\(renderer\\) exited during `));
+      assert.equal(under.app.child.exitCode, null, 'the app is alive');
+      await under.app.command({ cmd: 'thread-start' }, 'thread-started');
+      renderer = await eventually(async () => (await liveThreads(under)).find((thread) => thread.name === 'renderer'), 20_000, 'the new worker');
     });
 
     test('a worker terminated during its snapshot leaves the app alive; the answer is whole, an error, or cut off (never passed as whole)', async () => {

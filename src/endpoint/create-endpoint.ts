@@ -86,6 +86,7 @@ export function createEndpoint({
   const operations = new OperationRegistry();
   const { dumps: limits } = config;
   const artifactLimits = { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit };
+  const threads = new WorkerThreads(target, { ownThreadIds });
   const dumps = new DumpScheduler({
     store: new DumpStore(dumpsDirectory, {
       maxBytes: limits.maxBytes,
@@ -94,6 +95,7 @@ export function createEndpoint({
       reserveBytes: limits.reserveBytes,
     }, { persistent: limits.storeDir !== undefined }),
     target,
+    threads,
     operations,
     probe,
     log,
@@ -115,7 +117,6 @@ export function createEndpoint({
   // Uploads of this process's earlier lives that were killed mid-way. Keys name the inspected process,
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
   if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
-  const threads = new WorkerThreads(target, { ownThreadIds });
   const context: ApiContext = { target, threads, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules };
   const router = createApiRouter(context, allRoutes);
   let closed = false;

@@ -9,6 +9,7 @@ import type { GcEvent } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
 import type { S3Destination } from '../options/egress-options.js';
 import type { CdpTarget } from '../targets/target.js';
+import type { WorkerThreads } from '../targets/worker-threads.js';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { newDumpId } from './dump-id.js';
@@ -27,6 +28,8 @@ export interface ArtifactRequest {
   params: Record<string, unknown>;
   /** Upload the artifact there once taken, then drop it from the store. */
   egress?: S3Destination;
+  /** The app's worker thread to take it of (its threadId); absent or 0: the main thread. */
+  thread?: number;
 }
 
 /**
@@ -56,6 +59,8 @@ export interface DumpJob {
   upload: DumpUpload | null;
   /** The file's SHA-256 (hex), where the store computed it (a persistent store does, for every dump). */
   sha256: string | null;
+  /** The worker thread it is taken of (its threadId); absent for the main thread. */
+  thread?: number;
   /** A near-heap-limit job's arming: where Node will write, at which heap limit, by which process. */
   nearHeapLimit?: NearHeapLimitArming;
   /** What the operator should know about this job (a near-heap-limit snapshot that will not reach the store). */
@@ -99,6 +104,7 @@ export class DumpScheduler {
   readonly store: DumpStore;
   readonly #jobs = new Map<string, JobState>();
   readonly #target: CdpTarget;
+  readonly #threads: Pick<WorkerThreads, 'target'> | undefined;
   readonly #operations: OperationRegistry;
   readonly #probe: ProbeView | undefined;
   readonly #log: AuditLogger;
@@ -115,9 +121,19 @@ export class DumpScheduler {
   #arming: Promise<DumpJob> | undefined;
   #closed = false;
 
-  constructor(deps: { store: DumpStore; target: CdpTarget; operations: OperationRegistry; probe: ProbeView | undefined; log: AuditLogger; options: SchedulerOptions }) {
+  constructor(deps: {
+    store: DumpStore;
+    target: CdpTarget;
+    /** The app's worker threads, for jobs that name one. */
+    threads?: Pick<WorkerThreads, 'target'>;
+    operations: OperationRegistry;
+    probe: ProbeView | undefined;
+    log: AuditLogger;
+    options: SchedulerOptions;
+  }) {
     this.store = deps.store;
     this.#target = deps.target;
+    this.#threads = deps.threads;
     this.#operations = deps.operations;
     this.#probe = deps.probe;
     this.#log = deps.log;
@@ -158,12 +174,18 @@ export class DumpScheduler {
     if (pending >= this.#options.maxPendingJobs) {
       throw new MaintenanceError('TOO_MANY_JOBS', `${pending} jobs are already pending (the limit); cancel one with DELETE /dumps/{id}.`);
     }
+    const onWorker = request.thread !== undefined && request.thread !== 0;
+    if ((trigger.type === 'gc' || trigger.type === 'heap-above') && onWorker) {
+      throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when" watches the main thread\'s heap and GC, not a worker\'s: with "thread", schedule by delay or at.');
+    }
     if ((trigger.type === 'gc' || trigger.type === 'heap-above') && this.#probe === undefined) {
       throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when" needs the main-thread probe, which this target does not run.');
     }
     assertReachable(trigger, this.#probe?.reader.figures().heapLimit);
-    if (request.kind === 'heapsnapshot') this.#checkDiskSpace();
+    // A worker's heap is read when its dump runs; the probe's figures are the main thread's.
+    if (request.kind === 'heapsnapshot' && !onWorker) this.#checkDiskSpace();
     const job = newJob({ kind: request.kind, status: 'scheduled', trigger, params: request.params, created: new Date().toISOString(), requestedBy, egress: request.egress?.name ?? null });
+    if (onWorker) job.thread = request.thread;
     const extension = ARTIFACTS[request.kind].extension(request.params as never);
     const state: JobState = { job, request, extension, cancel: () => {}, abort: new AbortController() };
     this.#jobs.set(job.id, state);
@@ -204,6 +226,9 @@ export class DumpScheduler {
   async armNearHeapLimit(request: ArtifactRequest, requestedBy: string | null = null): Promise<DumpJob> {
     if (this.#closed) throw new MaintenanceError('SHUTTING_DOWN', 'The endpoint is closing.');
     if (request.kind !== 'heapsnapshot') throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when": near-heap-limit takes a heap snapshot only.');
+    if (request.thread !== undefined && request.thread !== 0) {
+      throw new MaintenanceError('INVALID_PARAMETER', "Query parameter \"when\": near-heap-limit is Node's snapshot of the main thread's heap; a worker's cannot be armed.");
+    }
     if (request.egress !== undefined) {
       throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "egress" does not apply to when=near-heap-limit: the process dies of the OOM as the snapshot is written; the store keeps it.');
     }
@@ -367,12 +392,14 @@ export class DumpScheduler {
     let partial: ReturnType<typeof file> | undefined;
     try {
       operation = await this.#acquire(ARTIFACTS[state.request.kind].lock, state.abort.signal);
-      if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace();
+      // A worker that has exited since fails the job as a request would be refused (THREAD_NOT_FOUND).
+      const target = await this.#targetOf(state.job.thread);
+      if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace(state.job.thread === undefined ? undefined : 2 * (await target.send<{ usedSize: number }>('Runtime.getHeapUsage')).usedSize);
       // A dump that would not fit in memory when it fires fails with the same reason a request would get.
-      const admission = await ARTIFACTS[state.request.kind].admit?.(this.#target, state.request.params as never, this.#options.limits);
+      const admission = await ARTIFACTS[state.request.kind].admit?.(target, state.request.params as never, this.#options.limits);
       partial = file();
-      this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params, ...(admission ? { admission } : {}) });
-      const { fileName, redacted } = await this.#produce(state, partial, operation);
+      this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params, ...(state.job.thread !== undefined && { thread: state.job.thread }), ...(admission ? { admission } : {}) });
+      const { fileName, redacted } = await this.#produce(state, target, partial, operation);
       if (state.job.status !== 'running') {
         partial.discard(); // cancelled meanwhile
         return;
@@ -445,7 +472,7 @@ export class DumpScheduler {
   }
 
   /** Runs the job's artifact into the partial file; returns its download name, stamped when it was taken, and whether it is redacted. */
-  async #produce(state: JobState, partial: PartialFile, operation: RunningOperation): Promise<{ fileName: string; redacted: boolean | undefined }> {
+  async #produce(state: JobState, target: CdpTarget, partial: PartialFile, operation: RunningOperation): Promise<{ fileName: string; redacted: boolean | undefined }> {
     const name = artifactFileName(state.extension, await this.#target.processId());
     const sink: ArtifactSink = {
       write: (chunk) => partial.write(chunk),
@@ -454,13 +481,20 @@ export class DumpScheduler {
       filePath: partial.path,
     };
     const { signal } = state.abort;
-    const result = await ARTIFACTS[state.request.kind].produce(this.#target, state.request.params as never, sink, {
+    const result = await ARTIFACTS[state.request.kind].produce(target, state.request.params as never, sink, {
       signal,
       progress: (values) => operation.update(values),
       staging: this.#options.staging,
     });
     if (signal.aborted) throw new OperationAbortedError(`The ${state.job.kind}`);
     return { fileName: name, redacted: typeof result.redacted === 'boolean' ? result.redacted : undefined };
+  }
+
+  /** The main thread's target, or the live worker's whose threadId a job names. */
+  async #targetOf(thread: number | undefined): Promise<CdpTarget> {
+    if (thread === undefined) return this.#target;
+    if (this.#threads === undefined) throw new MaintenanceError('THREAD_NOT_FOUND', `No live thread ${thread}: this scheduler reaches the main thread only.`);
+    return this.#threads.target(thread);
   }
 
   async #acquire(kind: LockKind, signal: AbortSignal): Promise<RunningOperation> {
@@ -475,7 +509,7 @@ export class DumpScheduler {
     }
   }
 
-  #checkDiskSpace(needed = 2 * (this.#probe?.reader.figures().heapUsed ?? Number.NaN), what = 'a heap snapshot of this heap'): void {
+  #checkDiskSpace(needed: number | undefined = 2 * (this.#probe?.reader.figures().heapUsed ?? Number.NaN), what = 'a heap snapshot of this heap'): void {
     // A snapshot's JSON is commonly 0.5 to 2 times the heap in use: plan for the high end.
     if (Number.isNaN(needed)) return;
     const usable = this.store.usableBytes();
