@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import type { CpuProfile } from '../src/operations/cpu-profile.js';
 import type { ThreadFigures } from '../src/operations/thread-list.js';
 import { freePort, startSidecar, type Sidecar } from './helpers/cli.js';
 import { KEEP_FUNCTION_NAMES, startFixture, type Fixture, type Mode } from './helpers/fixture.js';
 import { shareOfSamplesIn } from './helpers/cpu-profile.js';
-import { eventually, postJson, request } from './helpers/http.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually, openStream, postJson, readAll, request } from './helpers/http.js';
 
 interface HeapSnapshotJson {
   snapshot: { meta: { node_fields: string[]; edge_fields: string[] }; node_count: number; edge_count: number };
@@ -36,13 +38,19 @@ interface Under {
   sidecar?: Sidecar;
 }
 
+/** The audit lines of whatever serves the API: the app's endpoint, or the sidecar. */
+function auditLines(under: Under): Array<Record<string, any>> {
+  if (under.sidecar === undefined) return under.app.auditLines();
+  return readFileSync(join(under.sidecar.dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+}
+
 async function start(mode: Mode | 'sidecar'): Promise<Under> {
   if (mode !== 'sidecar') {
     const app = await startFixture({ mode, script: 'threads-app.js', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 100 } }, eval: { enabled: true } } });
     return { app, url: app.url, token: app.tokens.admin };
   }
   const app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs: [...KEEP_FUNCTION_NAMES, '--inspect=127.0.0.1:0'] });
-  const sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`, '--eval'], { scopes: ['read', 'heap', 'profile', 'eval'] });
+  const sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`, '--eval'], { scopes: ['read', 'heap', 'profile', 'eval'], moreTokens: 20 });
   return { app, url: sidecar.url, token: sidecar.token, sidecar };
 }
 
@@ -54,6 +62,10 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
       under = await start(mode);
       // Set here too, so a test run alone (--test-name-pattern) knows the worker.
       renderer = (await liveThreads(under)).find((thread) => thread.name === 'renderer')!;
+    });
+    // The sidecar's heavy-rate limit (10 a minute per token) is not configurable: each test takes a token of its own.
+    beforeEach(() => {
+      if (under.sidecar !== undefined) under.token = under.sidecar.moreTokens.shift() ?? under.token;
     });
     after(async () => {
       await under.sidecar?.stop();
@@ -200,6 +212,30 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
       assert.equal(under.app.child.exitCode, null, 'the app is alive');
       await under.app.command({ cmd: 'thread-start' }, 'thread-started');
       renderer = await eventually(async () => (await liveThreads(under)).find((thread) => thread.name === 'renderer'), 20_000, 'the new worker');
+    });
+
+    test("each thread has its own slot: a worker's snapshot and the main thread's run at once, two of the worker's do not; each is admitted on its own heap", async () => {
+      // More objects in the worker than the main thread holds: a bigger heap, and a snapshot that outlasts the socket's buffers.
+      await under.app.command({ cmd: 'thread-hold', count: 200_000 }, 'thread-holding');
+      try {
+        const held = await openStream(`${under.url}/heapsnapshot?thread=${renderer.id}`, under.token);
+        assert.equal(held.statusCode, 200);
+        const refused = await get(`/heapsnapshot?thread=${renderer.id}`);
+        assert.equal(refused.status, 409, 'a second snapshot of the same worker waits its turn');
+        assert.match(refused.json<{ error: { message: string } }>().error.message, new RegExp(`heapsnapshot of worker thread ${renderer.id} is already running`));
+        const main = await get('/heapsnapshot');
+        assert.equal(main.status, 200, main.body.toString().slice(0, 300));
+        assert.ok(wholeSnapshot(main.body).strings.includes('PlantedMarker'));
+        assert.equal((await get(`/heapsnapshot?thread=${renderer.id}`)).status, 409, "the worker's snapshot was still running all along");
+        const worker = wholeSnapshot(await readAll(held));
+        assert.ok(worker.strings.includes('WorkerThreadMarker'));
+      } finally {
+        await under.app.command({ cmd: 'thread-hold', count: 0 }, 'thread-holding');
+      }
+      const admitted = (thread: number | undefined) =>
+        auditLines(under).filter((line) => line.admission !== undefined && line.path?.endsWith('/heapsnapshot') && line.params?.thread === thread).at(-1)!.admission.estimateBytes as number;
+      // Estimated from each thread's own heap: the worker's holds the 200,000 objects, the main thread's does not.
+      assert.ok(admitted(renderer.id) > admitted(undefined) + 10 * 2 ** 20, `worker ${admitted(renderer.id)}, main ${admitted(undefined)}`);
     });
 
     test('a worker terminated during its snapshot leaves the app alive; the answer is whole, an error, or cut off (never passed as whole)', async () => {

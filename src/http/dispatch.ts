@@ -62,7 +62,9 @@ async function runRoute(
   const state = requestState(res);
   const kind = typeof route.operation?.kind === 'function' ? route.operation.kind(params) : route.operation?.kind;
   let operation: RunningOperation | undefined;
-  if (kind !== undefined) operation = context.operations.begin(kind, route.operation?.expectedMs?.(params));
+  // Each thread of the app has its own slot of a kind: `?thread=ID`, where a route takes it, names the thread.
+  const thread = (params as { thread?: number }).thread ?? 0;
+  if (kind !== undefined) operation = context.operations.begin(kind, route.operation?.expectedMs?.(params), thread);
   try {
     const call = { req, res, context, params, body, caller: state.caller!, operation, signal: clientGone(res), audit: state };
     const admission = await route.admit?.(call);

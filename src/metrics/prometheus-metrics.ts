@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
-import { LOCK_KINDS, processLocks } from '../operations/process-locks.js';
+import { heldSlots, LOCK_KINDS } from '../operations/process-locks.js';
 import type { LeakDetector } from '../probe/leak-detector.js';
 import type { ProbeReader } from '../probe/probe-reader.js';
 
@@ -54,12 +54,12 @@ export class PrometheusMetrics {
     });
     new Gauge({
       name: 'maintenance_endpoint_operations_in_progress',
-      help: 'Heavy operations running now in this process, by kind.',
+      help: 'Heavy operations running now in this process, by kind (one at most per thread of the app).',
       labelNames: ['kind'],
       registers,
       collect() {
-        const locks = processLocks();
-        LOCK_KINDS.forEach((kind, index) => this.set({ kind }, Atomics.load(locks, index) === 0 ? 0 : 1));
+        const held = heldSlots();
+        for (const kind of LOCK_KINDS) this.set({ kind }, held.filter((slot) => slot.kind === kind).length);
       },
     });
     this.#gcDuration =

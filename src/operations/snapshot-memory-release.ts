@@ -1,5 +1,6 @@
 import type { CdpTarget } from '../targets/target.js';
-import { LOCK_KINDS, processLocks } from './process-locks.js';
+import { threadIdOf } from '../targets/worker-thread-target.js';
+import { heldKinds } from './process-locks.js';
 
 /**
  * What V8 keeps after a heap snapshot, and how it is given back (measured on Node 20, 22, 24 and 26;
@@ -20,11 +21,12 @@ import { LOCK_KINDS, processLocks } from './process-locks.js';
  */
 export type ReleaseOutcome = 'released' | 'deferred';
 
-const deferred = new Set<CdpTarget>();
+/** The app's threads (0: main) whose snapshot memory waits for their heap profile to end. */
+const deferred = new Set<number>();
 
-/** Whether this process is running a heap profile (its heapprofile slot is held, by any thread). */
-export function heapProfileRunning(): boolean {
-  return Atomics.load(processLocks(), LOCK_KINDS.indexOf('heapprofile')) !== 0;
+/** Whether a heap profile runs on the app's thread `thread` (its heapprofile slot is held, by any thread of the process). */
+export function heapProfileRunning(thread: number): boolean {
+  return heldKinds(thread).includes('heapprofile');
 }
 
 /**
@@ -32,8 +34,8 @@ export function heapProfileRunning(): boolean {
  * (then `releaseDeferredSnapshotMemory` does it). Never throws: a target that went away keeps nothing.
  */
 export async function releaseSnapshotMemory(target: CdpTarget, options: { heapProfileRunning?: boolean } = {}): Promise<ReleaseOutcome> {
-  if (options.heapProfileRunning ?? heapProfileRunning()) {
-    deferred.add(target);
+  if (options.heapProfileRunning ?? heapProfileRunning(threadIdOf(target))) {
+    deferred.add(threadIdOf(target));
     return 'deferred';
   }
   await disableHeapProfiler(target);
@@ -45,8 +47,7 @@ export async function releaseSnapshotMemory(target: CdpTarget, options: { heapPr
  * behind, through `target` (any session of the same isolate will do). Nothing to do if none were.
  */
 export async function releaseDeferredSnapshotMemory(target: CdpTarget): Promise<boolean> {
-  if (deferred.size === 0) return false;
-  deferred.clear();
+  if (!deferred.delete(threadIdOf(target))) return false;
   await disableHeapProfiler(target);
   return true;
 }

@@ -391,7 +391,7 @@ export class DumpScheduler {
     const file = () => this.store.open(state.job.id, state.extension);
     let partial: ReturnType<typeof file> | undefined;
     try {
-      operation = await this.#acquire(ARTIFACTS[state.request.kind].lock, state.abort.signal);
+      operation = await this.#acquire(ARTIFACTS[state.request.kind].lock, state.job.thread ?? 0, state.abort.signal);
       // A worker that has exited since fails the job as a request would be refused (THREAD_NOT_FOUND).
       const target = await this.#targetOf(state.job.thread);
       if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace(state.job.thread === undefined ? undefined : 2 * (await target.send<{ usedSize: number }>('Runtime.getHeapUsage')).usedSize);
@@ -497,11 +497,11 @@ export class DumpScheduler {
     return this.#threads.target(thread);
   }
 
-  async #acquire(kind: LockKind, signal: AbortSignal): Promise<RunningOperation> {
+  async #acquire(kind: LockKind, thread: number, signal: AbortSignal): Promise<RunningOperation> {
     const deadline = Date.now() + BUSY_WAIT_MS;
     for (;;) {
       try {
-        return this.#operations.begin(kind);
+        return this.#operations.begin(kind, undefined, thread);
       } catch (error) {
         if (!isCode(error, 'OPERATION_IN_PROGRESS') || Date.now() > deadline || signal.aborted) throw error;
         await new Promise((resolve) => setTimeout(resolve, 1000).unref());

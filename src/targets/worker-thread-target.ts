@@ -34,6 +34,11 @@ export const threadExited = (thread: WorkerThreadInfo, during?: string): Mainten
     details: { thread: thread.id },
   });
 
+/** The app's thread a target works on: a worker's threadId, or 0 for the main thread (any other target). */
+export function threadIdOf(target: CdpTarget): number {
+  return target instanceof WorkerThreadTarget ? target.info.id : 0;
+}
+
 /**
  * Whether a TERMINATED answer is V8 stopping the command at its own `timeout` (the worker goes on; an
  * evaluation answers EVALUATION_TIMEOUT) rather than the worker being terminated. V8 starts that clock once

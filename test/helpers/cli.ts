@@ -32,6 +32,8 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
 export interface Sidecar {
   url: string;
   token: string;
+  /** Further tokens of the same scopes (`moreTokens` asked for): each has a heavy-rate allowance of its own. */
+  moreTokens: string[];
   /** A private directory holding the token file, tokens file and audit log; also a place for downloads. */
   dir: string;
   tokenFile: string;
@@ -40,11 +42,12 @@ export interface Sidecar {
 }
 
 /** Starts `maintenance-endpoint serve` with the given target arguments and a fresh token (read, heap, profile unless `scopes` says). */
-export async function startSidecar(targetArgs: string[], { scopes = ['read', 'heap', 'profile'] }: { scopes?: string[] } = {}): Promise<Sidecar> {
+export async function startSidecar(targetArgs: string[], { scopes = ['read', 'heap', 'profile'], moreTokens = 0 }: { scopes?: string[]; moreTokens?: number } = {}): Promise<Sidecar> {
   const dir = mkdtempSync(join(tmpdir(), 'me-sidecar-'));
   const token = newToken();
+  const more = Array.from({ length: moreTokens }, () => newToken());
   const tokensFile = join(dir, 'tokens.json');
-  writeFileSync(tokensFile, JSON.stringify([{ id: 'ops', token, scopes }]), { mode: 0o600 });
+  writeFileSync(tokensFile, JSON.stringify([{ id: 'ops', token, scopes }, ...more.map((other, index) => ({ id: `ops-${index + 1}`, token: other, scopes }))]), { mode: 0o600 });
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, token, { mode: 0o600 });
   const child = spawn(process.execPath, [CLI, 'serve', ...targetArgs, '--port', '0', '--tokens-file', tokensFile, '--audit-log', join(dir, 'audit.log')], {
@@ -76,6 +79,7 @@ export async function startSidecar(targetArgs: string[], { scopes = ['read', 'he
   return {
     url,
     token,
+    moreTokens: more,
     dir,
     tokenFile,
     child,
