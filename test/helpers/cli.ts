@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { newToken, startFixture, STARTUP_TIMEOUT_MS, stopChild, type Fixture } from './fixture.js';
+import { newToken, startFixture, STARTUP_TIMEOUT_MS, stopChild, type Fixture, type FixtureOptions } from './fixture.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -121,11 +121,11 @@ export const CLEAN_CLI_ENV = { MAINTENANCE_ENDPOINT_TOKEN: '', MAINTENANCE_ENDPO
  * Registers, in the calling describe(), hooks that start a worker-mode fixture app and a private
  * directory with an admin token file before its tests, and remove both after them.
  */
-export function cliSession(): CliSession {
+export function cliSession(fixture: Partial<FixtureOptions> = {}): CliSession {
   let app: Fixture | undefined;
   let dir = '';
   before(async () => {
-    app = await startFixture({ mode: 'worker' });
+    app = await startFixture({ mode: 'worker', ...fixture });
     dir = mkdtempSync(join(tmpdir(), 'me-cli-'));
     writeFileSync(join(dir, 'token'), `${app.tokens.admin}\n`, { mode: 0o600 });
   });
