@@ -238,6 +238,30 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
       assert.ok(admitted(renderer.id) > admitted(undefined) + 10 * 2 ** 20, `worker ${admitted(renderer.id)}, main ${admitted(undefined)}`);
     });
 
+    test('/metrics has per-thread series labelled thread: each thread\'s heap and loop, and the operations a worker runs', async () => {
+      /** The value of `name` on the line whose labels include each of `labels`. */
+      const value = (text: string, name: string, labels: string[]) => {
+        const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`) && labels.every((label) => candidate.includes(label)));
+        return line === undefined ? undefined : Number(line.split(' ').at(-1));
+      };
+      const text = (await get('/metrics')).body.toString();
+      const mainHeap = value(text, 'maintenance_endpoint_thread_heap_used_bytes', ['thread="0"', 'name="main"']);
+      const workerHeap = value(text, 'maintenance_endpoint_thread_heap_used_bytes', [`thread="${renderer.id}"`, 'name="renderer"']);
+      assert.ok(mainHeap! > 0 && workerHeap! > 0 && mainHeap !== workerHeap, text);
+      assert.ok(value(text, 'maintenance_endpoint_thread_heap_total_bytes', [`thread="${renderer.id}"`])! >= workerHeap!);
+      const utilization = value(text, 'maintenance_endpoint_thread_event_loop_utilization', [`thread="${renderer.id}"`])!;
+      assert.ok(utilization >= 0 && utilization <= 1);
+      assert.equal(value(text, 'maintenance_endpoint_operations_in_progress', ['kind="cpuprofile"', 'thread="0"']), 0);
+
+      const profile = get(`/cpuprofile?seconds=3&thread=${renderer.id}`);
+      const during = await eventually(async () => {
+        const scraped = (await get('/metrics')).body.toString();
+        return value(scraped, 'maintenance_endpoint_operations_in_progress', ['kind="cpuprofile"', `thread="${renderer.id}"`]) === 1 && scraped;
+      }, 20_000, "the worker's profile in the metrics");
+      assert.equal(value(during, 'maintenance_endpoint_operations_in_progress', ['kind="cpuprofile"', 'thread="0"']), 0, "not the main thread's");
+      assert.equal((await profile).status, 200);
+    });
+
     test('a worker terminated during its snapshot leaves the app alive; the answer is whole, an error, or cut off (never passed as whole)', async () => {
       await under.app.command({ cmd: 'thread-terminate', ms: 50 }, 'thread-terminating');
       const outcome = await get(`/heapsnapshot?thread=${renderer.id}`).then((reply) => reply, (error: unknown) => error as Error);

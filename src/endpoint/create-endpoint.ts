@@ -25,6 +25,7 @@ import { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import type { CdpTarget } from '../targets/target.js';
 import { WorkerThreads } from '../targets/worker-threads.js';
+import { listThreads } from '../operations/thread-list.js';
 
 export interface EndpointParts {
   /** The process the endpoint inspects; what it can do is in its capabilities. */
@@ -75,18 +76,19 @@ export function createEndpoint({
   ownThreadIds = [],
 }: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
+  const threads = new WorkerThreads(target, { ownThreadIds });
   const metrics = new PrometheusMetrics({
     probe: probe?.reader,
     leaks: probe?.leaks,
     leakWindowSeconds: config.leakWindowSeconds,
     inspectsOwnProcess: target.capabilities.sharedFileSystem,
     drain: () => probe?.feed.drain(),
+    threads: () => listThreads(target, threads),
   });
   probe?.feed.onEvents((events) => metrics.observeGcEvents(events));
   const operations = new OperationRegistry();
   const { dumps: limits } = config;
   const artifactLimits = { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit };
-  const threads = new WorkerThreads(target, { ownThreadIds });
   const dumps = new DumpScheduler({
     store: new DumpStore(dumpsDirectory, {
       maxBytes: limits.maxBytes,
