@@ -262,6 +262,25 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
       assert.equal((await profile).status, 200);
     });
 
+    test("the endpoint's own helper threads never show: /threads lists main and the app's worker while main-thread snapshots run", async () => {
+      const seen = new Set<string>();
+      let snapshotting = true;
+      const polling = (async () => {
+        while (snapshotting) for (const thread of await liveThreads(under)) seen.add(`${thread.id}:${thread.name}`);
+      })();
+      try {
+        // Router mode drains a main-thread snapshot's pipe through a reader thread of its own, started from the app's main thread.
+        for (let round = 0; round < 3; round++) {
+          const reply = await get('/heapsnapshot');
+          assert.equal(reply.status, 200);
+        }
+      } finally {
+        snapshotting = false;
+        await polling;
+      }
+      assert.deepEqual([...seen].sort(), [`0:main`, `${renderer.id}:renderer`].sort());
+    });
+
     test('a worker terminated during its snapshot leaves the app alive; the answer is whole, an error, or cut off (never passed as whole)', async () => {
       await under.app.command({ cmd: 'thread-terminate', ms: 50 }, 'thread-terminating');
       const outcome = await get(`/heapsnapshot?thread=${renderer.id}`).then((reply) => reply, (error: unknown) => error as Error);

@@ -1,4 +1,5 @@
 import { MaintenanceError } from '../errors.js';
+import { isOwnThread } from './own-threads.js';
 import type { CdpTarget } from './target.js';
 import { WorkerThreadTarget, type WorkerThreadInfo } from './worker-thread-target.js';
 
@@ -36,7 +37,7 @@ export class WorkerThreads {
   /** The app's live worker threads, in the order Node announced them. */
   async list(): Promise<WorkerThreadTarget[]> {
     await this.#enable();
-    return [...this.#bySession.values()].filter((thread) => !thread.exited && !this.#own.has(thread.info.id));
+    return [...this.#bySession.values()].filter((thread) => !thread.exited && !this.#own.has(thread.info.id) && !isOwnThread(thread.info.id));
   }
 
   /** The live worker thread whose threadId is `id`, or THREAD_NOT_FOUND naming the live ones. */
