@@ -281,6 +281,22 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
       assert.deepEqual([...seen].sort(), [`0:main`, `${renderer.id}:renderer`].sort());
     });
 
+    test('a worker started by a worker is listed and reachable like the main thread\'s own, and leaves the list when it ends', async () => {
+      const { threadId } = (await under.app.command({ cmd: 'thread-nest' }, 'thread-nested')) as { threadId: number };
+      try {
+        const listed = await eventually(async () => (await liveThreads(under)).find((thread) => thread.id === threadId), 20_000, 'the nested worker in the list');
+        assert.equal(listed.name, 'nested');
+        assert.equal(listed.responsive, true);
+        const stack = await get(`/stack?thread=${threadId}`);
+        assert.equal(stack.status, 200, stack.body.toString());
+        assert.equal(stack.json<{ thread: number }>().thread, threadId);
+      } finally {
+        await under.app.command({ cmd: 'thread-unnest' }, 'thread-unnested');
+      }
+      await eventually(async () => (await liveThreads(under)).every((thread) => thread.id !== threadId), 20_000, 'the nested worker to leave the list');
+      assert.equal((await get(`/stack?thread=${threadId}`)).status, 404);
+    });
+
     test('a worker terminated during its snapshot leaves the app alive; the answer is whole, an error, or cut off (never passed as whole)', async () => {
       await under.app.command({ cmd: 'thread-terminate', ms: 50 }, 'thread-terminating');
       const outcome = await get(`/heapsnapshot?thread=${renderer.id}`).then((reply) => reply, (error: unknown) => error as Error);

@@ -20,8 +20,8 @@ export interface WorkerThreadsOptions {
  * The worker threads of the inspected thread, as its `NodeWorker` domain announces them. The domain is
  * enabled on first use and stays enabled: every worker, present or started later, gets a session that
  * lives as long as it does. It is enabled once per connection (again after a sidecar reconnects), never
- * disabled: a second `enable` would add nothing, and workers created by workers are not seen (each thread only
- * announces its own children).
+ * disabled: a second `enable` would add nothing. Workers started by workers are announced to the same session
+ * (Node 22, 24 and 26), so they are listed and reachable like the main thread's own.
  */
 export class WorkerThreads {
   readonly #parent: CdpTarget;
