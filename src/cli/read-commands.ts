@@ -1,3 +1,4 @@
+import type { ThreadFigures } from '../operations/thread-list.js';
 import { CONNECTION_OPTIONS, JSON_OPTION, THREAD_OPTION } from './client-options.js';
 import { defineCommand, type OptionTable } from './command-spec.js';
 import { call, callJson, readText, resolveEndpoint } from './endpoint-client.js';
@@ -70,15 +71,8 @@ export const threadsCommand = defineCommand({
   },
 });
 
-interface ThreadLine {
-  id: number;
-  name: string;
-  url: string;
-  responsive: boolean;
-  heapUsedBytes: number | null;
-  heapTotalBytes: number | null;
-  eventLoopUtilization: { utilization: number } | null;
-}
+/** GET /threads' entries (a type only: the CLI speaks HTTP to the endpoint). */
+type ThreadLine = ThreadFigures;
 
 function describeThreads(threads: ThreadLine[]): string {
   return threads
