@@ -105,7 +105,7 @@ describe('memory figures, GC, report and metrics (worker mode)', () => {
     assert.match(text, /^nodejs_gc_duration_seconds_bucket\{le="0\.001",kind="minor"\} \d+/m);
     assert.ok(metric(text, 'maintenance_endpoint_requests_total', 'route="/memory",status="200"') >= 1);
     assert.ok(metric(text, 'maintenance_endpoint_requests_total', 'route="unmatched",status="404"') >= 1);
-    assert.equal(metric(text, 'maintenance_endpoint_operations_in_progress', 'kind="heapsnapshot"'), 0);
+    assert.equal(metric(text, 'maintenance_endpoint_operations_in_progress', 'kind="heapsnapshot",thread="0"'), 0);
   });
 
   test('POST /gc frees old-generation garbage and reports heap before and after; GET is 405', async () => {

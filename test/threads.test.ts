@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import type { CpuProfile } from '../src/operations/cpu-profile.js';
 import type { ThreadFigures } from '../src/operations/thread-list.js';
 import { freePort, startSidecar, type Sidecar } from './helpers/cli.js';
 import { KEEP_FUNCTION_NAMES, startFixture, type Fixture, type Mode } from './helpers/fixture.js';
 import { shareOfSamplesIn } from './helpers/cpu-profile.js';
-import { eventually, request } from './helpers/http.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually, openStream, postJson, readAll, request } from './helpers/http.js';
 
 interface HeapSnapshotJson {
   snapshot: { meta: { node_fields: string[]; edge_fields: string[] }; node_count: number; edge_count: number };
@@ -36,13 +38,19 @@ interface Under {
   sidecar?: Sidecar;
 }
 
+/** The audit lines of whatever serves the API: the app's endpoint, or the sidecar. */
+function auditLines(under: Under): Array<Record<string, any>> {
+  if (under.sidecar === undefined) return under.app.auditLines();
+  return readFileSync(join(under.sidecar.dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+}
+
 async function start(mode: Mode | 'sidecar'): Promise<Under> {
   if (mode !== 'sidecar') {
-    const app = await startFixture({ mode, script: 'threads-app.js', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 100 } } } });
+    const app = await startFixture({ mode, script: 'threads-app.js', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 100 } }, eval: { enabled: true } } });
     return { app, url: app.url, token: app.tokens.admin };
   }
   const app = await startFixture({ mode: 'plain', script: 'threads-app.js', nodeArgs: [...KEEP_FUNCTION_NAMES, '--inspect=127.0.0.1:0'] });
-  const sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`]);
+  const sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`, '--eval'], { scopes: ['read', 'heap', 'profile', 'eval'], moreTokens: 20 });
   return { app, url: sidecar.url, token: sidecar.token, sidecar };
 }
 
@@ -52,6 +60,12 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
     let renderer: ThreadFigures;
     before(async () => {
       under = await start(mode);
+      // Set here too, so a test run alone (--test-name-pattern) knows the worker.
+      renderer = (await liveThreads(under)).find((thread) => thread.name === 'renderer')!;
+    });
+    // The sidecar's heavy-rate limit (10 a minute per token) is not configurable: each test takes a token of its own.
+    beforeEach(() => {
+      if (under.sidecar !== undefined) under.token = under.sidecar.moreTokens.shift() ?? under.token;
     });
     after(async () => {
       await under.sidecar?.stop();
@@ -138,6 +152,149 @@ for (const mode of ['worker', 'router', 'sidecar'] as const) {
       const gc = await request(`${under.url}/gc?thread=${renderer.id}`, { token: under.token, method: 'POST' });
       assert.equal(gc.status, 200, gc.body.toString());
       assert.ok(gc.json<{ before: { usedSize: number } }>().before.usedSize > 0);
+    });
+
+    test("/eval?thread=ID evaluates in the worker's global scope; its own timeout stops it and the worker goes on", async () => {
+      const evaluate = (expression: string, thread?: number, timeoutMs = 1000) => postJson(`${under.url}/eval${thread === undefined ? '' : `?thread=${thread}`}`, under.token, { expression, timeoutMs });
+      const inWorker = await evaluate('`${typeof workerMarkers}:${workerMarkers.length}`', renderer.id);
+      assert.equal(inWorker.status, 200, inWorker.body.toString());
+      assert.deepEqual(inWorker.json<{ result: unknown }>().result, { type: 'string', value: 'object:1000' });
+      assert.deepEqual((await evaluate('typeof workerMarkers')).json<{ result: unknown }>().result, { type: 'string', value: 'undefined' }, 'not on the main thread');
+      // V8 stops an evaluation at its timeout with the words it uses for a terminated worker: still a timeout.
+      const spinning = await evaluate('for (;;) {}', renderer.id, 300);
+      assert.equal(spinning.status, 504, spinning.body.toString());
+      assert.equal(spinning.json<{ error: { code: string } }>().error.code, 'EVALUATION_TIMEOUT');
+      assert.deepEqual((await evaluate('workerMarkers.length', renderer.id)).json<{ result: unknown }>().result, { type: 'number', value: 1000 }, 'the worker goes on');
+      const completions = await postJson(`${under.url}/eval/completions?thread=${renderer.id}`, under.token, { prefix: 'workerMa' });
+      assert.deepEqual(completions.json<{ completions: string[] }>().completions, ['workerMarkers']);
+      assert.equal((await evaluate('1', 99999)).status, 404);
+    });
+
+    test("a scheduled dump with ?thread=ID is taken of the worker; the triggers that watch the main thread's heap are refused", async () => {
+      const scheduled = await get(`/heapsnapshot?thread=${renderer.id}&delay=1`);
+      assert.equal(scheduled.status, 202, scheduled.body.toString());
+      const job = scheduled.json<{ id: string; thread: number }>();
+      assert.equal(job.thread, renderer.id);
+      await eventually(async () => {
+        const { status, error } = (await get(`/dumps/${job.id}`)).json<{ status: string; error: string | null }>();
+        assert.notEqual(status, 'failed', error ?? '');
+        return status === 'ready';
+      }, 60_000, 'the scheduled snapshot');
+      const snapshot = wholeSnapshot((await get(`/dumps/${job.id}/file`)).body);
+      assert.ok(snapshot.strings.includes('WorkerThreadMarker'), "the worker's marker class");
+      assert.ok(!snapshot.strings.includes('PlantedMarker'), "none of the main thread's");
+      for (const when of ['gc', 'heap-above:90%', 'near-heap-limit']) {
+        const refused = await get(`/heapsnapshot?thread=${renderer.id}&when=${when}`);
+        assert.equal(refused.status, 400, `${when}: ${refused.body.toString()}`);
+      }
+      const unknown = await get('/heapsnapshot?thread=99999&delay=60');
+      assert.equal(unknown.status, 404);
+      assert.deepEqual(unknown.json<{ error: { threads: number[] } }>().error.threads, [0, renderer.id]);
+    });
+
+    test('a worker that exits during an evaluation or a scheduled profile ends them with THREAD_EXITED; the app lives on', async () => {
+      await under.app.command({ cmd: 'thread-terminate', ms: 1000 }, 'thread-terminating');
+      const evaluation = await postJson(`${under.url}/eval?thread=${renderer.id}`, under.token, { expression: 'for (;;) {}', timeoutMs: 5000 });
+      assert.equal(evaluation.status, 410, evaluation.body.toString());
+      assert.equal(evaluation.json<{ error: { code: string } }>().error.code, 'THREAD_EXITED');
+      await under.app.command({ cmd: 'thread-start' }, 'thread-started');
+      renderer = await eventually(async () => (await liveThreads(under)).find((thread) => thread.name === 'renderer'), 20_000, 'the new worker');
+
+      const job = (await get(`/cpuprofile?thread=${renderer.id}&delay=1&seconds=5`)).json<{ id: string }>();
+      await eventually(async () => (await get(`/dumps/${job.id}`)).json<{ status: string }>().status === 'running', 20_000, 'the profile to start');
+      await under.app.command({ cmd: 'thread-exit', ms: 500 }, 'thread-exiting');
+      const failed = await eventually(async () => {
+        const dump = (await get(`/dumps/${job.id}`)).json<{ status: string; error: string | null }>();
+        return dump.status !== 'running' && dump;
+      }, 20_000, 'the profile to end');
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.error!, new RegExp(`^Worker thread ${renderer.id} \\(renderer\\) exited during `));
+      assert.equal(under.app.child.exitCode, null, 'the app is alive');
+      await under.app.command({ cmd: 'thread-start' }, 'thread-started');
+      renderer = await eventually(async () => (await liveThreads(under)).find((thread) => thread.name === 'renderer'), 20_000, 'the new worker');
+    });
+
+    test("each thread has its own slot: a worker's snapshot and the main thread's run at once, two of the worker's do not; each is admitted on its own heap", async () => {
+      // More objects in the worker than the main thread holds: a bigger heap, and a snapshot that outlasts the socket's buffers.
+      await under.app.command({ cmd: 'thread-hold', count: 200_000 }, 'thread-holding');
+      try {
+        const held = await openStream(`${under.url}/heapsnapshot?thread=${renderer.id}`, under.token);
+        assert.equal(held.statusCode, 200);
+        const refused = await get(`/heapsnapshot?thread=${renderer.id}`);
+        assert.equal(refused.status, 409, 'a second snapshot of the same worker waits its turn');
+        assert.match(refused.json<{ error: { message: string } }>().error.message, new RegExp(`heapsnapshot of worker thread ${renderer.id} is already running`));
+        const main = await get('/heapsnapshot');
+        assert.equal(main.status, 200, main.body.toString().slice(0, 300));
+        assert.ok(wholeSnapshot(main.body).strings.includes('PlantedMarker'));
+        assert.equal((await get(`/heapsnapshot?thread=${renderer.id}`)).status, 409, "the worker's snapshot was still running all along");
+        const worker = wholeSnapshot(await readAll(held));
+        assert.ok(worker.strings.includes('WorkerThreadMarker'));
+      } finally {
+        await under.app.command({ cmd: 'thread-hold', count: 0 }, 'thread-holding');
+      }
+      const admitted = (thread: number | undefined) =>
+        auditLines(under).filter((line) => line.admission !== undefined && line.path?.endsWith('/heapsnapshot') && line.params?.thread === thread).at(-1)!.admission.estimateBytes as number;
+      // Estimated from each thread's own heap: the worker's holds the 200,000 objects, the main thread's does not.
+      assert.ok(admitted(renderer.id) > admitted(undefined) + 10 * 2 ** 20, `worker ${admitted(renderer.id)}, main ${admitted(undefined)}`);
+    });
+
+    test('/metrics has per-thread series labelled thread: each thread\'s heap and loop, and the operations a worker runs', async () => {
+      /** The value of `name` on the line whose labels include each of `labels`. */
+      const value = (text: string, name: string, labels: string[]) => {
+        const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`) && labels.every((label) => candidate.includes(label)));
+        return line === undefined ? undefined : Number(line.split(' ').at(-1));
+      };
+      const text = (await get('/metrics')).body.toString();
+      const mainHeap = value(text, 'maintenance_endpoint_thread_heap_used_bytes', ['thread="0"', 'name="main"']);
+      const workerHeap = value(text, 'maintenance_endpoint_thread_heap_used_bytes', [`thread="${renderer.id}"`, 'name="renderer"']);
+      assert.ok(mainHeap! > 0 && workerHeap! > 0 && mainHeap !== workerHeap, text);
+      assert.ok(value(text, 'maintenance_endpoint_thread_heap_total_bytes', [`thread="${renderer.id}"`])! >= workerHeap!);
+      const utilization = value(text, 'maintenance_endpoint_thread_event_loop_utilization', [`thread="${renderer.id}"`])!;
+      assert.ok(utilization >= 0 && utilization <= 1);
+      assert.equal(value(text, 'maintenance_endpoint_operations_in_progress', ['kind="cpuprofile"', 'thread="0"']), 0);
+
+      const profile = get(`/cpuprofile?seconds=3&thread=${renderer.id}`);
+      const during = await eventually(async () => {
+        const scraped = (await get('/metrics')).body.toString();
+        return value(scraped, 'maintenance_endpoint_operations_in_progress', ['kind="cpuprofile"', `thread="${renderer.id}"`]) === 1 && scraped;
+      }, 20_000, "the worker's profile in the metrics");
+      assert.equal(value(during, 'maintenance_endpoint_operations_in_progress', ['kind="cpuprofile"', 'thread="0"']), 0, "not the main thread's");
+      assert.equal((await profile).status, 200);
+    });
+
+    test("the endpoint's own helper threads never show: /threads lists main and the app's worker while main-thread snapshots run", async () => {
+      const seen = new Set<string>();
+      let snapshotting = true;
+      const polling = (async () => {
+        while (snapshotting) for (const thread of await liveThreads(under)) seen.add(`${thread.id}:${thread.name}`);
+      })();
+      try {
+        // Router mode drains a main-thread snapshot's pipe through a reader thread of its own, started from the app's main thread.
+        for (let round = 0; round < 3; round++) {
+          const reply = await get('/heapsnapshot');
+          assert.equal(reply.status, 200);
+        }
+      } finally {
+        snapshotting = false;
+        await polling;
+      }
+      assert.deepEqual([...seen].sort(), [`0:main`, `${renderer.id}:renderer`].sort());
+    });
+
+    test('a worker started by a worker is listed and reachable like the main thread\'s own, and leaves the list when it ends', async () => {
+      const { threadId } = (await under.app.command({ cmd: 'thread-nest' }, 'thread-nested')) as { threadId: number };
+      try {
+        const listed = await eventually(async () => (await liveThreads(under)).find((thread) => thread.id === threadId), 20_000, 'the nested worker in the list');
+        assert.equal(listed.name, 'nested');
+        assert.equal(listed.responsive, true);
+        const stack = await get(`/stack?thread=${threadId}`);
+        assert.equal(stack.status, 200, stack.body.toString());
+        assert.equal(stack.json<{ thread: number }>().thread, threadId);
+      } finally {
+        await under.app.command({ cmd: 'thread-unnest' }, 'thread-unnested');
+      }
+      await eventually(async () => (await liveThreads(under)).every((thread) => thread.id !== threadId), 20_000, 'the nested worker to leave the list');
+      assert.equal((await get(`/stack?thread=${threadId}`)).status, 404);
     });
 
     test('a worker terminated during its snapshot leaves the app alive; the answer is whole, an error, or cut off (never passed as whole)', async () => {

@@ -92,7 +92,8 @@
     showEstimate(index) {
       const estimate = index && index.heapSnapshotEstimate;
       const element = document.getElementById('snapshot-estimate');
-      element.hidden = !estimate;
+      // The index estimates the main thread's snapshot: with a worker picked it would mislead.
+      element.hidden = !estimate || ME.threads.selected() !== 0;
       if (!estimate) return;
       element.textContent = describeEstimate(estimate);
       element.dataset.fits = String(estimate.fits);
@@ -108,10 +109,10 @@
     }
 
     async snapshot(progress) {
-      const file = await ME.api.fetchFile('heapsnapshot', { fallbackName: 'heap.heapsnapshot', onProgress: byteProgress(progress, 'Received') });
+      const file = await ME.api.fetchFile(ME.threads.path('heapsnapshot'), { fallbackName: 'heap.heapsnapshot', onProgress: byteProgress(progress, 'Received') });
       ME.api.save(file.blob, file.name);
       void this.refreshEstimate();
-      return `Saved ${file.name} (${f.bytes(file.blob.size)}).`;
+      return `Saved ${file.name} (${f.bytes(file.blob.size)}), of ${ME.threads.describe()}.`;
     }
 
     async cpuProfile(progress) {
@@ -120,7 +121,7 @@
       const stop = timed(progress, seconds, 'Profiling');
       let file;
       try {
-        file = await ME.api.fetchFile(`cpuprofile?seconds=${seconds}`, { fallbackName: 'cpu.cpuprofile' });
+        file = await ME.api.fetchFile(ME.threads.path(`cpuprofile?seconds=${seconds}`), { fallbackName: 'cpu.cpuprofile' });
       } finally {
         stop();
       }
@@ -138,7 +139,7 @@
       const stop = timed(progress, seconds, 'Sampling');
       let file;
       try {
-        file = await ME.api.fetchFile(`heapprofile?seconds=${seconds}`, { fallbackName: 'heap.heapprofile' });
+        file = await ME.api.fetchFile(ME.threads.path(`heapprofile?seconds=${seconds}`), { fallbackName: 'heap.heapprofile' });
       } finally {
         stop();
       }
@@ -167,9 +168,9 @@
     }
 
     async gc() {
-      const result = await ME.api.json('gc', { method: 'POST' });
+      const result = await ME.api.json(ME.threads.path('gc'), { method: 'POST' });
       void this.refreshEstimate();
-      return `Freed ${f.bytes(result.freedBytes)} in ${Number(result.durationMs).toFixed(0)} ms: heap ${f.bytes(result.before.usedSize)} → ${f.bytes(result.after.usedSize)}.`;
+      return `${capitalized(ME.threads.describe())}: freed ${f.bytes(result.freedBytes)} in ${Number(result.durationMs).toFixed(0)} ms: heap ${f.bytes(result.before.usedSize)} → ${f.bytes(result.after.usedSize)}.`;
     }
 
     async report(progress) {
@@ -195,14 +196,18 @@
     }
 
     async stack() {
-      const stack = await ME.api.json('stack');
+      const stack = await ME.api.json(ME.threads.path('stack'));
       const view = document.getElementById('stack-view');
-      const header = `${stack.state} at ${f.time(stack.capturedAt)} (${Number(stack.latencyMs).toFixed(1)} ms to capture)`;
+      const header = `${stack.thread === 0 ? 'Main thread' : `Worker thread ${stack.thread}`}: ${stack.state} at ${f.time(stack.capturedAt)} (${Number(stack.latencyMs).toFixed(1)} ms to capture)`;
       const frames = (stack.frames || []).map((fr) => `    at ${fr.async ? 'async ' : ''}${fr.functionName || '<anonymous>'} (${fr.url}:${fr.line}:${fr.column})`);
       view.textContent = [header, ...frames].join('\n');
       view.dataset.state = stack.state;
       return '';
     }
+  }
+
+  function capitalized(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
   }
 
   /** The sampling interval the profile used, from its own time deltas (the median). */

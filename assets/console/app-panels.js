@@ -94,7 +94,7 @@
     async run() {
       this.output.replaceChildren();
       const expression = document.getElementById('eval-expression').value;
-      const answer = await ME.api.json('eval', { method: 'POST', body: { expression } });
+      const answer = await ME.api.json(ME.threads.path('eval'), { method: 'POST', body: { expression } });
       this.panel.dataset.evalOutcome = answer.outcome;
       if (answer.outcome === 'exception') {
         const thrown = answer.exception || {};

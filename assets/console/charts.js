@@ -115,5 +115,40 @@
     return value === undefined || value === null || !Number.isFinite(value) ? null : value;
   }
 
+  /**
+   * The heap each thread uses, one series per thread (GET /threads, read by threads.js). uPlot's series are
+   * fixed when it is built: the chart is built again when a worker starts or ends.
+   */
+  class ThreadHeapChart {
+    constructor(figure) {
+      this.figure = figure;
+      this.chart = undefined;
+      this.key = '';
+      this.build = (threads, data) => {
+        this.chart?.destroy();
+        const spec = { format: f.bytes, series: threads.map((thread) => ({ label: thread.id === 0 ? 'main' : `${thread.id} ${thread.name}`.trim() })) };
+        this.chart = new uPlot(options(spec, Math.max(280, figure.clientWidth - 16)), data, figure);
+      };
+      matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.chart && this.build(this.threads, this.data));
+    }
+
+    /** Plots `readings` ({ t, heaps: Map of id to bytes }) for the threads live now. */
+    setReadings(readings, threads) {
+      const data = [readings.map((reading) => reading.t / 1000), ...threads.map((thread) => readings.map((reading) => nullable(reading.heaps.get(thread.id))))];
+      const key = threads.map((thread) => `${thread.id}:${thread.name}`).join('|');
+      this.threads = threads;
+      this.data = data;
+      if (key !== this.key || this.chart === undefined) {
+        this.key = key;
+        this.build(threads, data);
+      } else {
+        this.chart.setData(data);
+      }
+      this.figure.dataset.points = String(readings.length);
+      this.figure.dataset.series = threads.map((thread) => (thread.id === 0 ? 'main' : thread.name || String(thread.id))).join(',');
+    }
+  }
+
   ME.LiveCharts = LiveCharts;
+  ME.ThreadHeapChart = ThreadHeapChart;
 })((window.ME = window.ME || {}));

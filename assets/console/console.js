@@ -54,10 +54,15 @@
     ME.scopes.apply();
     dumps.syncKind();
     live ??= new ME.LiveView();
+    if (ME.threads === undefined) {
+      ME.threads = new ME.Threads();
+      document.getElementById('thread-picker').addEventListener('change', () => void actions.refreshEstimate());
+    }
     const canRead = ME.scopes.has('read');
     document.getElementById('live-disabled').hidden = canRead;
     if (canRead) {
       live.start();
+      ME.threads.start();
       void dumps.refresh();
       void rulesPanel.refresh();
       try {

@@ -1,7 +1,7 @@
 import { CliError } from './cli-error.js';
 import { analyzingTap, parseTop, reportJson, TOP_OPTION } from './heap-analysis-output.js';
 import { heapReportText } from './heap-report-text.js';
-import { CONNECTION_OPTIONS, JSON_OPTION, OUTPUT_OPTION, SCHEDULE_OPTIONS, SCHEDULE_PARAMETERS } from './client-options.js';
+import { CONNECTION_OPTIONS, JSON_OPTION, OUTPUT_OPTION, SCHEDULE_OPTIONS, SCHEDULE_PARAMETERS, THREAD_OPTION } from './client-options.js';
 import { defineCommand, type Command, type OptionTable } from './command-spec.js';
 import { download, suggestedName } from './download.js';
 import { call, readText, resolveEndpoint } from './endpoint-client.js';
@@ -46,7 +46,7 @@ function artifactCommand(spec: ArtifactCommandSpec): Command {
     name: spec.name,
     summary: spec.summary,
     description: spec.description,
-    options: { ...CONNECTION_OPTIONS, ...own, ...(spec.timed ? TIMED_OPTIONS : {}), ...OUTPUT_OPTION, ...EGRESS_OPTION, ...SCHEDULE_OPTIONS, ...(spec.analyzable === true ? ANALYZE_OPTIONS : {}), ...JSON_OPTION } as OptionTable,
+    options: { ...CONNECTION_OPTIONS, ...own, ...(spec.timed ? TIMED_OPTIONS : {}), ...THREAD_OPTION, ...OUTPUT_OPTION, ...EGRESS_OPTION, ...SCHEDULE_OPTIONS, ...(spec.analyzable === true ? ANALYZE_OPTIONS : {}), ...JSON_OPTION } as OptionTable,
     examples: spec.examples,
     async run({ values }) {
       const endpoint = resolveEndpoint(values as { url?: string; 'token-file'?: string });
@@ -58,7 +58,7 @@ function artifactCommand(spec: ArtifactCommandSpec): Command {
         if (value !== undefined) query[param] = type === 'boolean' ? String(value) : (value as string);
       }
       if (spec.timed) query.seconds = values.seconds as string | undefined;
-      for (const name of [...SCHEDULE_PARAMETERS, 'egress']) query[name] = values[name] as string | undefined;
+      for (const name of [...SCHEDULE_PARAMETERS, 'egress', 'thread']) query[name] = values[name] as string | undefined;
       const scheduling = SCHEDULE_PARAMETERS.some((name) => values[name] !== undefined);
       const uploading = values.egress !== undefined;
       if (uploading && values.output !== undefined) throw new CliError(`${spec.name}: --egress uploads the artifact; --output has nothing to write.`, 2);

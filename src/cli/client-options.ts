@@ -14,6 +14,11 @@ export const OUTPUT_OPTION = {
   output: { type: 'string', short: 'o', value: 'FILE', help: 'write to FILE (default: the name the endpoint suggests, in the current directory)' },
 } as const satisfies OptionTable;
 
+/** Which thread of the app a command works on (`?thread=ID`); checked against the live ones before anything is printed. */
+export const THREAD_OPTION = {
+  thread: { type: 'string', value: 'ID', help: 'a worker thread of the app, by the id `threads` lists (default: 0, the main thread)' },
+} as const satisfies OptionTable;
+
 /** Turn a direct artifact request into a scheduled dump (a 202 with the job's id). */
 export const SCHEDULE_OPTIONS = {
   delay: { type: 'string', value: 'DURATION', help: 'schedule it this much later (90s, 5m, 2h)' },

@@ -11,7 +11,7 @@ import { commandCommand } from './command-command.js';
 import { dumpsCommand } from './dumps-command.js';
 import { replCommand } from './repl-command.js';
 import { HELP_REQUESTED, parseCommandLine } from './parse-command-line.js';
-import { gcCommand, indexCommand, leaksCommand, memoryCommand, metricsCommand, reportCommand, stackCommand, whoamiCommand } from './read-commands.js';
+import { gcCommand, indexCommand, leaksCommand, memoryCommand, metricsCommand, reportCommand, stackCommand, threadsCommand, whoamiCommand } from './read-commands.js';
 import { rulesCommand } from './rules-command.js';
 import { serveCommand } from './serve-command.js';
 import { commandUsage, PROGRAM, programUsage } from './usage.js';
@@ -25,6 +25,7 @@ const COMMANDS: readonly Command[] = [
   heapprofileCommand,
   stackCommand,
   memoryCommand,
+  threadsCommand,
   leaksCommand,
   gcCommand,
   reportCommand,

@@ -1,4 +1,5 @@
-import { CONNECTION_OPTIONS, JSON_OPTION } from './client-options.js';
+import type { ThreadFigures } from '../operations/thread-list.js';
+import { CONNECTION_OPTIONS, JSON_OPTION, THREAD_OPTION } from './client-options.js';
 import { defineCommand, type OptionTable } from './command-spec.js';
 import { call, callJson, readText, resolveEndpoint } from './endpoint-client.js';
 import { formatObject } from './human-format.js';
@@ -9,6 +10,7 @@ import { formatBytes } from './progress-bar.js';
 import { ProgressLine } from './progress-line.js';
 
 const CLIENT = { ...CONNECTION_OPTIONS, ...JSON_OPTION } as const satisfies OptionTable;
+const ON_THREAD = { ...CLIENT, ...THREAD_OPTION } as const satisfies OptionTable;
 
 /** Fetches JSON and prints it raw (--json) or through `human` for a person. */
 async function show(values: { url?: string | undefined; 'token-file'?: string | undefined; json?: boolean | undefined }, path: string, human: (body: any) => string, options: Parameters<typeof callJson>[2] = {}): Promise<number> {
@@ -37,11 +39,13 @@ export const indexCommand = defineCommand({
 
 export const stackCommand = defineCommand({
   name: 'stack',
-  summary: "The app main thread's JavaScript stack right now (answers while its event loop is blocked).",
-  options: CLIENT,
+  summary: "The app main thread's (or --thread's) JavaScript stack right now (answers while its event loop is blocked).",
+  options: ON_THREAD,
   async run({ values }) {
     const endpoint = resolveEndpoint(values);
-    const response = await call(endpoint, '/stack', { query: { format: values.json === true ? 'json' : 'text' } });
+    const query = { format: values.json === true ? 'json' : 'text', thread: values.thread };
+    await checkParams(endpoint, { path: '/stack', query, command: 'stack' });
+    const response = await call(endpoint, '/stack', { query });
     printJson(await readText(response));
     return 0;
   },
@@ -49,12 +53,36 @@ export const stackCommand = defineCommand({
 
 export const memoryCommand = defineCommand({
   name: 'memory',
-  summary: "The app main thread's memory, GC and event-loop figures: a summary, or every figure with --json.",
-  options: CLIENT,
+  summary: "The app main thread's memory, GC and event-loop figures (a worker's heap with --thread): a summary, or every figure with --json.",
+  options: ON_THREAD,
   async run({ values }) {
-    return show(values, '/memory', (memory: MemoryAnswer) => describeMemory(memory));
+    const query = { thread: values.thread };
+    await checkParams(resolveEndpoint(values), { path: '/memory', query, command: 'memory' });
+    return show(values, '/memory', (memory: MemoryAnswer) => describeMemory(memory), { query });
   },
 });
+
+export const threadsCommand = defineCommand({
+  name: 'threads',
+  summary: "The app's threads (main and live workers): the id --thread takes, name, heap and event-loop utilization of each.",
+  options: CLIENT,
+  async run({ values }) {
+    return show(values, '/threads', ({ threads }: { threads: ThreadLine[] }) => describeThreads(threads));
+  },
+});
+
+/** GET /threads' entries (a type only: the CLI speaks HTTP to the endpoint). */
+type ThreadLine = ThreadFigures;
+
+function describeThreads(threads: ThreadLine[]): string {
+  return threads
+    .map((thread) => {
+      const heap = thread.heapUsedBytes === null ? 'not answering' : `heap ${formatBytes(thread.heapUsedBytes)} of ${formatBytes(thread.heapTotalBytes ?? 0)}`;
+      const busy = thread.eventLoopUtilization === null ? '' : `, loop ${Math.round(thread.eventLoopUtilization.utilization * 100)}% busy`;
+      return `${String(thread.id).padStart(4)}  ${(thread.name || '(unnamed)').padEnd(16)}  ${heap}${busy}  ${thread.url}`;
+    })
+    .join('\n');
+}
 
 export const leaksCommand = defineCommand({
   name: 'leaks',
@@ -109,15 +137,17 @@ function describeLeaks(report: LeakReport): string {
 
 export const gcCommand = defineCommand({
   name: 'gc',
-  summary: "Run a full garbage collection of the app's heap; prints the heap before and after.",
-  options: CLIENT,
+  summary: "Run a full garbage collection of the app's heap (or --thread's); prints the heap before and after.",
+  options: ON_THREAD,
   async run({ values }) {
+    const query = { thread: values.thread };
+    await checkParams(resolveEndpoint(values), { method: 'POST', path: '/gc', query, command: 'gc' });
     return show(
       values,
       '/gc',
       (gc: { before: { usedSize: number }; after: { usedSize: number }; freedBytes: number; durationMs: number }) =>
         `Freed ${formatBytes(gc.freedBytes)} in ${gc.durationMs} ms: heap used ${formatBytes(gc.before.usedSize)} -> ${formatBytes(gc.after.usedSize)}.`,
-      { method: 'POST' },
+      { method: 'POST', query },
     );
   },
 });

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import repl, { type REPLServer } from 'node:repl';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { CliError } from './cli-error.js';
-import { CONNECTION_OPTIONS } from './client-options.js';
+import { CONNECTION_OPTIONS, THREAD_OPTION } from './client-options.js';
 import { defineCommand } from './command-spec.js';
 import { resolveEndpoint } from './endpoint-client.js';
+import { checkParams } from './param-check.js';
 import { describeError, requestJson } from './json-client.js';
 import { formatPreview, type Preview } from './format-preview.js';
 
@@ -22,6 +23,8 @@ export interface ReplOptions {
   historyFile: string;
   timeoutMs?: number;
   depth?: number;
+  /** A worker thread of the app to evaluate in (`?thread=ID`); absent: the main thread. */
+  thread?: string;
 }
 
 const HISTORY_FILE = '.maintenance-endpoint_repl_history';
@@ -30,18 +33,20 @@ const HISTORY_SIZE = 1000;
 /** `maintenance-endpoint repl --url BASE [--token-file FILE] [--timeout MS] [--depth N]` */
 export const replCommand = defineCommand({
   name: 'repl',
-  summary: "A read-only REPL into the app's main thread (needs the app's eval option and an eval token).",
+  summary: "A read-only REPL into the app's main thread, or a worker's with --thread (needs the app's eval option and an eval token).",
   description: ['Each line is evaluated by POST {base}/eval; history is kept in ~/.maintenance-endpoint_repl_history (0600).', '.sideeffects on|off switches side effects where the app allows them.'],
   options: {
     ...CONNECTION_OPTIONS,
     timeout: { type: 'string', value: 'MS', help: 'time limit of each evaluation' },
     depth: { type: 'string', value: 'N', help: 'how deep previews go' },
+    ...THREAD_OPTION,
   },
   run: ({ values }) => runRepl(values),
 });
 
-async function runRepl(values: { url?: string | undefined; 'token-file'?: string | undefined; timeout?: string | undefined; depth?: string | undefined }): Promise<number> {
-  const { base, token } = resolveEndpoint(values);
+async function runRepl(values: { url?: string | undefined; 'token-file'?: string | undefined; timeout?: string | undefined; depth?: string | undefined; thread?: string | undefined }): Promise<number> {
+  const endpoint = resolveEndpoint(values);
+  const { base, token } = endpoint;
   // Checked before the prompt: a token without the eval scope would have every line refused with 403.
   const whoami = await requestJson(base, '/whoami', token);
   if (whoami.status === 200 && !(whoami.body.scopes as string[]).includes('eval')) {
@@ -53,6 +58,8 @@ async function runRepl(values: { url?: string | undefined; 'token-file'?: string
   if (!(index.body.endpoints as Array<{ path: string; method: string }>).some((endpoint) => endpoint.method === 'POST' && endpoint.path.endsWith('/eval'))) {
     throw new CliError('This endpoint offers no /eval: the app has not enabled it (option eval: { enabled: true }).');
   }
+  // Before the prompt: a worker that is not live would have every line refused with 404.
+  await checkParams(endpoint, { method: 'POST', path: '/eval', query: { thread: values.thread }, command: 'repl' });
   const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   // Piped lines reach the REPL as they come, but their end only once every line has been answered:
   // the REPL would otherwise close under the evaluations still waiting their turn.
@@ -66,6 +73,7 @@ async function runRepl(values: { url?: string | undefined; 'token-file'?: string
     historyFile: join(homedir(), HISTORY_FILE),
     ...(values.timeout === undefined ? {} : { timeoutMs: Number(values.timeout) }),
     ...(values.depth === undefined ? {} : { depth: Number(values.depth) }),
+    ...(values.thread === undefined ? {} : { thread: values.thread }),
   });
   if (input !== process.stdin) {
     process.stdin.pipe(input as PassThrough, { end: false });
@@ -74,6 +82,11 @@ async function runRepl(values: { url?: string | undefined; 'token-file'?: string
   await new Promise((resolve) => server.once('exit', resolve));
   await server.idle();
   return 0;
+}
+
+/** `/eval` or `/eval/completions` on the main thread, or on a worker's. */
+function onThread(path: string, thread: string | undefined): string {
+  return thread === undefined ? path : `${path}?thread=${encodeURIComponent(thread)}`;
 }
 
 /**
@@ -103,7 +116,7 @@ export function startRepl(options: ReplOptions): REPLServer & { idle(): Promise<
       remember(options.historyFile, expression);
       const body = { expression, sideEffects, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.depth !== undefined ? { depth: options.depth } : {}) };
       serially(() =>
-        requestJson(options.url, '/eval', options.token, body).then(
+        requestJson(options.url, onThread('/eval', options.thread), options.token, body).then(
           (reply) => answer(callback, describeReply(reply)),
           (error: Error) => answer(callback, `Failed: ${error.message}`),
         ),
@@ -131,7 +144,7 @@ export function startRepl(options: ReplOptions): REPLServer & { idle(): Promise<
         return this.displayPrompt();
       }
       // Asked of the server, which alone knows whether the app allows them; in turn with the lines before.
-      serially(() => requestJson(options.url, '/eval', options.token, { expression: 'undefined', sideEffects: true }).then(
+      serially(() => requestJson(options.url, onThread('/eval', options.thread), options.token, { expression: 'undefined', sideEffects: true }).then(
         (reply) => {
           sideEffects = reply.status === 200;
           this.output.write(sideEffects ? 'Side effects ON: expressions can change the app’s state.\n' : `Side effects stay off: ${describeError(reply)}\n`);
@@ -181,7 +194,7 @@ async function complete(options: ReplOptions, line: string): Promise<[string[], 
   const member = /((?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*)\.([\w$]*)$/.exec(line);
   const global = /([A-Za-z_$][\w$]*)$/.exec(line);
   const request = member ? { expression: member[1]!, prefix: member[2]! } : { prefix: global?.[1] ?? '' };
-  const reply = await requestJson(options.url, '/eval/completions', options.token, request);
+  const reply = await requestJson(options.url, onThread('/eval/completions', options.thread), options.token, request);
   if (reply.status !== 200) return [[], line];
   const names = reply.body.completions as string[];
   return member ? [names.map((name) => `${member[1]}.${name}`), `${member[1]}.${member[2]}`] : [names, request.prefix];

@@ -23,6 +23,7 @@ const SERVE_OPTIONS = {
   'store-dir': { type: 'string', value: 'DIR', help: 'a persistent dump store (absolute path, e.g. on a volume): ready dumps survive a restart, near-heap-limit snapshots Node writes there are adopted' },
   'memory-limit': { type: 'string', value: 'BYTES', help: "the memory the target may use in all, for the heap snapshot admission check (default: its cgroup limit or its host's memory, as it reports them)" },
   'egress-config': { type: 'string', value: 'FILE', help: 'upload destinations for ?egress=NAME: the egress option as JSON (chmod 600: it may hold keys)' },
+  eval: { type: 'boolean', help: 'serve POST /eval: read-only, time-limited evaluations in the target (and its worker threads), for tokens with the eval scope' },
 } as const;
 
 export const serveCommand = defineCommand({
@@ -78,6 +79,7 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
       ...(values['egress-config'] !== undefined ? { egress: readEgressConfigFile(values['egress-config']) } : {}),
       ...(values['store-dir'] !== undefined ? { storeDir: values['store-dir'] } : {}),
       ...(values['memory-limit'] !== undefined ? { memoryLimit: byteCount('--memory-limit', values['memory-limit']) } : {}),
+      ...(values.eval === true ? { eval: { enabled: true } } : {}),
     });
     security = resolveServerSecurity(values.host, { tls: readTlsFiles(values), allowInsecureRemote: values['allow-insecure-remote'] === true }, config.maxProfileSeconds);
   } catch (error) {

@@ -26,6 +26,7 @@ import { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import type { CdpTarget } from '../targets/target.js';
 import { WorkerThreads } from '../targets/worker-threads.js';
+import { listThreads } from '../operations/thread-list.js';
 
 export interface EndpointParts {
   /** The process the endpoint inspects; what it can do is in its capabilities. */
@@ -76,12 +77,14 @@ export function createEndpoint({
   ownThreadIds = [],
 }: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
+  const threads = new WorkerThreads(target, { ownThreadIds });
   const metrics = new PrometheusMetrics({
     probe: probe?.reader,
     leaks: probe?.leaks,
     leakWindowSeconds: config.leakWindowSeconds,
     inspectsOwnProcess: target.capabilities.sharedFileSystem,
     drain: () => probe?.feed.drain(),
+    threads: () => listThreads(target, threads),
   });
   probe?.feed.onEvents((events) => metrics.observeGcEvents(events));
   const operations = new OperationRegistry();
@@ -95,6 +98,7 @@ export function createEndpoint({
       reserveBytes: limits.reserveBytes,
     }, { persistent: limits.storeDir !== undefined }),
     target,
+    threads,
     operations,
     probe,
     log,
@@ -116,7 +120,6 @@ export function createEndpoint({
   // Uploads of this process's earlier lives that were killed mid-way. Keys name the inspected process,
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
   if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
-  const threads = new WorkerThreads(target, { ownThreadIds });
   // Inside the recorded process only: its spill must outlive the process, not a sidecar's view of it.
   const recorder = config.recorder !== undefined && target.capabilities.sharedFileSystem ? new FlightRecorder({ target, probe, live, dumps, log, config: config.recorder }) : undefined;
   void recorder?.start();

@@ -1,10 +1,10 @@
+import { invalidParameter } from '../errors.js';
 import type { ArtifactKind } from '../operations/artifacts/artifact-kind.js';
 import { egressParam } from '../operations/artifacts/egress-param.js';
 import { checkSchedule, parseTrigger, SCHEDULE_PARAMS, type ScheduleValues } from '../scheduling/triggers.js';
 import { defineRoute, type RouteDefinition } from './routes/route.js';
 import { streamArtifact } from './stream-artifact.js';
 import { threadParam, threadTarget } from './thread-target.js';
-import { invalidParameter } from '../errors.js';
 import { uploadArtifactResponse } from './upload-artifact-response.js';
 
 const SCHEDULE_NAMES = Object.keys(SCHEDULE_PARAMS) as (keyof typeof SCHEDULE_PARAMS)[];
@@ -38,7 +38,7 @@ export function artifactRoute(
     scope: artifact.scope,
     summary,
     params: (config) => ({ ...artifact.parameters(config), ...SCHEDULE_PARAMS, egress: egressParam(config.egress), ...(threads && { thread: threadParam }) }),
-    checkParams: (params, context) => checkSchedule(split(params).schedule, artifact.kind, split(params).egress, context.probe),
+    checkParams: (params, context) => checkSchedule(split(params).schedule, artifact.kind, split(params).egress, context.probe, params.thread as number | undefined),
     paramScope: (params) => artifact.paramScope?.(split(params).own as never),
     heavy: true,
     operation: {
@@ -62,9 +62,12 @@ export function artifactRoute(
         const onThread = thread === undefined ? call : { ...call, context: { ...call.context, target: await threadTarget(call.context, thread) } };
         return egress === undefined ? streamArtifact(onThread, artifact, own) : uploadArtifactResponse(onThread, artifact, own, egress);
       }
-      if (thread !== undefined && thread !== 0) throw invalidParameter('thread', 'absent or 0 for a scheduled dump (scheduled dumps of worker threads are not supported yet)');
+      const onWorker = thread !== undefined && thread !== 0;
+      // The worker must be live when the job is scheduled (404 naming the live ones); if it exits before
+      // the job fires, the job fails.
+      if (onWorker) await threadTarget(call.context, thread);
       const destination = egress === undefined ? undefined : call.context.config.egress[egress];
-      const request = { kind: artifact.kind, params: own, ...(destination && { egress: destination }) };
+      const request = { kind: artifact.kind, params: own, ...(destination && { egress: destination }), ...(onWorker && { thread }) };
       const job =
         trigger.type === 'near-heap-limit'
           ? await call.context.dumps.armNearHeapLimit(call.caller.tokenId)
@@ -79,6 +82,7 @@ export function artifactRoute(
           status: job.status,
           created: job.created,
           trigger: job.trigger,
+          ...(job.thread !== undefined && { thread: job.thread }),
           ...(job.egress !== null && { egress: job.egress }),
           ...(job.nearHeapLimit !== undefined && { nearHeapLimit: job.nearHeapLimit }),
           ...(job.warning !== undefined && { warning: job.warning }),

@@ -70,9 +70,11 @@ async function runRoute(
   let call: RouteCall<typeof params, typeof body, typeof pathParams> | undefined;
   const callWith = (operation: RunningOperation | undefined) =>
     (call ??= { req, res, context, params, pathParams, body, caller: state.caller!, operation, signal: clientGone(res), audit: state });
+  // Each thread of the app has its own slot of a kind: `?thread=ID`, where a route takes it, names the thread.
+  const thread = (params as { thread?: number }).thread ?? 0;
   try {
     await inSlot({
-      take: () => (kind === undefined ? undefined : context.operations.begin(kind, route.operation?.expectedMs?.(params))),
+      take: () => (kind === undefined ? undefined : context.operations.begin(kind, route.operation?.expectedMs?.(params), thread)),
       admit: async (operation) => route.admit?.(callWith(operation)),
       started: (admission, operation) => {
         if (admission !== undefined) state.auditResult = { admission };

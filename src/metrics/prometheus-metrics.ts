@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
-import { LOCK_KINDS, processLocks } from '../operations/process-locks.js';
+import { heldSlots, LOCK_KINDS } from '../operations/process-locks.js';
+import type { ThreadFigures } from '../operations/thread-list.js';
 import type { LeakDetector } from '../probe/leak-detector.js';
 import type { ProbeReader } from '../probe/probe-reader.js';
 
@@ -27,7 +28,12 @@ export interface MetricsSources {
   inspectsOwnProcess: boolean;
   /** Brings GC events up to date before an exposition. */
   drain: () => void;
+  /** The app's threads with their own heap and loop figures (GET /threads), for the per-thread series. */
+  threads?: () => Promise<ThreadFigures[]>;
 }
+
+/** One listing of the threads serves every per-thread family of an exposition (each family collects on its own). */
+const THREAD_READING_REUSE_MS = 1000;
 
 /**
  * The Prometheus exposition. Metric names are prom-client's defaults (nodejs_heap_size_used_bytes,
@@ -42,6 +48,7 @@ export class PrometheusMetrics {
   /** Only with a probe: GC durations come from it, and a histogram that can never fill would mislead. */
   readonly #gcDuration: Histogram<'kind'> | undefined;
   readonly #sources: MetricsSources;
+  #threadReading: { at: number; threads: Promise<ThreadFigures[]> } | undefined;
 
   constructor(sources: MetricsSources) {
     this.#sources = sources;
@@ -54,14 +61,16 @@ export class PrometheusMetrics {
     });
     new Gauge({
       name: 'maintenance_endpoint_operations_in_progress',
-      help: 'Heavy operations running now in this process, by kind.',
-      labelNames: ['kind'],
+      help: "Heavy operations running now in this process, by kind and the app's thread they work on (0: main; a worker's only while it has one).",
+      labelNames: ['kind', 'thread'],
       registers,
       collect() {
-        const locks = processLocks();
-        LOCK_KINDS.forEach((kind, index) => this.set({ kind }, Atomics.load(locks, index) === 0 ? 0 : 1));
+        this.reset();
+        for (const kind of LOCK_KINDS) this.set({ kind, thread: '0' }, 0);
+        for (const slot of heldSlots()) this.inc({ kind: slot.kind, thread: String(slot.thread) });
       },
     });
+    if (sources.threads !== undefined) this.#threadMetrics(sources.threads, registers);
     this.#gcDuration =
       sources.probe === undefined
         ? undefined
@@ -90,6 +99,38 @@ export class PrometheusMetrics {
   async exposition(): Promise<{ contentType: string; body: string }> {
     this.#sources.drain();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  /**
+   * Per-thread series, labelled `thread` (Node's threadId, 0 for main) and `name`: each thread's own V8 heap
+   * and its event-loop utilization since it started, read through its inspector session at scrape time. A
+   * thread that does not answer within a second is left out of that exposition.
+   */
+  #threadMetrics(list: () => Promise<ThreadFigures[]>, registers: PromClient.Registry[]): void {
+    const reading = (): Promise<ThreadFigures[]> => {
+      const now = Date.now();
+      if (this.#threadReading === undefined || now - this.#threadReading.at > THREAD_READING_REUSE_MS) {
+        this.#threadReading = { at: now, threads: list().catch(() => []) };
+      }
+      return this.#threadReading.threads;
+    };
+    const perThread = (name: string, help: string, pick: (thread: ThreadFigures) => number | null | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['thread', 'name'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const thread of await reading()) {
+            const value = pick(thread);
+            if (typeof value === 'number') this.set({ thread: String(thread.id), name: thread.name }, value);
+          }
+        },
+      });
+    perThread('maintenance_endpoint_thread_heap_used_bytes', 'Heap used by each thread of the app (its own V8 heap), by thread id and name.', (thread) => thread.heapUsedBytes);
+    perThread('maintenance_endpoint_thread_heap_total_bytes', 'Heap size of each thread of the app (its own V8 heap), by thread id and name.', (thread) => thread.heapTotalBytes);
+    perThread('maintenance_endpoint_thread_event_loop_utilization', "Each thread's event-loop utilization since it started (0 to 1), by thread id and name.", (thread) => thread.eventLoopUtilization?.utilization);
   }
 
   #processMetrics(registers: PromClient.Registry[]): void {

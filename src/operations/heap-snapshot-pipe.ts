@@ -7,6 +7,8 @@ import tmp from 'tmp';
 import { cleanUpAtProcessEnd, privateDirPrefix } from '../streaming/private-dirs.js';
 import { SpillFile } from '../streaming/spill-file.js';
 import type { PipeReaderInit, PipeReaderMessage } from '../streaming/pipe-reader-messages.js';
+import { contained } from '../contained.js';
+import { addOwnThread, removeOwnThread } from '../targets/own-threads.js';
 import { evaluate } from '../targets/protocol.js';
 import type { CdpTarget } from '../targets/target.js';
 import { MaintenanceError, OperationAbortedError } from '../errors.js';
@@ -182,13 +184,20 @@ export async function writeSnapshotInto(target: CdpTarget, path: string, options
   await evaluate(target, 'v8.writeHeapSnapshot', `void require('node:v8').writeHeapSnapshot(${JSON.stringify(path)}, ${writeOptions})`, { commandLineApi: true });
 }
 
+const OWN_THREAD_FORGOTTEN_MS = 60_000;
+
 function startReader(init: PipeReaderInit): ReaderMessages {
   try {
     // trackUnmanagedFds off: the spill file's descriptor outlives the thread that opened it (it is
     // handed over here), and Node would otherwise close it when that thread exits.
-    return new ReaderMessages(
-      new Worker(new URL('../streaming/pipe-reader-thread.js', import.meta.url), { workerData: init, stdout: false, stderr: false, trackUnmanagedFds: false }),
-    );
+    const worker = new Worker(new URL('../streaming/pipe-reader-thread.js', import.meta.url), { workerData: init, stdout: false, stderr: false, trackUnmanagedFds: false });
+    // The endpoint's thread, not the app's: never listed by GET /threads (nor in metrics or the console).
+    const { threadId } = worker;
+    addOwnThread(threadId);
+    // Forgotten a while after it exits: the inspector's news of its end (NodeWorker.detachedFromWorker) reaches the
+    // thread directory on its own turn, which may come after the exit event.
+    worker.once('exit', contained('the pipe reader cleanup', () => void setTimeout(contained('the pipe reader cleanup', () => removeOwnThread(threadId)), OWN_THREAD_FORGOTTEN_MS).unref()));
+    return new ReaderMessages(worker);
   } catch (error) {
     throw pipeUnavailable(`The pipe reader thread could not start: ${(error as Error).message}`);
   }

@@ -22,7 +22,8 @@ export interface MainThreadHealth {
  */
 export function mainThreadHealth(reader: ProbeReader, operations: OperationRegistry, unresponsiveAfterSeconds: number): MainThreadHealth {
   const silentSeconds = Math.max(0, (Date.now() - reader.figures().updatedAt) / 1000);
-  const flushing = new Set(operations.list().filter((operation) => operation.progress.phase === 'flushing').map((operation) => operation.kind));
-  const pausedByEndpoint = heldKinds().some((kind) => PAUSING.includes(kind) && !flushing.has(kind));
+  // A worker's snapshot or GC holds that worker, not the main thread.
+  const flushing = new Set(operations.list().filter((operation) => operation.thread === 0 && operation.progress.phase === 'flushing').map((operation) => operation.kind));
+  const pausedByEndpoint = heldKinds(0).some((kind) => PAUSING.includes(kind) && !flushing.has(kind));
   return { turning: silentSeconds < unresponsiveAfterSeconds, pausedByEndpoint, silentSeconds };
 }

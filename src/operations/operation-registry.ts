@@ -5,9 +5,11 @@ const DEFAULT_RETRY_AFTER_SECONDS = 10;
 
 export type ProgressValue = number | string | boolean;
 
-/** A heavy operation in progress: what it is, since when, and how far it has got. */
+/** A heavy operation in progress: what it is, on which thread of the app, since when, and how far it has got. */
 export class RunningOperation {
   readonly kind: LockKind;
+  /** The app's thread it works on: 0 for the main thread, or a worker's threadId. */
+  readonly thread: number;
   readonly startedAt = new Date();
   /** When it is expected to end, for timed operations: lets a refused caller know when to retry. */
   expectedEndMs: number | undefined;
@@ -16,8 +18,9 @@ export class RunningOperation {
   #ended = false;
   readonly #onEnd: () => void;
 
-  constructor(kind: LockKind, onEnd: () => void) {
+  constructor(kind: LockKind, thread: number, onEnd: () => void) {
     this.kind = kind;
+    this.thread = thread;
     this.#onEnd = onEnd;
   }
 
@@ -35,6 +38,7 @@ export class RunningOperation {
   toJSON(): object {
     return {
       kind: this.kind,
+      thread: this.thread,
       startedAt: this.startedAt.toISOString(),
       elapsedSeconds: (Date.now() - this.startedAt.getTime()) / 1000,
       ...(this.expectedEndMs === undefined ? {} : { expectedEnd: new Date(this.expectedEndMs).toISOString() }),
@@ -44,17 +48,18 @@ export class RunningOperation {
 }
 
 /**
- * Admits one operation of a kind per process. A second request is refused at once with 409 and a
+ * Admits one operation of a kind per thread of the app (a worker's snapshot and the main thread's may run at
+ * once: each freezes its own isolate). A second request for the same thread is refused at once with 409 and a
  * Retry-After: queueing it would only pile more load on a process that is being diagnosed.
  */
 export class OperationRegistry {
   readonly #running = new Set<RunningOperation>();
 
-  begin(kind: LockKind, expectedDurationMs?: number): RunningOperation {
-    if (!tryAcquire(kind)) throw operationInProgress(kind, this.#retryAfterSeconds(kind));
-    const operation = new RunningOperation(kind, () => {
+  begin(kind: LockKind, expectedDurationMs?: number, thread = 0): RunningOperation {
+    if (!tryAcquire(kind, thread)) throw operationInProgress(thread === 0 ? kind : `${kind} of worker thread ${thread}`, this.#retryAfterSeconds(kind, thread));
+    const operation = new RunningOperation(kind, thread, () => {
       this.#running.delete(operation);
-      release(kind);
+      release(kind, thread);
     });
     if (expectedDurationMs !== undefined) operation.expectedEndMs = Date.now() + expectedDurationMs;
     this.#running.add(operation);
@@ -65,11 +70,11 @@ export class OperationRegistry {
    * Like begin, but waits for a slot taken by another operation, checking every second, up to `waitMs`
    * (a scheduled dump that fires while a request holds its kind's slot); refused as begin refuses past it.
    */
-  async beginWhenFree(kind: LockKind, { waitMs, signal }: { waitMs: number; signal: AbortSignal }): Promise<RunningOperation> {
+  async beginWhenFree(kind: LockKind, { waitMs, signal, thread = 0 }: { waitMs: number; signal: AbortSignal; thread?: number }): Promise<RunningOperation> {
     const deadline = Date.now() + waitMs;
     for (;;) {
       try {
-        return this.begin(kind);
+        return this.begin(kind, undefined, thread);
       } catch (error) {
         if (!isCode(error, 'OPERATION_IN_PROGRESS') || Date.now() > deadline || signal.aborted) throw error;
         await new Promise((resolve) => setTimeout(resolve, 1000).unref());
@@ -78,8 +83,8 @@ export class OperationRegistry {
   }
 
   /** Until the running one ends, when this server runs it and knows its length; otherwise a fair guess. */
-  #retryAfterSeconds(kind: LockKind): number {
-    const endMs = [...this.#running].find((operation) => operation.kind === kind)?.expectedEndMs;
+  #retryAfterSeconds(kind: LockKind, thread: number): number {
+    const endMs = [...this.#running].find((operation) => operation.kind === kind && operation.thread === thread)?.expectedEndMs;
     return endMs === undefined ? DEFAULT_RETRY_AFTER_SECONDS : Math.max(1, Math.ceil((endMs - Date.now()) / 1000) + 1);
   }
 

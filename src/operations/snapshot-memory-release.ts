@@ -1,5 +1,6 @@
 import type { CdpTarget } from '../targets/target.js';
-import { LOCK_KINDS, processLocks } from './process-locks.js';
+import { threadIdOf } from '../targets/worker-thread-target.js';
+import { heldKinds } from './process-locks.js';
 import { seriesHoldsIds } from './snapshot-series.js';
 
 /**
@@ -21,11 +22,12 @@ import { seriesHoldsIds } from './snapshot-series.js';
  */
 export type ReleaseOutcome = 'released' | 'deferred' | 'kept';
 
-const deferred = new Set<CdpTarget>();
+/** The app's threads (0: main) whose snapshot memory waits for their heap profile to end. */
+const deferred = new Set<number>();
 
-/** Whether this process is running a heap profile (its heapprofile slot is held, by any thread). */
-export function heapProfileRunning(): boolean {
-  return Atomics.load(processLocks(), LOCK_KINDS.indexOf('heapprofile')) !== 0;
+/** Whether a heap profile runs on the app's thread `thread` (its heapprofile slot is held, by any thread of the process). */
+export function heapProfileRunning(thread: number): boolean {
+  return heldKinds(thread).includes('heapprofile');
 }
 
 /**
@@ -34,10 +36,11 @@ export function heapProfileRunning(): boolean {
  * throws: a target that went away keeps nothing.
  */
 export async function releaseSnapshotMemory(target: CdpTarget, options: { heapProfileRunning?: boolean } = {}): Promise<ReleaseOutcome> {
-  // An open diff series keeps the ids until it ends, which releases them (snapshot-series.ts).
-  if (seriesHoldsIds()) return 'kept';
-  if (options.heapProfileRunning ?? heapProfileRunning()) {
-    deferred.add(target);
+  const thread = threadIdOf(target);
+  // An open diff series (the main thread's only) keeps the ids until it ends, which releases them (snapshot-series.ts).
+  if (thread === 0 && seriesHoldsIds()) return 'kept';
+  if (options.heapProfileRunning ?? heapProfileRunning(thread)) {
+    deferred.add(thread);
     return 'deferred';
   }
   await disableHeapProfiler(target);
@@ -49,8 +52,9 @@ export async function releaseSnapshotMemory(target: CdpTarget, options: { heapPr
  * behind, through `target` (any session of the same isolate will do). Nothing to do if none were.
  */
 export async function releaseDeferredSnapshotMemory(target: CdpTarget): Promise<boolean> {
-  if (deferred.size === 0 || seriesHoldsIds()) return false;
-  deferred.clear();
+  const thread = threadIdOf(target);
+  if (thread === 0 && seriesHoldsIds()) return false;
+  if (!deferred.delete(thread)) return false;
   await disableHeapProfiler(target);
   return true;
 }

@@ -17,6 +17,8 @@ export interface ArtifactRequest {
   params: Record<string, unknown>;
   /** Upload the artifact there once taken, then drop it from the store. */
   egress?: S3Destination;
+  /** The app's worker thread to take it of (its threadId); absent or 0: the main thread. */
+  thread?: number;
 }
 
 /**
@@ -46,6 +48,8 @@ export interface DumpJob {
   upload: DumpUpload | null;
   /** The file's SHA-256 (hex), where the store computed it (a persistent store does, for every dump). */
   sha256: string | null;
+  /** The worker thread it is taken of (its threadId); absent for the main thread. */
+  thread?: number;
   /** A near-heap-limit job's arming: where Node will write, at which heap limit, by which process. */
   nearHeapLimit?: NearHeapLimitArming;
   /** What the operator should know about this job (a near-heap-limit snapshot that will not reach the store). */

@@ -11,6 +11,7 @@ import type { S3Destination } from '../options/egress-options.js';
 import type { GcEvent } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
 import type { CdpTarget } from '../targets/target.js';
+import type { WorkerThreads } from '../targets/worker-threads.js';
 import { isStoredJob, jobState, newJob, type ArtifactRequest, type DumpJob, type JobState } from './dump-job.js';
 import { DumpStore, type PartialFile } from './dump-store.js';
 import { inspectWholeSnapshot } from './near-heap-limit-capture.js';
@@ -43,6 +44,7 @@ export class DumpScheduler {
   readonly store: DumpStore;
   readonly #jobs = new Map<string, JobState>();
   readonly #target: CdpTarget;
+  readonly #threads: Pick<WorkerThreads, 'target'> | undefined;
   readonly #operations: OperationRegistry;
   readonly #probe: ProbeView | undefined;
   readonly #log: AuditLogger;
@@ -52,9 +54,19 @@ export class DumpScheduler {
   readonly #nearHeapLimit: NearHeapLimitAdoption;
   #closed = false;
 
-  constructor(deps: { store: DumpStore; target: CdpTarget; operations: OperationRegistry; probe: ProbeView | undefined; log: AuditLogger; options: SchedulerOptions }) {
+  constructor(deps: {
+    store: DumpStore;
+    target: CdpTarget;
+    /** The app's worker threads, for jobs that name one. */
+    threads?: Pick<WorkerThreads, 'target'>;
+    operations: OperationRegistry;
+    probe: ProbeView | undefined;
+    log: AuditLogger;
+    options: SchedulerOptions;
+  }) {
     this.store = deps.store;
     this.#target = deps.target;
+    this.#threads = deps.threads;
     this.#operations = deps.operations;
     this.#probe = deps.probe;
     this.#log = deps.log;
@@ -100,8 +112,14 @@ export class DumpScheduler {
     if (pending >= this.#options.maxPendingJobs) {
       throw new MaintenanceError('TOO_MANY_JOBS', `${pending} jobs are already pending (the limit); cancel one with DELETE /dumps/{id}.`);
     }
-    if (request.kind === 'heapsnapshot') this.#checkDiskSpace();
+    const onWorker = request.thread !== undefined && request.thread !== 0;
+    if ((trigger.type === 'gc' || trigger.type === 'heap-above') && onWorker) {
+      throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when" watches the main thread\'s heap and GC, not a worker\'s: with "thread", schedule by delay or at.');
+    }
+    // A worker's heap is read when its dump runs; the probe's figures are the main thread's.
+    if (request.kind === 'heapsnapshot' && !onWorker) this.#checkDiskSpace();
     const job = newJob({ kind: request.kind, status: 'scheduled', trigger, params: request.params, created: new Date().toISOString(), requestedBy, egress: request.egress?.name ?? null });
+    if (onWorker) job.thread = request.thread;
     const extension = ARTIFACTS[request.kind].extension(request.params as never);
     const state = jobState(job, request, extension);
     this.#jobs.set(job.id, state);
@@ -215,19 +233,24 @@ export class DumpScheduler {
     state.job.started = new Date().toISOString();
     const artifact = ARTIFACTS[state.request.kind];
     let partial: PartialFile | undefined;
+    let target: CdpTarget | undefined;
     try {
       const taken = await inSlot({
-        take: () => this.#operations.beginWhenFree(artifact.lock, { waitMs: BUSY_WAIT_MS, signal: state.abort.signal }),
+        take: () => this.#operations.beginWhenFree(artifact.lock, { waitMs: BUSY_WAIT_MS, signal: state.abort.signal, thread: state.job.thread ?? 0 }),
         admit: async () => {
-          if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace();
+          // A worker that has exited since fails the job as a request would be refused (THREAD_NOT_FOUND).
+          target = await this.#targetOf(state.job.thread);
+          if (state.request.kind === 'heapsnapshot') {
+            this.#checkDiskSpace(state.job.thread === undefined ? undefined : 2 * (await target.send<{ usedSize: number }>('Runtime.getHeapUsage')).usedSize);
+          }
           // A dump that would not fit in memory when it fires fails with the same reason a request would get.
-          return artifact.admit?.(this.#target, state.request.params as never, this.#options.limits);
+          return artifact.admit?.(target, state.request.params as never, this.#options.limits);
         },
         started: (admission) => {
           partial = this.store.open(state.job.id, state.extension);
-          this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params, ...(admission ? { admission } : {}) });
+          this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params, ...(state.job.thread !== undefined && { thread: state.job.thread }), ...(admission ? { admission } : {}) });
         },
-        produce: (operation) => this.#produce(state, partial!, operation!),
+        produce: (operation) => this.#produce(state, target!, partial!, operation!),
       });
       // The slot is free again: what follows reads the file, not the target.
       if (state.job.status !== 'running') {
@@ -299,7 +322,7 @@ export class DumpScheduler {
   }
 
   /** Runs the job's artifact into the partial file; returns its download name, stamped when it was taken, and whether it is redacted. */
-  async #produce(state: JobState, partial: PartialFile, operation: RunningOperation): Promise<{ fileName: string; redacted: boolean | undefined }> {
+  async #produce(state: JobState, target: CdpTarget, partial: PartialFile, operation: RunningOperation): Promise<{ fileName: string; redacted: boolean | undefined }> {
     const name = artifactFileName(state.extension, await this.#target.processId());
     const sink: ArtifactSink = {
       write: (chunk) => partial.write(chunk),
@@ -308,7 +331,7 @@ export class DumpScheduler {
       filePath: partial.path,
     };
     const { signal } = state.abort;
-    const result = await ARTIFACTS[state.request.kind].produce(this.#target, state.request.params as never, sink, {
+    const result = await ARTIFACTS[state.request.kind].produce(target, state.request.params as never, sink, {
       signal,
       progress: (values) => operation.update(values),
       staging: this.#options.staging,
@@ -317,9 +340,17 @@ export class DumpScheduler {
     return { fileName: name, redacted: typeof result.redacted === 'boolean' ? result.redacted : undefined };
   }
 
-  #checkDiskSpace(): void {
+  /** The main thread's target, or the live worker's whose threadId a job names. */
+  async #targetOf(thread: number | undefined): Promise<CdpTarget> {
+    if (thread === undefined) return this.#target;
+    if (this.#threads === undefined) throw new MaintenanceError('THREAD_NOT_FOUND', `No live thread ${thread}: this scheduler reaches the main thread only.`);
+    return this.#threads.target(thread);
+  }
+
+  /** `needed`: twice the heap in use of the thread whose snapshot it is (the main thread's by default). */
+  #checkDiskSpace(needed: number = 2 * (this.#probe?.reader.figures().heapUsed ?? Number.NaN)): void {
     // A snapshot's JSON is commonly 0.5 to 2 times the heap in use: plan for the high end.
-    assertRoomFor(this.store, 2 * (this.#probe?.reader.figures().heapUsed ?? Number.NaN), 'a heap snapshot of this heap');
+    assertRoomFor(this.store, needed, 'a heap snapshot of this heap');
   }
 
   #finish(state: JobState, status: 'failed' | 'cancelled', error: string): void {

@@ -90,11 +90,19 @@ function valueOf<T>(name: string, reading: Reading<T>): T {
  * for a heap snapshot kept in the store, a GC condition only where a probe sees GCs (not through a
  * sidecar), and a heap-above size the heap can reach.
  */
-export function checkSchedule(query: ScheduleValues, kind: string, egress: string | undefined, probe: ProbeView | undefined): void {
+export function checkSchedule(query: ScheduleValues, kind: string, egress: string | undefined, probe: ProbeView | undefined, thread?: number): void {
   const given = (['delay', 'at', 'when'] as const).filter((name) => query[name] !== undefined);
   if (given.length > 1) throw refuse('CONFLICTING_TRIGGERS', `Give one of delay, at or when, not ${given.join(' and ')}.`);
   if (query.expires !== undefined && query.when === undefined) {
     throw refuse('INVALID_PARAMETER', 'Query parameter "expires" only applies to a `when` condition.');
+  }
+  if (query.when !== undefined && thread !== undefined && thread !== 0) {
+    throw refuse(
+      'INVALID_PARAMETER',
+      query.when === 'near-heap-limit'
+        ? "Query parameter \"when\": near-heap-limit is Node's snapshot of the main thread's heap; a worker's cannot be armed."
+        : 'Query parameter "when" watches the main thread\'s heap and GC, not a worker\'s: with "thread", schedule by delay or at.',
+    );
   }
   if (query.when !== undefined && query.when !== 'near-heap-limit') {
     if (probe === undefined) throw refuse('INVALID_PARAMETER', 'Query parameter "when" needs the main-thread probe, which this target does not run.');

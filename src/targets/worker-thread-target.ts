@@ -12,19 +12,43 @@ export interface WorkerThreadInfo {
   url: string;
 }
 
-/** What a worker's inspector answers a command that `worker.terminate()` or the thread's end cut short. */
-const TORN_DOWN = new Set(['Execution context was destroyed.', 'Execution was terminated']);
+/** What a worker's inspector answers a command that the thread's end cut short. */
+const DESTROYED = 'Execution context was destroyed.';
+/**
+ * What it answers both a command cut short by `worker.terminate()` and a `Runtime.evaluate` stopped at its
+ * own `timeout`: the worker lives on after the second only.
+ */
+const TERMINATED = 'Execution was terminated';
 
 interface Pending {
   method: string;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
+  /** When it was sent (performance.now()) and the `timeout` it gave the worker's V8, if any. */
+  sentAt: number;
+  timeoutMs: number | undefined;
 }
 
 export const threadExited = (thread: WorkerThreadInfo, during?: string): MaintenanceError =>
   new MaintenanceError('THREAD_EXITED', `Worker thread ${thread.id}${thread.name ? ` (${thread.name})` : ''} exited${during ? ` during ${during}` : ''}.`, {
     details: { thread: thread.id },
   });
+
+/** The app's thread a target works on: a worker's threadId, or 0 for the main thread (any other target). */
+export function threadIdOf(target: CdpTarget): number {
+  return target instanceof WorkerThreadTarget ? target.info.id : 0;
+}
+
+/**
+ * Whether a TERMINATED answer is V8 stopping the command at its own `timeout` (the worker goes on; an
+ * evaluation answers EVALUATION_TIMEOUT) rather than the worker being terminated. V8 starts that clock once
+ * the worker has the command, so a timeout cannot answer sooner than the timeout after it was sent; a
+ * terminated worker answers whenever it is terminated. (Asking the worker again does not tell: in router mode
+ * a worker being terminated still answered a second evaluation.)
+ */
+function ranIntoItsTimeout(pending: Pending): boolean {
+  return pending.timeoutMs !== undefined && performance.now() - pending.sentAt >= pending.timeoutMs - 1;
+}
 
 /**
  * One worker thread of the inspected process, spoken to through the `NodeWorker` domain of a session on
@@ -63,8 +87,10 @@ export class WorkerThreadTarget implements CdpTarget {
   async send<T = unknown>(method: string, params?: object): Promise<T> {
     if (this.#exited) throw threadExited(this.info, method);
     const id = this.#nextId++;
+    const timeout = (params as { timeout?: unknown } | undefined)?.timeout;
+    const timeoutMs = typeof timeout === 'number' ? timeout : undefined;
     const answer = new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { method, resolve: resolve as (result: unknown) => void, reject });
+      this.#pending.set(id, { method, resolve: resolve as (result: unknown) => void, reject, sentAt: performance.now(), timeoutMs });
     });
     // The worker may exit while the relay itself is still being answered: the answer is then rejected before
     // it is returned to anyone, and an unhandled rejection would end the process (the app's, in router mode).
@@ -107,9 +133,8 @@ export class WorkerThreadTarget implements CdpTarget {
     if (pending === undefined) return;
     this.#pending.delete(message.id);
     if (message.error === undefined) pending.resolve(message.result);
-    // The last answer of a worker being torn down (terminated in JavaScript, or its context destroyed on
-    // Node 22 and 26); its detachment follows.
-    else if (TORN_DOWN.has(message.error.message)) pending.reject(threadExited(this.info, pending.method));
+    // The last answer of a worker being torn down (its context destroyed on Node 22 and 26); its detachment follows.
+    else if (message.error.message === DESTROYED || (message.error.message === TERMINATED && !ranIntoItsTimeout(pending))) pending.reject(threadExited(this.info, pending.method));
     else pending.reject(new ProtocolError(pending.method, message.error.message));
   }
 

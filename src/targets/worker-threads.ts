@@ -1,4 +1,5 @@
 import { MaintenanceError } from '../errors.js';
+import { isOwnThread } from './own-threads.js';
 import type { CdpTarget } from './target.js';
 import { WorkerThreadTarget, type WorkerThreadInfo } from './worker-thread-target.js';
 
@@ -19,8 +20,8 @@ export interface WorkerThreadsOptions {
  * The worker threads of the inspected thread, as its `NodeWorker` domain announces them. The domain is
  * enabled on first use and stays enabled: every worker, present or started later, gets a session that
  * lives as long as it does. It is enabled once per connection (again after a sidecar reconnects), never
- * disabled: a second `enable` would add nothing, and workers created by workers are not seen (each thread only
- * announces its own children).
+ * disabled: a second `enable` would add nothing. Workers started by workers are announced to the same session
+ * (Node 22, 24 and 26), so they are listed and reachable like the main thread's own.
  */
 export class WorkerThreads {
   readonly #parent: CdpTarget;
@@ -36,7 +37,7 @@ export class WorkerThreads {
   /** The app's live worker threads, in the order Node announced them. */
   async list(): Promise<WorkerThreadTarget[]> {
     await this.#enable();
-    return [...this.#bySession.values()].filter((thread) => !thread.exited && !this.#own.has(thread.info.id));
+    return [...this.#bySession.values()].filter((thread) => !thread.exited && !this.#own.has(thread.info.id) && !isOwnThread(thread.info.id));
   }
 
   /** The live worker thread whose threadId is `id`, or THREAD_NOT_FOUND naming the live ones. */

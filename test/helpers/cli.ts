@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { newToken, startFixture, STARTUP_TIMEOUT_MS, stopChild, type Fixture } from './fixture.js';
+import { newToken, startFixture, STARTUP_TIMEOUT_MS, stopChild, type Fixture, type FixtureOptions } from './fixture.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -32,6 +32,8 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
 export interface Sidecar {
   url: string;
   token: string;
+  /** Further tokens of the same scopes (`moreTokens` asked for): each has a heavy-rate allowance of its own. */
+  moreTokens: string[];
   /** A private directory holding the token file, tokens file and audit log; also a place for downloads. */
   dir: string;
   tokenFile: string;
@@ -40,11 +42,12 @@ export interface Sidecar {
 }
 
 /** Starts `maintenance-endpoint serve` with the given target arguments and a fresh token (read, heap, profile unless `scopes` says). */
-export async function startSidecar(targetArgs: string[], { scopes = ['read', 'heap', 'profile'] }: { scopes?: string[] } = {}): Promise<Sidecar> {
+export async function startSidecar(targetArgs: string[], { scopes = ['read', 'heap', 'profile'], moreTokens = 0 }: { scopes?: string[]; moreTokens?: number } = {}): Promise<Sidecar> {
   const dir = mkdtempSync(join(tmpdir(), 'me-sidecar-'));
   const token = newToken();
+  const more = Array.from({ length: moreTokens }, () => newToken());
   const tokensFile = join(dir, 'tokens.json');
-  writeFileSync(tokensFile, JSON.stringify([{ id: 'ops', token, scopes }]), { mode: 0o600 });
+  writeFileSync(tokensFile, JSON.stringify([{ id: 'ops', token, scopes }, ...more.map((other, index) => ({ id: `ops-${index + 1}`, token: other, scopes }))]), { mode: 0o600 });
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, token, { mode: 0o600 });
   const child = spawn(process.execPath, [CLI, 'serve', ...targetArgs, '--port', '0', '--tokens-file', tokensFile, '--audit-log', join(dir, 'audit.log')], {
@@ -76,6 +79,7 @@ export async function startSidecar(targetArgs: string[], { scopes = ['read', 'he
   return {
     url,
     token,
+    moreTokens: more,
     dir,
     tokenFile,
     child,
@@ -117,11 +121,11 @@ export const CLEAN_CLI_ENV = { MAINTENANCE_ENDPOINT_TOKEN: '', MAINTENANCE_ENDPO
  * Registers, in the calling describe(), hooks that start a worker-mode fixture app and a private
  * directory with an admin token file before its tests, and remove both after them.
  */
-export function cliSession(): CliSession {
+export function cliSession(fixture: Partial<FixtureOptions> = {}): CliSession {
   let app: Fixture | undefined;
   let dir = '';
   before(async () => {
-    app = await startFixture({ mode: 'worker' });
+    app = await startFixture({ mode: 'worker', ...fixture });
     dir = mkdtempSync(join(tmpdir(), 'me-cli-'));
     writeFileSync(join(dir, 'token'), `${app.tokens.admin}\n`, { mode: 0o600 });
   });

@@ -5,21 +5,23 @@ import { booleanParam, documented, integerParam } from '../../params/param-spec.
 import { described, jsonField, required, stringField } from '../../params/body-spec.js';
 import type { ProbeView } from '../../probe/probe-view.js';
 import { forbidden } from '../errors.js';
+import { threadParam, threadTarget } from '../thread-target.js';
 import { defineRoute } from './route.js';
 
 /** What the audit line keeps of an expression: its start, enough to tell what was run. */
 export const AUDITED_EXPRESSION_CHARS = 500;
 
 /**
- * `POST {base}/eval`: a JavaScript expression evaluated on the app's main thread, read-only unless the
- * app and the request both allow side effects. Exists only when the app set `eval.enabled`.
+ * `POST {base}/eval`: a JavaScript expression evaluated on the app's main thread (or a worker's, `?thread=ID`),
+ * read-only unless the app and the request both allow side effects. Exists only when the app set `eval.enabled`.
  */
 export const evalRoute = defineRoute({
   method: 'POST',
   path: '/eval',
   scope: 'eval',
-  summary: "Evaluate a JavaScript expression on the app's main thread: read-only, time-limited, answered with a capped preview.",
+  summary: "Evaluate a JavaScript expression on the app's main thread (or ?thread=ID): read-only, time-limited, answered with a capped preview.",
   enabled: (config) => config.eval.enabled,
+  params: () => ({ thread: threadParam }),
   operation: { kind: 'eval' },
   bodyLimitBytes: 128 * 1024,
   body: (config) => ({
@@ -28,20 +30,22 @@ export const evalRoute = defineRoute({
     sideEffects: jsonField('boolean', documented('let the expression change state; only where the app set eval.allowSideEffects', booleanParam(false))),
     depth: jsonField('number', documented('how deep the preview expands objects', integerParam(0, 5, 2))),
   }),
-  async handle({ res, context, body, audit }) {
-    audit.auditParams = { expression: body.expression.slice(0, AUDITED_EXPRESSION_CHARS), expressionLength: body.expression.length, sideEffects: body.sideEffects, timeoutMs: body.timeoutMs };
+  async handle({ res, context, params, body, audit }) {
+    audit.auditParams = { ...(params.thread !== undefined && { thread: params.thread }), expression: body.expression.slice(0, AUDITED_EXPRESSION_CHARS), expressionLength: body.expression.length, sideEffects: body.sideEffects, timeoutMs: body.timeoutMs };
     if (body.sideEffects && !context.config.eval.allowSideEffects) {
       audit.auditResult = { outcome: 'refused' };
       throw forbidden('This app does not allow side effects in evaluations (eval.allowSideEffects is off).');
     }
     try {
+      const onWorker = params.thread !== undefined && params.thread !== 0;
       const outcome = await evaluateExpression(
-        context.target,
+        await threadTarget(context, params.thread),
         { expression: body.expression, timeoutMs: body.timeoutMs, sideEffects: body.sideEffects, depth: body.depth },
         {
-          loopBlocked: loopBlocked(context.probe),
+          // The probe watches the main thread's loop only.
+          loopBlocked: loopBlocked(onWorker ? undefined : context.probe),
           // The stop cell lives on the app's main thread, which only a probe in this process reaches.
-          ...(context.probe === undefined ? {} : { memory: { cell: context.probe.evalStop, budgetBytes: context.config.eval.memoryBudgetBytes } }),
+          ...(context.probe === undefined || onWorker ? {} : { memory: { cell: context.probe.evalStop, budgetBytes: context.config.eval.memoryBudgetBytes } }),
         },
       );
       audit.auditResult = { outcome: outcome.outcome, durationMs: outcome.durationMs, ...(outcome.outcome === 'exception' ? { exception: outcome.exception.className } : {}) };
@@ -58,16 +62,17 @@ export const evalCompletionsRoute = defineRoute({
   method: 'POST',
   path: '/eval/completions',
   scope: 'eval',
-  summary: "Names that complete a prefix: the global scope's, or the properties of an expression's value (evaluated read-only).",
+  summary: "Names that complete a prefix: the global scope's, or the properties of an expression's value (evaluated read-only); on the main thread or ?thread=ID.",
   enabled: (config) => config.eval.enabled,
+  params: () => ({ thread: threadParam }),
   operation: { kind: 'eval' },
   body: () => ({
     expression: described('the object whose properties complete (evaluated read-only); absent: the global scope', stringField(10_000)),
     prefix: jsonField('string', documented('what has been typed of the name', { describe: 'any text', parse: (raw: string) => raw })),
   }),
-  async handle({ res, context, body, audit }) {
-    audit.auditParams = { ...(body.expression === undefined ? {} : { expression: body.expression.slice(0, AUDITED_EXPRESSION_CHARS) }), prefix: (body.prefix ?? '').slice(0, 100) };
-    const names = await completions(context.target, { expression: body.expression, prefix: body.prefix ?? '', timeoutMs: Math.min(1000, context.config.eval.maxTimeoutMs) });
+  async handle({ res, context, params, body, audit }) {
+    audit.auditParams = { ...(params.thread !== undefined && { thread: params.thread }), ...(body.expression === undefined ? {} : { expression: body.expression.slice(0, AUDITED_EXPRESSION_CHARS) }), prefix: (body.prefix ?? '').slice(0, 100) };
+    const names = await completions(await threadTarget(context, params.thread), { expression: body.expression, prefix: body.prefix ?? '', timeoutMs: Math.min(1000, context.config.eval.maxTimeoutMs) });
     audit.auditResult = { names: names.length };
     res.json({ completions: names });
   },
