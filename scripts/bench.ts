@@ -22,6 +22,9 @@
  *   --memory-only  only --snapshot-memory and --release (no leak corpus, no snapshot scenarios)
  *   --release      also the RSS a process still holds 10 s after a snapshot, per allocator, with and
  *                  without the release of V8's snapshot bookkeeping
+ *   --after-snapshot  only the RSS an app holds 12 s after one snapshot of a 165 MiB heap, worker and router
+ *                  mode, under jemalloc as advised before and now, against the same app without a snapshot;
+ *                  --reps runs of each (default 10): min, median and max
  *   --types        also what a count of live objects by constructor (/memory/leaks?types=count) pauses the
  *                  app, against one full GC of the same heap
  *   --idle         only the idle cost: an idle app with startMaintenanceServer() against the same app
@@ -53,6 +56,7 @@ import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { HTTP_RULES_HEADING, httpRulesSection, runHttpRulesBench } from './bench/http-rules-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
 import { runReleaseBench, releaseTable } from './bench/snapshot-release.js';
+import { AFTER_SNAPSHOT_HEADING, afterSnapshotSection, runAfterSnapshotBench } from './bench/after-snapshot.js';
 import { objectCensusTable, runObjectCensusBench } from './bench/object-census.js';
 import { runSnapshotMemoryCalibration, snapshotMemoryTable } from './bench/snapshot-memory.js';
 import { runSnapshotScenario, type RunOptions } from './bench/snapshot-run.js';
@@ -82,6 +86,7 @@ const { values: flags } = parseArgs({
     release: { type: 'boolean', default: false },
     'memory-only': { type: 'boolean', default: false },
     types: { type: 'boolean', default: false },
+    'after-snapshot': { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
     'idle-settle': { type: 'string', default: '10' },
     analyze: { type: 'boolean', default: false },
@@ -135,6 +140,14 @@ async function main(): Promise<void> {
     const section = redactionSection(await runRedactionBench(SMALL_ITEMS, runs, MAX_OLD_SPACE_MIB, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
     console.log(`\n${section}\n`);
     if (flags['write-docs']) writeDoc((doc) => withSection(doc, REDACTION_HEADING, section, ANALYZER_HEADING));
+    return;
+  }
+  if (flags['after-snapshot']) {
+    const runs = flags.reps === undefined ? (flags.quick ? 1 : 10) : Number(flags.reps);
+    console.log(`RSS held after a heap snapshot on ${machine}: worker and router mode, ${runs} runs each`);
+    const section = afterSnapshotSection(await runAfterSnapshotBench(runs, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    console.log(`\n${section}\n`);
+    if (flags['write-docs']) writeDoc((doc) => withSection(doc, AFTER_SNAPSHOT_HEADING, section));
     return;
   }
   if (flags.analyze) {

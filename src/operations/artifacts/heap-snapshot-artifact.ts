@@ -24,6 +24,7 @@ export const heapSnapshotArtifact = defineArtifact({
   extension: () => 'heapsnapshot',
   contentType: () => JSON_TYPE,
   compressible: () => true,
+  relayedInBulk: true,
   async produce(target, params, sink, { signal, progress, staging }) {
     const what = { exposeInternals: params.exposeInternals, captureNumericValue: params.captureNumericValue };
     // V8 writing the file itself is the fast path for a raw snapshot; a redacted one streams through
