@@ -23,8 +23,9 @@
  *   --release      also the RSS a process still holds 10 s after a snapshot, per allocator, with and
  *                  without the release of V8's snapshot bookkeeping
  *   --after-snapshot  only the RSS an app holds 12 s after one snapshot of a 165 MiB heap, worker and router
- *                  mode, under jemalloc as advised before and now, against the same app without a snapshot;
- *                  --reps runs of each (default 10): min, median and max
+ *                  mode, under jemalloc as advised, against the same app without a snapshot; --reps runs of
+ *                  each (default 10): min, median and max
+ *   --after-snapshot-previous  with --after-snapshot, also jemalloc as advised before its larger slabs
  *   --types        also what a count of live objects by constructor (/memory/leaks?types=count) pauses the
  *                  app, against one full GC of the same heap
  *   --idle         only the idle cost: an idle app with startMaintenanceServer() against the same app
@@ -87,6 +88,7 @@ const { values: flags } = parseArgs({
     'memory-only': { type: 'boolean', default: false },
     types: { type: 'boolean', default: false },
     'after-snapshot': { type: 'boolean', default: false },
+    'after-snapshot-previous': { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
     'idle-settle': { type: 'string', default: '10' },
     analyze: { type: 'boolean', default: false },
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
   if (flags['after-snapshot']) {
     const runs = flags.reps === undefined ? (flags.quick ? 1 : 10) : Number(flags.reps);
     console.log(`RSS held after a heap snapshot on ${machine}: worker and router mode, ${runs} runs each`);
-    const section = afterSnapshotSection(await runAfterSnapshotBench(runs, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    const section = afterSnapshotSection(await runAfterSnapshotBench(runs, { previous: flags['after-snapshot-previous'] }, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
     console.log(`\n${section}\n`);
     if (flags['write-docs']) writeDoc((doc) => withSection(doc, AFTER_SNAPSHOT_HEADING, section));
     return;
