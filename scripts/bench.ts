@@ -243,10 +243,10 @@ async function main(): Promise<void> {
       egress,
       idle,
     });
-    // The analyzer's, the redaction's and the HTTP rules' sections are measured on their own (--analyze, --redaction,
-    // --http-rules): a full rewrite keeps them.
+    // The analyzer's, the redaction's, the HTTP rules' and the after-snapshot sections are measured on their own
+    // (--analyze, --redaction, --http-rules, --after-snapshot): a full rewrite keeps them.
     writeDoc((existing) =>
-      [REDACTION_HEADING, ANALYZER_HEADING, HTTP_RULES_HEADING].reduce((page, heading) => {
+      [REDACTION_HEADING, ANALYZER_HEADING, HTTP_RULES_HEADING, AFTER_SNAPSHOT_HEADING].reduce((page, heading) => {
         const kept = sectionOf(existing, heading);
         return kept === undefined ? page : withSection(page, heading, kept);
       }, doc),
