@@ -22,6 +22,10 @@
  *   --memory-only  only --snapshot-memory and --release (no leak corpus, no snapshot scenarios)
  *   --release      also the RSS a process still holds 10 s after a snapshot, per allocator, with and
  *                  without the release of V8's snapshot bookkeeping
+ *   --after-snapshot  only the RSS an app holds 12 s after one snapshot of a 165 MiB heap, worker and router
+ *                  mode, under jemalloc as advised, against the same app without a snapshot; --reps runs of
+ *                  each (default 10): min, median and max
+ *   --after-snapshot-previous  with --after-snapshot, also jemalloc as advised before its larger slabs
  *   --types        also what a count of live objects by constructor (/memory/leaks?types=count) pauses the
  *                  app, against one full GC of the same heap
  *   --idle         only the idle cost: an idle app with startMaintenanceServer() against the same app
@@ -59,6 +63,7 @@ import { HTTP_RULES_HEADING, httpRulesSection, runHttpRulesBench } from './bench
 import { RECORDER_HEADING, recorderSection, runRecorderBench } from './bench/recorder-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
 import { runReleaseBench, releaseTable } from './bench/snapshot-release.js';
+import { AFTER_SNAPSHOT_HEADING, afterSnapshotSection, runAfterSnapshotBench } from './bench/after-snapshot.js';
 import { objectCensusTable, runObjectCensusBench } from './bench/object-census.js';
 import { runSnapshotMemoryCalibration, snapshotMemoryTable } from './bench/snapshot-memory.js';
 import { runSnapshotScenario, type RunOptions } from './bench/snapshot-run.js';
@@ -89,6 +94,8 @@ const { values: flags } = parseArgs({
     release: { type: 'boolean', default: false },
     'memory-only': { type: 'boolean', default: false },
     types: { type: 'boolean', default: false },
+    'after-snapshot': { type: 'boolean', default: false },
+    'after-snapshot-previous': { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
     'idle-settle': { type: 'string', default: '10' },
     analyze: { type: 'boolean', default: false },
@@ -152,6 +159,14 @@ async function main(): Promise<void> {
     const section = redactionSection(await runRedactionBench(SMALL_ITEMS, runs, MAX_OLD_SPACE_MIB, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
     console.log(`\n${section}\n`);
     if (flags['write-docs']) writeDoc((doc) => withSection(doc, REDACTION_HEADING, section, ANALYZER_HEADING));
+    return;
+  }
+  if (flags['after-snapshot']) {
+    const runs = flags.reps === undefined ? (flags.quick ? 1 : 10) : Number(flags.reps);
+    console.log(`RSS held after a heap snapshot on ${machine}: worker and router mode, ${runs} runs each`);
+    const section = afterSnapshotSection(await runAfterSnapshotBench(runs, { previous: flags['after-snapshot-previous'] }, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    console.log(`\n${section}\n`);
+    if (flags['write-docs']) writeDoc((doc) => withSection(doc, AFTER_SNAPSHOT_HEADING, section));
     return;
   }
   if (flags.analyze) {
@@ -248,10 +263,10 @@ async function main(): Promise<void> {
       egress,
       idle,
     });
-    // The analyzer's, the redaction's, the HTTP rules' and the recorder's sections are measured on their own
-    // (--analyze, --redaction, --http-rules, --recorder): a full rewrite keeps them.
+    // The analyzer's, the redaction's, the HTTP rules', the recorder's and the after-snapshot sections are measured
+    // on their own (--analyze, --redaction, --http-rules, --recorder, --after-snapshot): a full rewrite keeps them.
     writeDoc((existing) =>
-      [REDACTION_HEADING, ANALYZER_HEADING, HTTP_RULES_HEADING, RECORDER_HEADING].reduce((page, heading) => {
+      [REDACTION_HEADING, ANALYZER_HEADING, HTTP_RULES_HEADING, RECORDER_HEADING, AFTER_SNAPSHOT_HEADING].reduce((page, heading) => {
         const kept = sectionOf(existing, heading);
         return kept === undefined ? page : withSection(page, heading, kept);
       }, doc),

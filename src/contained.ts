@@ -24,12 +24,15 @@ export function reportContained(what: string, error: unknown): void {
 
 /** `callback`, made safe to hand to a timer or an emitter: what it throws, or a promise it returns rejects with, is contained. */
 export function contained<A extends unknown[]>(what: string, callback: (...args: A) => unknown): (...args: A) => void {
-  return (...args: A) => {
-    try {
-      const result = callback(...args);
-      if (result instanceof Promise) result.catch((error: unknown) => reportContained(what, error));
-    } catch (error) {
-      reportContained(what, error);
-    }
-  };
+  return (...args: A) => runContained(what, callback, ...args);
+}
+
+/** Runs `callback` now, containing what it throws or its promise rejects with (no wrapper made per call). */
+export function runContained<A extends unknown[]>(what: string, callback: (...args: A) => unknown, ...args: A): void {
+  try {
+    const result = callback(...args);
+    if (result instanceof Promise) result.catch((error: unknown) => reportContained(what, error));
+  } catch (error) {
+    reportContained(what, error);
+  }
 }

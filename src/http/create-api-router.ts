@@ -24,14 +24,23 @@ import { onResponseClosed } from './response-closed.js';
 export function createApiRouter(context: ApiContext, routes: readonly RouteDefinition[]): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
   const limits = createRateLimiters(context.config.rateLimit, context.log, context.config.healthProbes?.rateLimit);
-  router.use(securityHeaders());
-  mountHealthProbes(router, context, limits.probes);
-  router.use(auditRequests(context.log));
-  router.use(countRequests(context));
-  router.use(hostCheck(context.config.allowedHosts));
-  // The console's page and assets are public (no data in them); everything it shows needs a token.
-  router.use(consoleRoutes(limits.tokenless));
-  router.use(authenticate(context.config.tokens, limits));
+  // One router layer for what every request passes before routing: each layer of Express's router costs
+  // a path match and a few closures per request, which an unauthenticated flood in router mode makes the
+  // app pay. The order is the same as one layer each would have; the health probes (never in router
+  // mode) come between the headers and the audit, so with them the headers are a layer of their own.
+  const headers = securityHeaders();
+  const probes = mountHealthProbes(router, context, limits.probes, headers);
+  router.use(
+    inSequence(
+      ...(probes ? [] : [headers]),
+      auditRequests(context.log),
+      countRequests(context),
+      hostCheck(context.config.allowedHosts),
+      // The console's page and assets are public (no data in them); everything it shows needs a token.
+      consoleRoutes(limits.tokenless),
+      authenticate(context.config.tokens, limits),
+    ),
+  );
   const enabled = routes.filter((route) => route.enabled?.(context.config) ?? true);
   // The routes in a router of their own: a refusal above goes to the error handler past one layer, not
   // past a path match per route (a cost every request of an unauthenticated flood paid).
@@ -43,13 +52,15 @@ export function createApiRouter(context: ApiContext, routes: readonly RouteDefin
   return router;
 }
 
-/** `livez` and `readyz`, when configured and a probe runs in the app: status only, no token. */
-function mountHealthProbes(router: Router, context: ApiContext, limit: RequestHandler | undefined): void {
+/** `livez` and `readyz` behind the security headers, when configured and a probe runs in the app: status only, no token. */
+function mountHealthProbes(router: Router, context: ApiContext, limit: RequestHandler | undefined, headers: RequestHandler): boolean {
   const { healthProbes } = context.config;
-  if (healthProbes === undefined || context.probe === undefined || limit === undefined) return;
+  if (healthProbes === undefined || context.probe === undefined || limit === undefined) return false;
+  router.use(headers);
   const health = { probe: context.probe, operations: context.operations, unresponsiveAfterSeconds: healthProbes.unresponsiveAfterSeconds };
   router.get('/livez', limit, livezRoute(health));
   router.get('/readyz', limit, readyzRoute(health));
+  return true;
 }
 
 /** The endpoint's own request counter for /metrics, labelled with the route's path (bounded), not the URL. */
@@ -57,6 +68,18 @@ function countRequests(context: ApiContext) {
   return (_req: Request, res: Response, next: NextFunction): void => {
     onResponseClosed(res, () => context.metrics.countRequest(requestState(res).routePath ?? 'unmatched', res.statusCode));
     next();
+  };
+}
+
+/** Middlewares run one after the other as one: the first error (or 'router') leaves for `next`. */
+function inSequence(...handlers: RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    let index = 0;
+    const step = (error?: unknown): void => {
+      if (error !== undefined || index === handlers.length) return next(error);
+      handlers[index++]!(req, res, step);
+    };
+    step();
   };
 }
 

@@ -26,16 +26,37 @@ export function errorHandler(log: AuditLogger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    for (const name of ARTIFACT_HEADERS) res.removeHeader(name);
-    for (const [name, value] of Object.entries(headersOf(known))) res.setHeader(name, value);
+    for (const name of ARTIFACT_HEADERS) if (res.hasHeader(name)) res.removeHeader(name);
+    const { headers, body, length } = responseOf(known);
+    for (const [name, value] of headers) res.setHeader(name, value);
     // Written as is rather than through res.json(): an error body needs no ETag (a hash of every body)
     // nor freshness checks, and under an unauthenticated flood in router mode the app pays for each one.
-    const body = JSON.stringify({ error: { code: known.code, message: known.message, ...known.details } });
     res.statusCode = status;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.setHeader('Content-Length', length);
     res.end(body);
   };
+}
+
+/**
+ * What an error's response says, made once per error object and kept on it (a refusal answers with the
+ * same object every time), under a symbol of ours rather than in a WeakMap (see request-state.ts).
+ */
+const RESPONSE = Symbol('maintenance-endpoint error response');
+interface ErrorResponse {
+  headers: Array<[string, string]>;
+  body: string;
+  length: number;
+}
+
+function responseOf(error: MaintenanceError): ErrorResponse {
+  const holder = error as MaintenanceError & { [RESPONSE]?: ErrorResponse };
+  return (holder[RESPONSE] ??= errorResponse(error));
+}
+
+function errorResponse(error: MaintenanceError): ErrorResponse {
+  const body = JSON.stringify({ error: { code: error.code, message: error.message, ...error.details } });
+  return { headers: Object.entries(headersOf(error)), body, length: Buffer.byteLength(body) };
 }
 
 function headersOf(error: MaintenanceError): Record<string, string> {

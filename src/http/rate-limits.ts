@@ -50,24 +50,21 @@ export function createRateLimiters(config: ResolvedConfig['rateLimit'], log: Aud
       // An X-Forwarded-For header while `trust proxy` is off is a client's claim we deliberately ignore,
       // not a configuration mistake, so it should not fill the log.
       validate: { xForwardedForHeader: false },
-      handler: (req, res, next) => {
-        const retryAfter = secondsUntilReset(req, name, window.windowMs);
-        res.setHeader('RateLimit', `limit=${window.limit}, remaining=0, reset=${retryAfter}`);
-        next(new MaintenanceError('RATE_LIMITED', `Too many ${what}; retry in ${retryAfter} s.`, { retryAfterSeconds: retryAfter }));
-      },
+      handler: (req, res, next) => next(overLimit(res, window, what, secondsUntilReset(req, name, window.windowMs))),
       ...extra,
     });
   const tokenKey = (_req: Request, res: Response) => `token:${requestState(res).caller!.tokenId}`;
-  const clientKey = keyFunction ?? ((req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown'));
+  // ipKeyGenerator groups IPv6 clients by their /56; an IPv4 address it returns as is, after a test of
+  // Node's IPv6 expression that every request of a flood paid for.
+  const clientKey = keyFunction ?? ((req: Request) => {
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    return ip.includes(':') ? ipKeyGenerator(ip) : ip;
+  });
   const heavyStore = new MemoryStore();
   const heavyLimit = make(config.heavy, 'rateLimitHeavy', 'heavy operations', { keyGenerator: tokenKey, store: heavyStore });
   return {
     all: make(config.all, 'rateLimitAll', 'requests', { keyGenerator: tokenKey }),
-    authFailures: make(config.authFailures, 'rateLimitAuth', 'failed authentications', {
-      // Its headers would tell a guesser how many tries remain.
-      standardHeaders: false,
-      keyGenerator: clientKey,
-    }),
+    authFailures: failureLimit(config.authFailures, clientKey),
     tokenless: make(config.all, 'rateLimitTokenless', 'requests', { keyGenerator: clientKey }),
     probes: probes === undefined ? undefined : make(probes, 'rateLimitProbes', 'health probes', { keyGenerator: clientKey }),
     // A request refused for a malformed parameter did nothing heavy: its hit is given back, so a typo
@@ -85,8 +82,33 @@ export function createRateLimiters(config: ResolvedConfig['rateLimit'], log: Aud
   };
 }
 
+/**
+ * The failure limit, which every refusal passes: express-rate-limit's own MemoryStore (its fixed windows
+ * and their expiry), counted without its middleware, whose work per request (its checks, debug arguments
+ * that compute req.ip again, four promise turns) was a good part of what an unauthenticated flood costs
+ * the app in router mode. It sends no RateLimit headers: they would tell a guesser how many tries remain.
+ */
+function failureLimit(window: WindowLimit, keyOf: (req: Request) => string): RequestHandler {
+  const store = new MemoryStore();
+  store.init({ windowMs: window.windowMs } as Options);
+  return (req, res, next) => {
+    store.increment(keyOf(req)).then(({ totalHits, resetTime }) => {
+      next(totalHits <= window.limit ? undefined : overLimit(res, window, 'failed authentications', secondsUntil(resetTime, window.windowMs)));
+    }, next);
+  };
+}
+
+/** The refusal of a request over its limit, with its one wait figure (message, Retry-After and RateLimit alike). */
+function overLimit(res: Response, window: WindowLimit, what: string, retryAfter: number): MaintenanceError {
+  res.setHeader('RateLimit', `limit=${window.limit}, remaining=0, reset=${retryAfter}`);
+  return new MaintenanceError('RATE_LIMITED', `Too many ${what}; retry in ${retryAfter} s.`, { retryAfterSeconds: retryAfter });
+}
+
 function secondsUntilReset(req: Request, name: string, windowMs: number): number {
-  const resetTime = (req as unknown as Record<string, { resetTime?: Date } | undefined>)[name]?.resetTime;
+  return secondsUntil((req as unknown as Record<string, { resetTime?: Date } | undefined>)[name]?.resetTime, windowMs);
+}
+
+function secondsUntil(resetTime: Date | undefined, windowMs: number): number {
   return Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
 }
 

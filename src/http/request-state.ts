@@ -20,10 +20,13 @@ export interface RequestState {
   auditResult?: Record<string, unknown>;
 }
 
-const states = new WeakMap<Response, RequestState>();
+/**
+ * Kept on the response under a symbol of ours rather than in a WeakMap: a WeakMap entry per request makes
+ * every young-generation GC trace it as an ephemeron, a cost an unauthenticated flood in router mode
+ * makes the app pay request after request.
+ */
+const STATE = Symbol('maintenance-endpoint request state');
 
 export function requestState(res: Response): RequestState {
-  let state = states.get(res);
-  if (state === undefined) states.set(res, (state = {}));
-  return state;
+  return ((res as Response & { [STATE]?: RequestState })[STATE] ??= {});
 }

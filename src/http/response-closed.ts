@@ -1,7 +1,9 @@
 import type { Response } from 'express';
-import { contained } from '../contained.js';
+import { runContained } from '../contained.js';
 
-const callbacksOf = new WeakMap<Response, Array<() => void>>();
+/** On the response under a symbol of ours, not in a WeakMap (see request-state.ts). */
+const CALLBACKS = Symbol('maintenance-endpoint response closed');
+type WithCallbacks = Response & { [CALLBACKS]?: Array<() => void> };
 
 /**
  * Runs `callback` once the response closes (sent whole, or the client gone), after those registered
@@ -9,13 +11,13 @@ const callbacksOf = new WeakMap<Response, Array<() => void>>();
  * pipeline's own listeners took a response past EventEmitter's leak warning of 10.
  */
 export function onResponseClosed(res: Response, callback: () => void): void {
-  let callbacks = callbacksOf.get(res);
+  let callbacks = (res as WithCallbacks)[CALLBACKS];
   if (callbacks === undefined) {
     const registered: Array<() => void> = [];
-    callbacksOf.set(res, registered);
+    (res as WithCallbacks)[CALLBACKS] = registered;
     res.once('close', () => {
       // Each contained: the audit line failing must not skip the slot's release, nor throw into the app.
-      for (const run of registered) contained('the end of a response', run)();
+      for (const run of registered) runContained('the end of a response', run);
     });
     callbacks = registered;
   }

@@ -13,7 +13,7 @@ import helmet from 'helmet';
 export function securityHeaders(): RequestHandler {
   const { set, removed } = recordHelmet();
   return (_req, res, next) => {
-    for (const name of removed) res.removeHeader(name);
+    for (const name of removed) if (res.hasHeader(name)) res.removeHeader(name);
     for (const [name, value] of set) res.setHeader(name, value);
     next();
   };

@@ -3,6 +3,7 @@ import { finished } from 'node:stream/promises';
 import { createGzip, constants as zlib, type Gzip } from 'node:zlib';
 import { OperationAbortedError } from '../errors.js';
 import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
+import { collectRelayedGarbage } from '../operations/snapshot-memory-release.js';
 import type { ArtifactKind, ArtifactSink } from '../operations/artifacts/artifact-kind.js';
 import { SpillingWriter } from '../streaming/spilling-writer.js';
 import { watchForStall } from '../streaming/stall-watchdog.js';
@@ -16,6 +17,15 @@ import { onResponseClosed } from './response-closed.js';
  * client can tell the artifact is not whole.
  */
 export async function streamArtifact(call: RouteCall<Record<string, unknown>>, artifact: ArtifactKind, params: Record<string, unknown>): Promise<void> {
+  try {
+    await produceIntoResponse(call, artifact, params);
+  } finally {
+    // Delivered, failed or abandoned: what it relayed through this thread is garbage now.
+    if (artifact.relayedInBulk) await collectRelayedGarbage();
+  }
+}
+
+async function produceIntoResponse(call: RouteCall<Record<string, unknown>>, artifact: ArtifactKind, params: Record<string, unknown>): Promise<void> {
   const { req, res, context, operation, signal, audit } = call;
   const typed = params as never;
   const gzip = artifact.compressible(typed) && req.acceptsEncodings('gzip', 'identity') === 'gzip';

@@ -1,3 +1,4 @@
+import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 import type { CdpTarget } from '../targets/target.js';
 import { threadIdOf } from '../targets/worker-thread-target.js';
 import { heldKinds } from './process-locks.js';
@@ -19,6 +20,12 @@ import { seriesHoldsIds } from './snapshot-series.js';
  * heap profiler, so it serves the snapshot written with v8.writeHeapSnapshot as well. It also stops a
  * sampling heap profile started on the same session, and V8's allocation tracker holds a pointer into
  * the ids: so while a heap profile runs the release waits until it ends.
+ *
+ * The thread that relayed the snapshot (the endpoint's own thread in worker mode, the app's in router
+ * mode) is left holding every chunk it passed on, redacted or gzipped: tens of megabytes of buffers
+ * that are garbage once the artifact is delivered, but that an idle thread does not collect, since
+ * V8 collects for external memory only once it has grown by 64 MB. `collectRelayedGarbage` gives them
+ * back with one full collection of that thread's heap.
  */
 export type ReleaseOutcome = 'released' | 'deferred' | 'kept';
 
@@ -64,5 +71,22 @@ async function disableHeapProfiler(target: CdpTarget): Promise<void> {
     await target.send('HeapProfiler.disable');
   } catch {
     // The target is gone or closing: its memory is no longer this process's concern.
+  }
+}
+
+/**
+ * One full garbage collection of the calling thread's heap, once a heap snapshot it relayed has been
+ * delivered: frees the buffers its chunks left (see above). In worker mode that is the endpoint's own
+ * small heap; in router mode the app's, a pause far shorter than the snapshot's own freeze. Never throws.
+ */
+export async function collectRelayedGarbage(): Promise<void> {
+  let session: InspectorSessionTarget | undefined;
+  try {
+    session = InspectorSessionTarget.sameThread();
+    await session.send('HeapProfiler.collectGarbage');
+  } catch {
+    // No inspector on this thread (a process started with --no-inspector?): the buffers wait for V8's own GC.
+  } finally {
+    await session?.close().catch(() => {});
   }
 }

@@ -27,7 +27,17 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  * The page's asset names carry their content hash, so they are cached for a year; the page itself,
  * which names them, is never cached.
  */
-export function consoleRoutes(limit: RequestHandler): Router {
+export function consoleRoutes(limit: RequestHandler): RequestHandler {
+  const router = consoleRouter(limit);
+  // Every other request passes by without entering the router (its layers' path matches cost each
+  // request of an unauthenticated flood in router mode).
+  return (req, res, next) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && (req.path === '/' || req.path === '/console' || req.path.startsWith('/console/assets/'))) return router(req, res, next);
+    next();
+  };
+}
+
+function consoleRouter(limit: RequestHandler): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
   // Only GET and HEAD are public here. Any other method leaves this router before it matches a path:
   // Express would otherwise answer OPTIONS itself (200 with Allow) for the paths below, before

@@ -52,6 +52,12 @@ export interface ArtifactKind<S extends ParamSpecs = ParamSpecs> {
   /** Worth gzip on the wire (JSON); pprof is compressed already. */
   compressible(params: ParamValues<S>): boolean;
   /**
+   * Set when its bytes pass through the delivering thread by the hundred megabytes (a heap snapshot):
+   * once delivered, that thread's heap is collected so the buffers they left are given back
+   * (`collectRelayedGarbage`, snapshot-memory-release.ts).
+   */
+  relayedInBulk?: boolean;
+  /**
    * Checks, before anything is asked of the target, that producing it may not harm it (a heap
    * snapshot's memory). Resolves with facts for the audit line; throws a MaintenanceError to refuse.
    */

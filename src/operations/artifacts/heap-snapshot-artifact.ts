@@ -39,6 +39,7 @@ export const heapSnapshotArtifact = defineArtifact({
   extension: () => 'heapsnapshot',
   contentType: () => JSON_TYPE,
   compressible: () => true,
+  relayedInBulk: true,
   async produce(target, params, sink, options) {
     if (params.series === undefined) return produceSnapshot(target, params, sink, options, true);
     const facts = await inSeries(params.series, params.seriesTimeout ?? DEFAULT_SERIES_TIMEOUT_SECONDS, () => releaseSnapshotMemory(target), () => produceSnapshot(target, params, sink, options, false));
