@@ -7,7 +7,11 @@ import { PprofBuilder } from './pprof-builder.js';
  *
  * Values are estimates of the whole heap, unsampled as Go does it: V8, like Go, samples allocations
  * with a Poisson process of mean `intervalBytes`, so an allocation of `size` bytes is sampled with
- * probability 1 - e^(-size/interval), and each sample stands for 1 / that many allocations.
+ * probability 1 - e^(-size/interval), and each sample stands for 1 / that many allocations. V8's
+ * inspector has already unsampled what it reports: a sample's `size` is the object's size times that
+ * count, rounded to a whole number (v8-heap-profiler-agent-impl.cc, sampling-heap-profiler.cc): the bytes
+ * it stands for. That is the space as it is; the objects it stands for are that count, which
+ * `representedCount` recovers.
  *
  * - A live profile (V8 dropped the samples the GC freed) carries all four of Go's types,
  *   `alloc_objects`, `alloc_space`, `inuse_objects`, `inuse_space` (default `inuse_space`, as Go's); its
@@ -25,10 +29,9 @@ export function heapProfileToPprof(
 ): Buffer {
   const totals = new Map<number, { objects: number; space: number }>();
   for (const sample of profile.samples) {
-    const weight = 1 / -Math.expm1(-sample.size / intervalBytes);
     const total = totals.get(sample.nodeId) ?? { objects: 0, space: 0 };
-    total.objects += weight;
-    total.space += weight * sample.size;
+    total.objects += representedCount(sample.size, intervalBytes);
+    total.space += sample.size;
     totals.set(sample.nodeId, total);
   }
 
@@ -60,3 +63,34 @@ export function heapProfileToPprof(
     defaultSampleType: includeCollected ? 'alloc_space' : 'inuse_space',
   });
 }
+
+/**
+ * How many objects a sample V8 reports as `represented` bytes stands for: the whole number k with
+ * represented = size * k and k = round(1 / (1 - e^(-size/interval))), as V8 computed it. The continuous
+ * equation, solved for the size by bisection (size / (1 - e^(-size/interval)) rises from `interval` at
+ * size 0 towards the size itself), gives k nearly; the whole numbers beside it are checked for the one
+ * that is V8's: consistent, and giving an object a size of whole tagged words.
+ */
+export function representedCount(represented: number, intervalBytes: number): number {
+  if (!(represented > intervalBytes)) return Math.max(1, Math.round(represented / MIN_OBJECT_BYTES));
+  let low = 0;
+  let high = represented;
+  for (let i = 0; i < 60 && high - low > 0.01; i++) {
+    const middle = (low + high) / 2;
+    if (middle / -Math.expm1(-middle / intervalBytes) < represented) low = middle;
+    else high = middle;
+  }
+  const nearest = Math.max(1, Math.round(represented / Math.max(MIN_OBJECT_BYTES, (low + high) / 2)));
+  // Near the continuous answer two whole numbers can both be consistent (1104 bytes: 6 objects of 184, or 7 of
+  // 157.7); an object's size is a whole number of tagged words (4 or 8 bytes), which only one of them gives.
+  for (const k of [nearest, nearest - 1, nearest + 1, nearest - 2, nearest + 2, nearest - 3, nearest + 3]) {
+    if (k < 1 || represented % k !== 0 || (represented / k) % TAGGED_BYTES !== 0) continue;
+    if (Math.round(1 / -Math.expm1(-represented / k / intervalBytes)) === k) return k;
+  }
+  return nearest;
+}
+
+/** No heap object is smaller than a tagged word and a map. */
+const MIN_OBJECT_BYTES = 8;
+/** Heap objects' sizes are whole tagged words: 4 bytes with pointer compression, 8 without (Node's default). */
+const TAGGED_BYTES = 4;
