@@ -1,7 +1,4 @@
 import { booleanParam, documented } from '../../params/param-spec.js';
-import { redactingWriter } from '../../snapshot-redaction/redacting-writer.js';
-import { takeHeapSnapshot, writeHeapSnapshotToFile } from '../heap-snapshot.js';
-import { checkSnapshotAdmission } from '../snapshot-admission.js';
 import { defineArtifact, JSON_TYPE } from './artifact-kind.js';
 
 /**
@@ -19,12 +16,16 @@ export const heapSnapshotArtifact = defineArtifact({
     force: documented("take it even when the estimated peak does not fit in the process's memory budget (audited as forced)", booleanParam(false)),
   }),
   paramScope: (params) => (params.redact ? undefined : 'heap-raw'),
-  admit: async (target, params, { memoryLimit }) => ({ ...(await checkSnapshotAdmission(target, { memoryLimit, force: params.force })) }),
+  admit: async (target, params, { memoryLimit }) => {
+    const { checkSnapshotAdmission } = await import('../snapshot-admission.js');
+    return { ...(await checkSnapshotAdmission(target, { memoryLimit, force: params.force })) };
+  },
   expectedMs: () => undefined,
   extension: () => 'heapsnapshot',
   contentType: () => JSON_TYPE,
   compressible: () => true,
   async produce(target, params, sink, { signal, progress, staging }) {
+    const [{ takeHeapSnapshot, writeHeapSnapshotToFile }, { redactingWriter }] = await Promise.all([import('../heap-snapshot.js'), import('../../snapshot-redaction/redacting-writer.js')]);
     const what = { exposeInternals: params.exposeInternals, captureNumericValue: params.captureNumericValue };
     // V8 writing the file itself is the fast path for a raw snapshot; a redacted one streams through
     // the redaction into the same file instead.
