@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { makeTempDir, removeTempDir, startChild, stop } from './processes.js';
+import { makeTempDir, removeTempDir, startChild, stop, TOKEN } from './processes.js';
 import type { NodeLine } from './node-lines.js';
 import { median } from './statistics.js';
 import { MiB } from './units.js';
@@ -36,6 +36,8 @@ export interface IdleCase {
   with: ProcessMemory;
   /** Each round's cost (with less without), in the order measured. */
   costs: ProcessMemory[];
+  /** The same, once one request has been answered (the endpoint builds its HTTP stack on the first one) and the apps settled again. */
+  costsAfterRequest: ProcessMemory[];
 }
 
 export interface IdleFigures {
@@ -105,40 +107,53 @@ export async function runIdleBench(options: IdleOptions, log: (line: string) => 
   for (const line of options.lines) {
     for (const kind of APP_KINDS) {
       const perProcess: Record<Variant, ProcessMemory[]> = { without: [], worker: [], router: [], 'worker-eval': [] };
+      const afterRequest: Record<Variant, ProcessMemory[]> = { without: [], worker: [], router: [], 'worker-eval': [] };
       for (let round = 1; round <= options.rounds; round++) {
         const tempDir = makeTempDir();
         const env = { TMPDIR: tempDir };
         const variants = ['without', ...ENDPOINT_MODES] as const;
-        const apps = new Map<Variant, ChildProcess>();
-        try {
-          for (const variant of variants) apps.set(variant, (await startApp(line, kind, variant, env)).child);
-          await sleep(options.settleMs);
+        const apps = new Map<Variant, { child: ChildProcess; info: { app: string; ops: string | null } }>();
+        const sampleAll = async (into: Record<Variant, ProcessMemory[]>) => {
           const samples: Record<Variant, ProcessMemory[]> = { without: [], worker: [], router: [], 'worker-eval': [] };
           for (let i = 0; i < options.samples; i++) {
             // Rotate which app is read first, so that a sample's own cost falls on all alike.
             for (let j = 0; j < variants.length; j++) {
               const variant = variants[(i + j) % variants.length]!;
-              samples[variant].push(await sample(apps.get(variant)!));
+              samples[variant].push(await sample(apps.get(variant)!.child));
             }
             await sleep(1000);
           }
-          for (const variant of variants) perProcess[variant].push(medianOf(samples[variant]));
+          for (const variant of variants) into[variant].push(medianOf(samples[variant]));
+        };
+        try {
+          for (const variant of variants) apps.set(variant, await startApp(line, kind, variant, env));
+          await sleep(options.settleMs);
+          await sampleAll(perProcess);
+          // One request each (the app alone gets one to its own route), then the same settling and sampling.
+          for (const variant of variants) {
+            const { app, ops } = apps.get(variant)!.info;
+            await timed(ops === null ? app : `${ops}/`, TOKEN, undefined);
+          }
+          await sleep(options.settleMs);
+          await sampleAll(afterRequest);
           const base = perProcess.without.at(-1)!;
           log(
             `  ${line.version} ${kind} round ${round}: without RSS ${mib(base.rss)}, heap ${mib(base.heapUsed)}; ` +
               ENDPOINT_MODES.map((mode) => {
                 const cost = difference(perProcess[mode].at(-1)!, base);
-                return `${mode} ${signed(cost.rss)} RSS (anon ${signed(cost.rssAnon)}, file ${signed(cost.rssFile)}), ${signed(cost.heapUsed)} heap`;
+                const after = difference(afterRequest[mode].at(-1)!, afterRequest.without.at(-1)!);
+                return `${mode} ${signed(cost.rss)} RSS (anon ${signed(cost.rssAnon)}, file ${signed(cost.rssFile)}), ${signed(cost.heapUsed)} heap; after a request ${signed(after.rss)} RSS, ${signed(after.heapUsed)} heap`;
               }).join('; '),
           );
         } finally {
-          for (const child of apps.values()) await stop(child);
+          for (const { child } of apps.values()) await stop(child);
           removeTempDir(tempDir);
         }
       }
       for (const mode of ENDPOINT_MODES) {
         const costs = perProcess[mode].map((b, i) => difference(b, perProcess.without[i]!));
-        cases.push({ line, kind, mode, without: medianOf(perProcess.without), with: medianOf(perProcess[mode]), costs });
+        const costsAfterRequest = afterRequest[mode].map((b, i) => difference(b, afterRequest.without[i]!));
+        cases.push({ line, kind, mode, without: medianOf(perProcess.without), with: medianOf(perProcess[mode]), costs, costsAfterRequest });
       }
     }
   }
@@ -203,10 +218,12 @@ export function idleSection(figures: IdleFigures, run: { command: string; machin
   const { options } = figures;
   const rows = figures.cases.map((c) => {
     const cost = medianOf(c.costs);
+    const after = medianOf(c.costsAfterRequest);
     const met = cost.rss <= IDLE_GOAL.rssBytes && cost.heapUsed <= IDLE_GOAL.heapBytes;
     return (
       `| ${c.line.version} | ${c.kind} | ${c.mode} | ${mib(c.without.rss)} | ${signed(cost.rss)} (${c.costs.map((x) => signed(x.rss)).join(', ')}) | ` +
-      `${signed(cost.rssAnon)} | ${signed(cost.rssFile)} | ${mib(c.without.heapUsed)} | ${signed(cost.heapUsed)} | ${met ? 'met' : '**missed**'} |`
+      `${signed(cost.rssAnon)} | ${signed(cost.rssFile)} | ${mib(c.without.heapUsed)} | ${signed(cost.heapUsed)} | ${met ? 'met' : '**missed**'} | ` +
+      `${signed(after.rss)} | ${signed(after.heapUsed)} |`
     );
   });
   const misses = idleMisses(figures);
@@ -219,10 +236,12 @@ export function idleSection(figures: IdleFigures, run: { command: string; machin
       `each process's figure is the median of its samples, a round's cost is its process less the app alone, and the table shows the median over ${options.rounds} rounds ` +
       '(RSS round by round in brackets). The main thread\'s heap is heapUsed right after a full GC (what it holds, not the garbage waiting for the next collection); ' +
       "RSS is read from /proc/PID/status: anonymous memory, and file-backed pages (mostly the node binary's code and data that the endpoint touched). " +
-      `The goal: at most +${mib(IDLE_GOAL.rssBytes)} of RSS and +${mib(IDLE_GOAL.heapBytes)} of main-thread heap.`,
+      `The goal: at most +${mib(IDLE_GOAL.rssBytes)} of RSS and +${mib(IDLE_GOAL.heapBytes)} of main-thread heap. ` +
+      'The endpoint builds its HTTP stack (Express, the routes, helmet, the rate limiter) on its first request, so the last two columns show the same processes ' +
+      `once each has answered one request (\`GET /ops/\` with a token; the app alone, its own route), left alone ${options.settleMs / 1000} s again and sampled the same way.`,
     '',
-    '| Node | app | mode | RSS alone | RSS cost | anonymous | file-backed | heap alone | heap cost | goal |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| Node | app | mode | RSS alone | RSS cost | anonymous | file-backed | heap alone | heap cost | goal | RSS cost after a request | heap cost after a request |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     misses.length === 0
