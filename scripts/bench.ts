@@ -32,9 +32,14 @@
  *   --idle-settle S  seconds the idle apps are left alone before they are sampled (default 10; 960 sees
  *                  the console's fifteen-minute history full)
  *   --analyze      only the heap snapshot analyzer against @vscode/v8-heap-parser, on one snapshot of
- *                  --analyze-items small objects (default 1,000,000: about 280 MB), --reps runs each (default 3)
+ *                  --analyze-items small objects (default 1,000,000: about 280 MB), --reps runs each (default 3);
+ *                  with --analyze-large also one of --analyze-large-items (default 6,000,000: about 1.6 GB,
+ *                  which V8 takes minutes and gigabytes to write), one run each unless --reps says;
+ *                  ANALYZER_SNAPSHOT_DIR=DIR keeps the snapshots there and reuses them in later runs
  *   --redaction    only the cost of redaction: the small heap's snapshot from worker mode redacted (the
  *                  default) and raw, side by side, --reps runs each (default 5): time and extra peak RSS
+ *   --recorder     only the always-on recorder's cost: an HTTP app under load with the recorder on against
+ *                  the same app without it, throughput and resident memory, --reps rounds (default 3)
  *   --write-docs   write docs/benchmarks.md from this run
  *
  * Targets are reported, never enforced: the exit code says only whether the bench itself ran.
@@ -55,6 +60,7 @@ import { nodeLines } from './bench/node-lines.js';
 import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { HTTP_RULES_HEADING, httpRulesSection, runHttpRulesBench } from './bench/http-rules-overhead.js';
+import { RECORDER_HEADING, recorderSection, runRecorderBench } from './bench/recorder-overhead.js';
 import { runtimeSection } from './bench/runtime-report.js';
 import { runReleaseBench, releaseTable } from './bench/snapshot-release.js';
 import { objectCensusTable, runObjectCensusBench } from './bench/object-census.js';
@@ -78,6 +84,7 @@ const { values: flags } = parseArgs({
     remote: { type: 'boolean', default: false },
     runtime: { type: 'boolean', default: false },
     'http-rules': { type: 'boolean', default: false },
+    recorder: { type: 'boolean', default: false },
     egress: { type: 'boolean', default: false },
     'rss-poll': { type: 'boolean', default: false },
     'leaks-only': { type: 'boolean', default: false },
@@ -91,6 +98,8 @@ const { values: flags } = parseArgs({
     'idle-lines': { type: 'string' },
     analyze: { type: 'boolean', default: false },
     'analyze-items': { type: 'string', default: '1000000' },
+    'analyze-large': { type: 'boolean', default: false },
+    'analyze-large-items': { type: 'string', default: '6000000' },
     redaction: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
   },
@@ -134,6 +143,14 @@ async function main(): Promise<void> {
     if (flags['write-docs']) writeDoc((doc) => withSection(doc, HTTP_RULES_HEADING, `From \`${command}\` on ${machine}, ${new Date().toISOString().slice(0, 10)}. ${section}`));
     return;
   }
+  if (flags.recorder) {
+    const rounds = flags.reps === undefined ? (flags.quick ? 1 : 3) : Number(flags.reps);
+    console.log(`The always-on recorder on ${machine}, ${command}: throughput and resident memory of an HTTP app under load`);
+    const section = recorderSection(await runRecorderBench(60, rounds, 50, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    console.log(`\n${section}`);
+    if (flags['write-docs']) writeDoc((doc) => withSection(doc, RECORDER_HEADING, section));
+    return;
+  }
   if (flags.redaction) {
     const runs = flags.reps === undefined ? (flags.quick ? 1 : 5) : Number(flags.reps);
     console.log(`Heap snapshot redaction on ${machine}: redacted against raw, worker mode`);
@@ -146,7 +163,10 @@ async function main(): Promise<void> {
     const items = Number(flags['analyze-items']);
     const runs = flags.reps === undefined ? (flags.quick ? 1 : 3) : Number(flags.reps);
     console.log(`Heap snapshot analysis on ${machine}: analyze against @vscode/v8-heap-parser`);
-    const section = analyzerSection(await runAnalyzerBench(items, runs, console.log), { command, machine, date: new Date().toISOString().slice(0, 10) });
+    const figures = [await runAnalyzerBench(items, runs, console.log)];
+    // The large case: a snapshot of at least 1.5 GB, one run each unless --reps says.
+    if (flags['analyze-large']) figures.push(await runAnalyzerBench(Number(flags['analyze-large-items']), flags.reps === undefined ? 1 : runs, console.log));
+    const section = analyzerSection(figures, { command, machine, date: new Date().toISOString().slice(0, 10) });
     console.log(`\n${section}\n`);
     if (flags['write-docs']) writeDoc((doc) => withSection(doc, ANALYZER_HEADING, section));
     return;
@@ -235,10 +255,10 @@ async function main(): Promise<void> {
       egress,
       idle,
     });
-    // The analyzer's, the redaction's and the HTTP rules' sections are measured on their own (--analyze, --redaction,
-    // --http-rules): a full rewrite keeps them.
+    // The analyzer's, the redaction's, the HTTP rules' and the recorder's sections are measured on their own
+    // (--analyze, --redaction, --http-rules, --recorder): a full rewrite keeps them.
     writeDoc((existing) =>
-      [REDACTION_HEADING, ANALYZER_HEADING, HTTP_RULES_HEADING].reduce((page, heading) => {
+      [REDACTION_HEADING, ANALYZER_HEADING, HTTP_RULES_HEADING, RECORDER_HEADING].reduce((page, heading) => {
         const kept = sectionOf(existing, heading);
         return kept === undefined ? page : withSection(page, heading, kept);
       }, doc),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { renderErrorTables } from '../scripts/docs/error-table.js';
 import { renderParamTables, undocumentedRoutes } from '../scripts/docs/param-tables.js';
 import { allRoutes } from '../src/http/routes/all-routes.js';
 
@@ -12,6 +13,11 @@ test("docs/api.md's parameter tables are the routes' declarations (run `npm run 
   const text = readFileSync(API_DOC, 'utf8');
   assert.deepEqual(undocumentedRoutes(text), [], 'every route with parameters has a table');
   assert.equal(renderParamTables(text), text);
+});
+
+test("docs/api.md's error tables are the catalogue, with each code's status (run `npm run docs` after changing a code)", () => {
+  const text = readFileSync(API_DOC, 'utf8');
+  assert.equal(renderErrorTables(text), text);
 });
 
 /** Every `METHOD /path` named in the table rows of `markdown` between `from` and the next `## ` heading. */

@@ -31,6 +31,7 @@ const LAYERS: Record<string, number> = {
   scheduling: 5,
   live: 5,
   rules: 6,
+  recorder: 6,
   http: 7,
   endpoint: 8,
   worker: 9,

@@ -41,7 +41,8 @@ describe('web console in headless Chromium (worker mode)', () => {
     // The flame graph and the leak card are checked for the fixture's function names: no inlining may credit their callers.
     app = await startFixture({
       mode: 'worker',
-      options: { rateLimit: { heavy: { limit: 100 } }, eval: { enabled: true } },
+      // A rule that never fires here (no test blocks the loop for a minute), for the rules panel.
+      options: { rateLimit: { heavy: { limit: 100 } }, eval: { enabled: true }, rules: [{ name: 'long-stall', when: { loopBlockedMs: 60_000 }, do: ['stack', { cpuprofile: { seconds: 2 } }] }] },
       nodeArgs: KEEP_FUNCTION_NAMES,
     });
     profileDir = mkdtempSync(join(tmpdir(), 'me-chromium-'));
@@ -236,6 +237,8 @@ describe('web console in headless Chromium (worker mode)', () => {
     const tile = await page.$eval('#tile-leak', (el: any) => ({ verdict: el.dataset.verdict, title: el.title, word: el.querySelector('.tile-value').textContent, note: el.querySelector('.tile-note').textContent }));
     const words: Record<string, string> = { leak: 'Leak', 'no-leak': 'No leak', 'insufficient-data': 'Undecided' };
     assert.equal(tile.word, words[tile.verdict], JSON.stringify(tile));
+    const colours: Record<string, string> = { leak: '--danger', 'no-leak': '--ok', 'insufficient-data': '--warn' };
+    assert.equal(await colourOf(page, '#tile-leak .tile-value'), await themeColour(page, colours[tile.verdict]!), `the ${tile.verdict} colour`);
     assert.ok(tile.title.length > 20, `the reason is on hover: ${tile.title}`);
     assert.ok(tile.note.length > 5, `a short line under the word: ${tile.note}`);
     await photograph(page, 'dashboard', '#live');
@@ -380,6 +383,23 @@ describe('web console in headless Chromium (worker mode)', () => {
     assert.match(await page.$eval('#dumps-result', (el: any) => el.textContent ?? ''), /^Removed cpuprofile/);
   });
 
+  test('the rules panel lists each rule: its condition, its actions, its limit, and that it has not fired', async () => {
+    const { page } = admin;
+    await page.waitForSelector('#rules[data-count="1"]');
+    const cells = await page.$$eval('#rule-table tbody tr td', (tds: any[]) => tds.map((td) => td.textContent));
+    assert.deepEqual([cells[0], cells[1], cells[3], cells[5], cells[6], cells[7]], ['long-stall', 'loopBlockedMs 60000', 'stack, cpuprofile', 'never', 'now', '–']);
+    assert.match(cells[4]!, /^0 of \d+ per \d+ s$/);
+    assert.equal(await page.$eval('#rules-empty', (el: any) => el.hidden), true);
+  });
+
+  test('in worker mode the dump store offers no analysis of stored snapshots and says where it runs instead', async () => {
+    const { page } = admin;
+    await page.waitForFunction(() => !document.getElementById('analysis-elsewhere').hidden);
+    assert.match(await page.$eval('#analysis-elsewhere', (el: any) => el.textContent), /maintenance-endpoint analyze FILE.*maintenance-endpoint serve/s);
+    assert.equal(await page.$('#dump-table button[data-action="analyze"]'), null);
+    assert.equal(await page.$eval('#diff-form', (el: any) => el.hidden), true);
+  });
+
   test('a read-only token sees the heavy actions disabled; a token without read sees the live view disabled', async () => {
     const reader = await signedIn(app.tokens.reader);
     const disabled = (selector: string) => reader.page.$eval(selector, (el: any) => el.disabled);
@@ -398,6 +418,40 @@ describe('web console in headless Chromium (worker mode)', () => {
     await reader.page.close();
     await heapOnly.page.close();
   });
+
+  test('a leaking app turns the tile and the card to Leak, drawn in the danger colour, and the card then rules nothing out', async () => {
+    const { page } = admin;
+    // About 1.2 MiB/s kept for good, in one step a second. A faster leak grows V8's heap so fast that its full GCs,
+    // the verdict's only evidence, come minutes apart (measured: 12 MiB/s turned the verdict only after 150 s).
+    await app.command({ cmd: 'leak', ms: 240_000, stepMs: 1000 }, 'started');
+    await page.waitForFunction(() => document.querySelector('#tile-leak')?.dataset.verdict === 'leak', { timeout: 240_000, polling: 500 });
+    assert.equal(await textOf(page, '#tile-leak .tile-value'), 'Leak');
+    assert.equal(await colourOf(page, '#tile-leak .tile-value'), await themeColour(page, '--danger'));
+    assert.equal(await colourOf(page, '#tile-leak', 'borderTopColor'), await themeColour(page, '--danger'));
+    await photograph(page, 'dashboard-leak', '#live');
+    await page.$eval('#leak-seconds', (el: any) => (el.value = '3'));
+    await page.click('#get-leaks');
+    await page.waitForFunction(() => document.querySelector('#leak-view .leak-verdict')?.dataset.verdict === 'leak', { timeout: 60_000, polling: 500 });
+    assert.equal(await textOf(page, '#leak-view .leak-word'), 'Leak');
+    assert.equal(await colourOf(page, '#leak-view .leak-verdict'), await themeColour(page, '--danger'));
+    assert.equal(await page.$('#leak-view .leak-ruled-out'), null, 'a leak is not followed by what the data rules out');
+    await photograph(page, 'leak-card-leak', '#panel-leaks');
+  });
+
+  /** The computed colour (`rgb(...)`) of an element's `property`. */
+  const colourOf = (page: Page, selector: string, property = 'color') =>
+    page.$eval(selector, (el: any, name: string) => window.getComputedStyle(el)[name] as string, property);
+
+  /** A theme variable of the page's style sheet, resolved by the browser to the same `rgb(...)` form. */
+  const themeColour = (page: Page, variable: string) =>
+    page.evaluate((name: string) => {
+      const probe = document.createElement('span');
+      probe.style.setProperty('color', `var(${name})`);
+      document.body.append(probe);
+      const colour = window.getComputedStyle(probe).color as string;
+      probe.remove();
+      return colour;
+    }, variable);
 
   test('no page broke a CSP rule or asked another origin for anything', () => {
     for (const watched of pages) {

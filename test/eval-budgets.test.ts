@@ -56,11 +56,28 @@ const ENDLESS = [
   'JSON.stringify(new Array(1e6).fill(1)).length + (() => { for (;;); })()',
 ];
 
+/**
+ * Read-only expressions that keep what they allocate: each would fill a 160 MiB heap within a few
+ * seconds and abort the app (V8's out-of-memory is fatal), well inside MEMORY_TIMEOUT_MS: loops of each
+ * kind, a try/catch that would swallow an error, a recursion, a builtin's callback.
+ */
+const GROWING = [
+  '(() => { const kept = []; for (;;) kept.push({ n: kept.length, items: new Array(1_000).fill(kept.length) }); })()',
+  '(() => { const kept = []; while (true) kept.push(new Array(100_000).fill(0)); })()',
+  '(() => { const kept = []; for (;;) { try { kept.push(new Array(50_000).fill(kept.length)); } catch {} } })()',
+  '(() => { const grow = (kept) => { kept.push(new Array(10_000).fill(1)); return kept.length < 1e9 ? grow(kept) : kept; }; return grow([]).length; })()',
+  'new Array(1_000_000).fill(0).map(() => new Array(1_000).fill(0)).length',
+  '(() => { const kept = []; let i = 0; do kept.push(new Array(20_000).fill(i)); while (++i > 0); })()',
+];
+const MEMORY_TIMEOUT_MS = 20_000;
+/** Stops in a row that must leave the app alive. */
+const REPEATED_STOPS = 10;
+
 for (const mode of ['worker', 'router'] as const) {
   describe(`eval budgets, ${mode} mode, in an app with a 160 MiB heap`, () => {
     let app: Fixture;
     before(async () => {
-      app = await startFixture({ mode, nodeArgs: ['--max-old-space-size=160'], options: { eval: { enabled: true, maxTimeoutMs: 5000 }, rateLimit: { all: { limit: 10_000 } } } });
+      app = await startFixture({ mode, nodeArgs: ['--max-old-space-size=160'], options: { eval: { enabled: true, maxTimeoutMs: MEMORY_TIMEOUT_MS }, rateLimit: { all: { limit: 10_000 } } } });
     });
     after(() => app.stop());
 
@@ -100,6 +117,42 @@ for (const mode of ['worker', 'router'] as const) {
       }
       console.log(`answered at most ${latest} ms after the ${TIMEOUT_MS} ms limit`);
       await appAnswers();
+    });
+
+    test(`a read-only evaluation that grows the heap past its budget is stopped before it can take the app down, ${REPEATED_STOPS} times in a row`, async () => {
+      let worst = 0;
+      let worstAtStop = 0;
+      for (let round = 0; round < REPEATED_STOPS; round++) {
+        const expression = GROWING[round % GROWING.length]!;
+        const reply = await evaluate(expression, MEMORY_TIMEOUT_MS);
+        assert.equal(reply.status, 422, `${expression}: ${reply.body.toString()}`);
+        const error = reply.json().error;
+        assert.equal(error.code, 'EVALUATION_MEMORY', expression);
+        assert.ok(error.budgetBytes > 0 && error.budgetBytes <= 64 * 2 ** 20, `a budget is stated: ${error.budgetBytes}`);
+        assert.ok(error.grownAtStopBytes > error.budgetBytes && error.grownBytes >= error.grownAtStopBytes, `stopped past its budget: ${reply.body.toString()}`);
+        assert.doesNotMatch(reply.body.toString(), /\n\s+at /, 'no stack trace');
+        worst = Math.max(worst, (error.grownBytes - error.budgetBytes) / 2 ** 20);
+        worstAtStop = Math.max(worstAtStop, (error.grownAtStopBytes - error.budgetBytes) / 2 ** 20);
+        await appAnswers();
+      }
+      console.log(`resident memory was at most ${worstAtStop.toFixed(1)} MiB past the budget when the stop was asked, and peaked at most ${worst.toFixed(1)} MiB past it`);
+    });
+
+    test('an evaluation that stays within its budget is not stopped, and its loops and functions still answer', async () => {
+      const cases: Array<[string, unknown]> = [
+        ['(() => { const kept = []; for (let i = 0; i < 1000; i++) kept.push({ i }); return kept.length; })()', 1000],
+        ["(function () { 'use strict'; return this === undefined; })()", true],
+        ['[1, 2, 3].map((x) => ({ x })).map(({ x }) => x * 2).join()', '2,4,6'],
+        ['(() => { let n = 0; outer: for (const a of [1, 2, 3]) { for (const b of [1, 2]) { if (b === 2) continue outer; n += a * b; } } return n; })()', 6],
+        ['(() => { let i = 0; do i++; while (i < 5); return i; })()', 5],
+        ['({ twice(x) { return 2 * x; } }).twice(21)', 42],
+        ['(function f(n) { return n <= 1 ? 1 : n * f(n - 1); })(10)', 3628800],
+      ];
+      for (const [expression, value] of cases) {
+        const reply = await evaluate(expression, TIMEOUT_MS);
+        assert.equal(reply.status, 200, `${expression}: ${reply.body.toString()}`);
+        assert.equal(reply.json().result.value, value, expression);
+      }
     });
   });
 }

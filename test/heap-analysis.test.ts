@@ -293,7 +293,7 @@ describe('heap snapshot analysis', { timeout: 600_000 }, () => {
     assert.equal(answer.basis, 'object ids');
     const byName = new Map(answer.survivors.map((s) => [s.name, s]));
     assert.equal(byName.get('GrowingRecord')?.count, 677, JSON.stringify(answer.survivors.slice(0, 5)));
-    assert.match(byName.get('GrowingRecord')!.path, /^\(GC roots\) > global( \(global\*\))? > Array "kept" > GrowingRecord\[\d+\]$/);
+    assert.match(byName.get('GrowingRecord')!.path, /^\(GC roots\) > global( \(global\*\))? > Object "series" > Array "kept" > GrowingRecord\[\d+\]$/);
     for (const gone of ['ShortLived', 'Replaced', 'LateRecord']) assert.equal(byName.get(gone), undefined, `${gone} is not listed`);
     for (const s of answer.survivors) assert.ok(s.count > 0 && s.selfSize > 0, s.name);
     // Snapshots of two processes share no ids: refused, not answered wrongly.

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { isWholeHeapSnapshotFile } from '../src/operations/heap-snapshot-file.js';
-import { isSameDirectory } from '../src/scheduling/near-heap-limit-capture.js';
+import { isSameDirectory, writerGone } from '../src/scheduling/near-heap-limit-capture.js';
 import { startSidecar } from './helpers/cli.js';
 import { newToken, startFixture, stopChild, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
@@ -213,11 +214,12 @@ describe('persistent dump store (storeDir)', () => {
     }
   });
 
-  test('a second live process is refused the same storeDir; the lock of one that was killed is taken over', async () => {
+  test('a second live process is refused the same storeDir, also from a pid namespace of its own; the lock of one that was killed is taken over', async () => {
     const storeDir = join(base, 'locked-store');
     const index = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.js')).href;
     // Another process starting an endpoint on the same store: it reports how its start ended, then exits.
-    const startSecond = async () => {
+    // In a pid namespace of its own (`unshare`, as root), as another container of the pod sharing the volume and the host name.
+    const startSecond = async (pidNamespace = false) => {
       const script =
         `import { startMaintenanceServer } from ${JSON.stringify(index)};` +
         `try { const server = await startMaintenanceServer({ port: 0, storeDir: ${JSON.stringify(storeDir)} }); console.log(JSON.stringify({ started: true })); await server.close(); }` +
@@ -226,7 +228,8 @@ describe('persistent dump store (storeDir)', () => {
       // A file, not --eval: the endpoint's worker thread inherits the process's flags, --input-type among them.
       const file = join(base, 'start-second.mjs');
       writeFileSync(file, script);
-      const { stdout } = await promisify(execFile)(process.execPath, [file], { env });
+      const command = [...(pidNamespace ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'] : []), process.execPath, file];
+      const { stdout } = await promisify(execFile)(command[0]!, command.slice(1), { env });
       return JSON.parse(stdout.trim().split('\n').at(-1)!) as { started?: boolean; name?: string; code?: string; message?: string };
     };
     const first = await startFixture({ mode: 'worker', options: { storeDir } });
@@ -236,6 +239,9 @@ describe('persistent dump store (storeDir)', () => {
       const refused = await startSecond();
       assert.deepEqual([refused.name, refused.code], ['ConfigError', 'STORE_IN_USE']);
       assert.match(refused.message ?? '', new RegExp(`in use by process ${first.child.pid}`));
+      // There the holder's pid names nothing (or another process): the holder's instance marker says so, and the lock's heartbeat decides.
+      const refusedElsewhere = await startSecond(true);
+      assert.deepEqual([refusedElsewhere.name, refusedElsewhere.code], ['ConfigError', 'STORE_IN_USE'], JSON.stringify(refusedElsewhere));
       assert.equal((await call(first, '/dumps')).status, 200, 'the holder goes on as before');
       await stopChild(first.child, 'SIGKILL');
       assert.deepEqual(await startSecond(), { started: true }, "a killed holder's lock is taken over");
@@ -282,6 +288,20 @@ describe('persistent dump store (storeDir)', () => {
     } finally {
       await app.stop();
     }
+  });
+
+  test("a snapshot's writer is judged by its pid and start time: a pid reused by a process started after the file was written is not its writer", async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      await once(child, 'spawn');
+      const pid = child.pid!;
+      assert.equal(writerGone(pid, Date.now() + 60_000), false, 'a live process that started before the file was last written may be writing it');
+      assert.equal(writerGone(pid, Date.now() - 60_000), true, 'a process that started after the file was last written did not write it');
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    assert.equal(writerGone(child.pid!, Date.now()), true, 'a pid that answers nothing');
   });
 
   test('the store is recognised through a symbolic link (--diagnostic-dir may name the store by a link)', () => {

@@ -36,6 +36,24 @@ describe('sidecar for a process started with --inspect', () => {
     assertWholeSnapshotWithPlantedObjects(await readAll(first));
   });
 
+  test('GET /heapsnapshot/analysis: the sidecar analyzes the target snapshot as it streams by and answers the report', async () => {
+    const response = await request(`${sidecar.url}/heapsnapshot/analysis?top=10000`, { token: sidecar.token });
+    assert.equal(response.status, 200, response.body.toString());
+    const report = response.json();
+    assert.deepEqual(Object.keys(report).sort(), ['classes', 'collections', 'duplicateStrings', 'snapshot', 'suspects']);
+    assert.equal(report.classes.find((c: { name: string }) => c.name === 'PlantedMarker')?.count, 1000, 'the fixture plants 1000 PlantedMarker');
+    // globalThis.planted: a dictionary key, redacted to its length (7) and a label, as in a download.
+    const held = report.collections.find((c: { entries: number; path: string }) => c.entries === 1000 && /> Array "<redacted:len=7:[0-9a-f]+>"$/.test(c.path));
+    assert.ok(held, `the Array of the planted objects is among the collections, by its path: ${JSON.stringify(report.collections.slice(0, 5))}`);
+    assert.ok(report.snapshot.nodes > 10_000 && report.snapshot.bytes > 1_000_000);
+    const audit = readFileSync(join(sidecar.dir, 'audit.log'), 'utf8').split('\n').filter((line) => line.includes('/heapsnapshot/analysis'));
+    assert.match(audit.at(-1) ?? '', /"redacted":true/, 'analyzed redacted, as a download would be');
+    const raw = await request(`${sidecar.url}/heapsnapshot/analysis?redact=false`, { token: sidecar.token });
+    assert.equal(raw.status, 403, 'redact=false needs heap-raw, as for the download');
+    const bad = await request(`${sidecar.url}/heapsnapshot/analysis?top=0`, { token: sidecar.token });
+    assert.equal(bad.status, 400);
+  });
+
   test('CPU profiles show the hot function; /stack names a blocked loop; GC works remotely', async () => {
     const hot = await app.work('hot');
     const cpu = (await request(`${sidecar.url}/cpuprofile?seconds=2`, { token: sidecar.token })).json<CpuProfile>();

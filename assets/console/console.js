@@ -33,6 +33,7 @@
   let live;
   let actions;
   let dumps;
+  let rulesPanel;
   let evalPanel;
   let commandsPanel;
 
@@ -47,6 +48,7 @@
     document.body.dataset.scopes = me.scopes.join(' ');
     actions ??= new ME.Actions();
     dumps ??= new ME.Dumps();
+    rulesPanel ??= new ME.RulesPanel();
     evalPanel ??= new ME.EvalPanel();
     commandsPanel ??= new ME.CommandsPanel();
     ME.scopes.apply();
@@ -57,10 +59,12 @@
     if (canRead) {
       live.start();
       void dumps.refresh();
+      void rulesPanel.refresh();
       try {
         const index = await ME.api.json('');
         document.getElementById('process-info').textContent = `${index.name} ${index.version} · pid ${index.pid} · ${index.mode} mode`;
         actions.showEstimate(index);
+        dumps.showMode(index.mode);
         evalPanel.show(index);
         await commandsPanel.show(index);
       } catch (error) {

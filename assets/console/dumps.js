@@ -2,7 +2,7 @@
 'use strict';
 (function (ME) {
   const f = ME.format;
-  const SCOPE_OF_KIND = { heapsnapshot: 'heap', cpuprofile: 'profile', heapprofile: 'profile' };
+  const SCOPE_OF_KIND = { heapsnapshot: 'heap', cpuprofile: 'profile', heapprofile: 'profile', 'last-moments': 'profile' };
 
   function describeTrigger(trigger) {
     if (!trigger) return '–';
@@ -12,6 +12,7 @@
       const limit = trigger.bytes !== undefined ? f.bytes(trigger.bytes) : f.percent(trigger.ratio);
       return `heap above ${limit}${trigger.expiresAt ? ` (until ${f.time(trigger.expiresAt)})` : ''}`;
     }
+    if (trigger.type === 'recorder') return "the recorder's last spill of a process that died";
     return trigger.type;
   }
 
@@ -31,6 +32,19 @@
         document.getElementById('schedule-value').value = examples[event.target.value];
       });
       document.getElementById('schedule-kind').addEventListener('change', () => this.syncKind());
+      this.analysis = document.getElementById('dump-analysis');
+      this.ready = new Map();
+      // Heavy analysis never runs in the app's process: the buttons exist only where a sidecar serves.
+      this.analysisHere = false;
+      document.getElementById('diff-form').addEventListener('submit', (event) => {
+        event.preventDefault();
+        const base = this.ready.get(document.getElementById('diff-base').value);
+        const target = this.ready.get(document.getElementById('diff-target').value);
+        void this.task(document.getElementById('diff-submit'), async () => {
+          if (!base || !target) throw new Error('Choose two stored heap snapshots.');
+          return ME.heapReport.diff(this.analysis, base, target);
+        });
+      });
     }
 
     syncKind() {
@@ -111,6 +125,7 @@
         const scope = SCOPE_OF_KIND[dump.kind];
         if (dump.status === 'ready') {
           group.append(this.button('Download', scope, `Download ${dump.kind} ${dump.id}`, (progress) => this.download(dump, progress)));
+          if (dump.kind === 'heapsnapshot' && this.analysisHere) group.append(this.button('Analyze', scope, `Analyze ${dump.kind} ${dump.id}`, () => ME.heapReport.analyze(this.analysis, dump)));
         }
         const removable = ['scheduled', 'running', 'ready'].includes(dump.status);
         if (removable) {
@@ -120,6 +135,31 @@
         actions.append(group);
       }
       this.section.dataset.count = String(dumps.length);
+      this.syncDiffChoices(dumps.filter((dump) => dump.kind === 'heapsnapshot' && dump.status === 'ready'));
+    }
+
+    /** The two lists of stored snapshots to compare, oldest first; the later one preselected as the target. */
+    syncDiffChoices(snapshots) {
+      this.ready = new Map(snapshots.map((dump) => [dump.id, dump]));
+      const [base, target] = ['diff-base', 'diff-target'].map((id) => document.getElementById(id));
+      for (const [select, preselect] of [[base, snapshots.length - 2], [target, snapshots.length - 1]]) {
+        const kept = select.value;
+        select.replaceChildren(...snapshots.map((dump, index) => {
+          const option = document.createElement('option');
+          option.value = dump.id;
+          option.textContent = `${dump.id} (${f.time(dump.created)})`;
+          option.selected = kept ? dump.id === kept : index === preselect;
+          return option;
+        }));
+      }
+      document.getElementById('diff-form').hidden = !this.analysisHere || snapshots.length < 2;
+    }
+
+    /** The endpoint's mode, from the index: only a sidecar analyzes stored snapshots. */
+    showMode(mode) {
+      this.analysisHere = mode === 'sidecar';
+      document.getElementById('analysis-elsewhere').hidden = this.analysisHere;
+      void this.refresh();
     }
 
     button(text, scope, label, onClick) {

@@ -1,8 +1,10 @@
 /**
  * The service under load for the runtime benchmarks: an Express app with a CPU-bound route,
- *   node cpu-bound-app.js none|probe|endpoint|endpoint-http-rules
+ *   node cpu-bound-app.js none|probe|endpoint|endpoint-http-rules|endpoint-recorder
  * none: the app alone; probe: plus the main-thread probe only; endpoint: plus startMaintenanceServer();
- * endpoint-http-rules: plus two collection rules on the app's HTTP responses that never fire.
+ * endpoint-http-rules: plus two collection rules on the app's HTTP responses that never fire;
+ * endpoint-recorder: plus the recorder, spilling into the store named by RECORDER_STORE.
+ * BALLAST_MB keeps that much of small objects alive, so that a full GC has a heap to mark.
  * Prints `{ "app": url, "ops": url|null }` once listening. Tokens come from MAINTENANCE_ENDPOINT_TOKENS.
  */
 import express from 'express';
@@ -33,6 +35,13 @@ app.get('/work', (req, res) => {
 app.get('/hello', (_req, res) => {
   res.end('hello');
 });
+// A page rendered from data: small objects made and serialized, the allocation pattern of most handlers.
+app.get('/render', (req, res) => {
+  const seed = Number(req.query.seed ?? 1);
+  res.json(Array.from({ length: 100 }, (_, i) => ({ id: seed + i, name: `item ${i}`, tags: ['a', 'b'], price: i * 1.5 })));
+});
+const ballast = Array.from({ length: Number(process.env.BALLAST_MB ?? 0) * 10_000 }, (_, i) => ({ i, label: `ballast ${i}` }));
+(globalThis as { ballast?: unknown }).ballast = ballast;
 app.get('/block', (req, res) => {
   busyLoop(Number(req.query.ms ?? 1000));
   res.end('unblocked');
@@ -49,6 +58,7 @@ if (mode === 'endpoint-http-rules') {
   ];
   ops = (await startMaintenanceServer({ ...endpointOptions, rules })).url;
 }
+if (mode === 'endpoint-recorder') ops = (await startMaintenanceServer({ ...endpointOptions, storeDir: process.env.RECORDER_STORE!, recorder: { enabled: true } })).url;
 const listener = app.listen(0, '127.0.0.1', () => {
   const { port } = listener.address() as AddressInfo;
   console.log(JSON.stringify({ app: `http://127.0.0.1:${port}`, ops }));

@@ -2,12 +2,12 @@ import { confusionMatrix, LEAK_CORPUS, runLeakCorpus, SLOW_LEAKS, slowLeakRow, t
 
 /** Seconds within which a leak of 1 MB/s or more must be called one. */
 const DETECT_WITHIN_SECONDS = 60;
-// Seconds count from each workload's start; test/leak-corpus.test.ts asserts the same goals on the same corpus.
+// Seconds count from each workload's start; test/leak-corpus.test.ts and test/slow-leak-corpus.test.ts assert the same goals on the same corpus.
 
 /**
  * The leak verdict's corpus for five minutes, every process at once: a row per process (its truth, its
  * first `leak` verdict, how many verdicts it gave) and the confusion matrix over them; then the slow leaks
- * with where-requests (test/leak-corpus.test.ts's second test), side by side, and their matrix.
+ * with where-requests (test/slow-leak-corpus.test.ts), side by side, and their matrix.
  */
 export async function runLeakCorpusBench(log: (line: string) => void): Promise<string> {
   const results = await runLeakCorpus({ members: LEAK_CORPUS, durationSeconds: 300, keepLeaksAfterDetectionSeconds: 5, pollMs: 1000 });

@@ -5,12 +5,12 @@ import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import { readHeapSnapshot } from '../heapsnapshot/read-heap-snapshot.js';
 import { CliError } from './cli-error.js';
 import { defineCommand } from './command-spec.js';
+import { parseTop, reportJson, TOP_OPTION } from './heap-analysis-output.js';
 import { growthText, heapReportText, survivorsText } from './heap-report-text.js';
 import { printJson } from './output.js';
 import { ProgressBar } from './progress-bar.js';
 import { snapshotSource } from './snapshot-source.js';
 
-const DEFAULT_TOP = 10;
 
 /** Counts the bytes on their way to the reader, for the progress line. */
 async function* counted(source: AsyncIterable<Uint8Array>, progress: ProgressBar): AsyncIterable<Uint8Array> {
@@ -65,14 +65,13 @@ export const analyzeCommand = defineCommand({
   ],
   options: {
     json: { type: 'boolean', help: 'print the report as JSON on stdout (docs/heap-analysis.md)' },
-    top: { type: 'string', value: 'N', help: `how many classes, suspects, strings and collections to list (default ${DEFAULT_TOP})` },
+    ...TOP_OPTION,
     diff: { type: 'boolean', help: 'compare snapshots: A B, growth by constructor; A B C, objects allocated between A and B still alive in C' },
     'token-file': { type: 'string', value: 'FILE', help: 'for a URL: read the bearer token from FILE (or set MAINTENANCE_ENDPOINT_TOKEN)' },
   },
   examples: ['maintenance-endpoint analyze app.heapsnapshot', 'maintenance-endpoint analyze --json --top 20 - < app.heapsnapshot', 'maintenance-endpoint analyze --diff before.heapsnapshot after.heapsnapshot'],
   async run({ values, positionals }) {
-    const top = values.top === undefined ? DEFAULT_TOP : Number(values.top);
-    if (!Number.isInteger(top) || top < 1 || top > 10_000) throw new CliError('--top must be a whole number from 1 to 10000.', 2);
+    const top = parseTop(values.top);
     const tokenFile = values['token-file'];
     if (values.diff === true) {
       if (positionals.length < 2) throw new CliError('--diff takes two or three snapshots: analyze --diff A B [C].', 2);
@@ -92,7 +91,7 @@ export const analyzeCommand = defineCommand({
     }
     if (positionals.length !== 1) throw new CliError('analyze takes one snapshot (or --diff A B [C]).', 2);
     const report = await analyzeOne(positionals[0]!, tokenFile, top);
-    if (values.json === true) printJson(JSON.stringify({ ...report, classes: report.classes.slice(0, top) }, null, 2));
+    if (values.json === true) printJson(JSON.stringify(reportJson(report, top), null, 2));
     else printJson(heapReportText(report, top));
     return 0;
   },

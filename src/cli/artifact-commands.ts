@@ -1,4 +1,6 @@
 import { CliError } from './cli-error.js';
+import { analyzingTap, parseTop, reportJson, TOP_OPTION } from './heap-analysis-output.js';
+import { heapReportText } from './heap-report-text.js';
 import { CONNECTION_OPTIONS, JSON_OPTION, OUTPUT_OPTION, SCHEDULE_OPTIONS, SCHEDULE_PARAMETERS } from './client-options.js';
 import { defineCommand, type Command, type OptionTable } from './command-spec.js';
 import { download, suggestedName } from './download.js';
@@ -24,8 +26,15 @@ interface ArtifactCommandSpec {
   /** The artifact's own options, each sent as the query parameter `param`. */
   options: Record<string, { type: 'string' | 'boolean'; value?: string; help: string; param: string }>;
   timed: boolean;
+  /** Offers --analyze: the snapshot analyzed as it downloads (heapsnapshot only). */
+  analyzable?: boolean;
   examples: string[];
 }
+
+const ANALYZE_OPTIONS = {
+  analyze: { type: 'boolean', help: 'also analyze the snapshot as it downloads, in one pass (the report of maintenance-endpoint analyze, after the file name; with --json, as "report")' },
+  ...TOP_OPTION,
+} as const satisfies OptionTable;
 
 /**
  * A command that takes an artifact now (streamed to a file) or schedules it (--delay, --at, --when:
@@ -37,7 +46,7 @@ function artifactCommand(spec: ArtifactCommandSpec): Command {
     name: spec.name,
     summary: spec.summary,
     description: spec.description,
-    options: { ...CONNECTION_OPTIONS, ...own, ...(spec.timed ? TIMED_OPTIONS : {}), ...OUTPUT_OPTION, ...EGRESS_OPTION, ...SCHEDULE_OPTIONS, ...JSON_OPTION } as OptionTable,
+    options: { ...CONNECTION_OPTIONS, ...own, ...(spec.timed ? TIMED_OPTIONS : {}), ...OUTPUT_OPTION, ...EGRESS_OPTION, ...SCHEDULE_OPTIONS, ...(spec.analyzable === true ? ANALYZE_OPTIONS : {}), ...JSON_OPTION } as OptionTable,
     examples: spec.examples,
     async run({ values }) {
       const endpoint = resolveEndpoint(values as { url?: string; 'token-file'?: string });
@@ -53,6 +62,9 @@ function artifactCommand(spec: ArtifactCommandSpec): Command {
       const scheduling = SCHEDULE_PARAMETERS.some((name) => values[name] !== undefined);
       const uploading = values.egress !== undefined;
       if (uploading && values.output !== undefined) throw new CliError(`${spec.name}: --egress uploads the artifact; --output has nothing to write.`, 2);
+      const analyzing = values.analyze === true;
+      if (analyzing && (uploading || scheduling)) throw new CliError(`${spec.name}: --analyze reads the snapshot as it downloads; it cannot go with --egress or a schedule (analyze the stored dump with maintenance-endpoint analyze).`, 2);
+      const top = analyzing ? parseTop(values.top) : 0;
       // Before any progress line: a value the endpoint would refuse ends here, at once, with exit 2.
       await checkParams(endpoint, { path: `/${spec.name}`, query, command: spec.name, flags });
       const seconds = query.seconds === undefined ? undefined : Number(query.seconds);
@@ -83,11 +95,15 @@ function artifactCommand(spec: ArtifactCommandSpec): Command {
         return 0;
       }
       const file = (values.output as string | undefined) ?? suggestedName(response) ?? `${spec.name}.out`;
-      const downloaded = await download(response, file, spec.name);
+      const analysis = analyzing ? analyzingTap() : undefined;
+      const downloaded = await download(response, file, spec.name, process.stderr, analysis?.tap);
       const warning = response.headers['maintenance-warning'];
       if (warning !== undefined && values.json !== true) process.stderr.write(`${spec.name}: ${String(warning)}\n`);
-      if (values.json === true) printJson(JSON.stringify({ ...downloaded, ...(warning !== undefined ? { warning: String(warning) } : {}) }));
-      else printLines(downloaded.file);
+      if (analysis !== undefined && process.stderr.isTTY === true && values.json !== true) process.stderr.write(`${spec.name}: analyzing...\n`);
+      const report = analysis?.report(top);
+      const warned = warning !== undefined ? { warning: String(warning) } : {};
+      if (values.json === true) printJson(JSON.stringify({ ...downloaded, ...warned, ...(report !== undefined ? { report: reportJson(report, top) } : {}) }, null, report !== undefined ? 2 : undefined));
+      else printLines(downloaded.file, ...(report !== undefined ? ['', heapReportText(report, top)] : []));
       return 0;
     },
   });
@@ -105,9 +121,12 @@ export const heapsnapshotCommand = artifactCommand({
     'expose-internals': { type: 'boolean', help: "include V8's internal objects and edges", param: 'exposeInternals' },
     'capture-numeric-value': { type: 'boolean', help: 'record the values of numbers', param: 'captureNumericValue' },
     redact: { type: 'string', value: 'true|false', help: 'false: without the redaction of strings (needs a token with the heap-raw scope)', param: 'redact' },
+    series: { type: 'string', value: 'start|continue|end', help: "one snapshot of a diff series, whose snapshots keep V8's object ids for analyze --diff A B C (docs/heap-analysis.md)", param: 'series' },
+    'series-timeout': { type: 'string', value: 'SECONDS', help: 'with --series start: end the series by itself after this long (default 1800)', param: 'seriesTimeout' },
   },
   timed: false,
-  examples: ['maintenance-endpoint heapsnapshot --url http://127.0.0.1:9464/ops -o app.heapsnapshot', 'maintenance-endpoint heapsnapshot --when heap-above:80% --expires 6h'],
+  analyzable: true,
+  examples: ['maintenance-endpoint heapsnapshot --series start -o first.heapsnapshot', 'maintenance-endpoint heapsnapshot --analyze --url http://127.0.0.1:9464/ops -o app.heapsnapshot', 'maintenance-endpoint heapsnapshot --url http://127.0.0.1:9464/ops -o app.heapsnapshot', 'maintenance-endpoint heapsnapshot --when heap-above:80% --expires 6h'],
 });
 
 export const cpuprofileCommand = artifactCommand({

@@ -25,16 +25,18 @@ export function suggestedName(response: IncomingMessage): string | undefined {
 /**
  * Streams a response into `file`, by way of `<file>.partial` renamed only once complete, so an
  * interrupted download never leaves a file that looks whole. A gzipped transfer is decoded on the way;
- * the progress line counts both what arrives and what the file receives.
+ * the progress line counts both what arrives and what the file receives. `tap` sees each decoded chunk on
+ * its way to the file (one pass over the download: `heapsnapshot --analyze` reads the snapshot there).
  */
-export async function download(response: IncomingMessage, file: string, label: string, stream: ProgressStream = process.stderr): Promise<Downloaded> {
+export async function download(response: IncomingMessage, file: string, label: string, stream: ProgressStream = process.stderr, tap?: (chunk: Buffer) => void): Promise<Downloaded> {
   const partial = `${file}.partial`;
   const progress = new ProgressBar(`${label} -> ${file}`, stream);
   const compressed = response.headers['content-encoding'] === 'gzip';
-  const count = (add: (bytes: number) => void) =>
+  const count = (add: (bytes: number) => void, see?: (chunk: Buffer) => void) =>
     new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         add(chunk.length);
+        see?.(chunk);
         callback(null, chunk);
       },
     });
@@ -44,7 +46,7 @@ export async function download(response: IncomingMessage, file: string, label: s
       response,
       count((bytes) => progress.received(bytes, compressed)),
       compressed ? createGunzip() : new PassThrough(),
-      count((bytes) => progress.written(bytes)),
+      count((bytes) => progress.written(bytes), tap),
       createWriteStream(partial, { mode: 0o600 }),
     );
     if (!response.complete) throw new Error('the download ended early');

@@ -24,7 +24,8 @@ export function requestJson(base: string, path: string, token: string, json?: un
         try {
           resolve({ status: res.statusCode!, body: JSON.parse(text) });
         } catch {
-          resolve({ status: res.statusCode!, body: { error: { code: 'BAD_REPLY', message: text.slice(0, 200) } } });
+          // Not the endpoint's JSON (a proxy's page): no code of the catalogue, only what came.
+          resolve({ status: res.statusCode!, body: { error: { message: `not the endpoint's JSON: ${text.slice(0, 200)}` } } });
         }
       });
     });

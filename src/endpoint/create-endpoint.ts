@@ -17,6 +17,7 @@ import { ProbeFeed } from '../probe/probe-feed.js';
 import { ProbeReader } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
 import { RuleEngine } from '../rules/rule-engine.js';
+import { FlightRecorder } from '../recorder/flight-recorder.js';
 import { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import type { CdpTarget } from '../targets/target.js';
@@ -115,9 +116,12 @@ export function createEndpoint({
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
   if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
   const threads = new WorkerThreads(target, { ownThreadIds });
-  const context: ApiContext = { target, threads, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules };
-  // The services above run from the start (the probe's feed, the live history, the rules); the HTTP stack waits
-  // for the first request: Express and the routes are most of an idle endpoint's memory.
+  // Inside the recorded process only: its spill must outlive the process, not a sidecar's view of it.
+  const recorder = config.recorder !== undefined && target.capabilities.sharedFileSystem ? new FlightRecorder({ target, probe, live, dumps, log, config: config.recorder }) : undefined;
+  void recorder?.start();
+  const context: ApiContext = { target, threads, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules, recorder };
+  // The services above run from the start (the probe's feed, the live history, the rules, the recorder); the HTTP
+  // stack waits for the first request: Express and the routes are most of an idle endpoint's memory.
   let stack: Promise<typeof import('./http-stack.js')> | undefined;
   const loadStack = () => (stack ??= import('./http-stack.js'));
   let router: Promise<Router> | undefined;
@@ -136,6 +140,7 @@ export function createEndpoint({
       if (closed) return;
       closed = true;
       probe?.feed.stop();
+      recorder?.close();
       live.close();
       rules.close();
       dumps.close();
@@ -159,7 +164,7 @@ function probeView(handle: ProbeHandle): ProbeView {
   const feed = new ProbeFeed(reader);
   const leaks = new LeakDetector(() => reader.startedAt());
   feed.onEvents((events, missed) => leaks.add(events, missed));
-  return { reader, feed, leaks };
+  return { reader, feed, leaks, evalStop: handle.evalStop };
 }
 
 /**

@@ -10,12 +10,36 @@ import { StringTable } from './string-table.js';
  * table; the text is never held. Bad input is a SNAPSHOT_MALFORMED error naming the byte offset.
  */
 export async function readHeapSnapshot(source: AsyncIterable<Uint8Array>): Promise<HeapGraph> {
-  const builder = new GraphBuilder();
-  const tokenizer = new SnapshotTokenizer(builder);
-  builder.tokenizer = tokenizer;
-  for await (const chunk of source) tokenizer.write(chunk);
-  tokenizer.end();
-  return builder.finish(tokenizer.bytesRead);
+  const reader = new HeapSnapshotReader();
+  for await (const chunk of source) reader.write(chunk);
+  return reader.end();
+}
+
+/**
+ * The same reader fed by pushes, for bytes that also go somewhere else (a download saved to a file and
+ * read on the way, a snapshot streaming by to its client): `write` each chunk as it passes (it is not
+ * kept: the chunk may be reused), then `end` for the graph.
+ */
+export class HeapSnapshotReader {
+  private readonly builder = new GraphBuilder();
+  private readonly tokenizer = new SnapshotTokenizer(this.builder);
+
+  constructor() {
+    this.builder.tokenizer = this.tokenizer;
+  }
+
+  get bytesRead(): number {
+    return this.tokenizer.bytesRead;
+  }
+
+  write(chunk: Uint8Array): void {
+    this.tokenizer.write(chunk);
+  }
+
+  end(): HeapGraph {
+    this.tokenizer.end();
+    return this.builder.finish(this.tokenizer.bytesRead);
+  }
 }
 
 const NODE_TYPE = 0;
@@ -270,7 +294,6 @@ class GraphBuilder implements SnapshotEvents {
     const nodeCount = this.nodes;
     const edgeCount = this.edges;
     if (this.firstEdge[nodeCount] !== edgeCount) throw malformedSnapshot(`the nodes' edge counts add up to ${this.firstEdge[nodeCount]}, "edges" holds ${edgeCount}`, bytesRead);
-    this.strings.trim();
     const graph: HeapGraph = {
       layout,
       nodeCount,

@@ -6,6 +6,7 @@ import type { OperationRegistry } from '../operations/operation-registry.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import type { ProbeView } from '../probe/probe-view.js';
 import type { RuleEngine } from '../rules/rule-engine.js';
+import type { FlightRecorder } from '../recorder/flight-recorder.js';
 import type { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import type { CdpTarget } from '../targets/target.js';
 import type { WorkerThreads } from '../targets/worker-threads.js';
@@ -34,4 +35,6 @@ export interface ApiContext {
   commands: CommandRunner;
   /** The collection rules and what they have done. */
   rules: RuleEngine;
+  /** The always-on recorder, when enabled (it then answers /debug/pprof/heap and /allocs at once). */
+  recorder: FlightRecorder | undefined;
 }

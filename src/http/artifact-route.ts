@@ -1,6 +1,6 @@
 import type { ArtifactKind } from '../operations/artifacts/artifact-kind.js';
 import { egressParam } from '../operations/artifacts/egress-param.js';
-import { parseTrigger, SCHEDULE_PARAMS, type ScheduleValues } from '../scheduling/triggers.js';
+import { checkSchedule, parseTrigger, SCHEDULE_PARAMS, type ScheduleValues } from '../scheduling/triggers.js';
 import { defineRoute, type RouteDefinition } from './routes/route.js';
 import { streamArtifact } from './stream-artifact.js';
 import { threadParam, threadTarget } from './thread-target.js';
@@ -38,16 +38,21 @@ export function artifactRoute(
     scope: artifact.scope,
     summary,
     params: (config) => ({ ...artifact.parameters(config), ...SCHEDULE_PARAMS, egress: egressParam(config.egress), ...(threads && { thread: threadParam }) }),
+    checkParams: (params, context) => checkSchedule(split(params).schedule, artifact.kind, split(params).egress, context.probe),
     paramScope: (params) => artifact.paramScope?.(split(params).own as never),
     heavy: true,
     operation: {
       kind: (params) => (asksForLater(params) ? undefined : artifact.lock),
       expectedMs: (params) => artifact.expectedMs(params as never),
     },
-    admit: async ({ params, context }) =>
-      asksForLater(params) || artifact.admit === undefined
+    admit: async ({ params, context }) => {
+      // V8's ids are kept per isolate, and a diff series keeps the main thread's (snapshot-series.ts).
+      const thread = params.thread as number | undefined;
+      if (thread !== undefined && thread !== 0 && (params as Record<string, unknown>).series !== undefined) throw invalidParameter('series', 'absent with thread: a diff series follows the main thread');
+      return asksForLater(params) || artifact.admit === undefined
         ? undefined
-        : artifact.admit(await threadTarget(context, params.thread as number | undefined), split(params).own as never, context.config),
+        : artifact.admit(await threadTarget(context, thread), split(params).own as never, context.config);
+    },
     async handle(call) {
       const { own, schedule, egress } = split(call.params);
       const trigger = parseTrigger(schedule);
@@ -62,7 +67,7 @@ export function artifactRoute(
       const request = { kind: artifact.kind, params: own, ...(destination && { egress: destination }) };
       const job =
         trigger.type === 'near-heap-limit'
-          ? await call.context.dumps.armNearHeapLimit(request, call.caller.tokenId)
+          ? await call.context.dumps.armNearHeapLimit(call.caller.tokenId)
           : call.context.dumps.schedule(request, trigger, call.caller.tokenId);
       call.audit.auditResult = { scheduled: job.id };
       call.res

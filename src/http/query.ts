@@ -11,3 +11,13 @@ export function readQuery<S extends ParamSpecs>(req: Request, specs: S): ParamVa
   for (const name of new Set(url.searchParams.keys())) raw.set(name, url.searchParams.getAll(name));
   return parseParams(raw, specs);
 }
+
+/**
+ * Reads the path's parameters (`/dumps/:id`) against the route's declared specs, as strictly as the
+ * query: Express has matched and decoded them; a value that does not parse is a 400 naming it.
+ */
+export function readPathParams<S extends ParamSpecs>(req: Request, specs: S): ParamValues<S> {
+  const raw = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(req.params as Record<string, string>)) raw.set(name, [value]);
+  return parseParams(raw, specs, 'Path parameter');
+}

@@ -1,28 +1,11 @@
 import type { CdpTarget } from '../targets/target.js';
-import type { CallFrame } from './cpu-profile.js';
-import { OperationAbortedError } from '../errors.js';
 import { waitUnlessAborted } from './abortable-delay.js';
 import { releaseDeferredSnapshotMemory } from './snapshot-memory-release.js';
+import { lastOrdinal, profileAllocatedAfter, runningSamplingProfile } from './heap-sampler.js';
+import { MaintenanceError, OperationAbortedError } from '../errors.js';
 
-export interface SamplingHeapProfileNode {
-  callFrame: CallFrame;
-  /** Bytes of sampled allocations made by this frame itself: still alive at the end, or all of them with includeCollected. */
-  selfSize: number;
-  id: number;
-  children: SamplingHeapProfileNode[];
-}
-
-export interface SamplingHeapProfileSample {
-  size: number;
-  nodeId: number;
-  ordinal: number;
-}
-
-/** The DevTools `HeapProfiler.SamplingHeapProfile` (`.heapprofile`). */
-export interface SamplingHeapProfile {
-  head: SamplingHeapProfileNode;
-  samples: SamplingHeapProfileSample[];
-}
+export type { SamplingHeapProfile, SamplingHeapProfileNode, SamplingHeapProfileSample } from './heap-sampler.js';
+import type { SamplingHeapProfile } from './heap-sampler.js';
 
 export interface HeapProfileOptions {
   durationMs: number;
@@ -44,6 +27,8 @@ export interface HeapProfileOptions {
  * run in production.
  */
 export async function takeHeapProfile(target: CdpTarget, options: HeapProfileOptions): Promise<SamplingHeapProfile> {
+  const running = await runningSamplingProfile(target);
+  if (running !== undefined) return windowOfRunningSampler(target, running, options);
   await target.send('HeapProfiler.startSampling', {
     samplingInterval: options.intervalBytes,
     ...(options.includeCollected ? { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } : {}),
@@ -61,4 +46,23 @@ export async function takeHeapProfile(target: CdpTarget, options: HeapProfileOpt
   }
   if (!completed) throw new OperationAbortedError('Heap profile');
   return profile;
+}
+
+/**
+ * A profile over the window while another holder (the recorder) keeps V8's one sampler running: the
+ * samples taken during the window and still alive at its end, which is what a sampler of our own
+ * would hold, at the holder's interval. The churn cannot be had without stopping the holder's sampler.
+ */
+async function windowOfRunningSampler(target: CdpTarget, atStart: SamplingHeapProfile, options: HeapProfileOptions): Promise<SamplingHeapProfile> {
+  if (options.includeCollected) {
+    throw new MaintenanceError(
+      'OPERATION_IN_PROGRESS',
+      "V8's one sampling heap profiler runs already, keeping live objects only (the recorder, or another session): include=collected would stop it. Ask /debug/pprof/allocs, or for include=live.",
+    );
+  }
+  const after = lastOrdinal(atStart);
+  if (!(await waitUnlessAborted(options.durationMs, options.signal))) throw new OperationAbortedError('Heap profile');
+  const atEnd = await runningSamplingProfile(target);
+  if (atEnd === undefined) throw new MaintenanceError('INSPECTOR_ERROR', 'The sampling heap profiler that was running stopped during the profile.');
+  return profileAllocatedAfter(atEnd, after);
 }

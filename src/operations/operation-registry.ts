@@ -1,4 +1,4 @@
-import { operationInProgress } from '../errors.js';
+import { isCode, operationInProgress } from '../errors.js';
 import { release, tryAcquire, type LockKind } from './process-locks.js';
 
 const DEFAULT_RETRY_AFTER_SECONDS = 10;
@@ -59,6 +59,22 @@ export class OperationRegistry {
     if (expectedDurationMs !== undefined) operation.expectedEndMs = Date.now() + expectedDurationMs;
     this.#running.add(operation);
     return operation;
+  }
+
+  /**
+   * Like begin, but waits for a slot taken by another operation, checking every second, up to `waitMs`
+   * (a scheduled dump that fires while a request holds its kind's slot); refused as begin refuses past it.
+   */
+  async beginWhenFree(kind: LockKind, { waitMs, signal }: { waitMs: number; signal: AbortSignal }): Promise<RunningOperation> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        return this.begin(kind);
+      } catch (error) {
+        if (!isCode(error, 'OPERATION_IN_PROGRESS') || Date.now() > deadline || signal.aborted) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      }
+    }
   }
 
   /** Until the running one ends, when this server runs it and knows its length; otherwise a fair guess. */

@@ -2,6 +2,7 @@ import { MaintenanceError } from '../errors.js';
 import type { MemoryBudget } from '../probe/memory-limit.js';
 import type { CdpTarget } from '../targets/target.js';
 import { estimateSnapshotMemory, type SnapshotMemoryEstimate } from './snapshot-memory-estimate.js';
+import { estimateIdMapBytes } from './snapshot-series.js';
 import { readTargetMemoryBudget } from './target-memory-budget.js';
 
 /**
@@ -59,6 +60,8 @@ export interface AdmissionFacts {
   checked: boolean;
   /** The estimate did not fit and force took it anyway. */
   forced: boolean;
+  /** A series' first snapshot: the part of estimateBytes that is V8's id map, kept until the series ends. */
+  idMapBytes?: number;
 }
 
 /**
@@ -66,10 +69,14 @@ export interface AdmissionFacts {
  * when it fits (or force is given, or nothing can be checked); throws InsufficientMemoryError otherwise,
  * before anything was asked of V8.
  */
-export async function checkSnapshotAdmission(target: CdpTarget, options: { memoryLimit?: number; force?: boolean }): Promise<AdmissionFacts> {
-  const [estimate, budget] = await Promise.all([estimateSnapshotMemory(target), readTargetMemoryBudget(target, { memoryLimit: options.memoryLimit })]);
+export async function checkSnapshotAdmission(target: CdpTarget, options: { memoryLimit?: number; force?: boolean; keepIds?: boolean }): Promise<AdmissionFacts> {
+  const [snapshot, budget] = await Promise.all([estimateSnapshotMemory(target), readTargetMemoryBudget(target, { memoryLimit: options.memoryLimit })]);
+  // A series' first snapshot keeps V8's id map after it, for the series' length: admitted with the peak.
+  const idMapBytes = options.keepIds === true ? estimateIdMapBytes(snapshot.inputs.regularUsedBytes) : 0;
+  const estimate = { ...snapshot, peakExtraBytes: snapshot.peakExtraBytes + idMapBytes };
   const admission = admitSnapshot(estimate, budget);
   const facts = {
+    ...(options.keepIds === true ? { idMapBytes } : {}),
     estimateBytes: estimate.peakExtraBytes,
     availableBytes: budget.availableBytes ?? null,
     limitBytes: budget.limitBytes ?? null,

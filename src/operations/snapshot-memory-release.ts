@@ -1,5 +1,6 @@
 import type { CdpTarget } from '../targets/target.js';
 import { LOCK_KINDS, processLocks } from './process-locks.js';
+import { seriesHoldsIds } from './snapshot-series.js';
 
 /**
  * What V8 keeps after a heap snapshot, and how it is given back (measured on Node 20, 22, 24 and 26;
@@ -18,7 +19,7 @@ import { LOCK_KINDS, processLocks } from './process-locks.js';
  * sampling heap profile started on the same session, and V8's allocation tracker holds a pointer into
  * the ids: so while a heap profile runs the release waits until it ends.
  */
-export type ReleaseOutcome = 'released' | 'deferred';
+export type ReleaseOutcome = 'released' | 'deferred' | 'kept';
 
 const deferred = new Set<CdpTarget>();
 
@@ -29,9 +30,12 @@ export function heapProfileRunning(): boolean {
 
 /**
  * Gives back what V8 keeps for the snapshot just taken: now, or once the running heap profile ends
- * (then `releaseDeferredSnapshotMemory` does it). Never throws: a target that went away keeps nothing.
+ * (then `releaseDeferredSnapshotMemory` does it), or, while a diff series is open, when it ends. Never
+ * throws: a target that went away keeps nothing.
  */
 export async function releaseSnapshotMemory(target: CdpTarget, options: { heapProfileRunning?: boolean } = {}): Promise<ReleaseOutcome> {
+  // An open diff series keeps the ids until it ends, which releases them (snapshot-series.ts).
+  if (seriesHoldsIds()) return 'kept';
   if (options.heapProfileRunning ?? heapProfileRunning()) {
     deferred.add(target);
     return 'deferred';
@@ -45,7 +49,7 @@ export async function releaseSnapshotMemory(target: CdpTarget, options: { heapPr
  * behind, through `target` (any session of the same isolate will do). Nothing to do if none were.
  */
 export async function releaseDeferredSnapshotMemory(target: CdpTarget): Promise<boolean> {
-  if (deferred.size === 0) return false;
+  if (deferred.size === 0 || seriesHoldsIds()) return false;
   deferred.clear();
   await disableHeapProfiler(target);
   return true;

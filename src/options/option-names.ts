@@ -5,6 +5,7 @@ import type { S3DestinationOptions } from './egress-options.js';
 import type { EvalOptions } from './eval-options.js';
 import type { DumpOptions, HealthProbeOptions, MaintenanceOptions, RateLimitOptions, WindowLimit } from './resolve-options.js';
 import type { RuleOptions } from './rules-options.js';
+import type { RecorderOptions } from './recorder-options.js';
 import type { TokenSpec } from './tokens.js';
 
 /**
@@ -23,12 +24,14 @@ const RATE_LIMIT: OptionNames<RateLimitOptions> = { all: WINDOW, heavy: WINDOW, 
 const DUMPS: OptionNames<DumpOptions> = { directory: true, maxBytes: true, maxFiles: true, maxAgeSeconds: true, maxPendingJobs: true, reserveBytes: true };
 const HEALTH_PROBES: OptionNames<HealthProbeOptions> = { unresponsiveAfterSeconds: true, rateLimit: WINDOW };
 const TOKEN: OptionNames<TokenSpec> = { id: true, token: true, scopes: true };
-const EVAL: OptionNames<EvalOptions> = { enabled: true, allowSideEffects: true, maxTimeoutMs: true };
+const EVAL: OptionNames<EvalOptions> = { enabled: true, allowSideEffects: true, maxTimeoutMs: true, memoryBudgetBytes: true };
 const COMMAND_PARAMETER: OptionNames<CommandParameter> = { type: true, description: true, required: true, enum: true, min: true, max: true, secret: true };
 const COMMAND: OptionNames<AppCommand> = { description: true, scope: true, parameters: { entries: COMMAND_PARAMETER }, timeoutMs: true, run: true };
 
 // A rule's `when` and `do` are checked name by name by their resolver (rules-options.ts), which knows which names go together.
 const RULE: OptionNames<RuleOptions> = { name: true, when: true, do: true, limit: { count: true, perSeconds: true }, cooldownSeconds: true };
+
+const RECORDER: OptionNames<RecorderOptions> = { enabled: true, spillSeconds: true, samplingIntervalBytes: true };
 
 const DESTINATION: OptionNames<S3DestinationOptions> = {
   type: true,
@@ -72,6 +75,7 @@ export const MAINTENANCE_OPTION_NAMES: OptionNames<MaintenanceOptions> = {
   eval: EVAL,
   commands: { entries: COMMAND },
   rules: { entries: RULE },
+  recorder: RECORDER,
 };
 
 /**

@@ -5,6 +5,7 @@ import type { AppCommands } from './command-options.js';
 import { resolveEvalOptions, type EvalOptions, type ResolvedEvalConfig } from './eval-options.js';
 import { loadTokenRecords, type TokenRecord, type TokenSources } from './tokens.js';
 import { resolveRules, type ResolvedRule, type RuleOptions } from './rules-options.js';
+import { resolveRecorderOptions, type RecorderOptions, type ResolvedRecorderConfig } from './recorder-options.js';
 
 export interface WindowLimit {
   /** Length of the window in milliseconds. */
@@ -111,6 +112,12 @@ export interface MaintenanceOptions extends TokenSources {
    * `storeDir`; see docs/rules.md.
    */
   rules?: RuleOptions[];
+  /**
+   * The always-on recorder: the last minute of vital signs and a low-rate sampling heap profile, spilled to
+   * `storeDir` every few seconds so that the next start lists a `last-moments` dump after a kill or an
+   * OOM abort; `/debug/pprof/heap` then answers at once. See docs/recorder.md.
+   */
+  recorder?: RecorderOptions;
 }
 
 export interface HealthProbeOptions {
@@ -144,6 +151,8 @@ export interface ResolvedConfig {
   egress: Record<string, S3Destination>;
   eval: ResolvedEvalConfig;
   rules: ResolvedRule[];
+  /** Undefined when the recorder is off. */
+  recorder: ResolvedRecorderConfig | undefined;
 }
 
 const DEFAULT_LIMITS = {
@@ -187,6 +196,7 @@ export function resolveConfig(options: MaintenanceOptions): ResolvedConfig {
     egress: Object.fromEntries(resolveEgressOptions(options.egress)),
     eval: resolveEvalOptions(options.eval),
     rules: resolveRules(options.rules),
+    recorder: resolveRecorderOptions(options.recorder),
   };
 }
 

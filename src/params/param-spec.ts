@@ -13,6 +13,11 @@ export interface ParamSpec<T> {
   /** What it means, for docs/api.md's tables (generated from the declarations). */
   meaning?: string;
   parse(raw: string): T | undefined;
+  /**
+   * When `parse` refuses a value, the words after the parameter's name in the error, when they can say
+   * more than "must be <describe>" (a time in the past, a + lost to URL decoding).
+   */
+  refusal?(raw: string): string;
 }
 
 export type ParamSpecs = Record<string, ParamSpec<any>>;
@@ -21,6 +26,9 @@ export type ParamSpecs = Record<string, ParamSpec<any>>;
 export type ParamValues<S extends ParamSpecs> = {
   [K in keyof S]: S[K] extends ParamSpec<infer T> ? (S[K] extends { default: T } ? T : T | undefined) : never;
 };
+
+/** The typed values of a path's parameters: always present, since the path matched. */
+export type PathValues<S extends ParamSpecs> = { [K in keyof S]: S[K] extends ParamSpec<infer T> ? T : never };
 
 /** A spec whose type says whether it has a default, so handlers see `T` rather than `T | undefined`. */
 type Spec<T, D> = ParamSpec<T> & (D extends T ? { default: T } : unknown);
@@ -53,9 +61,18 @@ export function enumParam<T extends string, D extends T | undefined = undefined>
   } as Spec<T, D>;
 }
 
-/** Free text whose meaning a later step checks (a duration, a time): only the empty string is refused here. */
+/** Free text whose meaning a later step checks (a destination's name): only the empty string is refused here. */
 export function textParam(describe: string): ParamSpec<string> {
   return { describe, parse: (raw) => (raw === '' ? undefined : raw) };
+}
+
+/**
+ * Text whose meaning is checked here, as it is read: `check` returns undefined for a good value, or
+ * the words that refuse it. The value stays the text given (the audit line records it as sent); the
+ * step that uses it reads the same text with the same reader.
+ */
+export function checkedTextParam(describe: string, check: (raw: string) => string | undefined): ParamSpec<string> {
+  return { describe, parse: (raw) => (raw !== '' && check(raw) === undefined ? raw : undefined), refusal: (raw) => (raw === '' ? `must be ${describe}` : check(raw)!) };
 }
 
 /** Gives a spec its meaning for the docs, keeping its type (and so whether it has a default). */
@@ -80,7 +97,7 @@ export function parseParams<S extends ParamSpecs>(raw: ReadonlyMap<string, reado
     }
     if (values.length > 1) throw new MaintenanceError('REPEATED_PARAMETER', `${where} "${name}" is given more than once.`);
     const value = spec.parse(values[0]!);
-    if (value === undefined) throw new MaintenanceError('INVALID_PARAMETER', `${where} "${name}" must be ${spec.describe}.`);
+    if (value === undefined) throw new MaintenanceError('INVALID_PARAMETER', `${where} "${name}" ${spec.refusal?.(values[0]!) ?? `must be ${spec.describe}`}.`);
     result[name] = value;
   }
   for (const [name, spec] of Object.entries(specs)) if (!(name in result) && spec.default !== undefined) result[name] = spec.default;

@@ -13,11 +13,14 @@ import {
   WAKE_INT32,
   type GcKind,
 } from './probe-layout.js';
+import { mainThreadEvalStopCell } from './eval-stop-cell.js';
 
 /** What a reader needs to attach to the probe from any thread. Plain data: it crosses into a worker. */
 export interface ProbeHandle {
   buffer: SharedArrayBuffer;
   spaceNames: string[];
+  /** The main thread's stop cell for evaluations (eval-stop-cell.ts). */
+  evalStop: SharedArrayBuffer;
 }
 
 const TICK_MS = 1000;
@@ -80,7 +83,7 @@ class MainThreadProbe {
     const spaceNames = getHeapSpaceStatistics()
       .slice(0, MAX_SPACES)
       .map((space) => space.space_name);
-    this.handle = { buffer, spaceNames };
+    this.handle = { buffer, spaceNames, evalStop: mainThreadEvalStopCell() };
     this.#delay = monitorEventLoopDelay({ resolution: 10 });
     this.#delay.enable();
     this.#gcObserver = new PerformanceObserver(this.#onGc);

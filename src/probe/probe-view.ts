@@ -7,4 +7,6 @@ export interface ProbeView {
   reader: ProbeReader;
   feed: ProbeFeed;
   leaks: LeakDetector;
+  /** The main thread's stop cell for evaluations (eval-stop-cell.ts). */
+  evalStop: SharedArrayBuffer;
 }

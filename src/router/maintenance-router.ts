@@ -7,6 +7,7 @@ import { checkOptionNames, MAINTENANCE_OPTION_NAMES } from '../options/option-na
 import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
+import { removeRecordingAtProcessEnd } from '../recorder/recording-file.js';
 import { checkRules } from '../rules/rule-actions.js';
 import { watchHttp } from '../probe/http-watch.js';
 import { guardTrustProxy } from './trust-proxy-guard.js';
@@ -45,6 +46,7 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
   // The probe runs for the life of the process once a router is mounted: routers have no close().
   const probe = acquireMainThreadProbe().handle;
   const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
+  removeRecordingAtProcessEnd(config);
   const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, httpWatch: watchHttp(config.rules)?.handle, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)) }));
   // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
   endpoint.catch(() => {});

@@ -1,5 +1,6 @@
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import { ConfigError } from '../errors.js';
+import { ConfigError, MaintenanceError } from '../errors.js';
+import { STATUS_OF } from '../http/error-status.js';
 import { trustsEveryProxy } from '../options/trust-proxy.js';
 
 const MESSAGE =
@@ -33,8 +34,9 @@ export function guardTrustProxy(express: () => Express, endpoint: RequestHandler
     }
     if (!reported) report(MESSAGE);
     reported = true;
-    res.status(500).setHeader('Cache-Control', 'no-store');
-    res.json({ error: { code: 'MISCONFIGURED', message: 'The endpoint refuses to serve: its configuration is unsafe; see its log.' } });
+    const refusal = new MaintenanceError('MISCONFIGURED', 'The endpoint refuses to serve: its configuration is unsafe; see its log.');
+    res.status(STATUS_OF[refusal.code]).setHeader('Cache-Control', 'no-store');
+    res.json({ error: { code: refusal.code, message: refusal.message } });
   };
   // The sub-app exists for its 'mount' event; a request skips its own handling (a finalhandler, and two
   // prototype swaps of req and res, there and back, per request: a good part of what each refusal cost

@@ -5,7 +5,7 @@ import type { S3Destination } from '../options/egress-options.js';
 import type { ResolvedRule } from '../options/rules-options.js';
 import { parseParams } from '../params/param-spec.js';
 import { assertWatchable, type WatchingPlace } from './rule-conditions.js';
-import type { ArtifactRequest } from '../scheduling/dump-scheduler.js';
+import type { ArtifactRequest } from '../scheduling/dump-job.js';
 
 /**
  * Each rule's actions as the scheduler's requests, their parameters read by the artifact kinds' own

@@ -1,71 +1,24 @@
-import { isCode, MaintenanceError, OperationAbortedError, ProtocolError } from '../errors.js';
+import { renameSync } from 'node:fs';
+import { contained } from '../contained.js';
+import { MaintenanceError, OperationAbortedError, ProtocolError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import { ARTIFACTS, type ArtifactKindName } from '../operations/artifacts/all-artifacts.js';
 import type { ArtifactLimits, ArtifactSink, ProduceOptions } from '../operations/artifacts/artifact-kind.js';
 import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
 import type { OperationRegistry, RunningOperation } from '../operations/operation-registry.js';
-import type { LockKind } from '../operations/process-locks.js';
+import { inSlot } from '../operations/slot-sequence.js';
+import type { S3Destination } from '../options/egress-options.js';
 import type { GcEvent } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
-import type { S3Destination } from '../options/egress-options.js';
 import type { CdpTarget } from '../targets/target.js';
-import { renameSync } from 'node:fs';
-import { join } from 'node:path';
-import { newDumpId } from './dump-id.js';
+import { isStoredJob, jobState, newJob, type ArtifactRequest, type DumpJob, type JobState } from './dump-job.js';
 import { DumpStore, type PartialFile } from './dump-store.js';
-import { AdoptionRetries } from './adoption-retries.js';
-import { armingWarning, armNearHeapLimitCapture, inspectWholeSnapshot, nearHeapLimitWritesInto, scanForSnapshots, writerGone, type NearHeapLimitArming, type WriterJudgement } from './near-heap-limit-capture.js';
-import { startedAfter, TargetStartWatch } from './target-start-watch.js';
+import { inspectWholeSnapshot } from './near-heap-limit-capture.js';
+import { NearHeapLimitAdoption } from './near-heap-limit-adoption.js';
+import { assertRoomFor, formatMiB } from './store-room.js';
 import { recoverStore, sha256File, writeRecord } from './stored-dump-records.js';
-import { assertReachable, type Trigger } from './triggers.js';
-import { uploadStoredDump, type DumpUpload } from './upload-stored-dump.js';
-import { contained } from '../contained.js';
-
-/** What a scheduled job produces: an artifact kind of the shared table with its validated parameters. */
-export interface ArtifactRequest {
-  kind: ArtifactKindName;
-  params: Record<string, unknown>;
-  /** Upload the artifact there once taken, then drop it from the store. */
-  egress?: S3Destination;
-}
-
-/**
- * `uploading` and `uploaded` are an egress job's: it never becomes `ready`, its file leaves with the upload.
- * `armed` is a near-heap-limit job's: Node writes the snapshot itself when the heap runs out.
- */
-export type JobStatus = 'scheduled' | 'armed' | 'running' | 'uploading' | 'uploaded' | 'ready' | 'failed' | 'cancelled';
-
-export interface DumpJob {
-  id: string;
-  kind: ArtifactRequest['kind'];
-  status: JobStatus;
-  trigger: Trigger;
-  params: Record<string, unknown>;
-  created: string;
-  /** The token id that scheduled it, for the audit trail. */
-  requestedBy: string | null;
-  started: string | null;
-  finished: string | null;
-  size: number | null;
-  error: string | null;
-  /** The download name, `<host>-<pid>-<timestamp>.<ext>`, set when the artifact is taken. */
-  fileName: string | null;
-  /** The destination's name, for a job that uploads. */
-  egress: string | null;
-  /** Where the upload landed, once `uploaded`. */
-  upload: DumpUpload | null;
-  /** The file's SHA-256 (hex), where the store computed it (a persistent store does, for every dump). */
-  sha256: string | null;
-  /** A near-heap-limit job's arming: where Node will write, at which heap limit, by which process. */
-  nearHeapLimit?: NearHeapLimitArming;
-  /** What the operator should know about this job (a near-heap-limit snapshot that will not reach the store). */
-  warning?: string;
-  /**
-   * A heap snapshot's file: whether its strings are redacted. Node writes a near-heap-limit snapshot
-   * raw; the store then redacts it as it serves it unless a `heap-raw` token asks for it raw.
-   */
-  redacted?: boolean;
-}
+import type { Trigger } from './triggers.js';
+import { uploadStoredDump } from './upload-stored-dump.js';
 
 export interface SchedulerOptions {
   maxPendingJobs: number;
@@ -75,25 +28,16 @@ export interface SchedulerOptions {
   limits: ArtifactLimits;
 }
 
-interface JobState {
-  job: DumpJob;
-  request: ArtifactRequest;
-  extension: string;
-  cancel: () => void;
-  abort: AbortController;
-}
-
 /** How long a triggered job waits for a busy operation of its kind before it fails. */
 const BUSY_WAIT_MS = 60_000;
 const FINISHED_RECORDS_KEPT = 100;
 const SWEEP_MS = 60_000;
-/** How often a persistent store looks for a snapshot Node wrote into it by itself. */
-const ADOPT_SCAN_MS = 1000;
 
 /**
  * Scheduled and conditional dumps: jobs wait for their trigger (a time, the next major GC, the heap
  * crossing a size), run the same operations as direct requests into the private store, and wait there
- * for download, within the store's limits.
+ * for download, within the store's limits. The jobs are dump-job.ts's; the snapshots Node writes near
+ * its heap limit are armed and adopted by near-heap-limit-adoption.ts.
  */
 export class DumpScheduler {
   readonly store: DumpStore;
@@ -105,14 +49,7 @@ export class DumpScheduler {
   readonly #options: SchedulerOptions;
   readonly #gcWaiters = new Set<(event: GcEvent) => void>();
   readonly #sweeper: NodeJS.Timeout;
-  #adoptScanner: NodeJS.Timeout | undefined;
-  /** Names of Node's snapshot files being adopted, so a scan does not take one twice. */
-  readonly #adopting = new Set<string>();
-  readonly #adoptionRetries = new AdoptionRetries();
-  /** Outside the target (a sidecar), files and the target's start time tell whether a writer is gone, never a pid. */
-  readonly #judgement: WriterJudgement;
-  readonly #targetStart: TargetStartWatch;
-  #arming: Promise<DumpJob> | undefined;
+  readonly #nearHeapLimit: NearHeapLimitAdoption;
   #closed = false;
 
   constructor(deps: { store: DumpStore; target: CdpTarget; operations: OperationRegistry; probe: ProbeView | undefined; log: AuditLogger; options: SchedulerOptions }) {
@@ -122,16 +59,21 @@ export class DumpScheduler {
     this.#probe = deps.probe;
     this.#log = deps.log;
     this.#options = deps.options;
-    this.#judgement = deps.target.capabilities.sharedFileSystem ? 'pid' : 'file';
-    this.#targetStart = new TargetStartWatch(deps.target);
+    const host = {
+      jobs: this.#jobs,
+      store: this.store,
+      closed: () => this.#closed,
+      finish: (state: JobState, status: 'failed' | 'cancelled', error: string) => this.#finish(state, status, error),
+      enforceLimits: (latest: JobState) => this.#enforceLimits(latest),
+    };
+    this.#nearHeapLimit = new NearHeapLimitAdoption({ host, target: deps.target, probe: deps.probe, log: deps.log });
     this.#probe?.feed.onEvents((events) => {
       for (const event of events) for (const waiter of [...this.#gcWaiters]) waiter(event);
     });
     this.#sweeper = setInterval(contained('the dump store sweep', () => this.#sweepOld()), SWEEP_MS).unref();
     if (this.store.persistent) {
       this.#restore();
-      this.#scanForSnapshots();
-      this.#adoptScanner = setInterval(contained('the near-heap-limit adoption', () => this.#scanForSnapshots()), ADOPT_SCAN_MS).unref();
+      this.#nearHeapLimit.start();
     }
   }
 
@@ -158,14 +100,10 @@ export class DumpScheduler {
     if (pending >= this.#options.maxPendingJobs) {
       throw new MaintenanceError('TOO_MANY_JOBS', `${pending} jobs are already pending (the limit); cancel one with DELETE /dumps/{id}.`);
     }
-    if ((trigger.type === 'gc' || trigger.type === 'heap-above') && this.#probe === undefined) {
-      throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when" needs the main-thread probe, which this target does not run.');
-    }
-    assertReachable(trigger, this.#probe?.reader.figures().heapLimit);
     if (request.kind === 'heapsnapshot') this.#checkDiskSpace();
     const job = newJob({ kind: request.kind, status: 'scheduled', trigger, params: request.params, created: new Date().toISOString(), requestedBy, egress: request.egress?.name ?? null });
     const extension = ARTIFACTS[request.kind].extension(request.params as never);
-    const state: JobState = { job, request, extension, cancel: () => {}, abort: new AbortController() };
+    const state = jobState(job, request, extension);
     this.#jobs.set(job.id, state);
     this.#arm(state);
     return { ...job };
@@ -188,7 +126,7 @@ export class DumpScheduler {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweeper);
-    clearInterval(this.#adoptScanner);
+    this.#nearHeapLimit.stop();
     for (const state of this.#jobs.values()) {
       if (this.store.persistent && (state.job.status === 'ready' || state.job.status === 'armed')) continue;
       this.#finish(state, 'cancelled', 'The endpoint closed.');
@@ -198,38 +136,30 @@ export class DumpScheduler {
 
   /**
    * `when=near-heap-limit`: arms Node's near-heap-limit snapshot in the target and lists the job as
-   * `armed` until the snapshot is adopted into the store (near-heap-limit-capture.ts). Arming twice
-   * answers the job already armed: Node writes one snapshot.
+   * `armed` until the snapshot is adopted into the store (near-heap-limit-adoption.ts). Arming twice
+   * answers the job already armed: Node writes one snapshot. A heap snapshot without egress: the
+   * request's parameters were checked for that (triggers.ts, checkSchedule).
    */
-  async armNearHeapLimit(request: ArtifactRequest, requestedBy: string | null = null): Promise<DumpJob> {
+  async armNearHeapLimit(requestedBy: string | null = null): Promise<DumpJob> {
     if (this.#closed) throw new MaintenanceError('SHUTTING_DOWN', 'The endpoint is closing.');
-    if (request.kind !== 'heapsnapshot') throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "when": near-heap-limit takes a heap snapshot only.');
-    if (request.egress !== undefined) {
-      throw new MaintenanceError('INVALID_PARAMETER', 'Query parameter "egress" does not apply to when=near-heap-limit: the process dies of the OOM as the snapshot is written; the store keeps it.');
-    }
-    this.#arming ??= this.#armNearHeapLimit(requestedBy).finally(() => (this.#arming = undefined));
-    return this.#arming;
+    return this.#nearHeapLimit.arm(requestedBy);
   }
 
-  async #armNearHeapLimit(requestedBy: string | null): Promise<DumpJob> {
-    const pid = await this.#target.processId();
-    const armed = [...this.#jobs.values()].find((state) => state.job.status === 'armed' && state.job.nearHeapLimit?.pid === pid);
-    if (armed !== undefined) return { ...armed.job };
-    const heapLimit = this.#probe?.reader.figures().heapLimit;
-    // Only when Node will write into the store: a snapshot written elsewhere takes none of its space.
-    if (heapLimit !== undefined && heapLimit > 0 && (await nearHeapLimitWritesInto(this.#target, this.store.directory))) {
-      this.#checkDiskSpace(heapLimit * 2, 'a snapshot of a full heap');
-    }
-    const arming = await armNearHeapLimitCapture(this.#target, this.store.directory);
-    const warning = armingWarning(arming, this.store.persistent);
-    const job: DumpJob = {
-      ...nearHeapLimitJob('armed', new Date().toISOString(), requestedBy),
-      nearHeapLimit: arming,
-      ...(warning !== undefined && { warning }),
-    };
-    this.#jobs.set(job.id, { job, request: { kind: 'heapsnapshot', params: {} }, extension: 'heapsnapshot', cancel: () => {}, abort: new AbortController() });
-    if (this.store.persistent) writeRecord(this.store.directory, { version: 1, job, extension: 'heapsnapshot', pid: arming.pid });
-    this.#log.info('near-heap-limit snapshot armed', { id: job.id, tokenId: requestedBy, ...arming, ...(warning !== undefined && { warning }) });
+  /**
+   * Takes a finished file of this store's directory (written whole and renamed by its maker) as a ready
+   * dump of `kind`, taken at `takenAt`: the record first, then the rename, as for a near-heap-limit
+   * snapshot, so a crash between leaves nothing listed half-way.
+   */
+  async adoptFinishedFile({ kind, path, takenAt, fileName, trigger }: { kind: ArtifactKindName; path: string; takenAt: string; fileName: string; trigger: Trigger }): Promise<DumpJob> {
+    const extension = ARTIFACTS[kind].extension({} as never);
+    const job = newJob({ kind, status: 'ready', trigger, params: {}, created: takenAt, requestedBy: null, egress: null });
+    const { size, sha256 } = await inspectWholeSnapshot(path);
+    Object.assign(job, { started: takenAt, finished: new Date().toISOString(), size, sha256, fileName });
+    if (this.store.persistent) writeRecord(this.store.directory, { version: 1, job, extension });
+    renameSync(path, this.store.pathOf(job.id, extension));
+    const state: JobState = { job, request: { kind, params: {} }, extension, cancel: () => {}, abort: new AbortController() };
+    this.#jobs.set(job.id, state);
+    this.#enforceLimits(state);
     return { ...job };
   }
 
@@ -239,92 +169,13 @@ export class DumpScheduler {
     if (recovered.removed.length > 0) this.#log.warn('dump store: removed what a stopped process left unfinished', { files: recovered.removed });
     if (recovered.ignored.length > 0) this.#log.warn('dump store: left alone entries that are not regular files of its own (never followed, served nor removed)', { files: recovered.ignored });
     for (const record of [...recovered.ready, ...recovered.armed]) {
-      this.#jobs.set(record.job.id, { job: record.job, request: { kind: record.job.kind, params: record.job.params }, extension: record.extension, cancel: () => {}, abort: new AbortController() });
-    }
-  }
-
-  /**
-   * Adopts the whole snapshots Node wrote into the store (into the armed job of their process, or as a
-   * dump of their own when the process was armed otherwise), removes those cut short by a writer that
-   * is gone, and fails armed jobs whose process ended without leaving a whole snapshot.
-   */
-  #scanForSnapshots(): void {
-    if (this.#closed) return;
-    let scan;
-    try {
-      scan = scanForSnapshots(this.store.directory, new Set([...this.#adopting, ...this.#adoptionRetries.skipped()]), this.#judgement);
-    } catch (error) {
-      this.#log.warn('dump store: cannot look for near-heap-limit snapshots', { error: (error as Error).message });
-      return;
-    }
-    if (scan.removed.length > 0) this.#log.warn('dump store: removed heap snapshots cut short', { files: scan.removed });
-    const claimedPids = new Set<number>();
-    for (const file of scan.whole) {
-      this.#adopting.add(file.name);
-      const armed = [...this.#jobs.values()].find((state) => state.job.status === 'armed' && file.pid !== undefined && state.job.nearHeapLimit?.pid === file.pid);
-      if (file.pid !== undefined) claimedPids.add(file.pid);
-      if (armed !== undefined) armed.job.status = 'running'; // claimed: no second file goes to it
-      void this.#adopt(file, armed).finally(() => this.#adopting.delete(file.name));
-    }
-    for (const state of this.#jobs.values()) {
-      const { job } = state;
-      if (job.status !== 'armed' || job.nearHeapLimit === undefined || claimedPids.has(job.nearHeapLimit.pid)) continue;
-      if (!this.#armedProcessGone(job.nearHeapLimit.pid, Date.parse(job.created))) continue;
-      this.#finish(
-        state,
-        'failed',
-        job.nearHeapLimit.inStore
-          ? 'The process ended without a whole near-heap-limit snapshot in the store: it was killed before or while writing it (by the kernel, when the snapshot needed more memory than the container had; see docs/operations.md), or it never neared its heap limit.'
-          : `The process ended; Node wrote any near-heap-limit snapshot into ${job.nearHeapLimit.directory}, outside the store.`,
-      );
-    }
-  }
-
-  /**
-   * Inside the target, its pid answers or not. Outside it (a sidecar) the pid is another namespace's:
-   * the job stays armed while the target that answers is the life it was armed in.
-   */
-  #armedProcessGone(pid: number, armedAt: number): boolean {
-    if (this.#judgement === 'pid') return writerGone(pid, armedAt);
-    return startedAfter(this.#targetStart.latest(), armedAt);
-  }
-
-  async #adopt(file: { name: string; path: string; pid: number | undefined; modifiedMs: number }, armed: JobState | undefined): Promise<void> {
-    const taken = new Date(file.modifiedMs).toISOString();
-    const state: JobState = armed ?? {
-      job: nearHeapLimitJob('running', taken, null),
-      request: { kind: 'heapsnapshot', params: {} },
-      extension: 'heapsnapshot',
-      cancel: () => {},
-      abort: new AbortController(),
-    };
-    const { job } = state;
-    try {
-      const { size, sha256 } = await inspectWholeSnapshot(file.path);
-      if (this.#closed || job.status !== 'running') return;
-      Object.assign(job, { status: 'ready', started: taken, finished: new Date().toISOString(), size, sha256, fileName: file.name, redacted: false });
-      // The record first, then the rename: a crash between leaves a record without its file (dropped at
-      // the next start) and Node's file under its own name (adopted again), never a file listed half-way.
-      writeRecord(this.store.directory, { version: 1, job, extension: 'heapsnapshot', adoptedFrom: file.name });
-      renameSync(file.path, join(this.store.directory, `${job.id}.heapsnapshot`));
-      this.#jobs.set(job.id, state);
-      this.#log.info('near-heap-limit snapshot adopted', { id: job.id, file: file.name, size, sha256 });
-      this.#adoptionRetries.succeeded(file.name);
-      this.#enforceLimits(state);
-    } catch (error) {
-      const outcome = this.#adoptionRetries.failed(file.name);
-      if (outcome === 'given-up') {
-        this.#log.warn('near-heap-limit snapshot not adopted: given up after repeated failures; the file stays where it is', { file: file.name, error: (error as Error).message });
-      } else if (outcome === 'first') {
-        this.#log.warn('near-heap-limit snapshot not adopted yet: tried again less and less often', { file: file.name, error: (error as Error).message });
-      }
-      if (armed !== undefined && job.status === 'running') job.status = 'armed';
+      this.#jobs.set(record.job.id, jobState(record.job, { kind: record.job.kind, params: record.job.params }, record.extension));
     }
   }
 
   #arm(state: JobState): void {
     const { trigger } = state.job;
-    if (trigger.type === 'near-heap-limit') return; // armed in the target, not here
+    if (trigger.type === 'near-heap-limit' || trigger.type === 'recorder') return; // armed in the target, or adopted ready
     if (trigger.type === 'rule') {
       // Now, from this turn: a rule's stack must land while the condition that fired it still holds.
       contained('a rule\'s dump', () => void this.#run(state))();
@@ -362,26 +213,31 @@ export class DumpScheduler {
     if (state.job.status !== 'scheduled') return;
     state.job.status = 'running';
     state.job.started = new Date().toISOString();
-    let operation: RunningOperation | undefined;
-    const file = () => this.store.open(state.job.id, state.extension);
-    let partial: ReturnType<typeof file> | undefined;
+    const artifact = ARTIFACTS[state.request.kind];
+    let partial: PartialFile | undefined;
     try {
-      operation = await this.#acquire(ARTIFACTS[state.request.kind].lock, state.abort.signal);
-      if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace();
-      // A dump that would not fit in memory when it fires fails with the same reason a request would get.
-      const admission = await ARTIFACTS[state.request.kind].admit?.(this.#target, state.request.params as never, this.#options.limits);
-      partial = file();
-      this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params, ...(admission ? { admission } : {}) });
-      const { fileName, redacted } = await this.#produce(state, partial, operation);
+      const taken = await inSlot({
+        take: () => this.#operations.beginWhenFree(artifact.lock, { waitMs: BUSY_WAIT_MS, signal: state.abort.signal }),
+        admit: async () => {
+          if (state.request.kind === 'heapsnapshot') this.#checkDiskSpace();
+          // A dump that would not fit in memory when it fires fails with the same reason a request would get.
+          return artifact.admit?.(this.#target, state.request.params as never, this.#options.limits);
+        },
+        started: (admission) => {
+          partial = this.store.open(state.job.id, state.extension);
+          this.#log.started({ scheduled: state.job.id, kind: state.job.kind, tokenId: state.job.requestedBy, params: state.job.params, ...(admission ? { admission } : {}) });
+        },
+        produce: (operation) => this.#produce(state, partial!, operation!),
+      });
+      // The slot is free again: what follows reads the file, not the target.
       if (state.job.status !== 'running') {
-        partial.discard(); // cancelled meanwhile
+        partial!.discard(); // cancelled meanwhile
         return;
       }
-      state.job.size = partial.complete();
-      state.job.fileName = fileName;
-      if (redacted !== undefined) state.job.redacted = redacted;
+      state.job.size = partial!.complete();
+      state.job.fileName = taken.fileName;
+      if (taken.redacted !== undefined) state.job.redacted = taken.redacted;
       if (state.request.egress !== undefined) {
-        operation.end(); // the upload reads the file, not the target: the slot is free for others meanwhile
         await this.#upload(state, state.request.egress);
         return;
       }
@@ -395,8 +251,6 @@ export class DumpScheduler {
       // protocol failure (the session closed) says nothing of a write the main thread may still be doing.
       partial?.discard({ writerEnded: !(error instanceof ProtocolError) });
       if (state.job.status === 'running') this.#finish(state, 'failed', error instanceof MaintenanceError ? error.message : `The dump failed: ${(error as Error).message}`);
-    } finally {
-      operation?.end();
     }
   }
 
@@ -463,28 +317,9 @@ export class DumpScheduler {
     return { fileName: name, redacted: typeof result.redacted === 'boolean' ? result.redacted : undefined };
   }
 
-  async #acquire(kind: LockKind, signal: AbortSignal): Promise<RunningOperation> {
-    const deadline = Date.now() + BUSY_WAIT_MS;
-    for (;;) {
-      try {
-        return this.#operations.begin(kind);
-      } catch (error) {
-        if (!isCode(error, 'OPERATION_IN_PROGRESS') || Date.now() > deadline || signal.aborted) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 1000).unref());
-      }
-    }
-  }
-
-  #checkDiskSpace(needed = 2 * (this.#probe?.reader.figures().heapUsed ?? Number.NaN), what = 'a heap snapshot of this heap'): void {
+  #checkDiskSpace(): void {
     // A snapshot's JSON is commonly 0.5 to 2 times the heap in use: plan for the high end.
-    if (Number.isNaN(needed)) return;
-    const usable = this.store.usableBytes();
-    if (usable < needed) {
-      throw new MaintenanceError(
-        'INSUFFICIENT_STORAGE',
-        `The dump store has ${formatMiB(Math.max(0, usable))} usable (after its reserve) but ${what} may need ${formatMiB(needed)}.`,
-      );
-    }
+    assertRoomFor(this.store, 2 * (this.#probe?.reader.figures().heapUsed ?? Number.NaN), 'a heap snapshot of this heap');
   }
 
   #finish(state: JobState, status: 'failed' | 'cancelled', error: string): void {
@@ -537,44 +372,4 @@ export class DumpScheduler {
     const finished = [...this.#jobs.values()].filter((state) => ['failed', 'cancelled', 'uploaded'].includes(state.job.status));
     for (const state of finished.slice(0, Math.max(0, finished.length - FINISHED_RECORDS_KEPT))) this.#jobs.delete(state.job.id);
   }
-}
-
-/** A new job: what was asked, by whom and when; nothing taken yet. */
-function newJob(asked: Pick<DumpJob, 'kind' | 'status' | 'trigger' | 'params' | 'created' | 'requestedBy' | 'egress'>): DumpJob {
-  const { kind, status, trigger, params, created, requestedBy, egress } = asked;
-  // In the order the API has always listed a job's fields.
-  return { id: newDumpId(), kind, status, trigger, params, created, requestedBy, started: null, finished: null, size: null, error: null, fileName: null, egress, upload: null, sha256: null };
-}
-
-/** A new near-heap-limit snapshot's job: armed by a request, or found running with nobody having asked. */
-function nearHeapLimitJob(status: JobStatus, created: string, requestedBy: string | null): DumpJob {
-  return newJob({ kind: 'heapsnapshot', status, trigger: { type: 'near-heap-limit' }, params: {}, created, requestedBy, egress: null });
-}
-
-function formatMiB(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(0)} MiB`;
-}
-
-const STORED_STATUSES: readonly string[] = ['ready', 'armed'];
-
-/** A job record read back from a persistent store: the fields the scheduler relies on, with their types. */
-function isStoredJob(value: unknown): value is DumpJob {
-  if (typeof value !== 'object' || value === null) return false;
-  const job = value as Partial<DumpJob>;
-  return (
-    typeof job.id === 'string' &&
-    DumpStore.isId(job.id) &&
-    typeof job.kind === 'string' &&
-    Object.hasOwn(ARTIFACTS, job.kind) &&
-    typeof job.status === 'string' &&
-    STORED_STATUSES.includes(job.status) &&
-    typeof job.created === 'string' &&
-    typeof job.trigger === 'object' &&
-    job.trigger !== null &&
-    typeof job.params === 'object' &&
-    job.params !== null &&
-    (job.size === null || typeof job.size === 'number') &&
-    (job.finished === null || typeof job.finished === 'string') &&
-    (job.status !== 'armed' || (typeof job.nearHeapLimit === 'object' && job.nearHeapLimit !== null && Number.isInteger(job.nearHeapLimit.pid)))
-  );
 }

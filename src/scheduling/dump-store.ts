@@ -2,6 +2,8 @@ import { chmodSync, closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync,
 import { join } from 'node:path';
 import tmp from 'tmp';
 import { cleanUpAtProcessEnd, holdOwnerPipe, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
+import { ConfigError } from '../errors.js';
+import { isDumpId, notADumpFile } from './dump-id.js';
 import { lockStore } from './store-lock.js';
 import { removeRecord } from './stored-dump-records.js';
 import { closeStrayDescriptors } from '../streaming/stray-descriptors.js';
@@ -30,8 +32,6 @@ export interface PartialFile {
    */
   discard(options?: { writerEnded?: boolean }): void;
 }
-
-const ID = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * The private directory where scheduled artifacts wait for download: made 0700 with `tmp` (or inside a
@@ -62,9 +62,9 @@ export class DumpStore {
   static openPersistentDirectory(storeDir: string): string {
     mkdirSync(storeDir, { recursive: true, mode: 0o700 });
     const stats = lstatSync(storeDir);
-    if (!stats.isDirectory()) throw new Error(`The dump store ${storeDir} is not a directory.`);
+    if (!stats.isDirectory()) throw new ConfigError('DUMPS_DIRECTORY', `The dump store ${storeDir} is not a directory.`);
     const uid = process.getuid?.();
-    if (uid !== undefined && stats.uid !== uid) throw new Error(`The dump store ${storeDir} belongs to another user (uid ${stats.uid}).`);
+    if (uid !== undefined && stats.uid !== uid) throw new ConfigError('DUMPS_DIRECTORY', `The dump store ${storeDir} belongs to another user (uid ${stats.uid}).`);
     chmodSync(storeDir, 0o700);
     return storeDir;
   }
@@ -106,11 +106,11 @@ export class DumpStore {
   }
 
   static isId(id: string): boolean {
-    return ID.test(id);
+    return isDumpId(id);
   }
 
   pathOf(id: string, extension: string): string {
-    if (!ID.test(id) || !/^[a-z.]+$/.test(extension)) throw new Error('Invalid artifact id');
+    if (!isDumpId(id) || !/^[a-z.]+$/.test(extension)) throw notADumpFile();
     return join(this.directory, `${id}.${extension}`);
   }
 

@@ -3,7 +3,8 @@ import { closeSync, createReadStream, fchmodSync, fstatSync, lstatSync, realpath
 import { resolve } from 'node:path';
 import { findLeftHeapSnapshots, isWholeHeapSnapshotFile, openRegularFile, type LeftHeapSnapshot } from '../operations/heap-snapshot-file.js';
 import { armHeapSnapshotNearHeapLimit, nearHeapLimitDestination } from '../operations/near-heap-limit.js';
-import { isProcessAlive, PROCESS_STARTED_AT } from '../streaming/private-dirs.js';
+import { processState } from '../process/process-liveness.js';
+import { PROCESS_STARTED_AT } from '../streaming/private-dirs.js';
 import type { CdpTarget } from '../targets/target.js';
 
 /**
@@ -70,12 +71,17 @@ export function armingWarning(arming: NearHeapLimitArming, persistent: boolean):
 }
 
 /**
- * Whether the process that wrote (or writes) a file is gone. A pid that no longer answers is gone; our
- * own pid is ours only for files written since we started (a restarted container's app is pid 1 again,
- * like the one that died); a file without a pid (V8's own on Node 22) is judged by its age alone.
+ * Whether the process that wrote (or writes) a file is gone. A pid that no longer answers is gone, and
+ * so is one that a process started after the file was last written now holds (the pid was reused: its
+ * start time, from /proc as for an instance marker, is never late); our own pid is ours only for files
+ * written since we started (a restarted container's app is pid 1 again, like the one that died); a file
+ * without a pid (V8's own on Node 22) is judged by its age alone.
  */
 export function writerGone(pid: number | undefined, modifiedMs: number, startedAt = PROCESS_STARTED_AT): boolean {
-  if (pid !== undefined && pid !== process.pid) return !isProcessAlive(pid);
+  if (pid !== undefined && pid !== process.pid) {
+    const state = processState(pid);
+    return !state.running || (state.startedAtMs !== undefined && state.startedAtMs > modifiedMs);
+  }
   return modifiedMs < startedAt;
 }
 

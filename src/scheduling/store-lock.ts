@@ -2,18 +2,22 @@ import { closeSync, lstatSync, openSync, readFileSync, rmSync, utimesSync, write
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { ownInstanceMarker, ownInstanceSpace, parseInstanceMarker, UNKNOWN_INSTANCE } from '../process/process-instance.js';
+import { processState } from '../process/process-liveness.js';
 import { cleanUpAtProcessEnd, isProcessAlive, PROCESS_STARTED_AT } from '../streaming/private-dirs.js';
 
 /**
  * One process at a time per persistent store (`storeDir`). Two endpoints sharing one (a rolling update
  * whose new pod mounts the old pod's volume) would each remove what the other is writing as "left by a
- * killed process". The store holds a lock file naming its holder: pid, start time and host name.
+ * killed process". The store holds a lock file naming its holder: pid, start time, host name and
+ * instance marker (boot and pid namespace, start in clock ticks: process/process-instance.ts).
  *
- * Whether the holder still lives: on the same host (the same container, restarted or not) its pid
- * answers, and a holder with our own pid but an earlier start time is a previous life of this
- * container (pid 1 again). Another host's pid means nothing here (another pid namespace), so there the
- * lock's age decides: the holder touches it every HEARTBEAT_MS, and a lock untouched for STALE_MS is
- * a dead pod's.
+ * Whether the holder still lives: in the same pid namespace and boot (its marker says so), exactly: a
+ * process runs under its pid and started when the marker says (a restarted container's app is pid 1
+ * again, like the one that died). Elsewhere its pid means nothing here (another container of the pod
+ * shares the host name, not the pids; another host neither), so the lock's age decides: the holder
+ * touches it every HEARTBEAT_MS, and a lock untouched for STALE_MS is a dead holder's. A lock without a
+ * marker (made where /proc tells nothing) is judged as before markers: by pid on the same host name.
  */
 export const STORE_LOCK_NAME = '.maintenance-endpoint.lock';
 const HEARTBEAT_MS = 10_000;
@@ -23,12 +27,16 @@ interface LockHolder {
   pid: number;
   startedAt: number;
   hostname: string;
+  instance?: string;
 }
 
 /** This process's locks, by path, with how many stores of this process share each. */
 const held = new Map<string, { count: number; release: () => void }>();
 
-const self = (): LockHolder => ({ pid: process.pid, startedAt: PROCESS_STARTED_AT, hostname: osHostname() });
+const self = (): LockHolder => {
+  const instance = ownInstanceMarker();
+  return { pid: process.pid, startedAt: PROCESS_STARTED_AT, hostname: osHostname(), ...(instance === UNKNOWN_INSTANCE ? {} : { instance }) };
+};
 
 /**
  * Takes the store's lock, or throws ConfigError STORE_IN_USE naming the live holder. A lock left by a
@@ -111,6 +119,7 @@ function readHolder(path: string): LockHolder | undefined {
     if (!lstatSync(path).isFile()) return undefined;
     const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
     if (!Number.isInteger(value.pid) || typeof value.startedAt !== 'number' || typeof value.hostname !== 'string') return undefined;
+    if (value.instance !== undefined && typeof value.instance !== 'string') return undefined;
     return value as LockHolder;
   } catch {
     return undefined;
@@ -123,14 +132,24 @@ function isSelf(holder: LockHolder): boolean {
 }
 
 function holderLives(holder: LockHolder, path: string): boolean {
-  if (holder.hostname !== osHostname()) {
-    try {
-      return Date.now() - lstatSync(path).mtimeMs < STALE_MS;
-    } catch {
-      return false;
-    }
+  const marker = holder.instance === undefined ? undefined : parseInstanceMarker(holder.instance);
+  const space = ownInstanceSpace();
+  if (marker !== undefined && space !== undefined) {
+    if (marker.space !== space) return recentlyTouched(path);
+    const state = processState(holder.pid);
+    return state.running && (state.startTicks === undefined || state.startTicks === marker.startTicks);
   }
+  if (holder.hostname !== osHostname()) return recentlyTouched(path);
   // Our own pid with another start time: a previous life of this container (or of a pid reused on this host).
   if (holder.pid === process.pid) return holder.startedAt === PROCESS_STARTED_AT;
   return isProcessAlive(holder.pid);
+}
+
+/** Whether the holder's heartbeat touched the lock within STALE_MS. */
+function recentlyTouched(path: string): boolean {
+  try {
+    return Date.now() - lstatSync(path).mtimeMs < STALE_MS;
+  } catch {
+    return false;
+  }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { join } from 'node:path';
+import { isDumpId, notADumpFile } from './dump-id.js';
 
 /**
  * A persistent store (`storeDir`) keeps, next to each dump's file `<id>.<ext>`, its record `<id>.json`:
@@ -24,13 +25,12 @@ export interface StoredRecord<Job> {
   adoptedFrom?: string;
 }
 
-const ID = /^[A-Za-z0-9_-]{22}$/;
 const RECORD = /^([A-Za-z0-9_-]{22})\.json$/;
 /** Our own files: a dump `<id>.<ext>`, a partial `<id>.partial`, a record being written `<id>.json.partial`. */
 const OWN_FILE = /^([A-Za-z0-9_-]{22})\.([a-z.]+)$/;
 
 export function recordPath(directory: string, id: string): string {
-  if (!ID.test(id)) throw new Error('Invalid artifact id');
+  if (!isDumpId(id)) throw notADumpFile();
   return join(directory, `${id}.json`);
 }
 

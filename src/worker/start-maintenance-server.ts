@@ -11,6 +11,7 @@ import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOption
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
+import { removeRecordingAtProcessEnd } from '../recorder/recording-file.js';
 import { opsUrl } from '../server/ops-url.js';
 import { resolveServerSecurity, SERVER_SECURITY_OPTION_NAMES, type ServerSecurityOptions } from '../server/server-options.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
@@ -78,6 +79,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
   const security = resolveServerSecurity(host, options, config.maxProfileSeconds);
   const probe = acquireMainThreadProbe();
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
+  removeRecordingAtProcessEnd(config);
   const httpWatch = watchHttp(config.rules);
   const detached = new Int32Array(new SharedArrayBuffer(4));
   // The commands' functions stay here, on the app's thread; the worker asks for them over this channel.

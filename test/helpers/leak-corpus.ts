@@ -66,7 +66,10 @@ export const LEAK_CORPUS: CorpusMember[] = [
 ];
 
 export interface VerdictSample {
+  /** When the request was sent, in seconds from the workload's start. */
   seconds: number;
+  /** When its answer came: a where-request's verdict is judged at its end, after answers to requests sent later. */
+  answeredSeconds: number;
   /** The where-request that answered this verdict (`seconds=5`...), `metrics` for the gauge, or null for a plain `/memory/leaks`. */
   query: string | null;
   verdict: string;
@@ -80,9 +83,9 @@ export interface VerdictSample {
 
 export interface MemberResult {
   member: CorpusMember;
-  /** Seconds from the process's start to its first `leak` verdict; null if none came. */
+  /** Seconds from the process's start to the answer of its first `leak` verdict; null if none came. */
   firstLeakSeconds: number | null;
-  /** Seconds from start to the first answer other than insufficient-data. */
+  /** Seconds from start to the first answer other than insufficient-data (when it came). */
   firstDecisionSeconds: number | null;
   /** The member's requests that did not answer 200, with their status: they must all be answered. */
   failedRequests: string[];
@@ -137,6 +140,7 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
     const record = (query: string | null, body: LeakAnswer, sentAt: number): void => {
       const sample: VerdictSample = {
         seconds: Math.round(((sentAt - startedAt) / 1000) * 10) / 10,
+        answeredSeconds: Math.round(((Date.now() - startedAt) / 1000) * 10) / 10,
         query,
         verdict: body.verdict,
         reason: body.reason,
@@ -147,9 +151,9 @@ async function watchMember(member: CorpusMember, options: CorpusOptions): Promis
       };
       result.samples.push(sample);
       options.onSample?.(member, sample);
-      if (body.verdict !== 'insufficient-data') result.firstDecisionSeconds ??= sample.seconds;
+      if (body.verdict !== 'insufficient-data') result.firstDecisionSeconds ??= sample.answeredSeconds;
       if (body.leakSuspected === true && result.firstLeakSeconds === null) {
-        result.firstLeakSeconds = sample.seconds;
+        result.firstLeakSeconds = sample.answeredSeconds;
         // Watched on for the time asked, and at least until its requests set at fixed seconds are sent: past
         // the watch's end too, so a leak called late on a loaded machine still has its after-turn requests made.
         const lastScheduled = Math.max(0, ...(member.requests ?? []).map((entry) => entry.atSeconds ?? 0));
@@ -214,14 +218,16 @@ interface LeakAnswer {
 }
 
 /**
- * A slow leak's row: when its verdict first turned to `leak`, the verdicts it gave before (how many of
- * each), and those after that were not `leak` (a flip), with the where-requests among them.
+ * A slow leak's row: the verdicts it gave before its first `leak` answer (how many of each), and those
+ * answered after it that were not `leak` (a flip), with the where-requests among them. Answers are taken
+ * in the order they came (`samples` is kept so), not the order they were asked: a where-request's verdict
+ * is judged at its end, so plain polls sent while it ran answer first, from the floors there were then.
  */
 export function slowLeakRow(result: MemberResult): { before: Record<string, number>; after: VerdictSample[] } {
-  const turned = result.firstLeakSeconds ?? Number.POSITIVE_INFINITY;
+  const turned = result.samples.findIndex((sample) => sample.verdict === 'leak');
   const before: Record<string, number> = {};
-  for (const sample of result.samples) if (sample.seconds < turned) before[sample.verdict] = (before[sample.verdict] ?? 0) + 1;
-  const after = result.samples.filter((sample) => sample.seconds > turned && sample.verdict !== 'leak');
+  for (const sample of turned < 0 ? result.samples : result.samples.slice(0, turned)) before[sample.verdict] = (before[sample.verdict] ?? 0) + 1;
+  const after = turned < 0 ? [] : result.samples.slice(turned + 1).filter((sample) => sample.verdict !== 'leak');
   return { before, after };
 }
 

@@ -23,7 +23,7 @@ export interface ConsoleAssets {
  * From dist/src/http/console/ that is four levels up, in the repository and in an installed package.
  */
 const CONSOLE_DIR = new URL('../../../../assets/console/', import.meta.url);
-const PAGE_SCRIPTS = ['format.js', 'dom.js', 'api.js', 'charts.js', 'live-view.js', 'flame-graph.js', 'pprof.js', 'leak-view.js', 'actions.js', 'app-panels.js', 'dumps.js', 'console.js'];
+const PAGE_SCRIPTS = ['format.js', 'dom.js', 'api.js', 'charts.js', 'live-view.js', 'flame-graph.js', 'pprof.js', 'leak-view.js', 'actions.js', 'app-panels.js', 'heap-report.js', 'dumps.js', 'rules.js', 'console.js'];
 const PAGE_STYLES = ['console.css'];
 const require = createRequire(import.meta.url);
 /** uPlot is served from its installed package, resolved like an import: no copy, no CDN. */

@@ -2,6 +2,7 @@ import { commandsRoute, runCommandRoute } from './commands-route.js';
 import { cpuProfileRoute } from './cpuprofile-route.js';
 import { debugPprofGoroutineRoute } from './debug-pprof-goroutine-route.js';
 import { debugPprofHeapRoute } from './debug-pprof-heap-route.js';
+import { debugPprofAllocsRoute } from './debug-pprof-allocs-route.js';
 import { debugPprofProfileRoute } from './debug-pprof-profile-route.js';
 import { deleteDumpRoute, dumpRoute } from './dumps-id-route.js';
 import { dumpFileRoute } from './dumps-id-file-route.js';
@@ -10,6 +11,8 @@ import { eventsRoute } from './events-route.js';
 import { evalCompletionsRoute, evalRoute } from './eval-route.js';
 import { gcRoute } from './gc-route.js';
 import { heapProfileRoute } from './heapprofile-route.js';
+import { dumpAnalysisRoute } from './dumps-id-analysis-route.js';
+import { heapSnapshotAnalysisRoute } from './heapsnapshot-analysis-route.js';
 import { heapSnapshotRoute } from './heapsnapshot-route.js';
 import { indexRoute } from './index-route.js';
 import { memoryLeaksRoute } from './memory-leaks-route.js';
@@ -52,4 +55,7 @@ export const allRoutes: readonly RouteDefinition[] = [
   debugPprofProfileRoute,
   debugPprofHeapRoute,
   debugPprofGoroutineRoute,
+  debugPprofAllocsRoute,
+  heapSnapshotAnalysisRoute,
+  dumpAnalysisRoute,
 ];

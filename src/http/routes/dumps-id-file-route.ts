@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { notFound } from '../../errors.js';
 import { ARTIFACTS } from '../../operations/artifacts/all-artifacts.js';
 import { booleanParam, documented } from '../../params/param-spec.js';
+import { dumpIdParam } from '../../scheduling/dump-id.js';
 import { redactHeapSnapshot } from '../../snapshot-redaction/redact-heap-snapshot.js';
 import { watchForStall } from '../../streaming/stall-watchdog.js';
 import { scopeOfDump } from './dump-scope.js';
@@ -18,14 +19,15 @@ import { onResponseClosed } from '../response-closed.js';
 export const dumpFileRoute = defineRoute({
   method: 'GET',
   path: '/dumps/:id/file',
+  pathParams: { id: dumpIdParam },
   scope: scopeOfDump,
   summary: "The finished dump's file, streamed; needs the scope of the dump's kind.",
   params: () => ({
     redact: documented('a heap snapshot stored raw (near-heap-limit) is redacted as it is served; false serves it raw and needs the heap-raw scope', booleanParam(true)),
   }),
   paramScope: (params) => (params.redact ? undefined : 'heap-raw'),
-  async handle({ req, res, context, params, audit }) {
-    const id = String(req.params.id);
+  async handle({ pathParams, res, context, params, audit }) {
+    const { id } = pathParams;
     const path = context.dumps.filePath(id);
     const job = context.dumps.get(id);
     if (path === undefined || job === undefined) throw notFound('No such dump, or it is not ready.');

@@ -1,4 +1,5 @@
 import { notFound } from '../../errors.js';
+import { dumpIdParam } from '../../scheduling/dump-id.js';
 import { scopeOfDump } from './dump-scope.js';
 import { defineRoute } from './route.js';
 
@@ -6,10 +7,11 @@ import { defineRoute } from './route.js';
 export const dumpRoute = defineRoute({
   method: 'GET',
   path: '/dumps/:id',
+  pathParams: { id: dumpIdParam },
   scope: 'read',
   summary: 'One scheduled dump.',
-  handle({ req, res, context }) {
-    const job = context.dumps.get(String(req.params.id));
+  handle({ pathParams, res, context }) {
+    const job = context.dumps.get(pathParams.id);
     if (job === undefined) throw notFound('No such dump.');
     res.json(job);
   },
@@ -19,10 +21,11 @@ export const dumpRoute = defineRoute({
 export const deleteDumpRoute = defineRoute({
   method: 'DELETE',
   path: '/dumps/:id',
+  pathParams: { id: dumpIdParam },
   scope: scopeOfDump,
   summary: "Cancels a pending dump or deletes its file (204); needs the scope of the dump's kind.",
-  handle({ req, res, context }) {
-    if (!context.dumps.delete(String(req.params.id))) throw notFound('No such dump.');
+  handle({ pathParams, res, context }) {
+    if (!context.dumps.delete(pathParams.id)) throw notFound('No such dump.');
     res.status(204).end();
   },
 });

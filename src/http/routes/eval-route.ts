@@ -38,7 +38,11 @@ export const evalRoute = defineRoute({
       const outcome = await evaluateExpression(
         context.target,
         { expression: body.expression, timeoutMs: body.timeoutMs, sideEffects: body.sideEffects, depth: body.depth },
-        { loopBlocked: loopBlocked(context.probe) },
+        {
+          loopBlocked: loopBlocked(context.probe),
+          // The stop cell lives on the app's main thread, which only a probe in this process reaches.
+          ...(context.probe === undefined ? {} : { memory: { cell: context.probe.evalStop, budgetBytes: context.config.eval.memoryBudgetBytes } }),
+        },
       );
       audit.auditResult = { outcome: outcome.outcome, durationMs: outcome.durationMs, ...(outcome.outcome === 'exception' ? { exception: outcome.exception.className } : {}) };
       res.json({ ...outcome, sideEffects: body.sideEffects });

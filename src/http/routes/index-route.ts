@@ -3,6 +3,7 @@ import { describeFields } from '../../params/body-spec.js';
 import { describeParams } from '../../params/param-spec.js';
 import { targetMode } from '../../targets/target.js';
 import { checkSnapshotAdmission } from '../../operations/snapshot-admission.js';
+import { seriesState } from '../../operations/snapshot-series.js';
 import type { ApiContext } from '../api-context.js';
 import { defineRoute, type RouteDefinition } from './route.js';
 
@@ -36,11 +37,14 @@ export function indexRoute(routes: () => readonly RouteDefinition[]): RouteDefin
           path: base + route.path,
           scope: typeof route.scope === 'string' ? route.scope : route.scope.describe,
           description: route.summary,
+          ...(route.pathParams ? { pathParams: describeParams(route.pathParams) } : {}),
           ...(route.params ? { params: describeParams(route.params(context.config)) } : {}),
           ...(route.body ? { body: describeFields(route.body(context.config)) } : {}),
         })),
         operations: context.operations.list(),
         heapSnapshotEstimate: await snapshotEstimate(context),
+        // The open diff series, whose snapshots keep V8's object ids (GET /heapsnapshot?series=...); null when none is.
+        snapshotSeries: seriesState() ?? null,
         // Unlisted above: they are not declared routes, since they answer without a token.
         ...(context.config.healthProbes && context.probe ? { healthProbes: { livez: `${base}/livez`, readyz: `${base}/readyz` } } : {}),
       });

@@ -5,6 +5,7 @@ import { heapSnapshotArtifact } from './heap-snapshot-artifact.js';
 import { censusArtifact } from './census-artifact.js';
 import { reportArtifact } from './report-artifact.js';
 import { stackArtifact } from './stack-artifact.js';
+import { lastMomentsArtifact } from './last-moments-artifact.js';
 
 /**
  * Every artifact the endpoint can produce, by kind: the one table direct downloads, scheduled dumps and rules share.
@@ -20,6 +21,8 @@ export const ARTIFACTS = {
   stack: stackArtifact,
   census: censusArtifact,
   report: reportArtifact,
+  // Made by the recorder alone, from its last spill (recorder/).
+  'last-moments': lastMomentsArtifact,
 } as const satisfies Record<ArtifactKind['kind'], ArtifactKind>;
 
 export type ArtifactKindName = keyof typeof ARTIFACTS;

@@ -12,6 +12,7 @@ const KEY_KINDS: Record<ArtifactKind['kind'], string> = {
   stack: 'stack',
   census: 'census',
   report: 'report',
+  'last-moments': 'last-moments',
 };
 
 /** How long a remote target gets to name itself before the key says `unknown`. */

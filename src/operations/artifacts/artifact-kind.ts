@@ -39,7 +39,7 @@ export interface ArtifactLimits {
  * its parameters, how its file is named and typed, and how it is produced into a sink.
  */
 export interface ArtifactKind<S extends ParamSpecs = ParamSpecs> {
-  kind: 'heapsnapshot' | 'cpuprofile' | 'heapprofile' | 'stack' | 'census' | 'report';
+  kind: 'heapsnapshot' | 'cpuprofile' | 'heapprofile' | 'stack' | 'census' | 'report' | 'last-moments';
   scope: Scope;
   lock: LockKind;
   parameters(limits: ArtifactLimits): S;

@@ -2,6 +2,7 @@ import type * as Acorn from 'acorn';
 import type { Node, Program } from 'acorn';
 import { createRequire } from 'node:module';
 import { buildPreview, type PreviewLimits } from './preview.js';
+import { stopCheckInsertions, withInsertions, type Insertion } from './memory-stop-checks.js';
 import { unboundedWork } from './unbounded-work.js';
 
 /**
@@ -24,9 +25,10 @@ const PREVIEW_SOURCE = `(${buildPreview.toString()})`;
  * the last expression statement's value is handed to `buildPreview` in the target; a program that
  * ends in another statement (a declaration, a loop) answers undefined. The prefix stays on the first
  * line, so line numbers in a stack are the operator's own. With promises awaited (side effects on),
- * a promise's result is previewed when it settles.
+ * a promise's result is previewed when it settles. With `stopId`, every loop and function of the
+ * operator's program checks whether the memory watch asked it to stop (memory-stop-checks.ts).
  */
-export function evaluationSource(text: string, limits: PreviewLimits, options: { awaitPromises: boolean }): EvalSource {
+export function evaluationSource(text: string, limits: PreviewLimits, options: { awaitPromises: boolean; stopId?: number }): EvalSource {
   let program: Program;
   let code = text;
   try {
@@ -38,16 +40,21 @@ export function evaluationSource(text: string, limits: PreviewLimits, options: {
   }
   const unbounded = unboundedWork(program);
   if (unbounded !== undefined) return { unbounded };
+  const insertions = options.stopId === undefined ? [] : stopCheckInsertions(program, options.stopId);
+  // Checks inside the last expression go with it; none can sit on its edges from outside, since it is a top-level statement.
+  const part = (from: number, to: number, keep: (insertion: Insertion) => boolean) => withInsertions(code, insertions.filter(keep), from, to);
   const last = program.body.at(-1);
   // The expression is evaluated first (arguments run in order), the preview's source after it.
   const tail = `\n), ${PREVIEW_SOURCE}, ${JSON.stringify(limits)})`;
   const wrap = (expression: string) =>
     options.awaitPromises ? `((v, f, l) => v instanceof Promise ? v.then((r) => f(r, l)) : f(v, l))((${expression}${tail}` : `((v, f, l) => f(v, l))((${expression}${tail}`;
   if (last?.type === 'ExpressionStatement') {
-    const expression = (last as Node & { expression: Node }).expression;
-    return { source: `${code.slice(0, expression.start)}${wrap(code.slice(expression.start, expression.end))}${code.slice(expression.end)}` };
+    const { start, end } = (last as Node & { expression: Node }).expression;
+    return {
+      source: `${part(0, start, (i) => i.at < start)}${wrap(part(start, end, (i) => i.at >= start && i.at <= end))}${part(end, code.length, (i) => i.at > end)}`,
+    };
   }
-  return { source: `${code}\n;${wrap('undefined')}` };
+  return { source: `${part(0, code.length, () => true)}\n;${wrap('undefined')}` };
 }
 
 /** True when `text` is one expression and nothing else (what completion may evaluate). */

@@ -1,6 +1,9 @@
+import { randomInt } from 'node:crypto';
 import { isCode, MaintenanceError, ProtocolError } from '../../errors.js';
+import { evaluate } from '../../targets/protocol.js';
 import type { CdpTarget } from '../../targets/target.js';
 import { evaluationSource } from './eval-source.js';
+import { startMemoryWatch, type MemoryWatch, type MemoryWatchOutcome } from './memory-watch.js';
 import { MAX_UNCHECKED_LENGTH } from './unbounded-work.js';
 import { isReadOnlyCall } from './read-only-calls.js';
 import { DEFAULT_PREVIEW_LIMITS, type PreviewLimits, type PreviewNode } from './preview.js';
@@ -28,6 +31,11 @@ export interface ThrownError {
 export interface EvalEnvironment {
   /** Whether the target's event loop is blocked right now, when a probe can tell. */
   loopBlocked?: () => boolean | undefined;
+  /**
+   * The memory budget, where the target is this process (worker and router mode): the main thread's
+   * stop cell (probe/eval-stop-cell.ts) and the configured budget.
+   */
+  memory?: { cell: SharedArrayBuffer; budgetBytes: number };
 }
 
 const OBJECT_GROUP = 'maintenance-endpoint-eval';
@@ -53,7 +61,8 @@ interface EvaluateReply {
  * outside the evaluation's own new objects (SIDE_EFFECT). The synchronous part is terminated at the
  * time limit by V8 itself (EVALUATION_TIMEOUT), and the app goes on from where it was; what V8 could
  * not interrupt (a builtin looping over a huge length) is refused before it runs (EVALUATION_UNBOUNDED,
- * unbounded-work.ts). A promise is
+ * unbounded-work.ts). With a memory budget, the synchronous part is also stopped once the process's
+ * resident memory has grown past it (EVALUATION_MEMORY, memory-watch.ts). A promise is
  * awaited for what is left of the limit. The value comes back as a capped preview built in the target.
  */
 export async function evaluateExpression(target: CdpTarget, request: EvalRequest, environment: EvalEnvironment = {}): Promise<EvalOutcome> {
@@ -74,7 +83,8 @@ export async function evaluateExpression(target: CdpTarget, request: EvalRequest
 
 async function evaluateOnce(target: CdpTarget, request: EvalRequest, environment: EvalEnvironment, limits: PreviewLimits, started: number): Promise<EvalOutcome> {
   const elapsed = () => Math.round(performance.now() - started);
-  const built = evaluationSource(request.expression, limits, { awaitPromises: request.sideEffects });
+  const stopId = environment.memory === undefined ? undefined : randomInt(1, 2 ** 31 - 1);
+  const built = evaluationSource(request.expression, limits, { awaitPromises: request.sideEffects, ...(stopId === undefined ? {} : { stopId }) });
   if ('syntaxError' in built) {
     return { outcome: 'exception', exception: { className: 'SyntaxError', message: built.syntaxError }, durationMs: elapsed() };
   }
@@ -84,6 +94,7 @@ async function evaluateOnce(target: CdpTarget, request: EvalRequest, environment
     });
   }
   try {
+    const watch = stopId === undefined ? undefined : await watchMemory(target, environment.memory!, stopId, request.timeoutMs);
     let reply: EvaluateReply;
     try {
       reply = await target.send<EvaluateReply>('Runtime.evaluate', {
@@ -95,8 +106,13 @@ async function evaluateOnce(target: CdpTarget, request: EvalRequest, environment
         ...(request.sideEffects ? { includeCommandLineAPI: true } : isReadOnlyCall(request.expression) ? {} : { throwOnSideEffect: true }),
       });
     } catch (error) {
+      const memory = await watch?.finish();
+      if (memory?.stopRequested) throw await overBudget(target, watch!, memory);
       throw terminated(error) ? timedOut(request.timeoutMs, 'run') : error;
     }
+    const memory = await watch?.finish();
+    // A stop asked just as the evaluation ended has stopped nothing: its value stands.
+    if (memory?.stopRequested && reply.exceptionDetails !== undefined) throw await overBudget(target, watch!, memory);
     let awaited = false;
     if (reply.exceptionDetails === undefined && reply.result.subtype === 'promise' && reply.result.objectId !== undefined) {
       awaited = true;
@@ -140,6 +156,67 @@ async function settle(target: CdpTarget, promiseObjectId: string, remainingMs: n
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Starts the memory watch for one evaluation. Its budget is the configured one, or half the room the
+ * old generation has left between the heap's committed size and its limit when that is less: resident
+ * memory grows with the pages the heap commits, and the heap can first fill what it has committed and
+ * not used (garbage of before included) without growing it.
+ */
+async function watchMemory(target: CdpTarget, memory: NonNullable<EvalEnvironment['memory']>, id: number, timeoutMs: number): Promise<MemoryWatch> {
+  const heap = await evaluate<HeapFigures>(target, 'Reading the heap', HEAP_EXPRESSION, { commandLineApi: true }).catch(() => undefined);
+  const room = heap === undefined ? Infinity : Math.max(0, oldGenerationLimit(heap) - heap.committed);
+  const watch = await startMemoryWatch(memory.cell, id, Math.max(MIN_BUDGET_BYTES, Math.floor(Math.min(memory.budgetBytes, room / 2))), timeoutMs + WATCH_GRACE_MS);
+  // Unwatched, a loop that keeps what it allocates could take the app down: better not to run it.
+  if (watch === undefined) throw new MaintenanceError('EVALUATION_FAILED', 'The memory watch of the evaluation could not start (no thread could be made); nothing ran.');
+  return watch;
+}
+
+interface HeapFigures {
+  limit: number;
+  committed: number;
+  /** --max-old-space-size, in MiB, where the process was given one (its command line or NODE_OPTIONS). */
+  oldSpaceMiB: number | null;
+}
+
+const HEAP_EXPRESSION = `(() => {
+  const heap = require('node:v8').getHeapStatistics();
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\\s+/)].join(' ');
+  const old = /--max[-_]old[-_]space[-_]size[= ](\\d+)/.exec(flags);
+  return { limit: heap.heap_size_limit, committed: heap.total_heap_size, oldSpaceMiB: old === null ? null : Number(old[1]) };
+})()`;
+
+/**
+ * V8's heap limit counts the young generation's reservation too, and that differs by version (48 MiB
+ * on Node 22, 192 on Node 24, 96 on Node 26 for --max-old-space-size=160): what an evaluation keeps ends
+ * in the old generation, whose limit is --max-old-space-size when given, else taken as the heap limit
+ * less the largest of those reservations.
+ */
+function oldGenerationLimit(heap: HeapFigures): number {
+  if (heap.oldSpaceMiB !== null && heap.oldSpaceMiB > 0) return Math.min(heap.limit, heap.oldSpaceMiB * 2 ** 20);
+  return Math.max(heap.limit / 2, heap.limit - LARGEST_YOUNG_RESERVATION_BYTES);
+}
+
+const LARGEST_YOUNG_RESERVATION_BYTES = 192 * 2 ** 20;
+/** A budget below this would stop evaluations on the noise of the process's other threads. */
+const MIN_BUDGET_BYTES = 2 ** 20;
+/** How long past the time limit the watch goes on by itself, should the evaluator never say it is over. */
+const WATCH_GRACE_MS = 5_000;
+
+/**
+ * The error of a stopped evaluation, once what it built is collected: left as garbage, it would keep the
+ * heap committed to its size until the app's own allocations made V8 collect it, and the next
+ * evaluation's budget (a share of the room left) would start from there.
+ */
+async function overBudget(target: CdpTarget, watch: MemoryWatch, memory: MemoryWatchOutcome): Promise<MaintenanceError> {
+  await target.send('HeapProfiler.collectGarbage').catch(() => undefined);
+  const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+  return new MaintenanceError(
+    'EVALUATION_MEMORY',
+    `The expression grew the process's memory by more than ${mib(watch.budgetBytes)} MiB, its budget, and was stopped; the app goes on from where it was.`,
+    { details: { budgetBytes: watch.budgetBytes, grownBytes: Math.round(memory.grownPeakBytes), grownAtStopBytes: Math.round(memory.grownAtStopBytes), phase: 'run', hint: 'Work on a slice, or keep less of what the expression builds.' } },
+  );
 }
 
 function terminated(error: unknown): boolean {

@@ -1,4 +1,5 @@
 import type { Node, Program } from 'acorn';
+import { visit } from './ast-walk.js';
 
 /**
  * The largest length or count an evaluation may give the builtins below. Some of V8's builtins loop over a
@@ -216,17 +217,3 @@ function keyName(node: Node): string | undefined {
 }
 
 /** Every node of the tree, depth first, with its parent. */
-function visit(node: Node, parent: Node | undefined, each: (node: Node, parent: Node | undefined) => void): void {
-  each(node, parent);
-  for (const value of Object.values(node)) {
-    if (Array.isArray(value)) {
-      for (const item of value) if (isNode(item)) visit(item, node, each);
-    } else if (isNode(value)) {
-      visit(value, node, each);
-    }
-  }
-}
-
-function isNode(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}

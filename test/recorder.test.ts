@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Profile } from 'pprof-format';
+import { gunzipSync } from 'node:zlib';
+import { RECORDING_FILE, type Recording } from '../src/recorder/recording-file.js';
+import type { SamplingHeapProfileNode } from '../src/operations/heap-profile.js';
+import { KEEP_FUNCTION_NAMES, startFixture, stopChild, type Fixture } from './helpers/fixture.js';
+import { resolveRecorderOptions } from '../src/options/recorder-options.js';
+import { checkOptionNames, MAINTENANCE_OPTION_NAMES } from '../src/options/option-names.js';
+import { eventually, request } from './helpers/http.js';
+
+/** The fixture's leak: `leak` keeps what allocateFiveMegabytes makes, 5 MB a second. */
+const LEAKING_FUNCTION = 'allocateFiveMegabytes';
+const RECORDER = { enabled: true, spillSeconds: 1 };
+
+/** Bytes of live samples whose stack passes through `name`. */
+function bytesUnder(node: SamplingHeapProfileNode, name: string, inside = false): number {
+  const here = inside || node.callFrame.functionName === name;
+  return (here ? node.selfSize : 0) + node.children.reduce((sum, child) => sum + bytesUnder(child, name, here), 0);
+}
+
+/** The spill in the store, once it shows the leak. */
+function spillShowing(storeDir: string, name: string): Promise<Recording> {
+  return eventually(async () => {
+    try {
+      const recording = JSON.parse(readFileSync(join(storeDir, RECORDING_FILE), 'utf8')) as Recording;
+      return bytesUnder(recording.head, name) > 0 ? recording : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 60_000, `a spill naming ${name}`);
+}
+
+/** Decodes a gzipped pprof with pprof-format: sample types and the function names of each sample's stack. */
+function decode(gzipped: Buffer): { types: string[]; samples: Array<{ names: string[]; values: number[] }> } {
+  const profile = Profile.decode(gunzipSync(gzipped));
+  const str = (index: number | bigint) => profile.stringTable.strings[Number(index)]!;
+  const functions = new Map(profile.function.map((fn) => [Number(fn.id), str(fn.name)]));
+  const locations = new Map(profile.location.map((location) => [Number(location.id), functions.get(Number(location.line[0]!.functionId))!]));
+  return {
+    types: profile.sampleType.map((type) => str(type.type)),
+    samples: profile.sample.map((sample) => ({ names: sample.locationId.map((id) => locations.get(Number(id))!), values: sample.value.map(Number) })),
+  };
+}
+
+/** The next start with the same store lists the dead process's last moments: the dump, and its file. */
+async function lastMomentsAfterRestart(storeDir: string, pid: number): Promise<{ job: Record<string, any>; recording: Recording; file: Buffer }> {
+  const next = await startFixture({ mode: 'worker', options: { storeDir, recorder: RECORDER } });
+  try {
+    const job = await eventually(async () => {
+      const { dumps } = (await request(`${next.url}/dumps`, { token: next.tokens.admin })).json<{ dumps: Array<Record<string, any>> }>();
+      // Each start killed here leaves its own spill too: the one wanted is the dead process's.
+      return dumps.find((dump) => dump.kind === 'last-moments' && String(dump.fileName).includes(`-${pid}-`));
+    }, 30_000, 'a last-moments dump');
+    assert.equal(job.status, 'ready');
+    assert.deepEqual(job.trigger, { type: 'recorder' });
+    const file = await request(`${next.url}/dumps/${job.id}/file`, { token: next.tokens.admin });
+    assert.equal(file.status, 200);
+    assert.match(String(file.headers['content-disposition']), /last-moments\.heapprofile"$/);
+    assert.equal(file.body.length, job.size);
+    const stored = readFileSync(join(storeDir, `${job.id}.heapprofile`));
+    assert.equal(statSync(join(storeDir, `${job.id}.heapprofile`)).mode & 0o777, 0o600);
+    assert.deepEqual(file.body, stored);
+    return { job, recording: JSON.parse(file.body.toString('utf8')) as Recording, file: file.body };
+  } finally {
+    await next.stop();
+  }
+}
+
+describe('the always-on recorder', () => {
+  let storeDir = '';
+  before(() => {
+    storeDir = mkdtempSync(join(tmpdir(), 'me-recorder-store-'));
+  });
+  after(() => rmSync(storeDir, { recursive: true, force: true }));
+
+  test('a process killed by SIGKILL leaves a last-moments dump naming the leaking function, with the last minute of series and GC events', async () => {
+    const app = await startFixture({ mode: 'worker', nodeArgs: KEEP_FUNCTION_NAMES, options: { storeDir, recorder: RECORDER } });
+    let pid: number | undefined;
+    try {
+      pid = app.child.pid;
+      await app.command({ cmd: 'leak', ms: 60_000 }, 'started');
+      const spill = await spillShowing(storeDir, LEAKING_FUNCTION);
+      assert.equal(statSync(join(storeDir, RECORDING_FILE)).mode & 0o777, 0o600);
+      assert.equal(spill.lastMoments.pid, pid);
+    } finally {
+      await app.stop(); // SIGKILL: no exit handler runs
+    }
+    assert.ok(existsSync(join(storeDir, RECORDING_FILE)), 'the spill outlives the kill');
+    const { recording } = await lastMomentsAfterRestart(storeDir, pid!);
+    assert.equal(recording.lastMoments.pid, pid);
+    assert.ok(bytesUnder(recording.head, LEAKING_FUNCTION) > 1024 * 1024, `${LEAKING_FUNCTION} holds ${bytesUnder(recording.head, LEAKING_FUNCTION)} bytes`);
+    assert.ok(recording.samples.length > 0);
+    assert.ok(recording.lastMoments.series.length >= 2, `${recording.lastMoments.series.length} series samples`);
+    assert.ok(recording.lastMoments.series.every((sample) => Date.parse(recording.lastMoments.spilledAt) - sample.t <= 61_000));
+    assert.ok(recording.lastMoments.series.some((sample) => (sample.heapUsed ?? 0) > 0));
+    assert.ok(recording.lastMoments.gcEvents.length > 0, 'a 5 MB/s leak collects');
+    assert.ok(!existsSync(join(storeDir, RECORDING_FILE)) || JSON.parse(readFileSync(join(storeDir, RECORDING_FILE), 'utf8')).lastMoments.pid !== pid, 'adopted once');
+  });
+
+  test('a process aborted by V8 at its heap limit leaves a last-moments dump naming the leaking function', async () => {
+    // 5 MB/s to 192 MB: over half a minute, room for spills paced by a loaded machine's GC pauses (200 times each).
+    const app = await startFixture({ mode: 'worker', nodeArgs: [...KEEP_FUNCTION_NAMES, '--max-old-space-size=192'], options: { storeDir, recorder: RECORDER } });
+    let pid: number | undefined;
+    try {
+      pid = app.child.pid;
+      const exited = new Promise<string | null>((resolve) => app.child.once('exit', (_code, signal) => resolve(signal)));
+      await app.command({ cmd: 'leak', ms: 600_000 }, 'started');
+      assert.equal(await exited, 'SIGABRT', 'V8 aborts the process when the heap is exhausted');
+    } finally {
+      await app.stop();
+    }
+    const { recording } = await lastMomentsAfterRestart(storeDir, pid!);
+    assert.equal(recording.lastMoments.pid, pid);
+    assert.ok(bytesUnder(recording.head, LEAKING_FUNCTION) > 8 * 1024 * 1024, `${LEAKING_FUNCTION} holds ${bytesUnder(recording.head, LEAKING_FUNCTION)} bytes at a spill ${recording.lastMoments.series.length} s into the process's life (its forced GC took ${recording.lastMoments.profileMs} ms)`);
+    // The climb to the limit, second by second (how close to the end the last spill came depends on how long V8's GC took: docs/recorder.md).
+    const used = recording.lastMoments.series.map((sample) => sample.heapUsed ?? 0);
+    assert.ok(used.at(-1)! - Math.min(...used) > 8 * 1024 * 1024, `the series shows the climb: ${used.map((bytes) => Math.round(bytes / 1e6)).join(' ')} MB (the last spill's forced GC took ${recording.lastMoments.profileMs} ms)`);
+  });
+
+  test('a process that exits through its exit handlers has not died: its spill goes, and the next start lists no last-moments dump of it', async () => {
+    const app = await startFixture({ mode: 'worker', options: { storeDir, recorder: RECORDER } });
+    const pid = app.child.pid!;
+    try {
+      await eventually(async () => existsSync(join(storeDir, RECORDING_FILE)) && JSON.parse(readFileSync(join(storeDir, RECORDING_FILE), 'utf8')).lastMoments.pid === pid, 30_000, 'a spill');
+      await stopChild(app.child, 'SIGTERM'); // the fixture closes its server and exits
+    } finally {
+      await app.stop();
+    }
+    assert.ok(!existsSync(join(storeDir, RECORDING_FILE)), 'the spill is removed');
+    const next = await startFixture({ mode: 'worker', options: { storeDir } });
+    try {
+      const { dumps } = (await request(`${next.url}/dumps`, { token: next.tokens.admin })).json<{ dumps: Array<Record<string, any>> }>();
+      assert.equal(dumps.filter((dump) => String(dump.fileName).includes(`-${pid}-`)).length, 0);
+    } finally {
+      await next.stop();
+    }
+  });
+
+  test('bad recorder options are refused at start, naming the option', () => {
+    assert.throws(() => resolveRecorderOptions({ enabled: 'yes' as never }), /`recorder.enabled` must be true or false/);
+    assert.throws(() => resolveRecorderOptions({ enabled: true, spillSeconds: 0 }), /`recorder.spillSeconds` must be an integer from 1 to 60/);
+    assert.throws(() => resolveRecorderOptions({ enabled: true, samplingIntervalBytes: 1024 }), /`recorder.samplingIntervalBytes`/);
+    assert.throws(() => checkOptionNames({ recorder: { enable: true } }, MAINTENANCE_OPTION_NAMES), /recorder.enable: unknown option; did you mean enabled\?/);
+    assert.equal(resolveRecorderOptions({ enabled: false }), undefined);
+    assert.deepEqual(resolveRecorderOptions({ enabled: true }), { spillSeconds: 5, samplingIntervalBytes: 2 * 1024 * 1024 });
+  });
+
+  describe('with the recorder on', () => {
+    let app: Fixture;
+    let ownStore = '';
+    before(async () => {
+      ownStore = mkdtempSync(join(tmpdir(), 'me-recorder-pprof-'));
+      app = await startFixture({ mode: 'worker', nodeArgs: KEEP_FUNCTION_NAMES, options: { storeDir: ownStore, recorder: RECORDER, rateLimit: { heavy: { limit: 200 } } } });
+      await app.command({ cmd: 'leak', ms: 60_000 }, 'started');
+      await spillShowing(ownStore, LEAKING_FUNCTION);
+    });
+    after(async () => {
+      await app?.stop();
+      rmSync(ownStore, { recursive: true, force: true });
+    });
+
+    test('/debug/pprof/heap answers within 1 s with in-use samples naming the leak', async () => {
+      const times: number[] = [];
+      let body: Buffer = Buffer.alloc(0);
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        const reply = await request(`${app.url}/debug/pprof/heap`, { token: app.tokens.admin });
+        times.push(performance.now() - started);
+        assert.equal(reply.status, 200);
+        body = reply.body;
+      }
+      assert.ok(Math.min(...times) < 1000, `answered in ${times.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+      const profile = decode(body);
+      assert.deepEqual(profile.types, ['alloc_objects', 'alloc_space', 'inuse_objects', 'inuse_space']);
+      const leaking = profile.samples.filter((sample) => sample.names.includes(LEAKING_FUNCTION)).reduce((sum, sample) => sum + sample.values[3]!, 0);
+      assert.ok(leaking > 1024 * 1024, `${LEAKING_FUNCTION} holds ${leaking} bytes in use`);
+    });
+
+    test('/debug/pprof/allocs answers at once with what was allocated since the recorder started', async () => {
+      const reply = await request(`${app.url}/debug/pprof/allocs`, { token: app.tokens.admin });
+      assert.equal(reply.status, 200);
+      const profile = decode(reply.body);
+      assert.deepEqual(profile.types, ['alloc_space']);
+      const leaking = profile.samples.filter((sample) => sample.names.includes(LEAKING_FUNCTION)).reduce((sum, sample) => sum + sample.values[0]!, 0);
+      assert.ok(leaking > 1024 * 1024, `${LEAKING_FUNCTION} allocated ${leaking} bytes`);
+    });
+
+    test('/heapprofile meanwhile reads the running sampler and leaves it running', async () => {
+      const reply = await request(`${app.url}/heapprofile?seconds=2`, { token: app.tokens.admin });
+      assert.equal(reply.status, 200);
+      const profile = JSON.parse(reply.body.toString('utf8')) as { head: SamplingHeapProfileNode; samples: unknown[] };
+      assert.ok(bytesUnder(profile.head, LEAKING_FUNCTION) > 0, 'the window holds what the leak kept during it');
+      const collected = await request(`${app.url}/heapprofile?seconds=1&include=collected`, { token: app.tokens.admin });
+      assert.equal(collected.status, 409);
+      assert.equal(collected.json().error.code, 'OPERATION_IN_PROGRESS');
+      // Still sampling: the heap route answers from the recorder, not over a window.
+      const started = performance.now();
+      const heap = await request(`${app.url}/debug/pprof/heap?seconds=30`, { token: app.tokens.admin });
+      assert.equal(heap.status, 200);
+      assert.ok(performance.now() - started < 20_000);
+      // Written as the response closes, a moment after the client read it.
+      await eventually(async () => app.auditLines().some((line) => String(line.path).endsWith('/debug/pprof/heap') && (line.result as Record<string, unknown> | undefined)?.fromRecorder === true), 20_000, 'the audit line of an answer from the recorder');
+    });
+  });
+
+  test('without the recorder, /debug/pprof/allocs samples for `seconds` keeping what the GC frees', async () => {
+    const app = await startFixture({ mode: 'worker', nodeArgs: KEEP_FUNCTION_NAMES, options: { rateLimit: { heavy: { limit: 200 } } } });
+    try {
+      // Allocating until told to rest: most of what allocatingFunction makes is freed while the profile runs.
+      await app.command({ cmd: 'work', work: 'allocate' }, 'working');
+      const reply = await request(`${app.url}/debug/pprof/allocs?seconds=2`, { token: app.tokens.admin });
+      await app.command({ cmd: 'rest' }, 'rested');
+      assert.equal(reply.status, 200);
+      const profile = decode(reply.body);
+      assert.deepEqual(profile.types, ['alloc_objects', 'alloc_space']);
+      const allocated = profile.samples.filter((sample) => sample.names.includes('allocatingFunction')).reduce((sum, sample) => sum + sample.values[1]!, 0);
+      assert.ok(allocated > 1024 * 1024, `allocatingFunction allocated ${allocated} bytes`);
+    } finally {
+      await app.stop();
+    }
+  });
+});
