@@ -28,8 +28,11 @@
  *   --after-snapshot-previous  with --after-snapshot, also jemalloc as advised before its larger slabs
  *   --types        also what a count of live objects by constructor (/memory/leaks?types=count) pauses the
  *                  app, against one full GC of the same heap
- *   --idle         only the idle cost: an idle app with startMaintenanceServer() against the same app
- *                  without it, RSS and main-thread heap (it runs in every bench, a single round with --quick)
+ *   --idle         only the idle cost: on each Node line present (this one, and those scripts/ci/node-bin.sh
+ *                  cached), a plain node:http app and an Express app, each alone, with startMaintenanceServer()
+ *                  and with maintenanceRouter(): RSS and main-thread heap (it runs in every bench, a single
+ *                  round with --quick)
+ *   --idle-lines L  only these major lines, e.g. 22,26 (default: every line present)
  *   --idle-settle S  seconds the idle apps are left alone before they are sampled (default 10; 960 sees
  *                  the console's fifteen-minute history full)
  *   --analyze      only the heap snapshot analyzer against @vscode/v8-heap-parser, on one snapshot of
@@ -57,6 +60,7 @@ import { runLine, snapshotTable, targetLines } from './bench/report.js';
 import { runEgressEndpointBench } from './bench/egress-endpoint.js';
 import { runEgressBench } from './bench/egress-upload.js';
 import { idleSection, runIdleBench } from './bench/idle-cost.js';
+import { nodeLines } from './bench/node-lines.js';
 import { runLeakCorpusBench } from './bench/leak-corpus-report.js';
 import { runRuntimeBench } from './bench/runtime-overhead.js';
 import { HTTP_RULES_HEADING, httpRulesSection, runHttpRulesBench } from './bench/http-rules-overhead.js';
@@ -98,6 +102,7 @@ const { values: flags } = parseArgs({
     'after-snapshot-previous': { type: 'boolean', default: false },
     idle: { type: 'boolean', default: false },
     'idle-settle': { type: 'string', default: '10' },
+    'idle-lines': { type: 'string' },
     analyze: { type: 'boolean', default: false },
     'analyze-items': { type: 'string', default: '1000000' },
     'analyze-large': { type: 'boolean', default: false },
@@ -184,8 +189,10 @@ async function main(): Promise<void> {
   // The runs that ask for one thing only skip it.
   let idle: string | undefined;
   if (flags.idle || (!flags['memory-only'] && !flags['leaks-only'])) {
-    console.log(`Idle cost on ${machine}: an idle app with startMaintenanceServer() against the same app without it`);
-    const idleFigures = await runIdleBench({ rounds: flags.quick ? 1 : 3, settleMs: Number(flags['idle-settle']) * 1000, samples: 7 }, console.log);
+    const lines = nodeLines(flags['idle-lines']?.split(',').map(Number));
+    if (lines.length === 0) throw new Error(`--idle-lines ${flags['idle-lines']}: no such Node line here`);
+    console.log(`Idle cost on ${machine}: idle apps with startMaintenanceServer() and with maintenanceRouter() against the same apps without, on ${lines.map((line) => line.version).join(', ')}`);
+    const idleFigures = await runIdleBench({ lines, rounds: flags.quick ? 1 : 3, settleMs: Number(flags['idle-settle']) * 1000, samples: 7 }, console.log);
     idle = idleSection(idleFigures, { command, machine, date: new Date().toISOString().slice(0, 10) });
     console.log(`\n${idle}\n`);
   }

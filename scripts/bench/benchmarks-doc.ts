@@ -33,7 +33,7 @@ export function benchmarksDoc(input: BenchmarksDocInput): string {
     '',
     '`npm run bench` measures both heap sizes (about 8 minutes on 2 cores) and prints what is below without writing it; ' +
       '`--quick` measures the small heap once, `--reps N` sets the runs per scenario, `--huge` adds the snapshot over 600 MB, ' +
-      '`--remote` the sidecar, `--runtime` the runtime overhead, `--idle` only the idle cost, `--rss-poll` forces the polling fallback for peak RSS, and `--write-docs` writes this file.',
+      '`--remote` the sidecar, `--runtime` the runtime overhead, `--idle` only the idle cost (on every Node line present; `--idle-lines 22,26` only those), `--rss-poll` forces the polling fallback for peak RSS, and `--write-docs` writes this file.',
     '',
     ...(input.idle === undefined ? [] : ['## Idle cost', '', input.idle, '']),
     '## Heap snapshots',

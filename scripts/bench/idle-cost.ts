@@ -2,15 +2,23 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { makeTempDir, removeTempDir, startChild, stop } from './processes.js';
+import { makeTempDir, removeTempDir, startChild, stop, TOKEN } from './processes.js';
+import type { NodeLine } from './node-lines.js';
 import { median } from './statistics.js';
 import { MiB } from './units.js';
 
-/** The issue's goal for an idle startMaintenanceServer(), against the same app without it. */
+/** The goal for an idle endpoint, in either mode, against the same app without it. */
 export const IDLE_GOAL = { rssBytes: 25 * MiB, heapBytes: 2 * MiB };
 
+export const APP_KINDS = ['plain', 'express'] as const;
+export const ENDPOINT_MODES = ['worker', 'router'] as const;
+export type AppKind = (typeof APP_KINDS)[number];
+export type EndpointMode = (typeof ENDPOINT_MODES)[number];
+
 export interface IdleOptions {
-  /** Fresh pairs of processes (app without, app with the endpoint), each measured side by side. */
+  /** The Node lines to measure, each with its own processes. */
+  lines: NodeLine[];
+  /** Fresh sets of processes (the app without, with the worker, with the router), each measured side by side. */
   rounds: number;
   /** Time from "listening" to the first sample: start-up garbage collected, lazy start-up work done. */
   settleMs: number;
@@ -18,14 +26,24 @@ export interface IdleOptions {
   samples: number;
 }
 
-export interface IdleFigures {
+/** One Node line, one kind of app, one mode of the endpoint. */
+export interface IdleCase {
+  line: NodeLine;
+  kind: AppKind;
+  mode: EndpointMode;
   /** Medians over the rounds of each process's median sample. */
   without: ProcessMemory;
   with: ProcessMemory;
-  /** Each pair's cost (with less without), in the order measured. */
-  costs: Array<{ rss: number; heapUsed: number }>;
+  /** Each round's cost (with less without), in the order measured. */
+  costs: ProcessMemory[];
+  /** The same, once one request has been answered (the endpoint builds its HTTP stack on the first one) and the apps settled again. */
+  costsAfterRequest: ProcessMemory[];
+}
+
+export interface IdleFigures {
+  cases: IdleCase[];
   options: IdleOptions;
-  /** First and second request to the paths that load their code on first use, in milliseconds. */
+  /** First and second request to the paths that load their code on first use, in milliseconds (the bench's own line). */
   firstRequests: Array<{ path: string; firstMs: number; secondMs: number }>;
 }
 
@@ -56,7 +74,7 @@ function heapUsed(child: ChildProcess): Promise<number> {
 }
 
 async function sample(child: ChildProcess): Promise<ProcessMemory> {
-  // RSS first: the heap figure forces a GC in the app, which the next sample's RSS then reflects alike in both apps.
+  // RSS first: the heap figure forces a GC in the app, which the next sample's RSS then reflects alike in every app.
   const rss = readRss(child.pid!);
   return { ...rss, heapUsed: await heapUsed(child) };
 }
@@ -68,51 +86,86 @@ function medianOf(samples: ProcessMemory[]): ProcessMemory {
   return { rss: of('rss'), rssAnon: of('rssAnon'), rssFile: of('rssFile'), heapUsed: of('heapUsed') };
 }
 
-function startApp(mode: 'without' | 'with' | 'with-eval', env: Record<string, string>) {
-  return startChild<{ app: string; ops: string | null }>('idle-app.js', [mode], { nodeArgs: ['--expose-gc'], env });
+function difference(b: ProcessMemory, a: ProcessMemory): ProcessMemory {
+  return { rss: b.rss - a.rss, rssAnon: b.rssAnon - a.rssAnon, rssFile: b.rssFile - a.rssFile, heapUsed: b.heapUsed - a.heapUsed };
+}
+
+type Variant = 'without' | EndpointMode | 'worker-eval';
+
+function startApp(line: NodeLine, kind: AppKind, variant: Variant, env: Record<string, string>) {
+  return startChild<{ app: string; ops: string | null }>('idle-app.js', [kind, variant], { nodeArgs: ['--expose-gc'], env, node: line.node });
 }
 
 /**
- * What an idle startMaintenanceServer() costs: a small Express app with it and the same app without it,
- * started together and left alone, their resident memory and main-thread heap sampled side by side.
- * Then the first requests to the paths whose code loads on first use, against their second.
+ * What an idle endpoint costs: per Node line and kind of app (a plain node:http script, an Express app),
+ * the app alone, with startMaintenanceServer() and with maintenanceRouter(), started together and left
+ * alone, their resident memory and main-thread heap sampled side by side. Then, on the bench's own line, the
+ * first requests to the paths whose code loads on first use, against their second.
  */
 export async function runIdleBench(options: IdleOptions, log: (line: string) => void): Promise<IdleFigures> {
-  const perProcess: { without: ProcessMemory[]; with: ProcessMemory[] } = { without: [], with: [] };
-  for (let round = 1; round <= options.rounds; round++) {
-    const tempDir = makeTempDir();
-    const env = { TMPDIR: tempDir };
-    const apps = { without: await startApp('without', env), with: await startApp('with', env) };
-    try {
-      await sleep(options.settleMs);
-      const samples: { without: ProcessMemory[]; with: ProcessMemory[] } = { without: [], with: [] };
-      for (let i = 0; i < options.samples; i++) {
-        // Alternate which app is read first, so that a sample's own cost falls on both alike.
-        const order = i % 2 === 0 ? (['without', 'with'] as const) : (['with', 'without'] as const);
-        for (const mode of order) samples[mode].push(await sample(apps[mode].child));
-        await sleep(1000);
+  const cases: IdleCase[] = [];
+  for (const line of options.lines) {
+    for (const kind of APP_KINDS) {
+      const perProcess: Record<Variant, ProcessMemory[]> = { without: [], worker: [], router: [], 'worker-eval': [] };
+      const afterRequest: Record<Variant, ProcessMemory[]> = { without: [], worker: [], router: [], 'worker-eval': [] };
+      for (let round = 1; round <= options.rounds; round++) {
+        const tempDir = makeTempDir();
+        const env = { TMPDIR: tempDir };
+        const variants = ['without', ...ENDPOINT_MODES] as const;
+        const apps = new Map<Variant, { child: ChildProcess; info: { app: string; ops: string | null } }>();
+        const sampleAll = async (into: Record<Variant, ProcessMemory[]>) => {
+          const samples: Record<Variant, ProcessMemory[]> = { without: [], worker: [], router: [], 'worker-eval': [] };
+          for (let i = 0; i < options.samples; i++) {
+            // Rotate which app is read first, so that a sample's own cost falls on all alike.
+            for (let j = 0; j < variants.length; j++) {
+              const variant = variants[(i + j) % variants.length]!;
+              samples[variant].push(await sample(apps.get(variant)!.child));
+            }
+            await sleep(1000);
+          }
+          for (const variant of variants) into[variant].push(medianOf(samples[variant]));
+        };
+        try {
+          for (const variant of variants) apps.set(variant, await startApp(line, kind, variant, env));
+          await sleep(options.settleMs);
+          await sampleAll(perProcess);
+          // One request each (the app alone gets one to its own route), then the same settling and sampling.
+          for (const variant of variants) {
+            const { app, ops } = apps.get(variant)!.info;
+            await timed(ops === null ? app : `${ops}/`, TOKEN, undefined);
+          }
+          await sleep(options.settleMs);
+          await sampleAll(afterRequest);
+          const base = perProcess.without.at(-1)!;
+          log(
+            `  ${line.version} ${kind} round ${round}: without RSS ${mib(base.rss)}, heap ${mib(base.heapUsed)}; ` +
+              ENDPOINT_MODES.map((mode) => {
+                const cost = difference(perProcess[mode].at(-1)!, base);
+                const after = difference(afterRequest[mode].at(-1)!, afterRequest.without.at(-1)!);
+                return `${mode} ${signed(cost.rss)} RSS (anon ${signed(cost.rssAnon)}, file ${signed(cost.rssFile)}), ${signed(cost.heapUsed)} heap; after a request ${signed(after.rss)} RSS, ${signed(after.heapUsed)} heap`;
+              }).join('; '),
+          );
+        } finally {
+          for (const { child } of apps.values()) await stop(child);
+          removeTempDir(tempDir);
+        }
       }
-      for (const mode of ['without', 'with'] as const) perProcess[mode].push(medianOf(samples[mode]));
-      const [a, b] = [perProcess.without.at(-1)!, perProcess.with.at(-1)!];
-      log(
-        `  round ${round}: RSS ${mib(a.rss)} without, ${mib(b.rss)} with (+${mib(b.rss - a.rss)}); ` +
-          `main-thread heap ${mib(a.heapUsed)} without, ${mib(b.heapUsed)} with (+${mib(b.heapUsed - a.heapUsed)})`,
-      );
-    } finally {
-      await stop(apps.without.child);
-      await stop(apps.with.child);
-      removeTempDir(tempDir);
+      for (const mode of ENDPOINT_MODES) {
+        const costs = perProcess[mode].map((b, i) => difference(b, perProcess.without[i]!));
+        const costsAfterRequest = afterRequest[mode].map((b, i) => difference(b, afterRequest.without[i]!));
+        cases.push({ line, kind, mode, without: medianOf(perProcess.without), with: medianOf(perProcess[mode]), costs, costsAfterRequest });
+      }
     }
   }
-  const costs = perProcess.with.map((b, i) => ({ rss: b.rss - perProcess.without[i]!.rss, heapUsed: b.heapUsed - perProcess.without[i]!.heapUsed }));
-  return { without: medianOf(perProcess.without), with: medianOf(perProcess.with), costs, options, firstRequests: await timeFirstRequests(Math.min(options.settleMs, 10_000)) };
+  const own = options.lines.find((line) => line.node === process.execPath) ?? options.lines.at(-1)!;
+  return { cases, options, firstRequests: await timeFirstRequests(own, Math.min(options.settleMs, 10_000)) };
 }
 
 /** The first /metrics scrape and the first /eval (whose parser, acorn, loads then), each against the second. */
-async function timeFirstRequests(settleMs: number): Promise<IdleFigures['firstRequests']> {
+async function timeFirstRequests(line: NodeLine, settleMs: number): Promise<IdleFigures['firstRequests']> {
   const token = randomBytes(24).toString('base64url');
   const tempDir = makeTempDir();
-  const { child, info } = await startApp('with-eval', {
+  const { child, info } = await startApp(line, 'express', 'worker-eval', {
     TMPDIR: tempDir,
     MAINTENANCE_ENDPOINT_TOKENS: JSON.stringify([{ id: 'bench', token, scopes: ['read', 'eval'] }]),
   });
@@ -148,32 +201,55 @@ function mib(bytes: number): string {
   return `${(bytes / MiB).toFixed(1)} MiB`;
 }
 
+function signed(bytes: number): string {
+  return `${bytes < 0 ? '-' : '+'}${mib(Math.abs(bytes))}`;
+}
+
+/** The cases whose median cost over the rounds (figure by figure: a round shares its moment's machine load) missed the goal. */
+export function idleMisses(figures: IdleFigures): IdleCase[] {
+  return figures.cases.filter((c) => {
+    const cost = medianOf(c.costs);
+    return cost.rss > IDLE_GOAL.rssBytes || cost.heapUsed > IDLE_GOAL.heapBytes;
+  });
+}
+
 /** The section of docs/benchmarks.md and of the console report. */
 export function idleSection(figures: IdleFigures, run: { command: string; machine: string; date: string }): string {
-  const { without: a, with: b, options } = figures;
-  // The cost is the median of the pairs' own differences: a pair shares its moment's machine load.
-  const rssCost = median(figures.costs.map((cost) => cost.rss));
-  const heapCost = median(figures.costs.map((cost) => cost.heapUsed));
-  const byPair = (key: 'rss' | 'heapUsed') => figures.costs.map((cost) => `+${mib(cost[key])}`).join(', ');
-  const verdict = (cost: number, goal: number) => `${cost <= goal ? '**met**' : '**missed**'} (goal <= +${mib(goal)})`;
+  const { options } = figures;
+  const rows = figures.cases.map((c) => {
+    const cost = medianOf(c.costs);
+    const after = medianOf(c.costsAfterRequest);
+    const met = cost.rss <= IDLE_GOAL.rssBytes && cost.heapUsed <= IDLE_GOAL.heapBytes;
+    return (
+      `| ${c.line.version} | ${c.kind} | ${c.mode} | ${mib(c.without.rss)} | ${signed(cost.rss)} (${c.costs.map((x) => signed(x.rss)).join(', ')}) | ` +
+      `${signed(cost.rssAnon)} | ${signed(cost.rssFile)} | ${mib(c.without.heapUsed)} | ${signed(cost.heapUsed)} | ${met ? 'met' : '**missed**'} | ` +
+      `${signed(after.rss)} | ${signed(after.heapUsed)} |`
+    );
+  });
+  const misses = idleMisses(figures);
   return [
-    `From \`${run.command}\` on ${run.machine}, ${run.date}: a small Express app (one route, no traffic) with \`startMaintenanceServer()\` (default options, audit log to /dev/null) ` +
-      `and the same app without it, started side by side as fresh processes (\`node --expose-gc\`), left alone ${options.settleMs / 1000} s, ` +
-      `then sampled ${options.samples} times a second apart; each process's figure is the median of its samples, and the table shows the medians over ${options.rounds} such pairs. ` +
-      "The main thread's heap is heapUsed right after a full GC (what it holds, not the garbage waiting for the next collection); RSS is read from /proc/PID/status " +
-      '(anonymous memory, and file-backed pages, mostly the node binary\'s code and data the endpoint\'s thread touched).',
+    `From \`${run.command}\` on ${run.machine}, ${run.date}: on each Node line present (${options.lines.map((line) => line.version).join(', ')}), ` +
+      'two kinds of app, each serving one route and no traffic: **plain**, a node:http server, and **express**, an Express app. ' +
+      'Each is started three ways side by side as fresh processes (`node --expose-gc`): alone, with `startMaintenanceServer()` (**worker**), ' +
+      'and with `maintenanceRouter()` mounted at `/ops` (**router**; the plain app hands `/ops` to an Express app that holds the router, as it would have to), ' +
+      `default options, audit log to /dev/null. They are left alone ${options.settleMs / 1000} s, then sampled ${options.samples} times a second apart; ` +
+      `each process's figure is the median of its samples, a round's cost is its process less the app alone, and the table shows the median over ${options.rounds} rounds ` +
+      '(RSS round by round in brackets). The main thread\'s heap is heapUsed right after a full GC (what it holds, not the garbage waiting for the next collection); ' +
+      "RSS is read from /proc/PID/status: anonymous memory, and file-backed pages (mostly the node binary's code and data that the endpoint touched). " +
+      `The goal: at most +${mib(IDLE_GOAL.rssBytes)} of RSS and +${mib(IDLE_GOAL.heapBytes)} of main-thread heap. ` +
+      'The endpoint builds its HTTP stack (Express, the routes, helmet, the rate limiter) on its first request, so the last two columns show the same processes ' +
+      `once each has answered one request (\`GET /ops/\` with a token; the app alone, its own route), left alone ${options.settleMs / 1000} s again and sampled the same way.`,
     '',
-    '| | without | with | difference |',
-    '| --- | --- | --- | --- |',
-    `| RSS | ${mib(a.rss)} | ${mib(b.rss)} | +${mib(b.rss - a.rss)} |`,
-    `| of which anonymous | ${mib(a.rssAnon)} | ${mib(b.rssAnon)} | +${mib(b.rssAnon - a.rssAnon)} |`,
-    `| of which file-backed | ${mib(a.rssFile)} | ${mib(b.rssFile)} | +${mib(b.rssFile - a.rssFile)} |`,
-    `| main-thread heap | ${mib(a.heapUsed)} | ${mib(b.heapUsed)} | +${mib(b.heapUsed - a.heapUsed)} |`,
+    '| Node | app | mode | RSS alone | RSS cost | anonymous | file-backed | heap alone | heap cost | goal | RSS cost after a request | heap cost after a request |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
     '',
-    `- Idle RSS cost (median of the pairs' differences): +${mib(rssCost)} (pair by pair: ${byPair('rss')}), ${verdict(rssCost, IDLE_GOAL.rssBytes)}`,
-    `- Idle main-thread heap cost: +${mib(heapCost)} (pair by pair: ${byPair('heapUsed')}), ${verdict(heapCost, IDLE_GOAL.heapBytes)}`,
+    misses.length === 0
+      ? `Every line, app and mode **met** the goal.`
+      : `**Missed** by: ${misses.map((c) => `${c.line.version} ${c.kind} ${c.mode}`).join(', ')}.`,
     '',
-    'First requests against second ones, in a fresh app with `eval` enabled, left alone 10 s (or the settle time, if shorter): the first `/metrics` runs the first collection, the first `/eval` loads the parser (acorn) too. ' +
+    `First requests against second ones, on ${figures.firstRequests.length === 0 ? '-' : (options.lines.find((line) => line.node === process.execPath) ?? options.lines.at(-1)!).version}, ` +
+      'in a fresh Express app with `startMaintenanceServer()` and `eval` enabled, left alone 10 s (or the settle time, if shorter): the first `/metrics` runs the first collection, the first `/eval` loads the parser (acorn) too. ' +
       "Each includes a round trip to the app's main thread (the probe's refresh for `/metrics`, the evaluation itself for `/eval`), so on a loaded machine they vary by tens of milliseconds either way.",
     '',
     '| request | first | second |',

@@ -48,6 +48,8 @@ export interface ChildOptions<T> {
   env?: Record<string, string>;
   /** Turns the child's first line of output into its info; JSON by default. */
   parse?: (line: string) => T;
+  /** The node binary to run it with; the bench's own by default. */
+  node?: string;
 }
 
 /**
@@ -55,7 +57,7 @@ export interface ChildOptions<T> {
  * resolves with its first line of output, parsed. Every child is killed when the bench exits.
  */
 export async function startChild<T>(file: string, args: string[], options: ChildOptions<T> = {}): Promise<{ child: ChildProcess; info: T }> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), file.startsWith('/') ? file : script(file), ...args], {
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), file.startsWith('/') ? file : script(file), ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, MAINTENANCE_ENDPOINT_TOKENS: TOKENS_ENV, ...options.env },
   });

@@ -123,7 +123,7 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
   const warnings = startWarnings(values.host, security, log);
   const endpoint = createEndpoint({ target, config, log, probe: undefined, dumpsDirectory: dumps.directory, warnings });
-  const server = createOpsServer(endpoint.app(basePath), security, serverEvents(log));
+  const server = createOpsServer(endpoint.requestListener(basePath), security, serverEvents(log));
   const address = await listenOpsServer(server, port, values.host, serverEvents(log)).catch((error: Error) => {
     throw new CliError(`Cannot listen on ${values.host}:${port}: ${error.message}`);
   });

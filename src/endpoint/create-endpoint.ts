@@ -1,14 +1,10 @@
-import express, { type Express, type Router } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Router } from 'express';
 import type { CommandRunner } from '../commands/command-runner.js';
 import { LocalCommandRunner } from '../commands/local-command-runner.js';
-import { notFound } from '../errors.js';
 import type { ApiContext } from '../http/api-context.js';
 import { artifactIdentity } from '../egress/object-key.js';
 import { sweepStaleUploadsInBackground, type SweepReport, type SweepTiming } from '../egress/stale-upload-sweeper.js';
-import { createApiRouter } from '../http/create-api-router.js';
-import { errorHandler } from '../http/error-handler.js';
-import { allRoutes } from '../http/routes/all-routes.js';
-import { securityHeaders } from '../http/security-headers.js';
 import { LiveHistory } from '../live/live-history.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
@@ -52,10 +48,13 @@ export interface EndpointParts {
 
 export interface Endpoint {
   context: ApiContext;
-  /** The API as an Express router, for an app that mounts it. */
-  router: Router;
-  /** A standalone app serving the API under `basePath` and a JSON 404 elsewhere, for a server of our own. */
-  app(basePath: string): Express;
+  /** The API as an Express router, for an app that mounts it: built on the first call (see http-stack.ts). */
+  router(): Promise<Router>;
+  /**
+   * For a server of our own: a request listener serving the API under `basePath` and a JSON 404 elsewhere.
+   * The HTTP stack is loaded when the first request arrives, which waits for it; `onLoaded` runs once it is.
+   */
+  requestListener(basePath: string, onLoaded?: () => void): RequestListener;
   /** Stops the endpoint's timers, cancels pending dumps, removes the dump store and closes the audit log. */
   close(): void;
 }
@@ -124,12 +123,22 @@ export function createEndpoint({
   const recorder = config.recorder !== undefined && target.capabilities.sharedFileSystem ? new FlightRecorder({ target, probe, live, dumps, log, config: config.recorder }) : undefined;
   void recorder?.start();
   const context: ApiContext = { target, threads, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules, recorder };
-  const router = createApiRouter(context, allRoutes);
+  // The services above run from the start (the probe's feed, the live history, the rules, the recorder); the HTTP
+  // stack waits for the first request: Express and the routes are most of an idle endpoint's memory.
+  let stack: Promise<typeof import('./http-stack.js')> | undefined;
+  const loadStack = () => (stack ??= import('./http-stack.js'));
+  let router: Promise<Router> | undefined;
+  const routerOnce = () => (router ??= loadStack().then((http) => http.apiRouter(context)));
   let closed = false;
   return {
     context,
-    router,
-    app: (basePath) => standaloneApp(router, basePath, context),
+    router: routerOnce,
+    requestListener: (basePath, onLoaded) => lazyListener(async () => {
+      const [http, built] = await Promise.all([loadStack(), routerOnce()]);
+      const app = http.standaloneApp(built, basePath, context);
+      onLoaded?.();
+      return app;
+    }, log),
     close: () => {
       if (closed) return;
       closed = true;
@@ -162,19 +171,26 @@ function probeView(handle: ProbeHandle): ProbeView {
 }
 
 /**
- * The standalone app of a server of our own: the API under `basePath`, a JSON 404 everywhere else.
- * `trust proxy` stays off unless configured: the server listens on its own port, normally loopback.
+ * A request listener that builds its handler on the first request; requests that arrive meanwhile wait for
+ * it. Should the build fail (a module missing from a broken install), each request gets a JSON 500 and the
+ * log says why, as the error handler would have done.
  */
-function standaloneApp(router: Router, basePath: string, context: ApiContext): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('env', 'production');
-  app.set('case sensitive routing', true);
-  app.set('strict routing', true);
-  app.set('trust proxy', context.config.trustProxy);
-  app.use(basePath, router);
-  app.use(securityHeaders());
-  app.use((_req, _res, next) => next(notFound()));
-  app.use(errorHandler(context.log));
-  return app;
+function lazyListener(build: () => Promise<RequestListener>, log: AuditLogger): RequestListener {
+  let handler: RequestListener | undefined;
+  let building: Promise<RequestListener> | undefined;
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (handler !== undefined) return void handler(req, res);
+    building ??= build().then((built) => (handler = built));
+    building.then(
+      (built) => built(req, res),
+      (error: unknown) => {
+        log.error('request failed', { path: req.url?.split('?')[0], code: 'INTERNAL_ERROR', detail: error instanceof Error ? error.message : String(error) });
+        const body = JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: 'The operation failed inside the endpoint; see its log.' } });
+        res.statusCode = 500;
+        res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        res.setHeader('Content-Length', Buffer.byteLength(body));
+        res.end(body);
+      },
+    );
+  };
 }

@@ -24,8 +24,9 @@ import { guardTrustProxy } from './trust-proxy-guard.js';
  * is given).
  *
  * Nothing of the HTTP stack is loaded when the package is imported: Express is required here, when a
- * router is asked for, and the endpoint itself (its router, helmet, the rate limiter, prom-client,
- * pino) is imported in the background from then on. A request that arrives before it is ready waits.
+ * router is asked for, and the endpoint's services (prom-client, pino, the probe's feed, the live history)
+ * are imported in the background from then on; its router (the routes, helmet, the rate limiter) is built
+ * on the first request. A request that arrives before it is ready waits.
  */
 export function maintenanceRouter(options: MaintenanceOptions): Express {
   checkOptionNames(options, MAINTENANCE_OPTION_NAMES);
@@ -48,12 +49,16 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
   removeRecordingAtProcessEnd(config);
   const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, httpWatch: watchHttp(config.rules)?.handle, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)) }));
   // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
-  // Once loaded, requests go to the router directly, without a promise turn each.
+  endpoint.catch(() => {});
+  // The services start now (the probe's feed, the live history, the rules); the router, with helmet, the rate
+  // limiter and the routes, is built when the first request comes. Then requests go to it directly, without a
+  // promise turn each.
   let loaded: Router | undefined;
-  endpoint.then(({ router }) => void (loaded = router), () => {});
+  let router: Promise<Router> | undefined;
+  const loadRouter = () => (router ??= endpoint.then((built) => built.router()).then((built) => (loaded = built)));
   return guardTrustProxy(
     express,
-    (req, res, next) => (loaded === undefined ? void endpoint.then(({ router }) => router(req, res, next), next) : loaded(req, res, next)),
+    (req, res, next) => (loaded === undefined ? void loadRouter().then((built) => built(req, res, next), next) : loaded(req, res, next)),
     config.rateLimit.keyGenerator !== undefined,
     (message) => void endpoint.then(({ log }) => log.error('refusing requests: misconfigured trust proxy', { detail: message })),
   );

@@ -8,6 +8,7 @@ import { adoptProcessLocks } from '../operations/process-locks.js';
 import { createOpsServer, listenOpsServer } from '../server/listen.js';
 import { serverEvents, startWarnings } from '../server/server-audit.js';
 import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
+import { collectStartUpGarbage } from './start-up-garbage.js';
 import type { MainToWorker, WorkerInit, WorkerToMain } from './messages.js';
 
 /**
@@ -26,7 +27,8 @@ const log = new AuditLogger(config.auditLog);
 const warnings = startWarnings(init.host, init.security, log);
 const commands = new PortCommandRunner(init.commandPort, init.commands);
 const endpoint = createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings, commands, httpWatch: init.httpWatch, ownThreadIds: [threadId] });
-const server = createOpsServer(endpoint.app(init.basePath), init.security, serverEvents(log));
+// Once the first request has loaded the HTTP stack, the garbage of that load is collected too.
+const server = createOpsServer(endpoint.requestListener(init.basePath, collectStartUpGarbage), init.security, serverEvents(log));
 
 // This thread runs only the endpoint: an error of ours that escaped every guard (the timers and listeners
 // are contained one by one) is logged and the server goes on serving. Without this the thread would end
@@ -41,7 +43,10 @@ process.on('unhandledRejection', (reason) => {
 });
 
 listenOpsServer(server, init.port, init.host, serverEvents(log)).then(
-  (address) => post({ type: 'listening', port: address.port, address: address.address }),
+  (address) => {
+    post({ type: 'listening', port: address.port, address: address.address });
+    collectStartUpGarbage();
+  },
   (error: NodeJS.ErrnoException) => post({ type: 'startFailed', code: error.code ?? 'ERR_LISTEN', message: error.message }),
 );
 

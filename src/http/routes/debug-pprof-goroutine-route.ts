@@ -1,6 +1,4 @@
 import { captureStack, STACK_ANSWER_TIMEOUT_MS } from '../../operations/js-stack.js';
-import { formatGoroutineDump } from '../../operations/pprof/goroutine-dump.js';
-import { goroutineProfile } from '../../operations/pprof/goroutine-profile.js';
 import { documented, enumParam } from '../../params/param-spec.js';
 import { defineRoute } from './route.js';
 
@@ -21,10 +19,13 @@ export const debugPprofGoroutineRoute = defineRoute({
     const takenAtMs = Date.now();
     const snapshot = await captureStack(context.target, STACK_ANSWER_TIMEOUT_MS);
     audit.auditResult = { state: snapshot.state, frames: snapshot.frames.length };
+    // The pprof encoder loads on first use: an idle server does not hold it.
     if (params.debug === '0') {
+      const { goroutineProfile } = await import('../../operations/pprof/goroutine-profile.js');
       res.type('application/octet-stream').setHeader('Content-Disposition', 'attachment; filename="goroutine"');
       res.send(goroutineProfile(snapshot, takenAtMs));
     } else {
+      const { formatGoroutineDump } = await import('../../operations/pprof/goroutine-dump.js');
       res.type('text/plain; charset=utf-8').send(formatGoroutineDump(snapshot));
     }
   },

@@ -7,7 +7,12 @@ import { reportArtifact } from './report-artifact.js';
 import { stackArtifact } from './stack-artifact.js';
 import { lastMomentsArtifact } from './last-moments-artifact.js';
 
-/** Every artifact the endpoint can produce, by kind: the one table direct downloads, scheduled dumps and rules share. */
+/**
+ * Every artifact the endpoint can produce, by kind: the one table direct downloads, scheduled dumps and rules share.
+ * Each kind imports the code that produces it when it is first produced: the rules' check reads this table on the
+ * app's thread at start, which then holds only the declarations, not the snapshot engine, the redaction and the
+ * pprof encoders (about 1.5 MB of the app's heap, and as much again in an idle server's thread).
+ */
 export const ARTIFACTS = {
   heapsnapshot: heapSnapshotArtifact,
   cpuprofile: cpuProfileArtifact,

@@ -1,4 +1,3 @@
-import { takeObjectCensus } from '../object-census.js';
 import { jsonDocumentArtifact } from './artifact-kind.js';
 
 /** Live objects counted by constructor, most first: what a rule leaves when memory climbs (refused above 512 MiB of heap). */
@@ -9,6 +8,7 @@ export const censusArtifact = jsonDocumentArtifact({
   lock: 'gc',
   extension: 'census.json',
   async take(target) {
+    const { takeObjectCensus } = await import('../object-census.js');
     const census = await takeObjectCensus(target);
     const byConstructor = [...census.byConstructor].sort((a, b) => b[1] - a[1]).map(([name, count]) => ({ name, count }));
     return { document: { objects: census.objects, pauseMs: census.pauseMs, byConstructor }, facts: { objects: census.objects, pauseMs: census.pauseMs } };

@@ -1,6 +1,4 @@
 import { documented, enumParam, integerParam } from '../../params/param-spec.js';
-import { takeCpuProfile } from '../cpu-profile.js';
-import { cpuProfileToPprof } from '../pprof/cpu-profile-to-pprof.js';
 import { defineArtifact, JSON_TYPE, PPROF_TYPE } from './artifact-kind.js';
 
 const EXTENSIONS = { cpuprofile: 'cpuprofile', pprof: 'cpu.pb.gz' } as const;
@@ -24,6 +22,7 @@ export const cpuProfileArtifact = defineArtifact({
   contentType: (params) => (params.format === 'pprof' ? PPROF_TYPE : JSON_TYPE),
   compressible: () => false,
   async produce(target, params, sink, { signal }) {
+    const [{ takeCpuProfile }, { cpuProfileToPprof }] = await Promise.all([import('../cpu-profile.js'), import('../pprof/cpu-profile-to-pprof.js')]);
     const startedAtMs = Date.now();
     const { profile, warnings } = await takeCpuProfile(target, { durationMs: params.seconds * 1000, intervalUs: params.interval, signal });
     for (const warning of warnings) sink.warn(warning);

@@ -1,6 +1,4 @@
 import { documented, enumParam, integerParam } from '../../params/param-spec.js';
-import { takeHeapProfile } from '../heap-profile.js';
-import { heapProfileToPprof } from '../pprof/heap-profile-to-pprof.js';
 import { defineArtifact, JSON_TYPE, PPROF_TYPE } from './artifact-kind.js';
 
 const EXTENSIONS = { heapprofile: 'heapprofile', pprof: 'heap.pb.gz' } as const;
@@ -28,6 +26,7 @@ export const heapProfileArtifact = defineArtifact({
   contentType: (params) => (params.format === 'pprof' ? PPROF_TYPE : JSON_TYPE),
   compressible: () => false,
   async produce(target, params, sink, { signal }) {
+    const [{ takeHeapProfile }, { heapProfileToPprof }] = await Promise.all([import('../heap-profile.js'), import('../pprof/heap-profile-to-pprof.js')]);
     const startedAtMs = Date.now();
     const includeCollected = params.include === 'collected';
     const profile = await takeHeapProfile(target, { durationMs: params.seconds * 1000, intervalBytes: params.interval, signal, includeCollected });

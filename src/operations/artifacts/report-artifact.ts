@@ -1,4 +1,3 @@
-import { diagnosticReport } from '../diagnostic-report.js';
 import { jsonDocumentArtifact } from './artifact-kind.js';
 
 /**
@@ -12,6 +11,7 @@ export const reportArtifact = jsonDocumentArtifact({
   lock: 'stack',
   extension: 'report.json',
   async take(target) {
+    const { diagnosticReport } = await import('../diagnostic-report.js');
     return { document: await diagnosticReport(target, { redact: true }), facts: {} };
   },
 });
