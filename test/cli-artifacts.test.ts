@@ -58,7 +58,7 @@ describe('CLI: artifacts from a running endpoint (worker mode)', () => {
     assert.match(error.message, /worker mode/);
     assert.match(error.message, /maintenance-endpoint heapsnapshot --analyze --url http:\/\/127\.0\.0\.1:\d+\/\S+/);
     assert.match(error.message, /maintenance-endpoint serve/);
-    const stored = await request(`${session.app.url}/dumps/any/analysis`, { token: session.app.tokens.admin });
+    const stored = await request(`${session.app.url}/dumps/AAAAAAAAAAAAAAAAAAAAAA/analysis`, { token: session.app.tokens.admin });
     assert.equal(stored.status, 501, 'the analysis of a stored dump likewise');
     assert.equal(stored.json().error.code, 'ANALYSIS_NOT_IN_APP');
   });
