@@ -88,7 +88,7 @@ export const leaksCommand = defineCommand({
   name: 'leaks',
   summary: 'Is memory leaking? The verdict from the heap left after each GC; --confirm adds two forced GCs (a fast leak is called at once), --seconds also says where.',
   description: [
-    '--confirm forces two full GCs a few seconds apart and adds them to the verdict (needs the heap scope): what a verdict asks for when it says "ask again with confirm=1". A leak fast enough to show between them is called at once; less growth is not a no, and the verdict can stay not decided yet.',
+    '--confirm forces two full GCs a few seconds apart and adds them to the verdict (needs the heap scope): what a verdict asks for when it says "ask again with confirm=1". A leak fast enough to show between them is called at once; less growth is not a no, and the verdict can stay undecided.',
     '--seconds samples allocations for that long and lists the sites whose allocations are still alive after a full GC (a heavy request); with --types count it also counts live objects by constructor at both ends and lists the growing types (needs the heap scope).',
   ],
   options: {
@@ -124,7 +124,7 @@ interface LeakReport {
 }
 
 function describeLeaks(report: LeakReport): string {
-  const verdict = report.verdict === 'leak' ? 'Leak suspected' : report.verdict === 'no-leak' ? 'No leak' : 'Not decided yet';
+  const verdict = report.verdict === 'leak' ? 'Leak suspected' : report.verdict === 'no-leak' ? 'No leak' : 'Undecided';
   const lines = [`${verdict}: ${report.reason}`];
   if (report.evidence) lines.push('', formatObject({ evidence: report.evidence }));
   if (report.where) {
