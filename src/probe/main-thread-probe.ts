@@ -216,24 +216,16 @@ class MainThreadProbe {
    * a reader asked for it since the last time.
    */
   readonly #writeFigures = (): void => {
-    this.#writeMemoryUsage();
-    this.#writeUtilization();
-    this.#writeDelay(true);
+    this.#writeLiveFigures();
     const f = this.#f64;
     if (f[F.fullRequestedAt]! > f[F.fullUpdatedAt]!) this.#writeFullFigures();
   };
 
   /**
-   * What the live view charts: heap, external memory, event-loop delay (p50, p99, max) and utilization;
-   * about 400 bytes of the app's heap per refresh, process.memoryUsage()'s result the most of it.
+   * What the live view charts: heap, external memory, event-loop delay and utilization; about 460 bytes
+   * of the app's heap per refresh, process.memoryUsage()'s result the most of it.
    */
   readonly #writeLiveFigures = (): void => {
-    this.#writeMemoryUsage();
-    this.#writeUtilization();
-    this.#writeDelay(false);
-  };
-
-  #writeMemoryUsage(): void {
     const f = this.#f64;
     try {
       // Reads /proc for rss, so it throws EMFILE when the process is out of descriptors.
@@ -246,7 +238,9 @@ class MainThreadProbe {
     } catch {
       f[F.degraded] = 1;
     }
-  }
+    this.#writeUtilization();
+    this.#writeDelay();
+  };
 
   #writeFullFigures(): void {
     const f = this.#f64;
@@ -283,34 +277,30 @@ class MainThreadProbe {
   }
 
   /**
-   * The histogram's figures as it keeps them, in nanoseconds; an empty one publishes zeros. The live view
-   * reads p50, p99 and max only (percentile() costs 64 bytes a call, its argument check; the getters
-   * nothing); `all` or a window's end writes min, mean, stddev and p90 too, from the same state before
-   * the reset, so no reader sees the new window's zeros beside the old window's percentiles.
+   * The histogram's figures as it keeps them, in nanoseconds; an empty one publishes zeros. Every field,
+   * on every write (live or full), from one state and before the window's reset: a reader never sees one
+   * window's or moment's percentiles beside another's (p90 above p99, zeros beside the old p50).
+   * percentile() costs 64 bytes a call (its argument check), the getters nothing.
    */
-  #writeDelay(all: boolean): void {
+  #writeDelay(): void {
     const f = this.#f64;
     const h = this.#delay;
-    // One clock read stamps the window and the refresh (reusing a number allocates nothing more).
-    const now = Date.now();
-    const windowEnds = now - this.#state[S.delayResetAt]! >= ELD_WINDOW_MS;
     if (h.count > 0) {
       f[F.eldMax] = h.max;
+      f[F.eldMin] = h.min;
+      f[F.eldMean] = h.mean;
+      f[F.eldStddev] = h.stddev;
       f[F.eldP50] = h.percentile(50);
+      f[F.eldP90] = h.percentile(90);
       f[F.eldP99] = h.percentile(99);
-      if (all || windowEnds) {
-        f[F.eldMin] = h.min;
-        f[F.eldMean] = h.mean;
-        f[F.eldStddev] = h.stddev;
-        f[F.eldP90] = h.percentile(90);
-      }
     } else {
-      f[F.eldMax] = f[F.eldP50] = f[F.eldP99] = 0;
-      if (all || windowEnds) f[F.eldMin] = f[F.eldMean] = f[F.eldStddev] = f[F.eldP90] = 0;
+      f[F.eldMax] = f[F.eldMin] = f[F.eldMean] = f[F.eldStddev] = f[F.eldP50] = f[F.eldP90] = f[F.eldP99] = 0;
     }
+    // One clock read stamps the window and the refresh (reusing a number allocates nothing more).
+    const now = Date.now();
     f[F.updatedAt] = now;
     f[F.eldWindowMs] = now - this.#state[S.delayResetAt]!;
-    if (windowEnds) {
+    if (f[F.eldWindowMs]! >= ELD_WINDOW_MS) {
       h.reset();
       this.#state[S.delayResetAt] = now;
     }
