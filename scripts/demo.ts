@@ -71,6 +71,9 @@ console.log(`Demo service:          ${appUrl}
 Maintenance endpoint:  ${ops.url}
 ${ownTokens ? `Token (scopes read, heap, profile): ${token}` : 'Tokens: from MAINTENANCE_ENDPOINT_TOKENS (set TOKEN to one of them)'}
 
+The docs' examples (README.md, docs/when-*.md) use $BASE and $TOKEN: paste
+  export BASE=${ops.url}${ownTokens ? ` TOKEN=${token}` : ''}
+
 Try:
   curl ${auth} ${ops.url}/
   curl ${auth} -o demo.heapsnapshot ${ops.url}/heapsnapshot

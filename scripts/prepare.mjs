@@ -4,7 +4,7 @@
 // A production install of a clone (`npm ci --omit=dev`) has no TypeScript: it keeps a dist/ built
 // before, or says plainly what is missing instead of failing on a missing `tsc`.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 let tsc;
@@ -19,3 +19,5 @@ try {
   process.exit(1);
 }
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: new URL('..', import.meta.url), stdio: 'inherit' });
+// tsc writes files without the execute bit: the bin npm and npx link must be executable.
+chmodSync(new URL('../dist/src/cli/main.js', import.meta.url), 0o755);

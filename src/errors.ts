@@ -51,7 +51,7 @@ const REQUEST = {
   RATE_LIMITED: 'Too many requests; `Retry-After` says how many seconds to wait.',
   TOO_MANY_JOBS: 'Too many scheduled dumps are pending (`dumps.maxPendingJobs`).',
   OPERATION_IN_PROGRESS: 'An operation of that kind is already running in the process; `Retry-After` says when to try again.',
-  NO_PROBE: 'The target runs no main-thread probe (a sidecar), so its figures cannot be read (`/memory/leaks`).',
+  NO_PROBE: 'The target runs no main-thread probe (a sidecar): no GC history, so no leak verdict (`/memory/leaks`; `/memory` still works).',
   PAYLOAD_TOO_LARGE: 'The request body is larger than the endpoint accepts.',
   SIDE_EFFECT: 'The expression would change state, and this evaluation is read-only; nothing was changed.',
   EVALUATION_TIMEOUT: 'An evaluation ran past its time limit (`timeoutMs`) and was stopped, or its promise did not settle in time; the body adds `phase` and `loopBlocked`.',

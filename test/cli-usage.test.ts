@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { ProgressBar } from '../src/cli/progress-bar.js';
 import { ProgressLine } from '../src/cli/progress-line.js';
@@ -15,6 +16,14 @@ async function listedCommands(): Promise<string[]> {
 const env = { MAINTENANCE_ENDPOINT_TOKEN: '', MAINTENANCE_ENDPOINT_URL: '', MAINTENANCE_ENDPOINT_TOKENS: '' };
 
 describe('CLI: help and usage errors', () => {
+  test('the built bin is executable, as npx and npm link expect after every build', () => {
+    const root = new URL('../../', import.meta.url);
+    const { bin } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { bin: Record<string, string> };
+    const file = new URL(bin['maintenance-endpoint']!, root);
+    assert.ok((statSync(file).mode & 0o111) === 0o111, `${file.pathname} is mode ${(statSync(file).mode & 0o777).toString(8)}`);
+    assert.match(readFileSync(file, 'utf8').split('\n')[0]!, /^#!\/usr\/bin\/env node$/);
+  });
+
   test('--help, -h and help COMMAND print that command usage and exit 0, for every command', async () => {
     const commands = await listedCommands();
     for (const name of ['serve', 'index', 'heapsnapshot', 'cpuprofile', 'heapprofile', 'stack', 'memory', 'leaks', 'gc', 'report', 'metrics', 'dumps']) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from './helpers/cli.js';
 import { startFixture, type Fixture } from './helpers/fixture.js';
 import { eventually, postJson, request } from './helpers/http.js';
 
@@ -103,5 +104,19 @@ describe('app commands while the main thread is blocked (worker mode)', () => {
     assert.match(reply.json().error.message, /event loop may be blocked/);
     await unblocked;
     assert.deepEqual((await run(app, 'ping')).json().result, 'pong');
+  });
+});
+
+describe('app commands: an app that declares none', () => {
+  test('GET /commands is an empty list and the CLI says there are none rather than printing nothing', async () => {
+    const app = await startFixture({ mode: 'router', options: { commands: {} } });
+    try {
+      assert.deepEqual((await request(`${app.url}/commands`, { token: app.tokens.reader })).json().commands, []);
+      const listed = await runCli(['command'], { env: { MAINTENANCE_ENDPOINT_URL: app.url, MAINTENANCE_ENDPOINT_TOKEN: app.tokens.reader } });
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.equal(listed.stdout, 'No app commands (the app declares none: the `commands` option).\n');
+    } finally {
+      await app.stop();
+    }
   });
 });

@@ -65,7 +65,8 @@ describe('memory figures, GC, report and metrics (worker mode)', () => {
       mode: 'worker',
       args: ['--api-token=planted-argument-secret-123', 'postgres://admin:planted-url-password@db.internal/app'],
       env: { PLANTED_SECRET: 'planted-environment-secret-456' },
-      options: { rateLimit: { heavy: { limit: 100 } } },
+      // Many reads of /memory across the delay histogram's windows: above the general limit of 300 a minute.
+      options: { rateLimit: { heavy: { limit: 100 }, all: { limit: 3000 } } },
     });
   });
   after(() => app.stop());
@@ -92,6 +93,26 @@ describe('memory figures, GC, report and metrics (worker mode)', () => {
     assert.ok(metric(metrics, 'nodejs_heap_size_used_bytes') > 250 * MB);
     assert.ok(metric(metrics, 'nodejs_heap_space_size_used_bytes', `space="${largest.name.replace(/_space$/, '')}"`) > 200 * MB);
     assert.ok(metric(metrics, 'process_resident_memory_bytes') > 250 * MB);
+  });
+
+  test('/memory: every event-loop delay figure comes from one histogram state, across the windows\' ends', async () => {
+    // The histogram restarts every 10 s: read across two restarts (seen as windowSeconds going down). Live
+    // views refresh the figures between full reads: each write must carry every field of one state.
+    let restarts = 0;
+    let lastWindow = -1;
+    let reads = 0;
+    await eventually(async () => {
+      const memory = (await request(`${app.url}/memory`, { token: app.tokens.reader })).json();
+      const d = memory.eventLoop.delaySeconds as Record<string, number>;
+      const where = `read ${++reads}: ${JSON.stringify(d)}`;
+      assert.ok(d.min! <= d.p50! && d.p50! <= d.p90! && d.p90! <= d.p99! && d.p99! <= d.max!, where);
+      if (d.p50! > 0) assert.ok(d.mean! > 0 && d.min! > 0 && d.min! <= d.mean! && d.mean! <= d.max!, where);
+      if (d.max === 0) assert.ok(d.mean === 0 && d.p50 === 0 && d.p90 === 0 && d.p99 === 0, where);
+      if (d.windowSeconds! < lastWindow) restarts++;
+      lastWindow = d.windowSeconds!;
+      return restarts >= 2;
+    }, 60_000, 'two restarts of the delay histogram');
+    assert.ok(reads > 10, `${reads} reads`);
   });
 
   test('/metrics uses prom-client names and adds the endpoint counters', async () => {

@@ -82,6 +82,9 @@ describe('sidecar for a process started with --inspect', () => {
     const leaks = await request(`${sidecar.url}/memory/leaks`, { token: sidecar.token });
     assert.equal(leaks.status, 501);
     assert.equal(leaks.json().error.code, 'NO_PROBE');
+    // Said as what is missing (a verdict), not as memory figures, which /memory just read.
+    assert.match(leaks.json().error.message, /^No leak verdict here/);
+    assert.doesNotMatch(leaks.json().error.message, /memory figures/);
     const metrics = (await request(`${sidecar.url}/metrics`, { token: sidecar.token })).body.toString();
     assert.doesNotMatch(metrics, /^process_resident_memory_bytes /m, "the sidecar's own RSS is not passed off as the target's");
     assert.doesNotMatch(metrics, /^nodejs_heap_size_used_bytes /m);

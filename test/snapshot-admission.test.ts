@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from './helpers/cli.js';
 import { startFixture, type Fixture } from './helpers/fixture.js';
 import { assertWholeSnapshotWithPlantedObjects } from './helpers/heap-snapshot.js';
 import { eventually, request } from './helpers/http.js';
@@ -61,6 +64,23 @@ describe('memory admission: a heap snapshot is estimated before it is taken', ()
       | undefined;
     assert.equal(started?.admission.forced, true);
     assert.ok(started.admission.estimateBytes > 0);
+  });
+
+  test('the CLI: heapsnapshot is refused with the reason, and --force takes it anyway', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'me-force-'));
+    try {
+      const env = { MAINTENANCE_ENDPOINT_URL: app.url, MAINTENANCE_ENDPOINT_TOKEN: app.tokens.heap };
+      const refused = await runCli(['heapsnapshot', '-o', join(dir, 'refused.heapsnapshot')], { env });
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /INSUFFICIENT_MEMORY|needs about \d+ MiB more memory/);
+      const file = join(dir, 'forced.heapsnapshot');
+      const forced = await runCli(['heapsnapshot', '--force', '-o', file], { env });
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.equal(forced.stdout.trim(), file);
+      assertWholeSnapshotWithPlantedObjects(readFileSync(file));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a scheduled snapshot that does not fit when it fires ends failed with the same reason', async () => {

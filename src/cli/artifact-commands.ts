@@ -123,6 +123,7 @@ export const heapsnapshotCommand = artifactCommand({
     redact: { type: 'string', value: 'true|false', help: 'false: without the redaction of strings (needs a token with the heap-raw scope)', param: 'redact' },
     series: { type: 'string', value: 'start|continue|end', help: "one snapshot of a diff series, whose snapshots keep V8's object ids for analyze --diff A B C (docs/heap-analysis.md)", param: 'series' },
     'series-timeout': { type: 'string', value: 'SECONDS', help: 'with --series start: end the series by itself after this long (default 1800)', param: 'seriesTimeout' },
+    force: { type: 'boolean', help: "take it even when the estimated peak does not fit in the process's memory budget (503 INSUFFICIENT_MEMORY otherwise; audited as forced)", param: 'force' },
   },
   timed: false,
   analyzable: true,

@@ -23,7 +23,7 @@ export const THREAD_OPTION = {
 export const SCHEDULE_OPTIONS = {
   delay: { type: 'string', value: 'DURATION', help: 'schedule it this much later (90s, 5m, 2h)' },
   at: { type: 'string', value: 'TIME', help: 'schedule it at an ISO 8601 time within 24 h (2026-01-31T03:00:00Z)' },
-  when: { type: 'string', value: 'CONDITION', help: 'schedule it for gc (after the next major GC) or heap-above:SIZE|PERCENT (heap-above:80%)' },
+  when: { type: 'string', value: 'CONDITION', help: 'schedule it for gc (after the next major GC), heap-above:SIZE|PERCENT (heap-above:80%) or, for heapsnapshot, near-heap-limit (Node writes it as the heap nears its limit)' },
   expires: { type: 'string', value: 'DURATION', help: 'with --when: give up after this long' },
 } as const satisfies OptionTable;
 

@@ -34,6 +34,8 @@ async function runCommand(values: { url?: string | undefined; 'token-file'?: str
   const commands = listing.body.commands as CommandListing[];
   const [name] = positionals;
   if (name === undefined) {
+    // Said, not left blank: an empty output reads like a failure (as `rules` says it has none).
+    if (commands.length === 0) process.stdout.write('No app commands (the app declares none: the `commands` option).\n');
     for (const command of commands) {
       const parameters = Object.entries(command.parameters).map(([key, spec]) => `${spec.required ? '' : '['}--param ${key}=${spec.enum?.join('|') ?? spec.type}${spec.required ? '' : ']'}`);
       process.stdout.write(`${command.name}  ${command.description} (scope ${command.scope})${parameters.length ? `\n    ${parameters.join(' ')}` : ''}\n`);

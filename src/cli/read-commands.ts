@@ -86,14 +86,14 @@ function describeThreads(threads: ThreadLine[]): string {
 
 export const leaksCommand = defineCommand({
   name: 'leaks',
-  summary: 'Is memory leaking? The verdict from the heap left after each GC; --confirm decides now, --seconds also says where.',
+  summary: 'Is memory leaking? The verdict from the heap left after each GC; --confirm adds two forced GCs (a fast leak is called at once), --seconds also says where.',
   description: [
-    '--confirm forces two full GCs a few seconds apart and decides from them at once (needs the heap scope): what a verdict asks for when it says "ask again with confirm=1".',
+    '--confirm forces two full GCs a few seconds apart and adds them to the verdict (needs the heap scope): what a verdict asks for when it says "ask again with confirm=1". A leak fast enough to show between them is called at once; less growth is not a no, and the verdict can stay undecided.',
     '--seconds samples allocations for that long and lists the sites whose allocations are still alive after a full GC (a heavy request); with --types count it also counts live objects by constructor at both ends and lists the growing types (needs the heap scope).',
   ],
   options: {
     ...CLIENT,
-    confirm: { type: 'boolean', help: 'force two full GCs and decide from them now (pauses the app; needs the heap scope)' },
+    confirm: { type: 'boolean', help: 'force two full GCs a few seconds apart: a fast leak is called at once, less growth is not a no (pauses the app; needs the heap scope)' },
     seconds: { type: 'string', value: 'N', help: "also sample for N seconds (1 to the endpoint's maxProfileSeconds) where retained memory is allocated" },
     types: { type: 'string', value: 'none|count', help: 'with --seconds: count: also list the constructors whose live objects grew (needs the heap scope)' },
   },
@@ -124,7 +124,7 @@ interface LeakReport {
 }
 
 function describeLeaks(report: LeakReport): string {
-  const verdict = report.verdict === 'leak' ? 'Leak suspected' : report.verdict === 'no-leak' ? 'No leak' : 'Not decided yet';
+  const verdict = report.verdict === 'leak' ? 'Leak suspected' : report.verdict === 'no-leak' ? 'No leak' : 'Undecided';
   const lines = [`${verdict}: ${report.reason}`];
   if (report.evidence) lines.push('', formatObject({ evidence: report.evidence }));
   if (report.where) {

@@ -203,7 +203,7 @@ export class PrometheusMetrics {
     };
     new Gauge({
       name: 'maintenance_endpoint_leak_suspected',
-      help: 'Leak verdict of /memory/leaks: 1 leak, 0 no-leak (leaks of 10 KiB/s or more ruled out), -1 insufficient data (not decided yet).',
+      help: 'Leak verdict of /memory/leaks: 1 leak, 0 no-leak (leaks of 10 KiB/s or more ruled out), -1 insufficient data (undecided).',
       registers,
       collect() {
         const kind = verdict().verdict;

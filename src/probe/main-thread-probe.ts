@@ -218,22 +218,12 @@ class MainThreadProbe {
   readonly #writeFigures = (): void => {
     this.#writeLiveFigures();
     const f = this.#f64;
-    const h = this.#delay;
-    if (h.count > 0) {
-      // The rest of the delay histogram: percentile() costs 64 bytes a call (its argument check), the getters nothing.
-      f[F.eldMin] = h.min;
-      f[F.eldMean] = h.mean;
-      f[F.eldStddev] = h.stddev;
-      f[F.eldP90] = h.percentile(90);
-    } else {
-      f[F.eldMin] = f[F.eldMean] = f[F.eldStddev] = f[F.eldP90] = 0;
-    }
     if (f[F.fullRequestedAt]! > f[F.fullUpdatedAt]!) this.#writeFullFigures();
   };
 
   /**
-   * What the live view charts: heap, external memory, event-loop delay (p50, p99, max) and utilization;
-   * about 400 bytes of the app's heap per refresh, process.memoryUsage()'s result the most of it.
+   * What the live view charts: heap, external memory, event-loop delay and utilization; about 460 bytes
+   * of the app's heap per refresh, process.memoryUsage()'s result the most of it.
    */
   readonly #writeLiveFigures = (): void => {
     const f = this.#f64;
@@ -286,16 +276,25 @@ class MainThreadProbe {
     state[S.eluIdleMs] = idle;
   }
 
-  /** The histogram's live figures as it keeps them, in nanoseconds; an empty one publishes zeros. */
+  /**
+   * The histogram's figures as it keeps them, in nanoseconds; an empty one publishes zeros. Every field,
+   * on every write (live or full), from one state and before the window's reset: a reader never sees one
+   * window's or moment's percentiles beside another's (p90 above p99, zeros beside the old p50).
+   * percentile() costs 64 bytes a call (its argument check), the getters nothing.
+   */
   #writeDelay(): void {
     const f = this.#f64;
     const h = this.#delay;
     if (h.count > 0) {
       f[F.eldMax] = h.max;
+      f[F.eldMin] = h.min;
+      f[F.eldMean] = h.mean;
+      f[F.eldStddev] = h.stddev;
       f[F.eldP50] = h.percentile(50);
+      f[F.eldP90] = h.percentile(90);
       f[F.eldP99] = h.percentile(99);
     } else {
-      f[F.eldMax] = f[F.eldP50] = f[F.eldP99] = 0;
+      f[F.eldMax] = f[F.eldMin] = f[F.eldMean] = f[F.eldStddev] = f[F.eldP50] = f[F.eldP90] = f[F.eldP99] = 0;
     }
     // One clock read stamps the window and the refresh (reusing a number allocates nothing more).
     const now = Date.now();

@@ -11,19 +11,19 @@ const SITES_SHOWN = 20;
 const SAMPLING_INTERVAL_BYTES = 32 * 1024;
 
 /**
- * `GET {base}/memory/leaks`: is the heap left after full GCs growing? With `confirm`, decided at once
- * from two forced full GCs; with `seconds`, also where: the allocation sites whose allocations in that
+ * `GET {base}/memory/leaks`: is the heap left after full GCs growing? With `confirm`, two forced full
+ * GCs join the floors (a fast leak is called at once; less growth is not a no); with `seconds`, also where: the allocation sites whose allocations in that
  * time are still alive after a full GC.
  */
 export const memoryLeaksRoute = defineRoute({
   method: 'GET',
   path: '/memory/leaks',
   scope: 'read',
-  summary: 'Leak verdict from the heap left after full GCs, with evidence; `confirm` decides at once, `seconds` also samples where retained memory is allocated.',
+  summary: 'Leak verdict from the heap left after full GCs, with evidence; `confirm` adds two forced full GCs (a fast leak is called at once), `seconds` also samples where retained memory is allocated.',
   params: (config) => ({
     seconds: documented('also sample this long where retained memory is allocated (heavy, the heap profile slot)', integerParam(1, config.maxProfileSeconds)),
     confirm: documented(
-      `force two full GCs ${CONFIRM_INTERVAL_SECONDS} s apart and decide from them now (heavy, the GC slot; needs the heap scope too)`,
+      `force two full GCs ${CONFIRM_INTERVAL_SECONDS} s apart: a leak fast enough to show between them is called at once, less growth is not a no (heavy, the GC slot; needs the heap scope too)`,
       booleanParam(false),
     ),
     types: documented(
