@@ -1,5 +1,5 @@
 /**
- * `npm test` after the build: every compiled test file under Node's test runner, four at a time, the
+ * `npm test` after the build: every compiled test file under Node's test runner, five at a time, the
  * longest first. The runner starts files in the order it is given them, so a five-minute file started
  * last would run alone at the end while the other slots idle; started first, it runs beside the short
  * ones. Arguments, when given, are the files to run instead of all of them.
@@ -40,7 +40,7 @@ function ordered(files: string[]): string[] {
 
 const given = process.argv.slice(2);
 const files = given.length > 0 ? given : ordered(readdirSync(TEST_DIR).filter((name) => name.endsWith('.test.js'))).map((name) => join(TEST_DIR, name));
-const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=4', '--test-timeout=600000', ...files], { stdio: 'inherit' });
+const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=5', '--test-timeout=600000', ...files], { stdio: 'inherit' });
 child.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal ? 1 : 0);
 });
