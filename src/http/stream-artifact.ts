@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import { createGzip, constants as zlib, type Gzip } from 'node:zlib';
 import { OperationAbortedError } from '../errors.js';
 import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
-import { collectRelayedGarbage } from '../operations/snapshot-memory-release.js';
+import { collectOwnThreadGarbage } from '../operations/garbage-collection.js';
 import type { ArtifactKind, ArtifactSink } from '../operations/artifacts/artifact-kind.js';
 import { SpillingWriter } from '../streaming/spilling-writer.js';
 import { watchForStall } from '../streaming/stall-watchdog.js';
@@ -21,7 +21,7 @@ export async function streamArtifact(call: RouteCall<Record<string, unknown>>, a
     await produceIntoResponse(call, artifact, params);
   } finally {
     // Delivered, failed or abandoned: what it relayed through this thread is garbage now.
-    if (artifact.relayedInBulk) await collectRelayedGarbage();
+    if (artifact.relayedInBulk) await collectOwnThreadGarbage();
   }
 }
 

@@ -1,4 +1,3 @@
-import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 import type { CdpTarget } from '../targets/target.js';
 import { threadIdOf } from '../targets/worker-thread-target.js';
 import { heldKinds } from './process-locks.js';
@@ -24,8 +23,8 @@ import { seriesHoldsIds } from './snapshot-series.js';
  * The thread that relayed the snapshot (the endpoint's own thread in worker mode, the app's in router
  * mode) is left holding every chunk it passed on, redacted or gzipped: tens of megabytes of buffers
  * that are garbage once the artifact is delivered, but that an idle thread does not collect, since
- * V8 collects for external memory only once it has grown by 64 MB. `collectRelayedGarbage` gives them
- * back with one full collection of that thread's heap.
+ * V8 collects for external memory only once it has grown by 64 MB. `collectOwnThreadGarbage`
+ * (garbage-collection.ts) gives them back with one full collection of that thread's heap, once delivered.
  */
 export type ReleaseOutcome = 'released' | 'deferred' | 'kept';
 
@@ -71,22 +70,5 @@ async function disableHeapProfiler(target: CdpTarget): Promise<void> {
     await target.send('HeapProfiler.disable');
   } catch {
     // The target is gone or closing: its memory is no longer this process's concern.
-  }
-}
-
-/**
- * One full garbage collection of the calling thread's heap, once a heap snapshot it relayed has been
- * delivered: frees the buffers its chunks left (see above). In worker mode that is the endpoint's own
- * small heap; in router mode the app's, a pause far shorter than the snapshot's own freeze. Never throws.
- */
-export async function collectRelayedGarbage(): Promise<void> {
-  let session: InspectorSessionTarget | undefined;
-  try {
-    session = InspectorSessionTarget.sameThread();
-    await session.send('HeapProfiler.collectGarbage');
-  } catch {
-    // No inspector on this thread (a process started with --no-inspector?): the buffers wait for V8's own GC.
-  } finally {
-    await session?.close().catch(() => {});
   }
 }

@@ -3,6 +3,7 @@ import { contained } from '../contained.js';
 import { MaintenanceError, OperationAbortedError, ProtocolError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import { ARTIFACTS, type ArtifactKindName } from '../operations/artifacts/all-artifacts.js';
+import { heapUsage } from '../operations/garbage-collection.js';
 import type { ArtifactLimits, ArtifactSink, ProduceOptions } from '../operations/artifacts/artifact-kind.js';
 import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
 import type { OperationRegistry, RunningOperation } from '../operations/operation-registry.js';
@@ -241,7 +242,7 @@ export class DumpScheduler {
           // A worker that has exited since fails the job as a request would be refused (THREAD_NOT_FOUND).
           target = await this.#targetOf(state.job.thread);
           if (state.request.kind === 'heapsnapshot') {
-            this.#checkDiskSpace(state.job.thread === undefined ? undefined : 2 * (await target.send<{ usedSize: number }>('Runtime.getHeapUsage')).usedSize);
+            this.#checkDiskSpace(state.job.thread === undefined ? undefined : 2 * (await heapUsage(target)).usedSize);
           }
           // A dump that would not fit in memory when it fires fails with the same reason a request would get.
           return artifact.admit?.(target, state.request.params as never, this.#options.limits);

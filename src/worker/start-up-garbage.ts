@@ -1,5 +1,5 @@
-import { Session } from 'node:inspector';
 import { contained } from '../contained.js';
+import { collectOwnThreadGarbage } from '../operations/garbage-collection.js';
 
 /** From listening to the collection: the start-up's last lazy work (first timers, first probe reads) is done by then. */
 const AFTER_LISTENING_MS = 2_000;
@@ -13,13 +13,7 @@ const AFTER_LISTENING_MS = 2_000;
  */
 export function collectStartUpGarbage(): void {
   setTimeout(
-    contained('the server thread start-up collection', () => {
-      const session = new Session();
-      session.connect();
-      // Disconnected after the answer, and outside its callback: a session left connected (or closed inside
-      // the callback) keeps the thread waiting for its debugger when the process exits.
-      session.post('HeapProfiler.collectGarbage', () => setImmediate(() => session.disconnect()));
-    }),
+    contained('the server thread start-up collection', () => void collectOwnThreadGarbage()),
     AFTER_LISTENING_MS,
   ).unref();
 }

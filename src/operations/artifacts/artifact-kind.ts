@@ -54,7 +54,7 @@ export interface ArtifactKind<S extends ParamSpecs = ParamSpecs> {
   /**
    * Set when its bytes pass through the delivering thread by the hundred megabytes (a heap snapshot):
    * once delivered, that thread's heap is collected so the buffers they left are given back
-   * (`collectRelayedGarbage`, snapshot-memory-release.ts).
+   * (`collectOwnThreadGarbage`, garbage-collection.ts).
    */
   relayedInBulk?: boolean;
   /**
