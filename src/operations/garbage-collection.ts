@@ -1,12 +1,6 @@
 import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 import type { CdpTarget } from '../targets/target.js';
-
-export interface HeapUsage {
-  /** Bytes of the JavaScript heap in use. */
-  usedSize: number;
-  /** Bytes the JavaScript heap has reserved. */
-  totalSize: number;
-}
+import { heapUsage, type HeapUsage } from './heap-usage.js';
 
 export interface GarbageCollectionResult {
   before: HeapUsage;
@@ -15,9 +9,6 @@ export interface GarbageCollectionResult {
   durationMs: number;
 }
 
-export function heapUsage(target: CdpTarget): Promise<HeapUsage> {
-  return target.send<HeapUsage>('Runtime.getHeapUsage');
-}
 
 /** A full, compacting garbage collection of the target's heap, with the heap in use before and after. */
 export async function collectGarbage(target: CdpTarget): Promise<GarbageCollectionResult> {

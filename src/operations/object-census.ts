@@ -1,5 +1,6 @@
 import { MaintenanceError } from '../errors.js';
 import type { CdpTarget } from '../targets/target.js';
+import { heapUsage } from './heap-usage.js';
 
 /** Live objects of the main context counted by constructor name, after the full GCs the count itself runs. */
 export interface ObjectCensus {
@@ -79,7 +80,7 @@ let groupSerial = 0;
  */
 export async function takeObjectCensus(target: CdpTarget, options: { maxHeapBytes?: number } = {}): Promise<ObjectCensus> {
   const limit = options.maxHeapBytes ?? CENSUS_MAX_HEAP_BYTES;
-  const { usedSize } = await target.send<{ usedSize: number }>('Runtime.getHeapUsage');
+  const { usedSize } = await heapUsage(target);
   if (usedSize > limit) {
     throw new MaintenanceError(
       'PAUSE_TOO_LONG',

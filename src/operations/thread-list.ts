@@ -1,4 +1,5 @@
 import type { CdpTarget } from '../targets/target.js';
+import { heapUsage } from './heap-usage.js';
 import { evaluateJson } from '../targets/protocol.js';
 import type { WorkerThreads } from '../targets/worker-threads.js';
 
@@ -37,7 +38,7 @@ export async function listThreads(main: CdpTarget, workers: WorkerThreads): Prom
 
 async function figuresOf(target: CdpTarget, identity: { id: number; name: string; url: string }): Promise<ThreadFigures> {
   const [heap, elu] = await Promise.all([
-    withinLimit(target.send<{ usedSize: number; totalSize: number }>('Runtime.getHeapUsage')),
+    withinLimit(heapUsage(target)),
     withinLimit(evaluateJson<NonNullable<ThreadFigures['eventLoopUtilization']>>(target, 'Reading event-loop utilization', ELU_EXPRESSION)),
   ]);
   return {

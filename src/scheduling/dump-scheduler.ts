@@ -3,7 +3,7 @@ import { contained } from '../contained.js';
 import { MaintenanceError, OperationAbortedError, ProtocolError } from '../errors.js';
 import type { AuditLogger } from '../log/audit-logger.js';
 import { ARTIFACTS, type ArtifactKindName } from '../operations/artifacts/all-artifacts.js';
-import { heapUsage } from '../operations/garbage-collection.js';
+import { heapUsage } from '../operations/heap-usage.js';
 import type { ArtifactLimits, ArtifactSink, ProduceOptions } from '../operations/artifacts/artifact-kind.js';
 import { artifactFileName } from '../operations/artifacts/artifact-file-name.js';
 import type { OperationRegistry, RunningOperation } from '../operations/operation-registry.js';
