@@ -11,6 +11,7 @@ import { KEEP_FUNCTION_NAMES, startFixture, stopChild, type Fixture } from './he
 import { resolveRecorderOptions } from '../src/options/recorder-options.js';
 import { checkOptionNames, MAINTENANCE_OPTION_NAMES } from '../src/options/option-names.js';
 import { eventually, request } from './helpers/http.js';
+import { createMemoryCgroup } from './helpers/memory-cgroup.js';
 
 /** The fixture's leak: `leak` keeps what allocateFiveMegabytes makes, 5 MB a second. */
 const LEAKING_FUNCTION = 'allocateFiveMegabytes';
@@ -119,6 +120,53 @@ describe('the always-on recorder', () => {
     // The climb to the limit, second by second (how close to the end the last spill came depends on how long V8's GC took: docs/recorder.md).
     const used = recording.lastMoments.series.map((sample) => sample.heapUsed ?? 0);
     assert.ok(used.at(-1)! - Math.min(...used) > 8 * 1024 * 1024, `the series shows the climb: ${used.map((bytes) => Math.round(bytes / 1e6)).join(' ')} MB (the last spill's forced GC took ${recording.lastMoments.profileMs} ms)`);
+  });
+
+  test('a process the kernel OOM-kills for its cgroup\'s memory leaves a last-moments dump naming the leaking function, with the series up to seconds before death', async () => {
+    // A container's limit, far below V8's heap limit: the kernel ends the process (SIGKILL) long before V8 would
+    // abort it. The app's own charge at rest is about 40 MiB (its RSS about 90: the shared pages of node's binary
+    // are charged to whoever read them first). The leak grows 6 MiB a second (steps of 200 ms): half a minute to the
+    // limit. At that heap V8's full GC for a spill takes 50 to 350 ms here, which would space spills 20 s and more
+    // apart (400 times the pause): the spill that comes sooner once the resident set has climbed a tenth of the
+    // cgroup's limit is what brings the last one within seconds of death.
+    const limitBytes = 256 * 1024 * 1024;
+    const cgroup = createMemoryCgroup(limitBytes);
+    let pid: number | undefined;
+    let diedAt = 0;
+    try {
+      const oomKillsBefore = cgroup.oomKills();
+      const app = await startFixture({ mode: 'worker', nodeArgs: [...KEEP_FUNCTION_NAMES, '--max-old-space-size=2048'], options: { storeDir, recorder: RECORDER }, cgroupProcs: cgroup.procsFile });
+      try {
+        pid = app.child.pid;
+        const exited = new Promise<string | null>((resolve) =>
+          app.child.once('exit', (_code, signal) => {
+            diedAt = Date.now();
+            resolve(signal);
+          }),
+        );
+        await app.command({ cmd: 'leak', ms: 600_000, stepMs: 200 }, 'started');
+        assert.equal(await exited, 'SIGKILL', 'the kernel kills the process at its cgroup\'s limit');
+      } finally {
+        await app.stop();
+      }
+      // The counter says it was the OOM killer, not anyone else's SIGKILL (kernels from 4.13 keep it).
+      const oomKills = cgroup.oomKills();
+      if (oomKillsBefore !== undefined && oomKills !== undefined) assert.equal(oomKills, oomKillsBefore + 1, `cgroup v${cgroup.version} OOM kills`);
+    } finally {
+      await cgroup.remove();
+    }
+    const { recording } = await lastMomentsAfterRestart(storeDir, pid!);
+    const { series, spilledAt, profileMs } = recording.lastMoments;
+    assert.equal(recording.lastMoments.pid, pid);
+    const spillAgeMs = diedAt - Date.parse(spilledAt);
+    const rss = series.map((sample) => Math.round((sample.rss ?? 0) / 2 ** 20));
+    const context = `last spill ${spillAgeMs} ms before death, its forced GC ${profileMs} ms; RSS ${rss.join(' ')} MiB`;
+    // Most of what killed it, by the function that allocated it.
+    assert.ok(bytesUnder(recording.head, LEAKING_FUNCTION) > limitBytes / 4, `${LEAKING_FUNCTION} holds ${bytesUnder(recording.head, LEAKING_FUNCTION)} bytes (${context})`);
+    // The seconds before death: a spill close to the end, whose series shows the climb most of the way to the limit.
+    assert.ok(spillAgeMs < 10_000, context);
+    assert.ok(Math.max(...rss) * 2 ** 20 > limitBytes / 2, context);
+    assert.ok(series.at(-1)!.t >= Date.parse(spilledAt) - 2000, context);
   });
 
   test('a process that exits through its exit handlers has not died: its spill goes, and the next start lists no last-moments dump of it', async () => {
