@@ -26,13 +26,27 @@ function bytesUnder(node: SamplingHeapProfileNode, name: string, inside = false)
 /** The spill in the store, once it shows the leak. */
 function spillShowing(storeDir: string, name: string): Promise<Recording> {
   return eventually(async () => {
-    try {
-      const recording = JSON.parse(readFileSync(join(storeDir, RECORDING_FILE), 'utf8')) as Recording;
-      return bytesUnder(recording.head, name) > 0 ? recording : undefined;
-    } catch {
-      return undefined;
-    }
+    const recording = currentSpill(storeDir);
+    return recording !== undefined && bytesUnder(recording.head, name) > 0 ? recording : undefined;
   }, 60_000, `a spill naming ${name}`);
+}
+
+/** The spill in the store now, if one is there and whole (a rename replaces it: never half of one). */
+function currentSpill(storeDir: string): Recording | undefined {
+  try {
+    return JSON.parse(readFileSync(join(storeDir, RECORDING_FILE), 'utf8')) as Recording;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's resident set (0 once it has gone). */
+function residentBytes(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }
 
 /** Decodes a gzipped pprof with pprof-format: sample types and the function names of each sample's stack. */
@@ -133,19 +147,27 @@ describe('the always-on recorder', () => {
     const cgroup = createMemoryCgroup(limitBytes);
     let pid: number | undefined;
     let diedAt = 0;
+    const spills: Array<{ spilledAt: string; rss: number }> = [];
+    let peakRss = 0;
     try {
       const oomKillsBefore = cgroup.oomKills();
       const app = await startFixture({ mode: 'worker', nodeArgs: [...KEEP_FUNCTION_NAMES, '--max-old-space-size=2048'], options: { storeDir, recorder: RECORDER }, cgroupProcs: cgroup.procsFile });
       try {
         pid = app.child.pid;
-        const exited = new Promise<string | null>((resolve) =>
-          app.child.once('exit', (_code, signal) => {
-            diedAt = Date.now();
-            resolve(signal);
-          }),
-        );
+        let signal: string | null | undefined;
+        app.child.once('exit', (_code, exitSignal) => {
+          diedAt = Date.now();
+          signal = exitSignal;
+        });
         await app.command({ cmd: 'leak', ms: 600_000, stepMs: 200 }, 'started');
-        assert.equal(await exited, 'SIGKILL', 'the kernel kills the process at its cgroup\'s limit');
+        // Each spill as it comes, with the resident set it last saw, and the highest resident set, until the process dies.
+        await eventually(async () => {
+          const spill = currentSpill(storeDir);
+          if (spill !== undefined && spill.lastMoments.pid === pid && spill.lastMoments.spilledAt !== spills.at(-1)?.spilledAt) spills.push({ spilledAt: spill.lastMoments.spilledAt, rss: spill.lastMoments.series.at(-1)?.rss ?? 0 });
+          peakRss = Math.max(peakRss, residentBytes(pid!));
+          return signal !== undefined;
+        }, 300_000, 'the kernel\'s OOM kill');
+        assert.equal(signal, 'SIGKILL', 'the kernel kills the process at its cgroup\'s limit');
       } finally {
         await app.stop();
       }
@@ -155,11 +177,18 @@ describe('the always-on recorder', () => {
     } finally {
       await cgroup.remove();
     }
+    // Spills kept up with the climb: the resident set grew at most a quarter of the limit between two (the recorder
+    // spills once it has grown a tenth) and from the last one to the highest seen before death. Paced by its forced
+    // GC alone, 400 times a pause of 60 to 300 ms, the spills came 25 s and more apart.
+    const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+    assert.ok(spills.length >= 2, `${spills.length} spills seen`);
+    const climbs = [...spills.slice(1).map((spill, i) => spill.rss - spills[i]!.rss), peakRss - spills.at(-1)!.rss];
+    assert.ok(Math.max(...climbs) < limitBytes / 4, `RSS at each spill ${spills.map((spill) => mib(spill.rss)).join(' ')} MiB, ${mib(peakRss)} MiB at most before death`);
     const { recording } = await lastMomentsAfterRestart(storeDir, pid!);
     const { series, spilledAt, profileMs } = recording.lastMoments;
     assert.equal(recording.lastMoments.pid, pid);
     const spillAgeMs = diedAt - Date.parse(spilledAt);
-    const rss = series.map((sample) => Math.round((sample.rss ?? 0) / 2 ** 20));
+    const rss = series.map((sample) => mib(sample.rss ?? 0));
     const context = `last spill ${spillAgeMs} ms before death, its forced GC ${profileMs} ms; RSS ${rss.join(' ')} MiB`;
     // Most of what killed it, by the function that allocated it.
     assert.ok(bytesUnder(recording.head, LEAKING_FUNCTION) > limitBytes / 4, `${LEAKING_FUNCTION} holds ${bytesUnder(recording.head, LEAKING_FUNCTION)} bytes (${context})`);

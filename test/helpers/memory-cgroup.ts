@@ -110,7 +110,7 @@ function made(version: 1 | 2, path: string, limit: () => void, oomKills: () => n
     mkdirSync(path);
   } catch (error) {
     afterRemoval();
-    throw new Error(`cannot make cgroup ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot make cgroup ${path} (the test needs root): ${(error as Error).message}`);
   }
   const procsFile = join(path, 'cgroup.procs');
   const remove = async () => {
