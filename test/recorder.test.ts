@@ -11,6 +11,7 @@ import { KEEP_FUNCTION_NAMES, startFixture, stopChild, type Fixture } from './he
 import { resolveRecorderOptions } from '../src/options/recorder-options.js';
 import { checkOptionNames, MAINTENANCE_OPTION_NAMES } from '../src/options/option-names.js';
 import { eventually, request } from './helpers/http.js';
+import { createMemoryCgroup } from './helpers/memory-cgroup.js';
 
 /** The fixture's leak: `leak` keeps what allocateFiveMegabytes makes, 5 MB a second. */
 const LEAKING_FUNCTION = 'allocateFiveMegabytes';
@@ -25,13 +26,27 @@ function bytesUnder(node: SamplingHeapProfileNode, name: string, inside = false)
 /** The spill in the store, once it shows the leak. */
 function spillShowing(storeDir: string, name: string): Promise<Recording> {
   return eventually(async () => {
-    try {
-      const recording = JSON.parse(readFileSync(join(storeDir, RECORDING_FILE), 'utf8')) as Recording;
-      return bytesUnder(recording.head, name) > 0 ? recording : undefined;
-    } catch {
-      return undefined;
-    }
+    const recording = currentSpill(storeDir);
+    return recording !== undefined && bytesUnder(recording.head, name) > 0 ? recording : undefined;
   }, 60_000, `a spill naming ${name}`);
+}
+
+/** The spill in the store now, if one is there and whole (a rename replaces it: never half of one). */
+function currentSpill(storeDir: string): Recording | undefined {
+  try {
+    return JSON.parse(readFileSync(join(storeDir, RECORDING_FILE), 'utf8')) as Recording;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's resident set (0 once it has gone). */
+function residentBytes(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }
 
 /** Decodes a gzipped pprof with pprof-format: sample types and the function names of each sample's stack. */
@@ -119,6 +134,68 @@ describe('the always-on recorder', () => {
     // The climb to the limit, second by second (how close to the end the last spill came depends on how long V8's GC took: docs/recorder.md).
     const used = recording.lastMoments.series.map((sample) => sample.heapUsed ?? 0);
     assert.ok(used.at(-1)! - Math.min(...used) > 8 * 1024 * 1024, `the series shows the climb: ${used.map((bytes) => Math.round(bytes / 1e6)).join(' ')} MB (the last spill's forced GC took ${recording.lastMoments.profileMs} ms)`);
+  });
+
+  test('a process the kernel OOM-kills for its cgroup\'s memory leaves a last-moments dump naming the leaking function, with the series up to seconds before death', async () => {
+    // A container's limit, far below V8's heap limit: the kernel ends the process (SIGKILL) long before V8 would
+    // abort it. The app's own charge at rest is about 40 MiB (its RSS about 90: the shared pages of node's binary
+    // are charged to whoever read them first). The leak grows 6 MiB a second (steps of 200 ms): half a minute to the
+    // limit. At that heap V8's full GC for a spill takes 50 to 350 ms here, which would space spills 20 s and more
+    // apart (400 times the pause): the spill that comes sooner once the resident set has climbed a tenth of the
+    // cgroup's limit is what brings the last one within seconds of death.
+    const limitBytes = 256 * 1024 * 1024;
+    const cgroup = createMemoryCgroup(limitBytes);
+    let pid: number | undefined;
+    let diedAt = 0;
+    const spills: Array<{ spilledAt: string; rss: number }> = [];
+    let peakRss = 0;
+    try {
+      const oomKillsBefore = cgroup.oomKills();
+      const app = await startFixture({ mode: 'worker', nodeArgs: [...KEEP_FUNCTION_NAMES, '--max-old-space-size=2048'], options: { storeDir, recorder: RECORDER }, cgroupProcs: cgroup.procsFile });
+      try {
+        pid = app.child.pid;
+        let signal: string | null | undefined;
+        app.child.once('exit', (_code, exitSignal) => {
+          diedAt = Date.now();
+          signal = exitSignal;
+        });
+        await app.command({ cmd: 'leak', ms: 600_000, stepMs: 200 }, 'started');
+        // Each spill as it comes, with the resident set it last saw, and the highest resident set, until the process dies.
+        await eventually(async () => {
+          const spill = currentSpill(storeDir);
+          if (spill !== undefined && spill.lastMoments.pid === pid && spill.lastMoments.spilledAt !== spills.at(-1)?.spilledAt) spills.push({ spilledAt: spill.lastMoments.spilledAt, rss: spill.lastMoments.series.at(-1)?.rss ?? 0 });
+          peakRss = Math.max(peakRss, residentBytes(pid!));
+          return signal !== undefined;
+        }, 300_000, 'the kernel\'s OOM kill');
+        assert.equal(signal, 'SIGKILL', 'the kernel kills the process at its cgroup\'s limit');
+      } finally {
+        await app.stop();
+      }
+      // The counter says it was the OOM killer, not anyone else's SIGKILL (kernels from 4.13 keep it).
+      const oomKills = cgroup.oomKills();
+      if (oomKillsBefore !== undefined && oomKills !== undefined) assert.equal(oomKills, oomKillsBefore + 1, `cgroup v${cgroup.version} OOM kills`);
+    } finally {
+      await cgroup.remove();
+    }
+    // Spills kept up with the climb: the resident set grew at most a quarter of the limit between two (the recorder
+    // spills once it has grown a tenth) and from the last one to the highest seen before death. Paced by its forced
+    // GC alone, 400 times a pause of 60 to 300 ms, the spills came 25 s and more apart.
+    const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+    assert.ok(spills.length >= 2, `${spills.length} spills seen`);
+    const climbs = [...spills.slice(1).map((spill, i) => spill.rss - spills[i]!.rss), peakRss - spills.at(-1)!.rss];
+    assert.ok(Math.max(...climbs) < limitBytes / 4, `RSS at each spill ${spills.map((spill) => mib(spill.rss)).join(' ')} MiB, ${mib(peakRss)} MiB at most before death`);
+    const { recording } = await lastMomentsAfterRestart(storeDir, pid!);
+    const { series, spilledAt, profileMs } = recording.lastMoments;
+    assert.equal(recording.lastMoments.pid, pid);
+    const spillAgeMs = diedAt - Date.parse(spilledAt);
+    const rss = series.map((sample) => mib(sample.rss ?? 0));
+    const context = `last spill ${spillAgeMs} ms before death, its forced GC ${profileMs} ms; RSS ${rss.join(' ')} MiB`;
+    // Most of what killed it, by the function that allocated it.
+    assert.ok(bytesUnder(recording.head, LEAKING_FUNCTION) > limitBytes / 4, `${LEAKING_FUNCTION} holds ${bytesUnder(recording.head, LEAKING_FUNCTION)} bytes (${context})`);
+    // The seconds before death: a spill close to the end, whose series shows the climb most of the way to the limit.
+    assert.ok(spillAgeMs < 10_000, context);
+    assert.ok(Math.max(...rss) * 2 ** 20 > limitBytes / 2, context);
+    assert.ok(series.at(-1)!.t >= Date.parse(spilledAt) - 2000, context);
   });
 
   test('a process that exits through its exit handlers has not died: its spill goes, and the next start lists no last-moments dump of it', async () => {

@@ -120,7 +120,7 @@ export function createEndpoint({
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
   if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
   // Inside the recorded process only: its spill must outlive the process, not a sidecar's view of it.
-  const recorder = config.recorder !== undefined && target.capabilities.sharedFileSystem ? new FlightRecorder({ target, probe, live, dumps, log, config: config.recorder }) : undefined;
+  const recorder = config.recorder !== undefined && target.capabilities.sharedFileSystem ? new FlightRecorder({ target, probe, live, dumps, log, config: config.recorder, memoryLimit: config.memoryLimit }) : undefined;
   void recorder?.start();
   const context: ApiContext = { target, threads, operations, config, log, probe, metrics, dumps, live, warnings, commands, rules, recorder };
   // The services above run from the start (the probe's feed, the live history, the rules, the recorder); the HTTP

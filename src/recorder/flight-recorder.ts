@@ -5,6 +5,7 @@ import { artifactFileName } from '../operations/artifacts/artifact-file-name.js'
 import type { SamplingHeapProfile } from '../operations/heap-profile.js';
 import { runningSamplingProfile, startLiveSampling, stopSampling } from '../operations/heap-sampler.js';
 import type { ResolvedRecorderConfig } from '../options/recorder-options.js';
+import { readMemoryBudget } from '../probe/memory-limit.js';
 import type { GcEvent } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
 import type { DumpScheduler } from '../scheduling/dump-scheduler.js';
@@ -30,6 +31,8 @@ export interface FlightRecorderDeps {
   dumps: DumpScheduler;
   log: AuditLogger;
   config: ResolvedRecorderConfig;
+  /** The `memoryLimit` option: the process's memory budget, else its cgroup's limit is read. */
+  memoryLimit: number | undefined;
 }
 
 /**
@@ -45,6 +48,8 @@ export class FlightRecorder {
   readonly #gcEvents: GcEvent[] = [];
   readonly startedAtMs = Date.now();
   readonly #spills: boolean;
+  /** What the process may hold (`memoryLimit`, else its cgroup's limit, else physical memory): a climb of its RSS is measured against it. */
+  readonly #memoryLimitBytes: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #closed = false;
@@ -59,6 +64,7 @@ export class FlightRecorder {
     this.#deps = deps;
     this.tally = new AllocationTally(deps.config.samplingIntervalBytes);
     this.#spills = deps.dumps.store.persistent;
+    this.#memoryLimitBytes = readMemoryBudget({ memoryLimit: deps.memoryLimit }).limitBytes;
     // A listener keeps the series' figures a second old: unwatched, the probe refreshes them every ten.
     this.#unsubscribe = deps.live.subscribe(() => {});
     deps.probe?.feed.onEvents((events) => {
@@ -152,8 +158,10 @@ export class FlightRecorder {
 
   /**
    * The next spill comes after `delayMs`, or sooner (not before `spillSeconds`) once what survives GC has
-   * grown by a tenth of the heap limit since the last one: a climb is what a death by memory looks like, and it
-   * buys at most ten extra forced GCs on the way from empty to the limit, whatever the pacing says.
+   * grown by a tenth of the heap limit since the last one, or the resident set by a tenth of the memory limit:
+   * a climb is what a death by memory looks like, and it buys at most ten extra forced GCs on the way from
+   * empty to either limit, whatever the pacing says. The second is the cgroup's kill: a container's limit is
+   * often far below V8's heap limit, whose tenth the heap would never climb before the kernel ends the process.
    */
   #schedule(delayMs: number): void {
     if (this.#closed) return;
@@ -161,10 +169,12 @@ export class FlightRecorder {
     const dueAt = Date.now() + delayMs;
     // No GC seen yet: anything that survives one counts as the climb.
     const usedAtLast = this.#heap()?.used ?? 0;
+    const rssAtLast = process.memoryUsage.rss();
     const check = (): void => {
       if (this.#closed) return;
       const heap = this.#heap();
-      const climbed = heap !== undefined && heap.used - usedAtLast >= heap.limit / 10;
+      const limit = this.#memoryLimitBytes;
+      const climbed = (heap !== undefined && heap.used - usedAtLast >= heap.limit / 10) || (limit !== undefined && process.memoryUsage.rss() - rssAtLast >= limit / 10);
       if (Date.now() < dueAt && !climbed) {
         this.#timer = setTimeout(contained('the recorder', check), Math.min(floorMs, dueAt - Date.now())).unref();
         return;

@@ -28,6 +28,11 @@ export interface FixtureOptions {
   execAfterSeconds?: number;
   /** Run the app as pid 1 of a pid namespace of its own (`unshare`, as root), as a container's app is. */
   pidNamespace?: boolean;
+  /**
+   * A cgroup's `cgroup.procs` file (test/helpers/memory-cgroup.ts): the app joins that cgroup before node
+   * starts, so everything it ever allocates is charged to the cgroup.
+   */
+  cgroupProcs?: string;
 }
 
 /** A running fixture app (test/fixtures/app.ts) with its endpoint, tokens and private directories. */
@@ -81,7 +86,7 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js', maxOpenFiles, execAfterSeconds, pidNamespace = false }: FixtureOptions): Promise<Fixture> {
+export async function startFixture({ mode, options = {}, args = [], nodeArgs = [], env = {}, script = 'app.js', maxOpenFiles, execAfterSeconds, pidNamespace = false, cgroupProcs }: FixtureOptions): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'me-test-'));
   const childTmp = join(dir, 'tmp');
   mkdirSync(childTmp);
@@ -90,7 +95,12 @@ export async function startFixture({ mode, options = {}, args = [], nodeArgs = [
   // --kill-child: the app dies with the unshare process the test holds, as a container's app with its runtime.
   const namespace = pidNamespace ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'] : [];
   const command = [...namespace, process.execPath, ...nodeArgs, join(FIXTURES, script), mode, ...args];
-  const prelude = [maxOpenFiles === undefined ? [] : [`ulimit -n ${maxOpenFiles}`], execAfterSeconds === undefined ? [] : [`sleep ${execAfterSeconds}`]].flat();
+  const prelude = [
+    maxOpenFiles === undefined ? [] : [`ulimit -n ${maxOpenFiles}`],
+    execAfterSeconds === undefined ? [] : [`sleep ${execAfterSeconds}`],
+    // The shell's pid is the app's once it execs node.
+    cgroupProcs === undefined ? [] : [`echo $$ > '${cgroupProcs}'`],
+  ].flat();
   const child = spawn(prelude.length === 0 ? command[0]! : '/bin/sh', prelude.length === 0 ? command.slice(1) : ['-c', `${prelude.join(' && ')} && exec "$@"`, 'sh', ...command], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
