@@ -2,7 +2,6 @@ import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import { classNames } from './class-names.js';
 import { classSummary, type ClassSummary } from './class-summary.js';
 import { biggestCollections } from './collections.js';
-import { dominatedNodes } from './dominated-nodes.js';
 import { dominatorTree } from './dominators.js';
 import { duplicateStrings, type DuplicateString } from './duplicate-strings.js';
 import { essentialEdges } from './essential-edges.js';
@@ -66,9 +65,9 @@ export function analyzeHeap(graph: HeapGraph, options: AnalysisOptions): HeapRep
   attributeOwnedSizes(graph, kinds);
   // The essential edges are not kept in a variable: garbage as soon as the dominators are known.
   const tree = dominatorTree(graph, kinds, essentialEdges(graph, kinds));
-  const dominated = dominatedNodes(tree, kinds.root);
+  const dominated = tree.dominated;
   const classes = classNames(graph, kinds);
-  const via = shortestRetainers(graph, kinds);
+  const via = shortestRetainers(graph, kinds, tree.spare);
   const nameOf = (n: number): string => classes.names[classes.classOf[n]!]!;
   const total = tree.retained[kinds.root]!;
   const suspects = leakSuspects(graph, kinds, classes, tree, dominated, options.top).map((n): LeakSuspect => {

@@ -34,8 +34,9 @@ export function classNames(graph: HeapGraph, kinds: GraphKinds): ClassIndex {
     if (number === kinds.regexp) return intern('RegExp');
     return intern(`(${type})`);
   });
-  // Object and native nodes are named by their name string: decoded once per distinct string.
-  const byName = new Int32Array(strings.count).fill(-1);
+  // Object and native nodes are named by their name string: decoded once per distinct string. Each entry
+  // is its class + 1, 0 until decided: left as allocated, only the entries of names in use are written.
+  const byName = new Uint32Array(strings.count);
   const classOf = new Uint32Array(nodeCount);
   for (let n = 0; n < nodeCount; n++) {
     const type = nodeType[n]!;
@@ -44,9 +45,10 @@ export function classNames(graph: HeapGraph, kinds: GraphKinds): ClassIndex {
       continue;
     }
     const name = nodeName[n]!;
-    let index = byName[name]!;
+    let index = byName[name]! - 1;
     if (index === -1) {
-      index = byName[name] = intern(constructorName(strings.get(name)));
+      index = intern(constructorName(strings.get(name)));
+      byName[name] = index + 1;
     }
     classOf[n] = index;
   }

@@ -1,4 +1,5 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
+import { dominatedNodes, type DominatedNodes } from './dominated-nodes.js';
 import type { GraphKinds } from './graph-kinds.js';
 
 const EMPTY = new Uint8Array(0);
@@ -6,8 +7,18 @@ const EMPTY = new Uint8Array(0);
 export interface DominatorTree {
   /** The immediate dominator of each node (the root's is itself). */
   dominator: Uint32Array;
-  /** Each node's retained size: its self size plus that of every node it dominates. */
-  retained: Float64Array;
+  /**
+   * Each node's retained size: its self size plus that of every node it dominates. 32 bits when the
+   * graph's self sizes are (the heap's total fits in them), else 64.
+   */
+  retained: Uint32Array | Float64Array;
+  /** The tree's children lists, for walks down the tree. */
+  dominated: DominatedNodes;
+  /**
+   * An array of nodeCount + 1 entries the computation is done with, for the next stage to use instead of
+   * allocating one while the collector has not yet given back the others.
+   */
+  spare: Uint32Array;
 }
 
 /**
@@ -28,41 +39,45 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   // The forest of the path compression; then, once the semidominators are known, the dominators.
   const ancestor = new Uint32Array(size);
   const vertex = new Uint32Array(size);
-  // label and semi share one buffer that becomes the retained sizes once both are done with.
-  const shared = new ArrayBuffer(size * 8);
-  const label = new Uint32Array(shared, 0, size);
-  const semi = new Uint32Array(shared, size * 4, size);
-  const nextEdge = new Uint32Array(size);
+  // label becomes the retained sizes once it is done with (when they fit in 32 bits), semi the spare.
+  const label = new Uint32Array(size);
+  const semi = new Uint32Array(size);
+  // The search's edge cursor, one per level of the search path rather than one per node: only as many
+  // entries as the path gets deep are ever written, so the rest of the array costs no resident memory.
+  const cursor = new Uint32Array(size);
   let n = 0;
 
   const dfs = (start: number): void => {
-    nextEdge[start] = firstEdge[start - 1]!;
+    let depth = 0;
+    cursor[0] = firstEdge[start - 1]!;
     let v = start;
-    while (v !== 0) {
+    for (;;) {
       if (semi[v] === 0) {
         semi[v] = ++n;
         vertex[n] = label[v] = v;
       }
       let following = parent[v]!;
       const end = firstEdge[v]!;
-      for (let e = nextEdge[v]!; e < end; e++) {
+      for (let e = cursor[depth]!; e < end; e++) {
         if (essential[e] === 0) continue;
         const w = edgeTarget[e]! + 1;
         if (semi[w] === 0) {
           parent[w] = v;
-          nextEdge[w] = firstEdge[w - 1]!;
-          nextEdge[v] = e + 1;
+          cursor[depth] = e + 1;
+          cursor[++depth] = firstEdge[w - 1]!;
           following = w;
           break;
         }
       }
-      if (following === parent[v]) nextEdge[v] = end;
+      // Back up a level; above the start the search is over (for a start hung on the root, the root's
+      // own edges were all searched already).
+      if (following === parent[v] && depth-- === 0) return;
       v = following;
     }
   };
 
-  // The search is over: its per-node cursor becomes the compression's stack.
-  const compressionStack = nextEdge;
+  // The search is over: its cursor becomes the compression's stack (as deep as the longest compressed path).
+  const compressionStack = cursor;
   const evaluate = (v: number): number => {
     if (ancestor[v] === 0) return v;
     let top = 0;
@@ -135,7 +150,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   // The answer in place, shifted to ordinals: no second array of the graph's size.
   for (let v = 1; v <= nodeCount; v++) dom[v] = dom[v]! - 1;
   const dominator = dom.subarray(1);
-  const retained = new Float64Array(shared, 0, nodeCount);
+  const retained = nodeSelfSize instanceof Uint32Array ? label.subarray(0, nodeCount) : new Float64Array(nodeCount);
   retained.set(nodeSelfSize);
   // Children come after their dominator in DFS order: adding in reverse order sums whole subtrees.
   for (let i = n; i > 1; i--) {
@@ -143,7 +158,9 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     const holder = dominator[ordinal]!;
     retained[holder] = retained[holder]! + retained[ordinal]!;
   }
-  return { dominator, retained };
+  // The children lists go where the search tree and order were: no more arrays of the graph's size.
+  const dominated = dominatedNodes(dominator, kinds.root, parent.fill(0), vertex);
+  return { dominator, retained, dominated, spare: semi };
 }
 
 /**

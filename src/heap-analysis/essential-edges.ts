@@ -17,9 +17,11 @@ export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array 
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeNameOrIndex, nodeId, strings } = graph;
   const pageOwned = pageOwnedNodes(graph, kinds);
   const essential = new Uint8Array(graph.edgeCount);
-  // Whether a string index names a WeakMap value edge, and of which table (-1: not one), decided once
-  // per string; a typed array, since hash tables' slots give many distinct numeric names.
-  const ephemeronTable = new Float64Array(strings.count).fill(Number.NaN);
+  // Whether a string index names a WeakMap value edge, and of which table, decided once per string; a
+  // typed array, since hash tables' slots give many distinct numeric names. Left as allocated (zeros:
+  // undecided) rather than filled, so only the entries of such names are ever written and made resident;
+  // a decided entry holds the table's id + 2, or 1 for a name that is not one.
+  const ephemeronTable = new Float64Array(strings.count);
   for (let n = 0; n < nodeCount; n++) {
     const isRoot = n === kinds.root;
     const ownerOnPage = pageOwned[n] === 1;
@@ -31,9 +33,9 @@ export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array 
       // Such names start with a digit: any other is not decoded at all.
       if (type === kinds.internal && isDigit(strings.firstByte(edgeNameOrIndex[e]!))) {
         const name = edgeNameOrIndex[e]!;
-        let table = ephemeronTable[name]!;
-        if (Number.isNaN(table)) table = ephemeronTable[name] = weakMapTableOf(strings.get(name));
-        if (table !== -1 && table === nodeId[n]) continue;
+        let decided = ephemeronTable[name]!;
+        if (decided === 0) decided = ephemeronTable[name] = weakMapTableOf(strings.get(name)) + 2;
+        if (decided === nodeId[n]! + 2) continue;
       }
       if (!isRoot) {
         if (type === kinds.shortcut) continue;
