@@ -8,6 +8,7 @@ import { essentialEdges } from './essential-edges.js';
 import { graphKinds } from './graph-kinds.js';
 import { leakSuspects } from './leak-suspects.js';
 import { retainerPath, shortestRetainers } from './retainer-paths.js';
+import { ScratchArrays } from './scratch-arrays.js';
 import { attributeOwnedSizes } from './shallow-sizes.js';
 
 export interface HeldClass {
@@ -62,12 +63,14 @@ const HELD_CLASSES = 3;
  */
 export function analyzeHeap(graph: HeapGraph, options: AnalysisOptions): HeapReport {
   const kinds = graphKinds(graph);
-  attributeOwnedSizes(graph, kinds);
+  // One set of work arrays passed from stage to stage, so none allocates while another's wait for the collector.
+  const scratch = new ScratchArrays();
+  attributeOwnedSizes(graph, kinds, scratch);
   // The essential edges are not kept in a variable: garbage as soon as the dominators are known.
-  const tree = dominatorTree(graph, kinds, essentialEdges(graph, kinds));
+  const tree = dominatorTree(graph, kinds, essentialEdges(graph, kinds, scratch), scratch);
   const dominated = tree.dominated;
-  const classes = classNames(graph, kinds);
-  const via = shortestRetainers(graph, kinds, tree.spare);
+  const classes = classNames(graph, kinds, scratch);
+  const via = shortestRetainers(graph, kinds, scratch);
   const nameOf = (n: number): string => classes.names[classes.classOf[n]!]!;
   const total = tree.retained[kinds.root]!;
   const suspects = leakSuspects(graph, kinds, classes, tree, dominated, options.top).map((n): LeakSuspect => {

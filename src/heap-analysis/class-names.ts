@@ -1,5 +1,6 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import type { GraphKinds } from './graph-kinds.js';
+import { ScratchArrays } from './scratch-arrays.js';
 
 export interface ClassIndex {
   /** Each node's class, an index into `names`. */
@@ -14,7 +15,7 @@ export interface ClassIndex {
  * `(string)`, `(array)`, `(concatenated string)`... Plain objects stay `Object`: DevTools' newer naming
  * of them by their property names (`{a, b}`) is not followed.
  */
-export function classNames(graph: HeapGraph, kinds: GraphKinds): ClassIndex {
+export function classNames(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays()): ClassIndex {
   const { nodeCount, nodeType, nodeName, strings } = graph;
   const names: string[] = [];
   const interned = new Map<string, number>();
@@ -37,7 +38,7 @@ export function classNames(graph: HeapGraph, kinds: GraphKinds): ClassIndex {
   // Object and native nodes are named by their name string: decoded once per distinct string. Each entry
   // is its class + 1, 0 until decided: left as allocated, only the entries of names in use are written.
   const byName = new Uint32Array(strings.count);
-  const classOf = new Uint32Array(nodeCount);
+  const classOf = scratch.take(nodeCount);
   for (let n = 0; n < nodeCount; n++) {
     const type = nodeType[n]!;
     if (type !== kinds.object && type !== kinds.native) {

@@ -1,6 +1,7 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import { dominatedNodes, type DominatedNodes } from './dominated-nodes.js';
 import type { GraphKinds } from './graph-kinds.js';
+import { ScratchArrays } from './scratch-arrays.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -14,11 +15,6 @@ export interface DominatorTree {
   retained: Uint32Array | Float64Array;
   /** The tree's children lists, for walks down the tree. */
   dominated: DominatedNodes;
-  /**
-   * An array of nodeCount + 1 entries the computation is done with, for the next stage to use instead of
-   * allocating one while the collector has not yet given back the others.
-   */
-  spare: Uint32Array;
 }
 
 /**
@@ -31,19 +27,20 @@ export interface DominatorTree {
  * root held them, then any left, each hung on the root; so every node has a dominator and the root's
  * retained size is the whole heap.
  */
-export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Uint8Array): DominatorTree {
+export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Uint8Array, scratch = new ScratchArrays()): DominatorTree {
   const { nodeCount, firstEdge, edgeTarget, nodeSelfSize } = graph;
-  const { firstRetainer, retainerNode } = essentialRetainers(graph, essential);
+  const { firstRetainer, retainerNode } = essentialRetainers(graph, essential, scratch);
   const size = nodeCount + 1;
-  const parent = new Uint32Array(size);
+  const parent = scratch.take(size);
   // The forest of the path compression; then, once the semidominators are known, the dominators.
-  const ancestor = new Uint32Array(size);
-  const vertex = new Uint32Array(size);
-  // label becomes the retained sizes once it is done with (when they fit in 32 bits), semi the spare.
-  const label = new Uint32Array(size);
-  const semi = new Uint32Array(size);
+  const ancestor = scratch.take(size);
+  const vertex = scratch.take(size);
+  // label becomes the retained sizes once it is done with (when they fit in 32 bits).
+  const label = scratch.take(size);
+  const semi = scratch.take(size);
   // The search's edge cursor, one per level of the search path rather than one per node: only as many
-  // entries as the path gets deep are ever written, so the rest of the array costs no resident memory.
+  // entries as the path gets deep are ever written, so the rest of a new array costs no resident memory
+  // (so it is never given back: whoever took it would write it all).
   const cursor = new Uint32Array(size);
   let n = 0;
 
@@ -160,16 +157,18 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   }
   // The children lists go where the search tree and order were: no more arrays of the graph's size.
   const dominated = dominatedNodes(dominator, kinds.root, parent.fill(0), vertex);
-  return { dominator, retained, dominated, spare: semi };
+  scratch.give(firstRetainer, retainerNode, semi);
+  if (retained instanceof Float64Array) scratch.give(label);
+  return { dominator, retained, dominated };
 }
 
 /**
  * Who retains each node, over essential edges only (the others never take part): the retainers of node n
  * are `retainerNode[firstRetainer[n]..firstRetainer[n+1]]`.
  */
-function essentialRetainers(graph: HeapGraph, essential: Uint8Array): { firstRetainer: Uint32Array; retainerNode: Uint32Array } {
+function essentialRetainers(graph: HeapGraph, essential: Uint8Array, scratch: ScratchArrays): { firstRetainer: Uint32Array; retainerNode: Uint32Array } {
   const { nodeCount, edgeCount, firstEdge, edgeTarget } = graph;
-  const firstRetainer = new Uint32Array(nodeCount + 1);
+  const firstRetainer = scratch.take(nodeCount + 1);
   let total = 0;
   for (let e = 0; e < edgeCount; e++) {
     if (essential[e] === 0) continue;
@@ -180,7 +179,7 @@ function essentialRetainers(graph: HeapGraph, essential: Uint8Array): { firstRet
   // its start, with no second array of positions.
   for (let n = 0; n < nodeCount; n++) firstRetainer[n + 1] = firstRetainer[n + 1]! + firstRetainer[n]!;
   for (let n = 0; n < nodeCount; n++) firstRetainer[n] = firstRetainer[n + 1]!;
-  const retainerNode = new Uint32Array(total);
+  const retainerNode = scratch.take(total);
   for (let n = nodeCount - 1; n >= 0; n--) {
     for (let e = firstEdge[n + 1]! - 1, start = firstEdge[n]!; e >= start; e--) {
       if (essential[e] === 1) retainerNode[--firstRetainer[edgeTarget[e]!]!] = n;

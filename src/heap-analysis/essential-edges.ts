@@ -1,6 +1,7 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import { weakMapTableOf } from '../heapsnapshot/weakmap-edge-name.js';
 import type { GraphKinds } from './graph-kinds.js';
+import { ScratchArrays } from './scratch-arrays.js';
 
 /**
  * Which edges retain, by DevTools' rules for dominators (one byte per edge, 1 = essential):
@@ -13,9 +14,9 @@ import type { GraphKinds } from './graph-kinds.js';
  *   inside it is left out, so what the debugger or the engine also holds does not change the app's
  *   dominators.
  */
-export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array {
+export function essentialEdges(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays()): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeNameOrIndex, nodeId, strings } = graph;
-  const pageOwned = pageOwnedNodes(graph, kinds);
+  const pageOwned = pageOwnedNodes(graph, kinds, scratch);
   const essential = new Uint8Array(graph.edgeCount);
   // Whether a string index names a WeakMap value edge, and of which table, decided once per string; a
   // typed array, since hash tables' slots give many distinct numeric names. Left as allocated (zeros:
@@ -50,10 +51,10 @@ export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array 
 const isDigit = (byte: number): boolean => byte >= 48 && byte <= 57;
 
 /** Nodes reachable from the root's shortcut targets (the user roots) over non-weak edges. */
-function pageOwnedNodes(graph: HeapGraph, kinds: GraphKinds): Uint8Array {
+function pageOwnedNodes(graph: HeapGraph, kinds: GraphKinds, scratch: ScratchArrays): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType, nodeName, strings } = graph;
   const owned = new Uint8Array(nodeCount);
-  const stack = new Uint32Array(nodeCount);
+  const stack = scratch.take(nodeCount + 1);
   let length = 0;
   for (let e = firstEdge[kinds.root]!, end = firstEdge[kinds.root + 1]!; e < end; e++) {
     const target = edgeTarget[e]!;
@@ -73,5 +74,6 @@ function pageOwnedNodes(graph: HeapGraph, kinds: GraphKinds): Uint8Array {
       stack[length++] = target;
     }
   }
+  scratch.give(stack);
   return owned;
 }

@@ -1,6 +1,7 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import type { ClassIndex } from './class-names.js';
 import { edgeSource, type GraphKinds } from './graph-kinds.js';
+import { ScratchArrays } from './scratch-arrays.js';
 
 const NONE = 0xffffffff;
 
@@ -8,13 +9,13 @@ const NONE = 0xffffffff;
  * The shortest retainer path to every node, found as DevTools finds distances: breadth first from the
  * user roots (the global object) first, then from the root for what they do not reach; weak edges never
  * lead anywhere. Keeps one edge per node (the one it was first reached by); a node is reached once it has
- * one (the root, which has none, from the start). `queue` (nodeCount entries at least) may be an array an
- * earlier stage is done with.
+ * one (the root, which has none, from the start).
  */
-export function shortestRetainers(graph: HeapGraph, kinds: GraphKinds, queue: Uint32Array = new Uint32Array(graph.nodeCount)): Uint32Array {
+export function shortestRetainers(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays()): Uint32Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType } = graph;
   const root = kinds.root;
-  const via = new Uint32Array(nodeCount).fill(NONE);
+  const via = scratch.take(nodeCount).fill(NONE);
+  const queue = scratch.take(nodeCount);
   let tail = 0;
   for (let e = firstEdge[root]!, end = firstEdge[root + 1]!; e < end; e++) {
     const target = edgeTarget[e]!;
@@ -38,6 +39,7 @@ export function shortestRetainers(graph: HeapGraph, kinds: GraphKinds, queue: Ui
   const rest = tail;
   queue[tail++] = root;
   search(rest);
+  scratch.give(queue);
   return via;
 }
 
