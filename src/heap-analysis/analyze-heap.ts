@@ -7,6 +7,7 @@ import { duplicateStrings, type DuplicateString } from './duplicate-strings.js';
 import { essentialEdges } from './essential-edges.js';
 import { graphKinds } from './graph-kinds.js';
 import { leakSuspects } from './leak-suspects.js';
+import { lendGraphMemory } from './lent-graph-memory.js';
 import { retainerPath, shortestRetainers } from './retainer-paths.js';
 import { ScratchArrays } from './scratch-arrays.js';
 import { attributeOwnedSizes } from './shallow-sizes.js';
@@ -66,11 +67,17 @@ export function analyzeHeap(graph: HeapGraph, options: AnalysisOptions): HeapRep
   // One set of work arrays passed from stage to stage, so none allocates while another's wait for the collector.
   const scratch = new ScratchArrays();
   attributeOwnedSizes(graph, kinds, scratch);
-  // The essential edges are not kept in a variable: garbage as soon as the dominators are known.
-  const tree = dominatorTree(graph, kinds, essentialEdges(graph, kinds, scratch), scratch);
-  const dominated = tree.dominated;
+  // What reads node names and edges goes first: the dominators then borrow their memory.
   const classes = classNames(graph, kinds, scratch);
   const via = shortestRetainers(graph, kinds, scratch);
+  const lent = lendGraphMemory(graph);
+  let tree;
+  try {
+    tree = dominatorTree(graph, kinds, essentialEdges(graph, kinds, scratch, lent?.essential), scratch, lent);
+  } finally {
+    lent?.restore();
+  }
+  const dominated = tree.dominated;
   const nameOf = (n: number): string => classes.names[classes.classOf[n]!]!;
   const total = tree.retained[kinds.root]!;
   const suspects = leakSuspects(graph, kinds, classes, tree, dominated, options.top).map((n): LeakSuspect => {

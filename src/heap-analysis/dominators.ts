@@ -1,6 +1,7 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import { dominatedNodes, type DominatedNodes } from './dominated-nodes.js';
 import type { GraphKinds } from './graph-kinds.js';
+import type { LentGraphMemory } from './lent-graph-memory.js';
 import { ScratchArrays } from './scratch-arrays.js';
 
 const EMPTY = new Uint8Array(0);
@@ -25,16 +26,17 @@ export interface DominatorTree {
  * graph's size. Vertices are numbered from 1 so that 0 means none. Nodes the root does not reach are
  * handled as DevTools does: first those with only non-essential (weak) retainers, searched from as if the
  * root held them, then any left, each hung on the root; so every node has a dominator and the root's
- * retained size is the whole heap.
+ * retained size is the whole heap. Reads only the graph's edge targets, edge offsets and self sizes, so
+ * the parent and order arrays and the retainer lists may be the graph's other arrays, `lent`.
  */
-export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Uint8Array, scratch = new ScratchArrays()): DominatorTree {
+export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Uint8Array, scratch = new ScratchArrays(), lent?: LentGraphMemory): DominatorTree {
   const { nodeCount, firstEdge, edgeTarget, nodeSelfSize } = graph;
-  const { firstRetainer, retainerNode } = essentialRetainers(graph, essential, scratch);
+  const { firstRetainer, retainerNode } = essentialRetainers(graph, essential, scratch, lent?.retainers);
   const size = nodeCount + 1;
-  const parent = scratch.take(size);
+  const parent = lent === undefined ? scratch.take(size) : lent.parent.fill(0);
   // The forest of the path compression; then, once the semidominators are known, the dominators.
   const ancestor = scratch.take(size);
-  const vertex = scratch.take(size);
+  const vertex = lent === undefined ? scratch.take(size) : lent.vertex.fill(0);
   // label becomes the retained sizes once it is done with (when they fit in 32 bits).
   const label = scratch.take(size);
   const semi = scratch.take(size);
@@ -155,9 +157,10 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     const holder = dominator[ordinal]!;
     retained[holder] = retained[holder]! + retained[ordinal]!;
   }
-  // The children lists go where the search tree and order were: no more arrays of the graph's size.
-  const dominated = dominatedNodes(dominator, kinds.root, parent.fill(0), vertex);
-  scratch.give(firstRetainer, retainerNode, semi);
+  // The children lists go where the retainer offsets and the semidominators were: no more arrays of the
+  // graph's size.
+  const dominated = dominatedNodes(dominator, kinds.root, firstRetainer.fill(0), semi);
+  if (lent === undefined) scratch.give(parent, vertex, retainerNode);
   if (retained instanceof Float64Array) scratch.give(label);
   return { dominator, retained, dominated };
 }
@@ -166,7 +169,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
  * Who retains each node, over essential edges only (the others never take part): the retainers of node n
  * are `retainerNode[firstRetainer[n]..firstRetainer[n+1]]`.
  */
-function essentialRetainers(graph: HeapGraph, essential: Uint8Array, scratch: ScratchArrays): { firstRetainer: Uint32Array; retainerNode: Uint32Array } {
+function essentialRetainers(graph: HeapGraph, essential: Uint8Array, scratch: ScratchArrays, into?: Uint32Array): { firstRetainer: Uint32Array; retainerNode: Uint32Array } {
   const { nodeCount, edgeCount, firstEdge, edgeTarget } = graph;
   const firstRetainer = scratch.take(nodeCount + 1);
   let total = 0;
@@ -179,7 +182,8 @@ function essentialRetainers(graph: HeapGraph, essential: Uint8Array, scratch: Sc
   // its start, with no second array of positions.
   for (let n = 0; n < nodeCount; n++) firstRetainer[n + 1] = firstRetainer[n + 1]! + firstRetainer[n]!;
   for (let n = 0; n < nodeCount; n++) firstRetainer[n] = firstRetainer[n + 1]!;
-  const retainerNode = scratch.take(total);
+  // Every entry is written below: a lent array needs no clearing.
+  const retainerNode = into === undefined ? scratch.take(total) : into.subarray(0, total);
   for (let n = nodeCount - 1; n >= 0; n--) {
     for (let e = firstEdge[n + 1]! - 1, start = firstEdge[n]!; e >= start; e--) {
       if (essential[e] === 1) retainerNode[--firstRetainer[edgeTarget[e]!]!] = n;

@@ -13,11 +13,12 @@ import { ScratchArrays } from './scratch-arrays.js';
  * - below the root, an edge from an object outside the page (not reachable from a user root) to one
  *   inside it is left out, so what the debugger or the engine also holds does not change the app's
  *   dominators.
+ * `into` (edgeCount bytes) may be the graph's own edge types: each is read before its byte is written.
  */
-export function essentialEdges(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays()): Uint8Array {
+export function essentialEdges(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays(), into?: Uint8Array): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeNameOrIndex, nodeId, strings } = graph;
   const pageOwned = pageOwnedNodes(graph, kinds, scratch);
-  const essential = new Uint8Array(graph.edgeCount);
+  const essential = into === undefined ? new Uint8Array(graph.edgeCount) : into.subarray(0, graph.edgeCount);
   // Whether a string index names a WeakMap value edge, and of which table, decided once per string; a
   // typed array, since hash tables' slots give many distinct numeric names. Left as allocated (zeros:
   // undecided) rather than filled, so only the entries of such names are ever written and made resident;
@@ -28,6 +29,7 @@ export function essentialEdges(graph: HeapGraph, kinds: GraphKinds, scratch = ne
     const ownerOnPage = pageOwned[n] === 1;
     for (let e = firstEdge[n]!, end = firstEdge[n + 1]!; e < end; e++) {
       const type = edgeType[e];
+      essential[e] = 0;
       if (type === kinds.weak) continue;
       const target = edgeTarget[e]!;
       if (target === n) continue;

@@ -15,7 +15,7 @@ export function shortestRetainers(graph: HeapGraph, kinds: GraphKinds, scratch =
   const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType } = graph;
   const root = kinds.root;
   const via = scratch.take(nodeCount).fill(NONE);
-  const queue = scratch.take(nodeCount);
+  const queue = scratch.take(nodeCount + 1);
   let tail = 0;
   for (let e = firstEdge[root]!, end = firstEdge[root + 1]!; e < end; e++) {
     const target = edgeTarget[e]!;

@@ -99,8 +99,9 @@ class GraphBuilder implements SnapshotEvents {
     const nodes = layout.nodeCount ?? 0;
     const edges = layout.edgeCount ?? 0;
     this.nodeType = new Uint8Array(nodes);
-    this.nodeName = new Uint32Array(nodes);
-    this.nodeId = new Uint32Array(nodes);
+    // One entry more than the nodes: the analysis lends these two as arrays of nodeCount + 1.
+    this.nodeName = new Uint32Array(nodes + 1);
+    this.nodeId = new Uint32Array(nodes + 1);
     this.nodeSelfSize = new Uint32Array(nodes);
     this.firstEdge = new Uint32Array(nodes + 1);
     this.edgeType = new Uint8Array(edges);
