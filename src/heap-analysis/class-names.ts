@@ -15,7 +15,7 @@ export interface ClassIndex {
  * `(string)`, `(array)`, `(concatenated string)`... Plain objects stay `Object`: DevTools' newer naming
  * of them by their property names (`{a, b}`) is not followed.
  */
-export function classNames(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays()): ClassIndex {
+export function classNames(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays(), into?: Uint32Array): ClassIndex {
   const { nodeCount, nodeType, nodeName, strings } = graph;
   const names: string[] = [];
   const interned = new Map<string, number>();
@@ -38,7 +38,8 @@ export function classNames(graph: HeapGraph, kinds: GraphKinds, scratch = new Sc
   // Object and native nodes are named by their name string: decoded once per distinct string. Each entry
   // is its class + 1, 0 until decided: left as allocated, only the entries of names in use are written.
   const byName = new Uint32Array(strings.count);
-  const classOf = scratch.take(nodeCount);
+  // `into` may be the graph's own node names: each is read before its entry is written.
+  const classOf = into === undefined ? scratch.take(nodeCount) : into.subarray(0, nodeCount);
   for (let n = 0; n < nodeCount; n++) {
     const type = nodeType[n]!;
     if (type !== kinds.object && type !== kinds.native) {

@@ -34,12 +34,13 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   const { firstRetainer, retainerNode } = essentialRetainers(graph, essential, scratch, lent?.retainers);
   const size = nodeCount + 1;
   const parent = lent === undefined ? scratch.take(size) : lent.parent.fill(0);
-  // The forest of the path compression; then, once the semidominators are known, the dominators.
-  const ancestor = scratch.take(size);
   const vertex = lent === undefined ? scratch.take(size) : lent.vertex.fill(0);
-  // label becomes the retained sizes once it is done with (when they fit in 32 bits).
-  const label = scratch.take(size);
   const semi = scratch.take(size);
+  // The forest of the path compression (then, once the semidominators are known, the dominators) and
+  // its labels (then the retained sizes, when they fit in 32 bits): the search does not use them, so they
+  // are made once it is over, in the edge targets when those are lent.
+  let ancestor: Uint32Array;
+  let label: Uint32Array;
   // The search's edge cursor, one per level of the search path rather than one per node: only as many
   // entries as the path gets deep are ever written, so the rest of a new array costs no resident memory
   // (so it is never given back: whoever took it would write it all).
@@ -53,7 +54,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     for (;;) {
       if (semi[v] === 0) {
         semi[v] = ++n;
-        vertex[n] = label[v] = v;
+        vertex[n] = v;
       }
       let following = parent[v]!;
       const end = firstEdge[v]!;
@@ -111,7 +112,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
       if (semi[v] === 0) {
         parent[v] = r;
         semi[v] = ++n;
-        vertex[n] = label[v] = v;
+        vertex[n] = v;
       }
     }
   }
@@ -119,6 +120,16 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   // The searches are done: the essential edges (a byte per edge) are not needed any more, and letting them
   // go here, before the retainers and the five arrays of the algorithm are all in use, lowers the peak.
   essential = EMPTY;
+  const afterSearch = lent?.afterSearch;
+  const inEdgeTargets = afterSearch !== undefined && afterSearch.byteOffset === 0 && afterSearch.buffer.byteLength >= size * 8;
+  if (inEdgeTargets) {
+    ancestor = new Uint32Array(afterSearch.buffer, 0, size).fill(0);
+    label = new Uint32Array(afterSearch.buffer, size * 4, size);
+  } else {
+    ancestor = scratch.take(size);
+    label = scratch.take(size);
+  }
+  for (let v = 0; v < size; v++) label[v] = v;
 
   // Semidominators, in decreasing search order.
   for (let i = n; i >= 2; i--) {
@@ -161,7 +172,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   // graph's size.
   const dominated = dominatedNodes(dominator, kinds.root, firstRetainer.fill(0), semi);
   if (lent === undefined) scratch.give(parent, vertex, retainerNode);
-  if (retained instanceof Float64Array) scratch.give(label);
+  if (retained instanceof Float64Array && !inEdgeTargets) scratch.give(label);
   return { dominator, retained, dominated };
 }
 

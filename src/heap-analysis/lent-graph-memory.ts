@@ -20,7 +20,12 @@ export interface LentGraphMemory {
   /** edgeCount entries. */
   retainers: Uint32Array;
   essential: Uint8Array;
-  /** Puts the graph's contents back; the lent arrays must not be used after. */
+  /**
+   * With `spendEdgeTargets`, the graph's edge targets, which the computation may overwrite once its search
+   * is over (not restored: the caller reads no edge target after).
+   */
+  afterSearch: Uint32Array | undefined;
+  /** Puts the graph's contents back (the edge targets aside); the lent arrays must not be used after. */
   restore(): void;
 }
 
@@ -31,7 +36,7 @@ const IO_BYTES = 1 << 30;
  * Lends the arrays when the graph has room for the extra node entry (the reader allocates it) and the
  * file can be written; otherwise `undefined`, and nothing was changed.
  */
-export function lendGraphMemory(graph: HeapGraph): LentGraphMemory | undefined {
+export function lendGraphMemory(graph: HeapGraph, spendEdgeTargets: boolean): LentGraphMemory | undefined {
   const size = graph.nodeCount + 1;
   const parent = wholeArray(graph.nodeName, size);
   const vertex = wholeArray(graph.nodeId, size);
@@ -56,6 +61,7 @@ export function lendGraphMemory(graph: HeapGraph): LentGraphMemory | undefined {
     vertex,
     retainers: graph.edgeNameOrIndex,
     essential: graph.edgeType,
+    afterSearch: spendEdgeTargets ? graph.edgeTarget : undefined,
     restore(): void {
       if (restored) return;
       restored = true;
