@@ -1,6 +1,6 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import { classNames } from './class-names.js';
-import { classSummary, type ClassSummary } from './class-summary.js';
+import { classSummary, walkStack, type ClassSummary } from './class-summary.js';
 import { biggestCollections } from './collections.js';
 import { dominatorTree } from './dominators.js';
 import { duplicateStrings, type DuplicateString } from './duplicate-strings.js';
@@ -85,9 +85,10 @@ export function analyzeHeap(graph: HeapGraph, options: AnalysisOptions): HeapRep
   const classes = classNames(graph, kinds, scratch, graph.nodeName);
   const nameOf = (n: number): string => classes.names[classes.classOf[n]!]!;
   const total = tree.retained[kinds.root]!;
+  const stack = walkStack(graph);
   const suspects = leakSuspects(graph, kinds, classes, tree, dominated, options.top, globals).map((n): LeakSuspect => {
     const own = nameOf(n);
-    const holds = classSummary(graph, classes, tree, dominated, n)
+    const holds = classSummary(graph, classes, tree, dominated, n, stack)
       .filter((held) => held.name !== own)
       .slice(0, HELD_CLASSES)
       .map(({ name, count, retainedSize }) => ({ name, count, retainedSize }));
@@ -102,7 +103,7 @@ export function analyzeHeap(graph: HeapGraph, options: AnalysisOptions): HeapRep
   }));
   return {
     snapshot: { bytes: graph.bytesRead, nodes: graph.nodeCount, edges: graph.edgeCount, strings: graph.strings.count, totalSize: total },
-    classes: classSummary(graph, classes, tree, dominated),
+    classes: classSummary(graph, classes, tree, dominated, 0, stack),
     suspects,
     duplicateStrings: duplicates,
     collections,
