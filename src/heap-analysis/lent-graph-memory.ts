@@ -8,7 +8,7 @@ import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
  * and ids (the search's parent and order arrays), edge names (the retainer lists) and edge types (the
  * essential edges). Their contents wait in a private temporary file meanwhile and are read back by
  * `restore`. The computation's arrays were the analysis' peak, on top of the whole graph; this way they
- * take about 20 bytes a node and 5 an edge less. Freeing and reallocating would not do: a dropped typed
+ * take 8 bytes a node and 5 an edge less. Freeing and reallocating would not do: a dropped typed
  * array stays resident until V8 collects, which an analysis making no JavaScript garbage seldom makes it do.
  *
  * The file is unlinked as soon as it is open, so it goes away with the descriptor whatever happens.
