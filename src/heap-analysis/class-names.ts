@@ -1,5 +1,6 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import type { GraphKinds } from './graph-kinds.js';
+import { ScratchArrays } from './scratch-arrays.js';
 
 export interface ClassIndex {
   /** Each node's class, an index into `names`. */
@@ -14,7 +15,7 @@ export interface ClassIndex {
  * `(string)`, `(array)`, `(concatenated string)`... Plain objects stay `Object`: DevTools' newer naming
  * of them by their property names (`{a, b}`) is not followed.
  */
-export function classNames(graph: HeapGraph, kinds: GraphKinds): ClassIndex {
+export function classNames(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays(), into?: Uint32Array): ClassIndex {
   const { nodeCount, nodeType, nodeName, strings } = graph;
   const names: string[] = [];
   const interned = new Map<string, number>();
@@ -34,9 +35,11 @@ export function classNames(graph: HeapGraph, kinds: GraphKinds): ClassIndex {
     if (number === kinds.regexp) return intern('RegExp');
     return intern(`(${type})`);
   });
-  // Object and native nodes are named by their name string: decoded once per distinct string.
-  const byName = new Int32Array(strings.count).fill(-1);
-  const classOf = new Uint32Array(nodeCount);
+  // Object and native nodes are named by their name string: decoded once per distinct string. Each entry
+  // is its class + 1, 0 until decided: left as allocated, only the entries of names in use are written.
+  const byName = new Uint32Array(strings.count);
+  // `into` may be the graph's own node names: each is read before its entry is written.
+  const classOf = into === undefined ? scratch.take(nodeCount) : into.subarray(0, nodeCount);
   for (let n = 0; n < nodeCount; n++) {
     const type = nodeType[n]!;
     if (type !== kinds.object && type !== kinds.native) {
@@ -44,9 +47,10 @@ export function classNames(graph: HeapGraph, kinds: GraphKinds): ClassIndex {
       continue;
     }
     const name = nodeName[n]!;
-    let index = byName[name]!;
+    let index = byName[name]! - 1;
     if (index === -1) {
-      index = byName[name] = intern(constructorName(strings.get(name)));
+      index = intern(constructorName(strings.get(name)));
+      byName[name] = index + 1;
     }
     classOf[n] = index;
   }

@@ -14,25 +14,18 @@ export interface ClassSummary {
  * The Summary view by constructor, by DevTools' rules: objects of self size 0 are not counted; a
  * class's retained size is the sum over its objects that no other object of the same class dominates
  * (so nested ones are not counted twice). `from` limits it to one subtree of the dominator tree (what
- * one object holds); the default is the whole heap.
+ * one object holds); the default is the whole heap. `stack` may be given to share one among calls.
  */
-export function classSummary(graph: HeapGraph, classes: ClassIndex, tree: DominatorTree, dominated: DominatedNodes, from = 0): ClassSummary[] {
+export function classSummary(graph: HeapGraph, classes: ClassIndex, tree: DominatorTree, dominated: DominatedNodes, from = 0, stack = walkStack(graph)): ClassSummary[] {
   const { nodeSelfSize } = graph;
   const { classOf, names } = classes;
   const count = new Float64Array(names.length);
   const self = new Float64Array(names.length);
   const retained = new Float64Array(names.length);
   const open = new Uint8Array(names.length);
-  // A walk down the tree; an entry ~n (negative) closes n's class when its subtree is done. A typed
-  // stack grown on demand: a node such as (Internalized strings) dominates millions at once.
-  let stack = new Int32Array(1 << 16);
+  // A walk down the tree; an entry ~n (negative) closes n's class when its subtree is done.
   let top = 0;
   const push = (entry: number): void => {
-    if (top === stack.length) {
-      const grown = new Int32Array(stack.length * 2);
-      grown.set(stack);
-      stack = grown;
-    }
     stack[top++] = entry;
   };
   push(from);
@@ -64,4 +57,13 @@ export function classSummary(graph: HeapGraph, classes: ClassIndex, tree: Domina
     summary.push({ name: names[c]!, count: count[c]!, selfSize: self[c]!, retainedSize: retained[c]! });
   }
   return summary.sort((a, b) => b.retainedSize - a.retainedSize || b.selfSize - a.selfSize || (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * The stack of a walk down the dominator tree, sized for the worst case (every node once, and once more
+ * to close its class) rather than grown by copies: a node such as (Internalized strings) dominates
+ * millions at once, and an array is resident only as deep as the walk writes it.
+ */
+export function walkStack(graph: HeapGraph): Int32Array {
+  return new Int32Array(2 * graph.nodeCount + 1);
 }

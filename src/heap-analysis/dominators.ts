@@ -1,13 +1,21 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
+import { dominatedNodes, type DominatedNodes } from './dominated-nodes.js';
 import type { GraphKinds } from './graph-kinds.js';
+import type { LentGraphMemory } from './lent-graph-memory.js';
+import { ScratchArrays } from './scratch-arrays.js';
 
 const EMPTY = new Uint8Array(0);
 
 export interface DominatorTree {
   /** The immediate dominator of each node (the root's is itself). */
   dominator: Uint32Array;
-  /** Each node's retained size: its self size plus that of every node it dominates. */
-  retained: Float64Array;
+  /**
+   * Each node's retained size: its self size plus that of every node it dominates. 32 bits when the
+   * graph's self sizes are (the heap's total fits in them), else 64.
+   */
+  retained: Uint32Array | Float64Array;
+  /** The tree's children lists, for walks down the tree. */
+  dominated: DominatedNodes;
 }
 
 /**
@@ -18,51 +26,58 @@ export interface DominatorTree {
  * graph's size. Vertices are numbered from 1 so that 0 means none. Nodes the root does not reach are
  * handled as DevTools does: first those with only non-essential (weak) retainers, searched from as if the
  * root held them, then any left, each hung on the root; so every node has a dominator and the root's
- * retained size is the whole heap.
+ * retained size is the whole heap. Reads only the graph's edge targets, edge offsets and self sizes, so
+ * the parent and order arrays and the retainer lists may be the graph's other arrays, `lent`.
  */
-export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Uint8Array): DominatorTree {
+export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Uint8Array, scratch = new ScratchArrays(), lent?: LentGraphMemory): DominatorTree {
   const { nodeCount, firstEdge, edgeTarget, nodeSelfSize } = graph;
-  const { firstRetainer, retainerNode } = essentialRetainers(graph, essential);
+  const { firstRetainer, retainerNode } = essentialRetainers(graph, essential, scratch, lent?.retainers);
   const size = nodeCount + 1;
-  const parent = new Uint32Array(size);
-  // The forest of the path compression; then, once the semidominators are known, the dominators.
-  const ancestor = new Uint32Array(size);
-  const vertex = new Uint32Array(size);
-  // label and semi share one buffer that becomes the retained sizes once both are done with.
-  const shared = new ArrayBuffer(size * 8);
-  const label = new Uint32Array(shared, 0, size);
-  const semi = new Uint32Array(shared, size * 4, size);
-  const nextEdge = new Uint32Array(size);
+  const parent = lent === undefined ? scratch.take(size) : lent.parent.fill(0);
+  const vertex = lent === undefined ? scratch.take(size) : lent.vertex.fill(0);
+  const semi = scratch.take(size);
+  // The forest of the path compression (then, once the semidominators are known, the dominators) and
+  // its labels (then the retained sizes, when they fit in 32 bits): the search does not use them, so they
+  // are made once it is over, in the edge targets when those are lent.
+  let ancestor: Uint32Array;
+  let label: Uint32Array;
+  // The search's edge cursor, one per level of the search path rather than one per node: only as many
+  // entries as the path gets deep are ever written, so the rest of a new array costs no resident memory
+  // (so it is never given back: whoever took it would write it all).
+  const cursor = new Uint32Array(size);
   let n = 0;
 
   const dfs = (start: number): void => {
-    nextEdge[start] = firstEdge[start - 1]!;
+    let depth = 0;
+    cursor[0] = firstEdge[start - 1]!;
     let v = start;
-    while (v !== 0) {
+    for (;;) {
       if (semi[v] === 0) {
         semi[v] = ++n;
-        vertex[n] = label[v] = v;
+        vertex[n] = v;
       }
       let following = parent[v]!;
       const end = firstEdge[v]!;
-      for (let e = nextEdge[v]!; e < end; e++) {
+      for (let e = cursor[depth]!; e < end; e++) {
         if (essential[e] === 0) continue;
         const w = edgeTarget[e]! + 1;
         if (semi[w] === 0) {
           parent[w] = v;
-          nextEdge[w] = firstEdge[w - 1]!;
-          nextEdge[v] = e + 1;
+          cursor[depth] = e + 1;
+          cursor[++depth] = firstEdge[w - 1]!;
           following = w;
           break;
         }
       }
-      if (following === parent[v]) nextEdge[v] = end;
+      // Back up a level; above the start the search is over (for a start hung on the root, the root's
+      // own edges were all searched already).
+      if (following === parent[v] && depth-- === 0) return;
       v = following;
     }
   };
 
-  // The search is over: its per-node cursor becomes the compression's stack.
-  const compressionStack = nextEdge;
+  // The search is over: its cursor becomes the compression's stack (as deep as the longest compressed path).
+  const compressionStack = cursor;
   const evaluate = (v: number): number => {
     if (ancestor[v] === 0) return v;
     let top = 0;
@@ -97,7 +112,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
       if (semi[v] === 0) {
         parent[v] = r;
         semi[v] = ++n;
-        vertex[n] = label[v] = v;
+        vertex[n] = v;
       }
     }
   }
@@ -105,6 +120,16 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   // The searches are done: the essential edges (a byte per edge) are not needed any more, and letting them
   // go here, before the retainers and the five arrays of the algorithm are all in use, lowers the peak.
   essential = EMPTY;
+  const afterSearch = lent?.afterSearch;
+  const inEdgeTargets = afterSearch !== undefined && afterSearch.byteOffset === 0 && afterSearch.buffer.byteLength >= size * 8;
+  if (inEdgeTargets) {
+    ancestor = new Uint32Array(afterSearch.buffer, 0, size).fill(0);
+    label = new Uint32Array(afterSearch.buffer, size * 4, size);
+  } else {
+    ancestor = scratch.take(size);
+    label = scratch.take(size);
+  }
+  for (let v = 0; v < size; v++) label[v] = v;
 
   // Semidominators, in decreasing search order.
   for (let i = n; i >= 2; i--) {
@@ -135,7 +160,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   // The answer in place, shifted to ordinals: no second array of the graph's size.
   for (let v = 1; v <= nodeCount; v++) dom[v] = dom[v]! - 1;
   const dominator = dom.subarray(1);
-  const retained = new Float64Array(shared, 0, nodeCount);
+  const retained = nodeSelfSize instanceof Uint32Array ? label.subarray(0, nodeCount) : new Float64Array(nodeCount);
   retained.set(nodeSelfSize);
   // Children come after their dominator in DFS order: adding in reverse order sums whole subtrees.
   for (let i = n; i > 1; i--) {
@@ -143,16 +168,21 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     const holder = dominator[ordinal]!;
     retained[holder] = retained[holder]! + retained[ordinal]!;
   }
-  return { dominator, retained };
+  // The children lists go where the retainer offsets and the semidominators were: no more arrays of the
+  // graph's size.
+  const dominated = dominatedNodes(dominator, kinds.root, firstRetainer.fill(0), semi);
+  if (lent === undefined) scratch.give(parent, vertex, retainerNode);
+  if (retained instanceof Float64Array && !inEdgeTargets) scratch.give(label);
+  return { dominator, retained, dominated };
 }
 
 /**
  * Who retains each node, over essential edges only (the others never take part): the retainers of node n
  * are `retainerNode[firstRetainer[n]..firstRetainer[n+1]]`.
  */
-function essentialRetainers(graph: HeapGraph, essential: Uint8Array): { firstRetainer: Uint32Array; retainerNode: Uint32Array } {
+function essentialRetainers(graph: HeapGraph, essential: Uint8Array, scratch: ScratchArrays, into?: Uint32Array): { firstRetainer: Uint32Array; retainerNode: Uint32Array } {
   const { nodeCount, edgeCount, firstEdge, edgeTarget } = graph;
-  const firstRetainer = new Uint32Array(nodeCount + 1);
+  const firstRetainer = scratch.take(nodeCount + 1);
   let total = 0;
   for (let e = 0; e < edgeCount; e++) {
     if (essential[e] === 0) continue;
@@ -163,7 +193,8 @@ function essentialRetainers(graph: HeapGraph, essential: Uint8Array): { firstRet
   // its start, with no second array of positions.
   for (let n = 0; n < nodeCount; n++) firstRetainer[n + 1] = firstRetainer[n + 1]! + firstRetainer[n]!;
   for (let n = 0; n < nodeCount; n++) firstRetainer[n] = firstRetainer[n + 1]!;
-  const retainerNode = new Uint32Array(total);
+  // Every entry is written below: a lent array needs no clearing.
+  const retainerNode = into === undefined ? scratch.take(total) : into.subarray(0, total);
   for (let n = nodeCount - 1; n >= 0; n--) {
     for (let e = firstEdge[n + 1]! - 1, start = firstEdge[n]!; e >= start; e--) {
       if (essential[e] === 1) retainerNode[--firstRetainer[edgeTarget[e]!]!] = n;

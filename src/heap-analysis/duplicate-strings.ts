@@ -1,5 +1,6 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import type { GraphKinds } from './graph-kinds.js';
+import { ScratchArrays } from './scratch-arrays.js';
 
 export interface DuplicateString {
   /** The value's start, at most 80 characters, as JSON would quote it. */
@@ -20,9 +21,9 @@ const PREVIEW = 80;
  * long values in the snapshot and two long strings with one start are not equal. Only flat strings
  * (type `string`) are counted: a concatenated or sliced string's own size is not its text's.
  */
-export function duplicateStrings(graph: HeapGraph, kinds: GraphKinds, top: number): DuplicateString[] {
+export function duplicateStrings(graph: HeapGraph, kinds: GraphKinds, top: number, scratch = new ScratchArrays()): DuplicateString[] {
   const { nodeCount, nodeType, nodeName, nodeSelfSize, strings } = graph;
-  const perName = new Uint32Array(strings.count);
+  const perName = scratch.take(strings.count);
   for (let n = 0; n < nodeCount; n++) if (nodeType[n] === kinds.string) perName[nodeName[n]!]!++;
   const groups = new Map<string, { name: number; count: number; total: number; largest: number }>();
   for (let n = 0; n < nodeCount; n++) {
@@ -39,6 +40,7 @@ export function duplicateStrings(graph: HeapGraph, kinds: GraphKinds, top: numbe
       group.largest = Math.max(group.largest, size);
     }
   }
+  scratch.give(perName);
   return [...groups.values()]
     .filter((group) => group.count > 1)
     .map((group) => {

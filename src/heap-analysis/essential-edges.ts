@@ -1,6 +1,7 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import { weakMapTableOf } from '../heapsnapshot/weakmap-edge-name.js';
 import type { GraphKinds } from './graph-kinds.js';
+import { ScratchArrays } from './scratch-arrays.js';
 
 /**
  * Which edges retain, by DevTools' rules for dominators (one byte per edge, 1 = essential):
@@ -12,28 +13,32 @@ import type { GraphKinds } from './graph-kinds.js';
  * - below the root, an edge from an object outside the page (not reachable from a user root) to one
  *   inside it is left out, so what the debugger or the engine also holds does not change the app's
  *   dominators.
+ * `into` (edgeCount bytes) may be the graph's own edge types: each is read before its byte is written.
  */
-export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array {
+export function essentialEdges(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays(), into?: Uint8Array): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeNameOrIndex, nodeId, strings } = graph;
-  const pageOwned = pageOwnedNodes(graph, kinds);
-  const essential = new Uint8Array(graph.edgeCount);
-  // Whether a string index names a WeakMap value edge, and of which table (-1: not one), decided once
-  // per string; a typed array, since hash tables' slots give many distinct numeric names.
-  const ephemeronTable = new Float64Array(strings.count).fill(Number.NaN);
+  const pageOwned = pageOwnedNodes(graph, kinds, scratch);
+  const essential = into === undefined ? new Uint8Array(graph.edgeCount) : into.subarray(0, graph.edgeCount);
+  // Whether a string index names a WeakMap value edge, and of which table, decided once per string; a
+  // typed array, since hash tables' slots give many distinct numeric names. Left as allocated (zeros:
+  // undecided) rather than filled, so only the entries of such names are ever written and made resident;
+  // a decided entry holds the table's id + 2, or 1 for a name that is not one.
+  const ephemeronTable = new Float64Array(strings.count);
   for (let n = 0; n < nodeCount; n++) {
     const isRoot = n === kinds.root;
     const ownerOnPage = pageOwned[n] === 1;
     for (let e = firstEdge[n]!, end = firstEdge[n + 1]!; e < end; e++) {
       const type = edgeType[e];
+      essential[e] = 0;
       if (type === kinds.weak) continue;
       const target = edgeTarget[e]!;
       if (target === n) continue;
       // Such names start with a digit: any other is not decoded at all.
       if (type === kinds.internal && isDigit(strings.firstByte(edgeNameOrIndex[e]!))) {
         const name = edgeNameOrIndex[e]!;
-        let table = ephemeronTable[name]!;
-        if (Number.isNaN(table)) table = ephemeronTable[name] = weakMapTableOf(strings.get(name));
-        if (table !== -1 && table === nodeId[n]) continue;
+        let decided = ephemeronTable[name]!;
+        if (decided === 0) decided = ephemeronTable[name] = weakMapTableOf(strings.get(name)) + 2;
+        if (decided === nodeId[n]! + 2) continue;
       }
       if (!isRoot) {
         if (type === kinds.shortcut) continue;
@@ -48,10 +53,10 @@ export function essentialEdges(graph: HeapGraph, kinds: GraphKinds): Uint8Array 
 const isDigit = (byte: number): boolean => byte >= 48 && byte <= 57;
 
 /** Nodes reachable from the root's shortcut targets (the user roots) over non-weak edges. */
-function pageOwnedNodes(graph: HeapGraph, kinds: GraphKinds): Uint8Array {
+function pageOwnedNodes(graph: HeapGraph, kinds: GraphKinds, scratch: ScratchArrays): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType, nodeName, strings } = graph;
   const owned = new Uint8Array(nodeCount);
-  const stack = new Uint32Array(nodeCount);
+  const stack = scratch.take(nodeCount + 1);
   let length = 0;
   for (let e = firstEdge[kinds.root]!, end = firstEdge[kinds.root + 1]!; e < end; e++) {
     const target = edgeTarget[e]!;
@@ -71,5 +76,6 @@ function pageOwnedNodes(graph: HeapGraph, kinds: GraphKinds): Uint8Array {
       stack[length++] = target;
     }
   }
+  scratch.give(stack);
   return owned;
 }

@@ -15,13 +15,12 @@ const PASS_THROUGH = 0.8;
  * module object holding one big thing, engine internals) to the accumulation point, the object below
  * which the memory spreads into many small ones. Only objects a program makes count (objects, closures,
  * regexps, natives), never the global objects, system objects or backing stores. Returns node ordinals,
- * largest first.
+ * largest first. `globals` may be given when the graph's edges are no longer there to find them.
  */
-export function leakSuspects(graph: HeapGraph, kinds: GraphKinds, classes: ClassIndex, tree: DominatorTree, dominated: DominatedNodes, top: number): number[] {
+export function leakSuspects(graph: HeapGraph, kinds: GraphKinds, classes: ClassIndex, tree: DominatorTree, dominated: DominatedNodes, top: number, globals = globalObjects(graph, kinds)): number[] {
   const { nodeType } = graph;
   const total = tree.retained[kinds.root]!;
   const threshold = total * MIN_SHARE;
-  const globals = globalObjects(graph, kinds);
   const candidate = (n: number): boolean => {
     const type = nodeType[n];
     if (type !== kinds.object && type !== kinds.closure && type !== kinds.regexp && type !== kinds.native) return false;

@@ -1,25 +1,25 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import type { ClassIndex } from './class-names.js';
 import { edgeSource, type GraphKinds } from './graph-kinds.js';
+import { ScratchArrays } from './scratch-arrays.js';
 
 const NONE = 0xffffffff;
 
 /**
  * The shortest retainer path to every node, found as DevTools finds distances: breadth first from the
  * user roots (the global object) first, then from the root for what they do not reach; weak edges never
- * lead anywhere. Keeps one edge per node (the one it was first reached by).
+ * lead anywhere. Keeps one edge per node (the one it was first reached by); a node is reached once it has
+ * one (the root, which has none, from the start).
  */
-export function shortestRetainers(graph: HeapGraph, kinds: GraphKinds): Uint32Array {
+export function shortestRetainers(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays()): Uint32Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType } = graph;
-  const via = new Uint32Array(nodeCount).fill(NONE);
-  const reached = new Uint8Array(nodeCount);
-  const queue = new Uint32Array(nodeCount);
+  const root = kinds.root;
+  const via = scratch.take(nodeCount).fill(NONE);
+  const queue = scratch.take(nodeCount + 1);
   let tail = 0;
-  reached[kinds.root] = 1;
-  for (let e = firstEdge[kinds.root]!, end = firstEdge[kinds.root + 1]!; e < end; e++) {
+  for (let e = firstEdge[root]!, end = firstEdge[root + 1]!; e < end; e++) {
     const target = edgeTarget[e]!;
-    if (nodeType[target] === kinds.synthetic || reached[target] === 1) continue;
-    reached[target] = 1;
+    if (nodeType[target] === kinds.synthetic || via[target] !== NONE || target === root) continue;
     via[target] = e;
     queue[tail++] = target;
   }
@@ -29,8 +29,7 @@ export function shortestRetainers(graph: HeapGraph, kinds: GraphKinds): Uint32Ar
       for (let e = firstEdge[n]!, end = firstEdge[n + 1]!; e < end; e++) {
         if (edgeType[e] === kinds.weak) continue;
         const target = edgeTarget[e]!;
-        if (reached[target] === 1) continue;
-        reached[target] = 1;
+        if (via[target] !== NONE || target === root) continue;
         via[target] = e;
         queue[tail++] = target;
       }
@@ -38,8 +37,9 @@ export function shortestRetainers(graph: HeapGraph, kinds: GraphKinds): Uint32Ar
   };
   search(0);
   const rest = tail;
-  queue[tail++] = kinds.root;
+  queue[tail++] = root;
   search(rest);
+  scratch.give(queue);
   return via;
 }
 

@@ -1,5 +1,6 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import type { GraphKinds } from './graph-kinds.js';
+import { ScratchArrays } from './scratch-arrays.js';
 
 const UNVISITED = 0xffffffff;
 const SHARED = 0xfffffffe;
@@ -11,12 +12,12 @@ const SHARED = 0xfffffffe;
  * into a synthetic node, and nothing at all when the root has no user roots (a snapshot taken with
  * internals exposed). Rewrites `graph.nodeSelfSize` in place, as DevTools does.
  */
-export function attributeOwnedSizes(graph: HeapGraph, kinds: GraphKinds): void {
+export function attributeOwnedSizes(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays()): void {
   const { nodeCount, nodeType, firstEdge, edgeType, edgeTarget, nodeSelfSize } = graph;
   if (!hasUserRoots(graph, kinds)) return;
-  const owners = new Uint32Array(nodeCount);
+  const owners = scratch.take(nodeCount + 1);
   // Each node enters the work list at most twice: once owned, once shared.
-  const work = new Uint32Array(2 * nodeCount);
+  const work = scratch.take(2 * nodeCount);
   let length = 0;
   for (let n = 0; n < nodeCount; n++) {
     const type = nodeType[n];
@@ -49,6 +50,7 @@ export function attributeOwnedSizes(graph: HeapGraph, kinds: GraphKinds): void {
     nodeSelfSize[owner] = nodeSelfSize[owner]! + nodeSelfSize[n]!;
     nodeSelfSize[n] = 0;
   }
+  scratch.give(owners, work);
 }
 
 /** A user root is a non-synthetic node the root points at (the global object). */

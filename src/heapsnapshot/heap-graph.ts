@@ -14,7 +14,8 @@ export interface HeapGraph {
   /** Index into `strings`. */
   nodeName: Uint32Array;
   nodeId: Uint32Array;
-  nodeSelfSize: Float64Array;
+  /** 32 bits each while the heap's total size fits in them (every sum of sizes then does), else 64. */
+  nodeSelfSize: Uint32Array | Float64Array;
   /** nodeCount + 1 entries: where each node's edges start. */
   firstEdge: Uint32Array;
   edgeType: Uint8Array;

@@ -7,18 +7,24 @@
  * once, which was the reader's peak (a table of 33 MB held 60 MB for a moment). A block is allocated
  * uninitialized, so the unwritten end of the last one is never touched and costs no resident memory.
  * A string may run across two blocks; `get` then joins its pieces.
+ *
+ * A page holds its offsets as 32 bits each, relative to where its first string starts (four bytes a
+ * string instead of eight: strings are most of a snapshot's entries and the shortest of them have fewer
+ * bytes than that); a page whose strings run past 4 GiB holds them in 64 bits.
  */
 const BLOCK_BITS = 24;
 const BLOCK = 1 << BLOCK_BITS;
 const PAGE_BITS = 16;
 const PAGE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE - 1;
+const MAX_UINT32 = 0xffffffff;
 
 export class StringTable {
   private readonly blocks: Buffer[] = [];
   private used = 0;
-  /** Each string's start, an offset into the blocks as if they were one buffer. */
-  private readonly pages: Float64Array[] = [];
+  /** Each string's start, an offset into the blocks as if they were one buffer, less its page's base. */
+  private readonly pages: Array<Uint32Array | Float64Array> = [];
+  private readonly bases: number[] = [];
   private size = 0;
 
   get count(): number {
@@ -27,13 +33,22 @@ export class StringTable {
 
   /** Bytes held (the strings' and their offsets'): the memory figure of the table. */
   get byteLength(): number {
-    return this.used + this.pages.length * PAGE * 8;
+    let offsets = 0;
+    for (const page of this.pages) offsets += page.byteLength;
+    return this.used + offsets;
   }
 
   /** Appends one string given as UTF-8 bytes: `bytes[from..to)`. */
   addBytes(bytes: Uint8Array, from = 0, to = bytes.length): void {
-    if ((this.size & PAGE_MASK) === 0) this.pages.push(new Float64Array(PAGE));
-    this.pages[this.size >>> PAGE_BITS]![this.size & PAGE_MASK] = this.used;
+    if ((this.size & PAGE_MASK) === 0) {
+      this.pages.push(new Uint32Array(PAGE));
+      this.bases.push(this.used);
+    }
+    const pageIndex = this.size >>> PAGE_BITS;
+    let page = this.pages[pageIndex]!;
+    const relative = this.used - this.bases[pageIndex]!;
+    if (relative > MAX_UINT32 && page instanceof Uint32Array) page = this.pages[pageIndex] = Float64Array.from(page);
+    page[this.size & PAGE_MASK] = relative;
     this.size++;
     let at = from;
     while (at < to) {
@@ -57,7 +72,8 @@ export class StringTable {
   }
 
   private start(index: number): number {
-    return this.pages[index >>> PAGE_BITS]![index & PAGE_MASK]!;
+    const pageIndex = index >>> PAGE_BITS;
+    return this.bases[pageIndex]! + this.pages[pageIndex]![index & PAGE_MASK]!;
   }
 
   private end(index: number): number {
