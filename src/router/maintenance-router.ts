@@ -11,8 +11,6 @@ import { removeRecordingAtProcessEnd } from '../recorder/recording-file.js';
 import type * as RuleActions from '../rules/rule-actions.js';
 import { watchHttp } from '../probe/http-watch.js';
 import { guardTrustProxy } from './trust-proxy-guard.js';
-import { startServices } from '../endpoint/start-services.js';
-import { InspectorSessionTarget } from '../targets/inspector-session-target.js';
 
 /**
  * The maintenance API as a sub-app for the app's own Express app:
@@ -55,17 +53,22 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
   const probe = acquireMainThreadProbe().handle;
   const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
   removeRecordingAtProcessEnd(config);
-  const target = InspectorSessionTarget.sameThread();
-  const started = startServices({ target, probe, config });
+  // Imported in the background, not with the package: an app that runs worker mode never loads them in its thread.
+  const services = Promise.all([import('../targets/inspector-session-target.js'), import('../endpoint/start-services.js')]).then(([{ InspectorSessionTarget }, { startServices }]) =>
+    startServices({ target: InspectorSessionTarget.sameThread(), probe, config }),
+  );
   const httpWatch = watchHttp(config.rules)?.handle;
   let endpoint: Promise<Awaited<ReturnType<typeof import('./router-endpoint.js').routerEndpoint>>> | undefined;
   const loadEndpoint = () => {
     if (endpoint !== undefined) return endpoint;
-    endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, httpWatch, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)), target, started }));
+    endpoint = Promise.all([services, import('./router-endpoint.js')]).then(([started, { routerEndpoint }]) =>
+      routerEndpoint({ config, probe, httpWatch, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)), target: started.target, started }),
+    );
     // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
     endpoint.catch(() => {});
     return endpoint;
   };
+  services.catch(() => {});
   // Rules, the recorder and a persistent store (whose near-heap-limit snapshots are adopted) act without a request.
   if (config.rules.length > 0 || config.recorder !== undefined || config.dumps.storeDir !== undefined) void loadEndpoint();
   // The router, with helmet, the rate limiter and the routes, is built when the first request comes. Then
