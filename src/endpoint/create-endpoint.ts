@@ -5,24 +5,17 @@ import { LocalCommandRunner } from '../commands/local-command-runner.js';
 import type { ApiContext } from '../http/api-context.js';
 import { artifactIdentity } from '../egress/object-key.js';
 import { sweepStaleUploadsInBackground, type SweepReport, type SweepTiming } from '../egress/stale-upload-sweeper.js';
-import { LiveHistory } from '../live/live-history.js';
 import { AuditLogger } from '../log/audit-logger.js';
-import { PrometheusMetrics } from '../metrics/prometheus-metrics.js';
 import { OperationRegistry } from '../operations/operation-registry.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
-import { LeakDetector } from '../probe/leak-detector.js';
 import type { ProbeHandle } from '../probe/main-thread-probe.js';
 import type { HttpWatchHandle } from '../probe/http-watch.js';
-import { ProbeFeed } from '../probe/probe-feed.js';
-import { ProbeReader } from '../probe/probe-reader.js';
-import type { ProbeView } from '../probe/probe-view.js';
 import { RuleEngine } from '../rules/rule-engine.js';
 import { FlightRecorder } from '../recorder/flight-recorder.js';
 import { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import type { CdpTarget } from '../targets/target.js';
-import { WorkerThreads } from '../targets/worker-threads.js';
-import { listThreads } from '../operations/thread-list.js';
+import { startServices, type StartedServices } from './start-services.js';
 
 export interface EndpointParts {
   /** The process the endpoint inspects; what it can do is in its capabilities. */
@@ -44,6 +37,8 @@ export interface EndpointParts {
   httpWatch?: HttpWatchHandle;
   /** The endpoint's own threads in the target (the server's worker): never listed as the app's. */
   ownThreadIds?: readonly number[];
+  /** The services already running over this target and probe (router mode starts them before the endpoint): see start-services.ts. */
+  started?: StartedServices;
 }
 
 export interface Endpoint {
@@ -74,18 +69,10 @@ export function createEndpoint({
   uploadSweep = 'background',
   httpWatch,
   ownThreadIds = [],
+  started: given,
 }: EndpointParts): Endpoint {
-  const probe = handle === undefined ? undefined : probeView(handle);
-  const threads = new WorkerThreads(target, { ownThreadIds });
-  const metrics = new PrometheusMetrics({
-    probe: probe?.reader,
-    leaks: probe?.leaks,
-    leakWindowSeconds: config.leakWindowSeconds,
-    inspectsOwnProcess: target.capabilities.sharedFileSystem,
-    drain: () => probe?.feed.drain(),
-    threads: () => listThreads(target, threads),
-  });
-  probe?.feed.onEvents((events) => metrics.observeGcEvents(events));
+  const started = given ?? startServices({ target, probe: handle, config, ownThreadIds });
+  const { probe, threads, metrics, live } = started;
   const operations = new OperationRegistry();
   const { dumps: limits } = config;
   const artifactLimits = { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit };
@@ -111,11 +98,10 @@ export function createEndpoint({
   try {
     rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch }, dumps, log, limits: artifactLimits, destinations: config.egress });
   } catch (error) {
-    probe?.feed.stop();
+    started.close();
     dumps.close();
     throw error;
   }
-  const live = new LiveHistory({ target, probe });
   // Uploads of this process's earlier lives that were killed mid-way. Keys name the inspected process,
   // so only an endpoint inside that process can tell whether it still runs (not the sidecar).
   if (target.capabilities.sharedFileSystem) sweepStaleUploadsInBackground(Object.values(config.egress), () => artifactIdentity(), sweepLog(log), uploadSweep);
@@ -142,9 +128,8 @@ export function createEndpoint({
     close: () => {
       if (closed) return;
       closed = true;
-      probe?.feed.stop();
+      started.close();
       recorder?.close();
-      live.close();
       rules.close();
       dumps.close();
       log.close();
@@ -160,14 +145,6 @@ function sweepLog(log: AuditLogger): SweepReport {
         : (result.aborted.length > 0 ? log.warn : log.info).call(log, 'stale multipart uploads swept', { ...result }),
     failed: (destination, error) => log.warn('stale multipart upload sweep failed', { destination, error: error.message }),
   };
-}
-
-function probeView(handle: ProbeHandle): ProbeView {
-  const reader = new ProbeReader(handle);
-  const feed = new ProbeFeed(reader);
-  const leaks = new LeakDetector(() => reader.startedAt());
-  feed.onEvents((events, missed) => leaks.add(events, missed));
-  return { reader, feed, leaks, evalStop: handle.evalStop };
 }
 
 /**

@@ -8,7 +8,7 @@ import { resolveConfig, type MaintenanceOptions } from '../options/resolve-optio
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import { removeRecordingAtProcessEnd } from '../recorder/recording-file.js';
-import { checkRules } from '../rules/rule-actions.js';
+import type * as RuleActions from '../rules/rule-actions.js';
 import { watchHttp } from '../probe/http-watch.js';
 import { guardTrustProxy } from './trust-proxy-guard.js';
 
@@ -24,9 +24,12 @@ import { guardTrustProxy } from './trust-proxy-guard.js';
  * is given).
  *
  * Nothing of the HTTP stack is loaded when the package is imported: Express is required here, when a
- * router is asked for, and the endpoint's services (prom-client, pino, the probe's feed, the live history)
- * are imported in the background from then on; its router (the routes, helmet, the rate limiter) is built
- * on the first request. A request that arrives before it is ready waits.
+ * router is asked for. What must run from the start runs from here (the probe's feed, the leak detector's
+ * GC history, the live history, the GC durations of /metrics: start-services.ts); the rest of the endpoint
+ * (the dump scheduler, the operations, the audit log's writer) is built on the first request, or at once
+ * when a feature that acts without requests is configured (rules, the recorder, a persistent store). Its
+ * router (the routes, helmet, the rate limiter) is built on the first request. A request that arrives
+ * before it is ready waits.
  */
 export function maintenanceRouter(options: MaintenanceOptions): Express {
   checkOptionNames(options, MAINTENANCE_OPTION_NAMES);
@@ -40,26 +43,43 @@ export function maintenanceRouter(options: MaintenanceOptions): Express {
     );
   }
   const config = resolveConfig(options);
-  // Here, before anything starts: the endpoint itself is built on the first request.
-  checkRules(config.rules, { offMainThread: false, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit }, config.egress);
-  const express = createRequire(import.meta.url)('express') as () => Express;
+  // Here, before anything starts: the endpoint itself is built on the first request. The check reads the artifact
+  // table, which an app without rules never needs before a request: loaded only when there are rules to check
+  // (synchronously, require() of our own ES module, so that a mistake still throws from this call).
+  const require = createRequire(import.meta.url);
+  if (config.rules.length > 0) (require('../rules/rule-actions.js') as typeof RuleActions).checkRules(config.rules, { offMainThread: false, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit }, config.egress);
+  const express = require('express') as () => Express;
   // The probe runs for the life of the process once a router is mounted: routers have no close().
   const probe = acquireMainThreadProbe().handle;
   const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
   removeRecordingAtProcessEnd(config);
-  const endpoint = import('./router-endpoint.js').then(({ routerEndpoint }) => routerEndpoint({ config, probe, httpWatch: watchHttp(config.rules)?.handle, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)) }));
-  // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
-  endpoint.catch(() => {});
-  // The services start now (the probe's feed, the live history, the rules); the router, with helmet, the rate
-  // limiter and the routes, is built when the first request comes. Then requests go to it directly, without a
-  // promise turn each.
+  // Imported in the background, not with the package: an app that runs worker mode never loads them in its thread.
+  const services = Promise.all([import('../targets/inspector-session-target.js'), import('../endpoint/start-services.js')]).then(([{ InspectorSessionTarget }, { startServices }]) =>
+    startServices({ target: InspectorSessionTarget.sameThread(), probe, config }),
+  );
+  const httpWatch = watchHttp(config.rules)?.handle;
+  let endpoint: Promise<Awaited<ReturnType<typeof import('./router-endpoint.js').routerEndpoint>>> | undefined;
+  const loadEndpoint = () => {
+    if (endpoint !== undefined) return endpoint;
+    endpoint = Promise.all([services, import('./router-endpoint.js')]).then(([started, { routerEndpoint }]) =>
+      routerEndpoint({ config, probe, httpWatch, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)), target: started.target, started }),
+    );
+    // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
+    endpoint.catch(() => {});
+    return endpoint;
+  };
+  services.catch(() => {});
+  // Rules, the recorder and a persistent store (whose near-heap-limit snapshots are adopted) act without a request.
+  if (config.rules.length > 0 || config.recorder !== undefined || config.dumps.storeDir !== undefined) void loadEndpoint();
+  // The router, with helmet, the rate limiter and the routes, is built when the first request comes. Then
+  // requests go to it directly, without a promise turn each.
   let loaded: Router | undefined;
   let router: Promise<Router> | undefined;
-  const loadRouter = () => (router ??= endpoint.then((built) => built.router()).then((built) => (loaded = built)));
+  const loadRouter = () => (router ??= loadEndpoint().then((built) => built.router()).then((built) => (loaded = built)));
   return guardTrustProxy(
     express,
     (req, res, next) => (loaded === undefined ? void loadRouter().then((built) => built(req, res, next), next) : loaded(req, res, next)),
     config.rateLimit.keyGenerator !== undefined,
-    (message) => void endpoint.then(({ log }) => log.error('refusing requests: misconfigured trust proxy', { detail: message })),
+    (message) => void loadEndpoint().then(({ log }) => log.error('refusing requests: misconfigured trust proxy', { detail: message })),
   );
 }
