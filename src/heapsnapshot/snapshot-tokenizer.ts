@@ -33,12 +33,22 @@ export interface SnapshotEvents {
   sectionEnd(name: string, offset: number): void;
 }
 
-/** Top-level values read as integer arrays; any other value but `snapshot` and `strings` is skipped, bytes checked. */
+/** Top-level values read as integer arrays; any other value but `snapshot` and `strings` is skipped, checked to be (nested) integer arrays. */
 const INTEGER_SECTIONS = new Set(['nodes', 'edges']);
 /** The header is a few KB; a larger one is not a snapshot, and holding it would break the memory bound. */
 const MAX_HEADER_BYTES = 1 << 20;
 const MAX_KEY_BYTES = 256;
 const BATCH = 1 << 14;
+
+/** In a skipped section: what may come next. */
+const enum Expect {
+  Value,
+  ValueOrClose,
+  InNumber,
+  /** A number that is a single 0 so far: no digit may follow. */
+  AfterZero,
+  CommaOrClose,
+}
 
 const enum State {
   BeforeDocument,
@@ -67,6 +77,16 @@ const CLOSE_BRACE = 125;
 /** The first byte of a gzip stream. */
 const GZIP_MAGIC = 0x1f;
 
+/** The escapeState right after a backslash (a `\\u` escape then counts its hex digits down from 5 to 1). */
+const ESCAPE_BEGUN = 6;
+const LOWER_U = 117;
+/** What may follow a backslash in JSON besides `u`: `"` `\\` `/` `b` `f` `n` `r` `t`. */
+const ESCAPED_BYTES = new Set([34, 92, 47, 98, 102, 110, 114, 116]);
+const isHexDigit = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
+
+/** 10^n: a number of n + 1 digits below it began with a zero. (Inexact past 10^22, infinite past 10^308: no count V8 writes is that long.) */
+const POW10 = Array.from({ length: 400 }, (_, n) => 10 ** n);
+
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
 
 export class SnapshotTokenizer {
@@ -78,6 +98,8 @@ export class SnapshotTokenizer {
   private headerLength = 0;
   private depth = 0;
   private inSkipString = false;
+  /** What the next byte of a skipped section may be. */
+  private skipExpect = 0 as Expect;
   private skipEscape = false;
   private sawHeader = false;
 
@@ -92,7 +114,11 @@ export class SnapshotTokenizer {
   // String section state.
   private stringStart = 0;
   private escaped = false;
-  private escapeNext = false;
+  /**
+   * Where the current string is in an escape: 0 outside one, ESCAPE_BEGUN after its backslash, else the
+   * hex digits of a `\u` escape still to come plus one. One number, tested once per byte.
+   */
+  private escapeState = 0;
   private stringParts: Uint8Array | undefined;
   private stringPartsLength = 0;
 
@@ -227,13 +253,12 @@ export class SnapshotTokenizer {
       }
       return;
     }
-    // Sections this reader does not use (trace_tree, samples, locations...): checked for balance, not kept.
+    // Sections this reader does not use (trace_function_infos, trace_tree, samples, locations): checked, not kept.
+    if (c !== OPEN_BRACKET) throw malformedSnapshot(`"${key}" is not an array`, at);
     this.events.sectionStart(key, at);
-    this.depth = 0;
-    this.inSkipString = false;
-    this.skipEscape = false;
+    this.depth = 1;
+    this.skipExpect = Expect.ValueOrClose;
     this.state = State.Skip;
-    this.skipByte(c, at);
   }
 
   /**
@@ -264,6 +289,8 @@ export class SnapshotTokenizer {
           }
           digits += i - first;
           if (i === length) break;
+          // JSON has no leading zeros, and V8 writes none: "012" would pass on into a file no parser takes.
+          if (digits > 1 && value < POW10[digits - 1]!) throw malformedSnapshot(`a number with a leading zero in "${this.key}"`, this.offset + i);
           batch[count++] = value;
           if (count === BATCH) {
             this.events.numbers(batch, count);
@@ -342,7 +369,7 @@ export class SnapshotTokenizer {
       if (c === QUOTE) {
         this.stringStart = at;
         this.escaped = false;
-        this.escapeNext = false;
+        this.escapeState = 0;
         this.stringPartsLength = 0;
         this.state = State.InString;
         this.afterComma = false;
@@ -369,22 +396,31 @@ export class SnapshotTokenizer {
   private inString(chunk: Uint8Array, from: number): number {
     let i = from;
     const length = chunk.length;
-    let escapeNext = this.escapeNext;
+    let escapeState = this.escapeState;
     for (; i < length; i++) {
       const c = chunk[i]!;
-      if (escapeNext) {
-        escapeNext = false;
+      if (escapeState !== 0) {
+        // A JSON escape is checked, not decoded: a bad one would pass to the consumer in a string that is kept.
+        if (escapeState === ESCAPE_BEGUN) {
+          if (c === LOWER_U) escapeState = 5;
+          else if (ESCAPED_BYTES.has(c)) escapeState = 0;
+          else throw malformedSnapshot('an invalid escape inside a string', this.offset + i);
+        } else {
+          if (!isHexDigit(c)) throw malformedSnapshot('a \\u escape without four hex digits inside a string', this.offset + i);
+          escapeState--;
+          if (escapeState === 1) escapeState = 0;
+        }
         continue;
       }
       if (c === BACKSLASH) {
-        escapeNext = true;
+        escapeState = ESCAPE_BEGUN;
         this.escaped = true;
         continue;
       }
       if (c === QUOTE) break;
       if (c < 32) throw malformedSnapshot('a control character inside a string', this.offset + i);
     }
-    this.escapeNext = escapeNext;
+    this.escapeState = escapeState;
     if (i === length) return i;
     const start = this.stringChunkStart(chunk);
     if (this.stringPartsLength === 0) {
@@ -439,21 +475,47 @@ export class SnapshotTokenizer {
     return i;
   }
 
+  /**
+   * A section read for its extent only. V8 writes nothing there but arrays of non-negative integers, nested in
+   * `trace_tree` (its text is all in `strings`), so anything else is malformed: a string there would pass
+   * the redaction unread.
+   */
   private skip(chunk: Uint8Array, from: number): number {
-    let i = from;
     const length = chunk.length;
-    for (; i < length; i++) {
-      if (this.skipByte(chunk[i]!, this.offset + i)) {
-        this.events.sectionEnd(this.key, this.offset + i + 1);
-        return i + 1;
+    for (let i = from; i < length; i++) {
+      const c = chunk[i]!;
+      const expect = this.skipExpect;
+      if (c >= 48 && c <= 57) {
+        if (expect === Expect.CommaOrClose) throw malformedSnapshot(`two numbers without a comma in "${this.key}"`, this.offset + i);
+        if (expect === Expect.AfterZero) throw malformedSnapshot(`a number with a leading zero in "${this.key}"`, this.offset + i);
+        if (expect !== Expect.InNumber) this.skipExpect = c === 48 ? Expect.AfterZero : Expect.InNumber;
+      } else if (isSpace(c)) {
+        if (expect === Expect.InNumber || expect === Expect.AfterZero) this.skipExpect = Expect.CommaOrClose;
+      } else if (c === COMMA) {
+        if (expect !== Expect.InNumber && expect !== Expect.AfterZero && expect !== Expect.CommaOrClose) throw malformedSnapshot(`a missing value in "${this.key}"`, this.offset + i);
+        this.skipExpect = Expect.Value;
+      } else if (c === OPEN_BRACKET) {
+        if (expect !== Expect.Value && expect !== Expect.ValueOrClose) throw malformedSnapshot(`an array without a comma before it in "${this.key}"`, this.offset + i);
+        this.depth++;
+        this.skipExpect = Expect.ValueOrClose;
+      } else if (c === CLOSE_BRACKET) {
+        if (expect === Expect.Value) throw malformedSnapshot(`a trailing comma in "${this.key}"`, this.offset + i);
+        this.skipExpect = Expect.CommaOrClose;
+        if (--this.depth === 0) {
+          this.events.sectionEnd(this.key, this.offset + i + 1);
+          this.state = State.AfterValue;
+          return i + 1;
+        }
+      } else {
+        throw malformedSnapshot(`"${this.key}" holds something other than arrays of non-negative integers`, this.offset + i);
       }
     }
-    return i;
+    return length;
   }
 
   /**
-   * One byte of a value read for its extent only (the header, a section not used): strings, nesting and
-   * scalars are followed; returns true on the byte that closes the value.
+   * One byte of the header, read for its extent (JSON.parse then reads it): strings and nesting are
+   * followed; returns true on the byte that closes it.
    */
   private skipByte(c: number, at: number): boolean {
     if (this.inSkipString) {
@@ -477,10 +539,6 @@ export class SnapshotTokenizer {
       if (this.depth === 0) throw malformedSnapshot('an unbalanced bracket', at);
       this.depth--;
       return this.depth === 0 ? this.closeValue() : false;
-    }
-    if (this.depth === 0) {
-      // A scalar top-level value (a number, true, false, null): it ends at the next "," or "}".
-      if (c === COMMA || c === CLOSE_BRACE || isSpace(c)) throw malformedSnapshot(`"${this.key}" has an empty or scalar value this reader does not take`, at);
     }
     return false;
   }
