@@ -16,6 +16,7 @@ import type { HttpWatchHandle } from '../probe/http-watch.js';
 import { ProbeFeed } from '../probe/probe-feed.js';
 import { ProbeReader } from '../probe/probe-reader.js';
 import type { ProbeView } from '../probe/probe-view.js';
+import type { OutsideView } from '../rules/rule-conditions.js';
 import { RuleEngine } from '../rules/rule-engine.js';
 import { FlightRecorder } from '../recorder/flight-recorder.js';
 import { DumpScheduler } from '../scheduling/dump-scheduler.js';
@@ -44,6 +45,8 @@ export interface EndpointParts {
   httpWatch?: HttpWatchHandle;
   /** The endpoint's own threads in the target (the server's worker): never listed as the app's. */
   ownThreadIds?: readonly number[];
+  /** A sidecar's view of its target from outside, which its rules read (its /proc counters, its loop's turns). */
+  outside?: OutsideView;
 }
 
 export interface Endpoint {
@@ -74,6 +77,7 @@ export function createEndpoint({
   uploadSweep = 'background',
   httpWatch,
   ownThreadIds = [],
+  outside,
 }: EndpointParts): Endpoint {
   const probe = handle === undefined ? undefined : probeView(handle);
   const threads = new WorkerThreads(target, { ownThreadIds });
@@ -109,7 +113,7 @@ export function createEndpoint({
   });
   let rules: RuleEngine;
   try {
-    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch }, dumps, log, limits: artifactLimits, destinations: config.egress });
+    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch, outside }, dumps, log, limits: artifactLimits, destinations: config.egress });
   } catch (error) {
     probe?.feed.stop();
     dumps.close();
