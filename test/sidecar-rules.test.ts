@@ -39,6 +39,14 @@ function firedAndDone(sidecar: Sidecar, name: string): Promise<RuleStatusReply> 
   }, 90_000, `${name} to fire and its artifacts to be taken`);
 }
 
+/** The audit line of the rule's first firing, with the figure that made it fire. */
+function firingLine(sidecar: Sidecar, rule: string): Record<string, any> {
+  const lines = readFileSync(join(sidecar.dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+  const fired = lines.find((line) => line.msg === 'rule fired' && line.rule === rule);
+  assert.ok(fired, `the firing of ${rule} audited`);
+  return fired;
+}
+
 function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 }
@@ -62,6 +70,7 @@ describe('collection rules in a sidecar: the target\'s heap, resident set and lo
       { name: 'heap', when: { heapPercentOfLimit: 20 }, do: ['census'] },
       { name: 'rss', when: { rssPercentOfLimit: 40 }, do: ['report'] },
       { name: 'stall', when: { loopBlockedMs: 1000 }, do: ['stack'] },
+      { name: 'cpu', when: { cpuPercent: 30, forSeconds: 1 }, do: ['report'] },
     ]));
     sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`, '--rules-file', rulesFile, '--store-dir', storeDir, '--memory-limit', String(memoryLimit)], { scopes: ['read', 'heap', 'profile'] });
   });
@@ -71,7 +80,7 @@ describe('collection rules in a sidecar: the target\'s heap, resident set and lo
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('quiet at start; a 3 s block leaves a stack naming the blocking function, taken during the block', async () => {
+  test('quiet at start; a 3 s block leaves a stack naming the blocking function, taken during the block, and fires the CPU rule', async () => {
     const quiet = await eventually(async () => {
       const { rules } = await rulesOf(sidecar!);
       return rules.every((rule) => typeof rule.lastReading === 'number') ? rules : undefined;
@@ -80,6 +89,7 @@ describe('collection rules in a sidecar: the target\'s heap, resident set and lo
     assert.ok((quiet.find((rule) => rule.name === 'heap')!.lastReading as number) < 20, JSON.stringify(quiet));
     assert.ok((quiet.find((rule) => rule.name === 'rss')!.lastReading as number) < 40, JSON.stringify(quiet));
     assert.ok((quiet.find((rule) => rule.name === 'stall')!.lastReading as number) < 1000, JSON.stringify(quiet));
+    assert.ok((quiet.find((rule) => rule.name === 'cpu')!.lastReading as number) < 30, JSON.stringify(quiet));
     assert.equal((await rulesOf(sidecar!)).memoryLimitBytes, memoryLimit);
 
     const { unblocked } = await app.block(3000);
@@ -88,8 +98,13 @@ describe('collection rules in a sidecar: the target\'s heap, resident set and lo
     assert.equal(stall.artifacts[0]!.status, 'ready', JSON.stringify(stall));
     const stack = (await request(`${sidecar!.url}/dumps/${stall.artifacts[0]!.id}/file`, { token: sidecar!.token })).body.toString();
     assert.match(stack, /busyLoop/, 'the stack was taken while the loop was stuck in busyLoop');
-    const fired = readFileSync(join(sidecar!.dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((line) => line.msg === 'rule fired' && line.rule === 'stall');
+    const fired = firingLine(sidecar!, 'stall');
     assert.ok(fired.loopBlockedMs >= 1000 && fired.loopBlockedMs < 3000, JSON.stringify(fired));
+    // The busy loop's CPU time, read from the target's /proc/PID/stat.
+    const cpu = await firedAndDone(sidecar!, 'cpu');
+    assert.equal(cpu.artifacts[0]!.status, 'ready', JSON.stringify(cpu));
+    const cpuFiring = firingLine(sidecar!, 'cpu');
+    assert.ok(cpuFiring.cpuPercent >= 30, JSON.stringify(cpuFiring));
   });
 
   test('80 MiB held: the heap rule leaves a census and the rss rule a report in the store, with trigger rule', async () => {
@@ -112,7 +127,7 @@ describe('collection rules in a sidecar: the target\'s heap, resident set and lo
 
     const cli = await runCli(['rules', '--url', sidecar!.url, '--token-file', sidecar!.tokenFile], { env: CLEAN_CLI_ENV });
     assert.equal(cli.code, 0, cli.stderr);
-    for (const name of ['heap', 'rss', 'stall']) assert.match(cli.stdout, new RegExp(`\\b${name}\\b`));
+    for (const name of ['heap', 'rss', 'stall', 'cpu']) assert.match(cli.stdout, new RegExp(`\\b${name}\\b`));
   });
 
   test('restarted on the same store, the sidecar remembers the firings and does not fire again within the limit', async () => {
