@@ -128,12 +128,23 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
     throw new CliError(`The inspector on port ${inspector.port} belongs to process ${targetPid}, not ${pid}; process ${pid} was ${opened ? 'signalled but its inspector is not there' : 'not signalled'}. ${targetAdvice(pid, inspector.port)}`);
   }
 
+  /** A start refused after the target was reached: the inspector this sidecar opened is closed again. */
+  const abandon = async () => {
+    if (opened) await closeInspectorWeOpened(target);
+    await target.close();
+  };
   // What the rules read of the target from outside: asked only when a rule needs it.
   const conditions = new Set(config.rules.map((rule) => rule.when.type));
-  const outside = {
-    ...(conditions.has('rssPercentOfLimit') || conditions.has('cpuPercent') ? { process: await locateTargetProcess(target, targetPid) } : {}),
-    loopTurns: conditions.has('loopBlockedMs') && (await targetCountsLoopTurns(target)),
-  };
+  let outside;
+  try {
+    outside = {
+      ...(conditions.has('rssPercentOfLimit') || conditions.has('cpuPercent') ? { process: await locateTargetProcess(target, targetPid) } : {}),
+      loopTurns: conditions.has('loopBlockedMs') && (await targetCountsLoopTurns(target)),
+    };
+  } catch (error) {
+    await abandon();
+    throw new CliError(`The target did not answer what its rules need to know of it: ${(error as Error).message}`);
+  }
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
   const warnings = startWarnings(values.host, security, log);
   let endpoint;
@@ -142,8 +153,7 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
   } catch (error) {
     dumps.dispose();
     log.close();
-    if (opened) await closeInspectorWeOpened(target);
-    await target.close();
+    await abandon();
     if (!(error instanceof ConfigError)) throw error;
     throw new CliError((values['rules-file'] === undefined ? error : inRulesFile(values['rules-file'], error)).message, 2);
   }
