@@ -14,17 +14,7 @@ import { S3_ACCESS_KEY_ID } from './helpers/s3-server.js';
 import { startEgressSession, type EgressSession } from './helpers/egress-session.js';
 import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
 import { eventuallyEveryHalfSecond, request } from './helpers/http.js';
-
-interface RuleStatusReply {
-  name: string;
-  lastFiredAt: string | null;
-  firedInWindow: number;
-  firedTotal: number;
-  suppressed: number;
-  nextPossibleAt: string | null;
-  lastReading: number | string | null;
-  artifacts: Array<{ id: string; kind: string | null; status: string }>;
-}
+import type { RuleStatusReply } from './helpers/rule-status.js';
 
 const eventually = eventuallyEveryHalfSecond;
 

@@ -6,16 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { CLEAN_CLI_ENV, runCli, startSidecar, type Sidecar } from './helpers/cli.js';
 import { KEEP_FUNCTION_NAMES, newToken, startFixture, type Fixture } from './helpers/fixture.js';
 import { eventuallyEveryHalfSecond, request } from './helpers/http.js';
-
-interface RuleStatusReply {
-  name: string;
-  lastFiredAt: string | null;
-  firedTotal: number;
-  suppressed: number;
-  nextPossibleAt: string | null;
-  lastReading: number | string | null;
-  artifacts: Array<{ id: string; kind: string | null; status: string }>;
-}
+import type { RuleStatusReply } from './helpers/rule-status.js';
 
 const eventually = eventuallyEveryHalfSecond;
 
