@@ -13,30 +13,10 @@ import { assertNoCredentials, destinations, objectBytes } from './helpers/egress
 import { S3_ACCESS_KEY_ID } from './helpers/s3-server.js';
 import { startEgressSession, type EgressSession } from './helpers/egress-session.js';
 import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
-import { eventually as eventuallyEvery100ms, request } from './helpers/http.js';
-import { setTimeout as delay } from 'node:timers/promises';
+import { eventuallyEveryHalfSecond, request } from './helpers/http.js';
+import type { RuleStatusReply } from './helpers/rule-status.js';
 
-interface RuleStatusReply {
-  name: string;
-  lastFiredAt: string | null;
-  firedInWindow: number;
-  firedTotal: number;
-  suppressed: number;
-  nextPossibleAt: string | null;
-  lastReading: number | string | null;
-  artifacts: Array<{ id: string; kind: string | null; status: string }>;
-}
-
-/**
- * Waits for a condition, asking at most about twice a second: the tests ask the endpoint, whose rate limit
- * (300 a minute per token) a poll every 100 ms of two URLs would exhaust.
- */
-function eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  return eventuallyEvery100ms(async () => {
-    await delay(400);
-    return probe();
-  }, timeoutMs, what);
-}
+const eventually = eventuallyEveryHalfSecond;
 
 async function ruleStatus(app: Fixture, name: string): Promise<RuleStatusReply> {
   const reply = await request(`${app.url}/rules`, { token: app.tokens.reader });

@@ -23,6 +23,7 @@ const SERVE_OPTIONS = {
   'store-dir': { type: 'string', value: 'DIR', help: 'a persistent dump store (absolute path, e.g. on a volume): ready dumps survive a restart, near-heap-limit snapshots Node writes there are adopted' },
   'memory-limit': { type: 'string', value: 'BYTES', help: "the memory the target may use in all, for the heap snapshot admission check (default: its cgroup limit or its host's memory, as it reports them)" },
   'egress-config': { type: 'string', value: 'FILE', help: 'upload destinations for ?egress=NAME: the egress option as JSON (chmod 600: it may hold keys)' },
+  'rules-file': { type: 'string', value: 'FILE', help: 'collection rules: the rules option as JSON, an array of { name, when, do, limit, cooldownSeconds } (docs/rules.md)' },
   eval: { type: 'boolean', help: 'serve POST /eval: read-only, time-limited evaluations in the target (and its worker threads), for tokens with the eval scope' },
 } as const;
 
@@ -50,6 +51,9 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
     { AuditLogger },
     { resolveBasePath, resolveConfig },
     { readEgressConfigFile },
+    { inRulesFile, readRulesFile },
+    { locateTargetProcess },
+    { targetCountsLoopTurns },
     { DumpStore },
     { RemoteInspectorTarget },
     { createOpsServer, listenOpsServer, opsUrl },
@@ -60,6 +64,9 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
     import('../log/audit-logger.js'),
     import('../options/resolve-options.js'),
     import('../options/egress-config-file.js'),
+    import('../options/rules-file.js'),
+    import('../targets/target-process.js'),
+    import('../rules/target-loop-watch.js'),
     import('../scheduling/dump-store.js'),
     import('../targets/remote-inspector-target.js'),
     import('../server/listen.js'),
@@ -77,6 +84,7 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
       ...(values['tokens-file'] !== undefined ? { tokensFile: values['tokens-file'] } : {}),
       ...(values['audit-log'] !== undefined ? { auditLog: values['audit-log'] } : {}),
       ...(values['egress-config'] !== undefined ? { egress: readEgressConfigFile(values['egress-config']) } : {}),
+      ...(values['rules-file'] !== undefined ? { rules: readRulesFile(values['rules-file']) } : {}),
       ...(values['store-dir'] !== undefined ? { storeDir: values['store-dir'] } : {}),
       ...(values['memory-limit'] !== undefined ? { memoryLimit: byteCount('--memory-limit', values['memory-limit']) } : {}),
       ...(values.eval === true ? { eval: { enabled: true } } : {}),
@@ -120,9 +128,35 @@ export async function runServeCommand(values: OptionValues<typeof SERVE_OPTIONS>
     throw new CliError(`The inspector on port ${inspector.port} belongs to process ${targetPid}, not ${pid}; process ${pid} was ${opened ? 'signalled but its inspector is not there' : 'not signalled'}. ${targetAdvice(pid, inspector.port)}`);
   }
 
+  /** A start refused after the target was reached: the inspector this sidecar opened is closed again. */
+  const abandon = async () => {
+    if (opened) await closeInspectorWeOpened(target);
+    await target.close();
+  };
+  // What the rules read of the target from outside: asked only when a rule needs it.
+  const conditions = new Set(config.rules.map((rule) => rule.when.type));
+  let outside;
+  try {
+    outside = {
+      ...(conditions.has('rssPercentOfLimit') || conditions.has('cpuPercent') ? { process: await locateTargetProcess(target, targetPid) } : {}),
+      loopTurns: conditions.has('loopBlockedMs') && (await targetCountsLoopTurns(target)),
+    };
+  } catch (error) {
+    await abandon();
+    throw new CliError(`The target did not answer what its rules need to know of it: ${(error as Error).message}`);
+  }
   const dumps = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
   const warnings = startWarnings(values.host, security, log);
-  const endpoint = createEndpoint({ target, config, log, probe: undefined, dumpsDirectory: dumps.directory, warnings });
+  let endpoint;
+  try {
+    endpoint = createEndpoint({ target, config, log, probe: undefined, dumpsDirectory: dumps.directory, warnings, outside });
+  } catch (error) {
+    dumps.dispose();
+    log.close();
+    await abandon();
+    if (!(error instanceof ConfigError)) throw error;
+    throw new CliError((values['rules-file'] === undefined ? error : inRulesFile(values['rules-file'], error)).message, 2);
+  }
   const server = createOpsServer(endpoint.requestListener(basePath), security, serverEvents(log));
   const address = await listenOpsServer(server, port, values.host, serverEvents(log)).catch((error: Error) => {
     throw new CliError(`Cannot listen on ${values.host}:${port}: ${error.message}`);

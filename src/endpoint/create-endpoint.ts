@@ -10,6 +10,7 @@ import { OperationRegistry } from '../operations/operation-registry.js';
 import type { ResolvedConfig } from '../options/resolve-options.js';
 import type { ProbeHandle } from '../probe/main-thread-probe.js';
 import type { HttpWatchHandle } from '../probe/http-watch.js';
+import type { OutsideView } from '../rules/rule-conditions.js';
 import { RuleEngine } from '../rules/rule-engine.js';
 import { FlightRecorder } from '../recorder/flight-recorder.js';
 import { DumpScheduler } from '../scheduling/dump-scheduler.js';
@@ -39,6 +40,8 @@ export interface EndpointParts {
   ownThreadIds?: readonly number[];
   /** The services already running over this target and probe (router mode starts them before the endpoint): see start-services.ts. */
   started?: StartedServices;
+  /** A sidecar's view of its target from outside, which its rules read (its /proc counters, its loop's turns). */
+  outside?: OutsideView;
 }
 
 export interface Endpoint {
@@ -70,6 +73,7 @@ export function createEndpoint({
   httpWatch,
   ownThreadIds = [],
   started: given,
+  outside,
 }: EndpointParts): Endpoint {
   const started = given ?? startServices({ target, probe: handle, config, ownThreadIds });
   const { probe, threads, metrics, live } = started;
@@ -96,7 +100,7 @@ export function createEndpoint({
   });
   let rules: RuleEngine;
   try {
-    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch }, dumps, log, limits: artifactLimits, destinations: config.egress });
+    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch, outside }, dumps, log, limits: artifactLimits, destinations: config.egress });
   } catch (error) {
     started.close();
     dumps.close();

@@ -88,6 +88,17 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
 }
 
 /**
+ * As eventually, asking at most about twice a second: for a test that asks an endpoint, whose rate limit
+ * (300 a minute per token) a poll every 100 ms of two URLs would exhaust.
+ */
+export function eventuallyEveryHalfSecond<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  return eventually(async () => {
+    await sleep(400);
+    return probe();
+  }, timeoutMs, what);
+}
+
+/**
  * Sends a GET and ignores any answer; `destroy()` hangs up: a client that gives up, once the test has
  * seen what it needs (the operation running), not after a fixed time.
  */
