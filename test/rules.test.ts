@@ -13,7 +13,7 @@ import { assertNoCredentials, destinations, objectBytes } from './helpers/egress
 import { S3_ACCESS_KEY_ID } from './helpers/s3-server.js';
 import { startEgressSession, type EgressSession } from './helpers/egress-session.js';
 import { KEEP_FUNCTION_NAMES, startFixture, type Fixture } from './helpers/fixture.js';
-import { eventuallyEveryHalfSecond, request } from './helpers/http.js';
+import { eventuallyEveryHalfSecond, openStream, request } from './helpers/http.js';
 import type { RuleStatusReply } from './helpers/rule-status.js';
 
 const eventually = eventuallyEveryHalfSecond;
@@ -129,6 +129,21 @@ describe('collection rules in worker mode: a blocked loop leaves its stack with 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("a stall of the endpoint's own making (its heap snapshot holds the loop) fires nothing, and says so", async () => {
+    await app.command({ cmd: 'grow-objects', count: 2_000_000 }, 'grown');
+    const firedBefore = (await ruleStatus(app, 'stall')).firedTotal;
+    const download = await openStream(`${app.url}/heapsnapshot`, app.tokens.heap);
+    assert.equal(download.statusCode, 200);
+    await new Promise<void>((resolve, reject) => download.on('end', resolve).on('error', reject).resume());
+    const held = app.auditLines().find((line) => line.msg === "rule held, not fired: the endpoint's own operation held the loop");
+    assert.ok(held, `the snapshot's stall was noticed and held back: ${app.auditText()}`);
+    assert.equal(held.rule, 'stall');
+    assert.deepEqual(held.operations, ['heapsnapshot']);
+    assert.ok((held.loopBlockedMs as number) >= 1000, JSON.stringify(held));
+    assert.equal((await ruleStatus(app, 'stall')).firedTotal, firedBefore, 'no firing for the snapshot');
+    assert.equal((await ruleDumps(app, 'stall')).length, firedBefore);
   });
 });
 

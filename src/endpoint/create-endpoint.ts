@@ -100,7 +100,7 @@ export function createEndpoint({
   });
   let rules: RuleEngine;
   try {
-    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch, outside }, dumps, log, limits: artifactLimits, destinations: config.egress });
+    rules = new RuleEngine({ rules: config.rules, sources: { target, probe, memoryLimit: config.memoryLimit, leakWindowSeconds: config.leakWindowSeconds, http: httpWatch, outside }, dumps, log, limits: artifactLimits, destinations: config.egress, holdingMainThread: () => operations.holdingMainThread() });
   } catch (error) {
     started.close();
     dumps.close();

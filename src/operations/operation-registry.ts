@@ -3,6 +3,9 @@ import { release, tryAcquire, type LockKind } from './process-locks.js';
 
 const DEFAULT_RETRY_AFTER_SECONDS = 10;
 
+/** Kinds whose work runs on the thread it is about, for as long as it lasts (profilers and a stack capture only sample or pause briefly). */
+const HOLD_THE_THREAD: ReadonlySet<LockKind> = new Set(['heapsnapshot', 'gc', 'eval']);
+
 export type ProgressValue = number | string | boolean;
 
 /** A heavy operation in progress: what it is, on which thread of the app, since when, and how far it has got. */
@@ -86,6 +89,14 @@ export class OperationRegistry {
   #retryAfterSeconds(kind: LockKind, thread: number): number {
     const endMs = [...this.#running].find((operation) => operation.kind === kind && operation.thread === thread)?.expectedEndMs;
     return endMs === undefined ? DEFAULT_RETRY_AFTER_SECONDS : Math.max(1, Math.ceil((endMs - Date.now()) / 1000) + 1);
+  }
+
+  /**
+   * The kinds of this server's operations that hold the app's main thread now (a snapshot being written, a
+   * forced GC or census, an evaluation): a stall of its loop meanwhile is the endpoint's, not the app's.
+   */
+  holdingMainThread(): LockKind[] {
+    return [...this.#running].filter((operation) => operation.thread === 0 && HOLD_THE_THREAD.has(operation.kind)).map((operation) => operation.kind);
   }
 
   /** The operations this server runs now (another thread's are not visible here, only their locks). */

@@ -41,6 +41,8 @@ export interface RuleEngineOptions {
   limits: ArtifactLimits;
   /** The `egress` option's destinations, which an action may name. */
   destinations: Readonly<Record<string, S3Destination>>;
+  /** The endpoint's own operations holding the app's main thread now (OperationRegistry.holdingMainThread). */
+  holdingMainThread?: () => readonly string[];
 }
 
 interface Watch {
@@ -68,14 +70,16 @@ export class RuleEngine {
   readonly #reader: ConditionReader | undefined;
   readonly #state: RuleStateStore;
   readonly #timer: NodeJS.Timeout | undefined;
+  readonly #holdingMainThread: () => readonly string[];
   #lastSlowReadAt = 0;
 
   /** Throws a ConfigError naming the option's path when a rule cannot work on this target. */
-  constructor({ rules, sources, dumps, log, limits, destinations }: RuleEngineOptions) {
+  constructor({ rules, sources, dumps, log, limits, destinations, holdingMainThread = () => [] }: RuleEngineOptions) {
     const requests = checkRules(rules, watchingPlace(sources, rules), limits, destinations);
     this.#watches = rules.map((rule) => ({ rule, requests: requests.get(rule.name)!, heldSince: undefined, lastReading: null, firedEpisode: undefined, heldBack: false }));
     this.#dumps = dumps;
     this.#log = log;
+    this.#holdingMainThread = holdingMainThread;
     this.#state = new RuleStateStore(dumps.store.persistent ? dumps.store.directory : undefined, (what, error) =>
       what === 'read'
         ? log.warn('rules: the saved firing state cannot be read; the rules start afresh', { error: error.message })
@@ -144,6 +148,13 @@ export class RuleEngine {
       if (reading.episode !== undefined) {
         if (watch.firedEpisode === reading.episode) continue;
         watch.firedEpisode = reading.episode;
+        // A stall noticed while the endpoint's own snapshot, GC or evaluation holds the loop is of the endpoint's
+        // making (a rule's own snapshot among them): firing on it would blame the app, and take more of its time.
+        const own = this.#holdingMainThread();
+        if (own.length > 0) {
+          this.#log.info("rule held, not fired: the endpoint's own operation held the loop", { rule: watch.rule.name, [watch.rule.when.type]: reading.value, operations: own });
+          continue;
+        }
       }
       this.#fire(watch, reading.value, now);
     }
