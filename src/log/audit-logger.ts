@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger, pino as Pino } from 'pino';
 import { RefusalTally } from './refusal-tally.js';
 import { contained, reportContained } from '../contained.js';
 
@@ -31,8 +32,9 @@ const REFUSAL_INTERVAL_MS = 60_000;
  * line is on its way to the kernel before the response completes.
  */
 export class AuditLogger {
-  readonly #logger: Logger;
-  readonly #destination: ReturnType<typeof pino.destination>;
+  readonly #fd: number;
+  /** Built at the first line: pino and its dependencies are about 40 modules that an endpoint nobody calls never needs. */
+  #log: { logger: Logger; destination: ReturnType<typeof Pino.destination> } | undefined;
   /** A path was given, so the descriptor is this logger's to close; a given descriptor is the caller's. */
   readonly #ownsDescriptor: boolean;
   #closed = false;
@@ -42,22 +44,31 @@ export class AuditLogger {
   constructor(destination: number | string, { refusalIntervalMs = REFUSAL_INTERVAL_MS }: { refusalIntervalMs?: number } = {}) {
     this.#ownsDescriptor = typeof destination === 'string';
     // A file we create is the owner's alone (0600): it names clients, tokens' ids and what they did.
-    const fd = typeof destination === 'string' ? openPrivately(destination) : destination;
-    this.#destination = pino.destination({ fd, sync: true, maxLength: MAX_UNWRITTEN_BYTES });
+    // Opened now, so a log that cannot be opened refuses the start.
+    this.#fd = typeof destination === 'string' ? openPrivately(destination) : destination;
+    this.#refusalTimer = setInterval(contained('the audit log', () => this.#writeRefusals()), refusalIntervalMs).unref();
+  }
+
+  get #logger(): Logger {
+    if (this.#log !== undefined) return this.#log.logger;
+    // Loaded synchronously, so the line is written before the call returns (see the class's comment).
+    const { pino } = createRequire(import.meta.url)('pino') as { pino: typeof Pino };
+    const destination = pino.destination({ fd: this.#fd, sync: true, maxLength: MAX_UNWRITTEN_BYTES });
     // A failed write (ENOSPC, EIO) is emitted as 'error', which would throw from whatever logged the line,
     // a response's close listener or a timer: the request and the app go on. The line waits, tried again
     // with the next one, up to maxLength; past that new lines are dropped rather than held in memory.
-    this.#destination.on('error', (error: Error) => reportContained('the audit log', error));
-    this.#refusalTimer = setInterval(contained('the audit log', () => this.#writeRefusals()), refusalIntervalMs).unref();
-    this.#logger = pino(
+    destination.on('error', (error: Error) => reportContained('the audit log', error));
+    const logger = pino(
       {
         name: 'maintenance-endpoint',
         base: null,
         timestamp: pino.stdTimeFunctions.isoTime,
         formatters: { level: (label) => ({ level: label }) },
       },
-      this.#destination,
+      destination,
     );
+    this.#log = { logger, destination };
+    return logger;
   }
 
   /**
@@ -69,10 +80,10 @@ export class AuditLogger {
     this.#writeRefusals();
     clearInterval(this.#refusalTimer);
     this.#closed = true;
-    this.#destination.flushSync();
+    this.#log?.destination.flushSync();
     // Closed here and now: sonic-boom's own close is asynchronous, and a worker about to stop would not
     // see it through (its descriptors are not tracked, so nothing else would close this one).
-    if (this.#ownsDescriptor) closeSync((this.#destination as unknown as { fd: number }).fd);
+    if (this.#ownsDescriptor) closeSync(this.#fd);
   }
 
   request(entry: AuditEntry): void {
@@ -116,7 +127,7 @@ export class AuditLogger {
   flush(): void {
     if (this.#closed) return;
     this.#writeRefusals();
-    this.#logger.flush();
+    this.#log?.logger.flush();
   }
 }
 

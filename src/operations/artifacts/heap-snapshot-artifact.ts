@@ -1,10 +1,6 @@
 import { booleanParam, documented, enumParam, integerParam } from '../../params/param-spec.js';
-import { redactingWriter } from '../../snapshot-redaction/redacting-writer.js';
-import { takeHeapSnapshot, writeHeapSnapshotToFile } from '../heap-snapshot.js';
-import { checkSnapshotAdmission } from '../snapshot-admission.js';
 import type { ParamValues } from '../../params/param-spec.js';
 import type { CdpTarget } from '../../targets/target.js';
-import { releaseSnapshotMemory } from '../snapshot-memory-release.js';
 import { checkSeriesStep, DEFAULT_SERIES_TIMEOUT_SECONDS, inSeries, seriesState } from '../snapshot-series.js';
 import { defineArtifact, JSON_TYPE, type ArtifactSink, type ProduceOptions } from './artifact-kind.js';
 
@@ -24,6 +20,7 @@ export const HEAP_SNAPSHOT_PARAMS = {
 /**
  * A heap snapshot of the main thread. The engine is chosen here and only here: V8 writes the sink's
  * file itself where it can open it, otherwise heap-snapshot.ts streams it by what the target can do.
+ * Like every kind (see all-artifacts.ts), the engine, its admission and the redaction load at the first snapshot.
  */
 export const heapSnapshotArtifact = defineArtifact({
   kind: 'heapsnapshot',
@@ -33,6 +30,7 @@ export const heapSnapshotArtifact = defineArtifact({
   paramScope: (params) => (params.redact ? undefined : 'heap-raw'),
   admit: async (target, params, { memoryLimit }) => {
     if (params.series !== undefined) checkSeriesStep(params.series);
+    const { checkSnapshotAdmission } = await import('../snapshot-admission.js');
     return { ...(await checkSnapshotAdmission(target, { memoryLimit, force: params.force, keepIds: params.series === 'start' })) };
   },
   expectedMs: () => undefined,
@@ -42,6 +40,7 @@ export const heapSnapshotArtifact = defineArtifact({
   relayedInBulk: true,
   async produce(target, params, sink, options) {
     if (params.series === undefined) return produceSnapshot(target, params, sink, options, true);
+    const { releaseSnapshotMemory } = await import('../snapshot-memory-release.js');
     const facts = await inSeries(params.series, params.seriesTimeout ?? DEFAULT_SERIES_TIMEOUT_SECONDS, () => releaseSnapshotMemory(target), () => produceSnapshot(target, params, sink, options, false));
     return { ...facts, series: params.series, ...(seriesState() !== undefined ? { seriesDeadline: seriesState()!.deadline } : {}) };
   },
@@ -55,6 +54,7 @@ async function produceSnapshot(
   releaseMemory: boolean,
 ): Promise<Record<string, unknown>> {
   const what = { exposeInternals: params.exposeInternals, captureNumericValue: params.captureNumericValue, releaseMemory };
+  const [{ takeHeapSnapshot, writeHeapSnapshotToFile }, { redactingWriter }] = await Promise.all([import('../heap-snapshot.js'), import('../../snapshot-redaction/redacting-writer.js')]);
   // V8 writing the file itself is the fast path for a raw snapshot; a redacted one streams through
   // the redaction into the same file instead.
   if (!params.redact && sink.filePath !== undefined && target.capabilities.sharedFileSystem) {
