@@ -49,26 +49,35 @@ export class AuditLogger {
     this.#refusalTimer = setInterval(contained('the audit log', () => this.#writeRefusals()), refusalIntervalMs).unref();
   }
 
-  get #logger(): Logger {
+  /**
+   * The logger, built at the first line. Loading pino reads its files: should that fail (EMFILE while the app
+   * is out of descriptors), the line is lost and said so, and the next line tries again; nothing throws.
+   */
+  #logger(): Logger | undefined {
     if (this.#log !== undefined) return this.#log.logger;
-    // Loaded synchronously, so the line is written before the call returns (see the class's comment).
-    const { pino } = createRequire(import.meta.url)('pino') as { pino: typeof Pino };
-    const destination = pino.destination({ fd: this.#fd, sync: true, maxLength: MAX_UNWRITTEN_BYTES });
-    // A failed write (ENOSPC, EIO) is emitted as 'error', which would throw from whatever logged the line,
-    // a response's close listener or a timer: the request and the app go on. The line waits, tried again
-    // with the next one, up to maxLength; past that new lines are dropped rather than held in memory.
-    destination.on('error', (error: Error) => reportContained('the audit log', error));
-    const logger = pino(
-      {
-        name: 'maintenance-endpoint',
-        base: null,
-        timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label }) },
-      },
-      destination,
-    );
-    this.#log = { logger, destination };
-    return logger;
+    try {
+      // Loaded synchronously, so the line is written before the call returns (see the class's comment).
+      const { pino } = createRequire(import.meta.url)('pino') as { pino: typeof Pino };
+      const destination = pino.destination({ fd: this.#fd, sync: true, maxLength: MAX_UNWRITTEN_BYTES });
+      // A failed write (ENOSPC, EIO) is emitted as 'error', which would throw from whatever logged the line,
+      // a response's close listener or a timer: the request and the app go on. The line waits, tried again
+      // with the next one, up to maxLength; past that new lines are dropped rather than held in memory.
+      destination.on('error', (error: Error) => reportContained('the audit log', error));
+      const logger = pino(
+        {
+          name: 'maintenance-endpoint',
+          base: null,
+          timestamp: pino.stdTimeFunctions.isoTime,
+          formatters: { level: (label) => ({ level: label }) },
+        },
+        destination,
+      );
+      this.#log = { logger, destination };
+      return logger;
+    } catch (error) {
+      reportContained('the audit log', error);
+      return undefined;
+    }
   }
 
   /**
@@ -90,12 +99,12 @@ export class AuditLogger {
     if (this.#closed) return;
     const refused = entry.tokenId === null || entry.status === 429;
     if (refused && !this.#refusals.add({ client: entry.client, status: entry.status })) return;
-    this.#logger.info({ audit: true, ...entry }, 'request');
+    this.#logger()?.info({ audit: true, ...entry }, 'request');
   }
 
   #writeRefusals(): void {
     if (this.#closed) return;
-    for (const summary of this.#refusals.drain()) this.#logger.warn({ audit: true, ...summary }, 'refused requests');
+    for (const summary of this.#refusals.drain()) this.#logger()?.warn({ audit: true, ...summary }, 'refused requests');
   }
 
   /**
@@ -105,23 +114,23 @@ export class AuditLogger {
    */
   started(details: Record<string, unknown>): void {
     if (this.#closed) return;
-    this.#logger.info({ audit: true, event: 'started', ...details }, 'operation started');
+    this.#logger()?.info({ audit: true, event: 'started', ...details }, 'operation started');
   }
 
   /** Something the endpoint did on its own that an operator may want to know (a scheduled dump is ready). */
   info(message: string, details: Record<string, unknown> = {}): void {
     if (this.#closed) return;
-    this.#logger.info(details, message);
+    this.#logger()?.info(details, message);
   }
 
   warn(message: string, details: Record<string, unknown> = {}): void {
     if (this.#closed) return;
-    this.#logger.warn(details, message);
+    this.#logger()?.warn(details, message);
   }
 
   error(message: string, details: Record<string, unknown> = {}): void {
     if (this.#closed) return;
-    this.#logger.error(details, message);
+    this.#logger()?.error(details, message);
   }
 
   flush(): void {
