@@ -71,6 +71,16 @@ describe('idle footprint: what each thread loads', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test('an idle endpoint loads neither the audit log\'s library nor the code of operations nobody asked for', () => {
+    // Before any request: nothing has been logged, no snapshot taken, no dump uploaded, no egress configured.
+    const server = loadedBy('server');
+    assert.ok(!packagesOf(server).has('pino'), "pino is loaded in the idle server's thread");
+    const unasked = ['/src/snapshot-redaction/', '/src/heapsnapshot/', '/src/operations/heap-snapshot.js', '/src/operations/snapshot-admission.js', '/src/egress/stale-upload-sweep.js', '/src/scheduling/upload-stored-dump.js'];
+    for (const [thread, loaded] of [['app', loadedBy('app')], ['server', server]] as const) {
+      for (const part of unasked) assert.ok(!loaded.some((url) => url.includes(part)), `${part} is loaded in the idle ${thread} thread`);
+    }
+  });
+
   test("the app's thread loads none of the HTTP stack, while the server's thread serves", async () => {
     const index = await request(`${url}/`, { token });
     assert.equal(index.status, 200);

@@ -1,6 +1,6 @@
 import type { S3Destination } from '../options/egress-options.js';
 import type { ArtifactIdentity } from './object-key.js';
-import { sweepStaleUploads, type SweepResult } from './stale-upload-sweep.js';
+import type { SweepResult } from './stale-upload-sweep.js';
 import { contained } from '../contained.js';
 
 export interface SweepReport {
@@ -40,7 +40,8 @@ export function sweepStaleUploadsInBackground(
     entry.run = () => {
       if (entry.state !== 'pending') return;
       entry.state = 'running';
-      sweepStaleUploads(destination, identity()).then(
+      // The sweep and the SDK load only where a destination is configured, when its sweep runs.
+      import('./stale-upload-sweep.js').then(({ sweepStaleUploads }) => sweepStaleUploads(destination, identity())).then(
         (result) => {
           entry.state = 'done';
           quietly(() => report.swept(result));

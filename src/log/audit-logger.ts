@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import type * as Pino from 'pino';
+import type { Logger, pino as Pino } from 'pino';
 import { RefusalTally } from './refusal-tally.js';
 import { contained, reportContained } from '../contained.js';
 
@@ -32,10 +32,9 @@ const REFUSAL_INTERVAL_MS = 60_000;
  * line is on its way to the kernel before the response completes.
  */
 export class AuditLogger {
-  /** Opened at construction, so a path that cannot be written refuses the start. */
   readonly #fd: number;
-  /** pino, loaded with the first line: an idle endpoint in the app's thread holds none of it (about 0.4 MB of heap). */
-  #pino: { logger: Pino.Logger; destination: ReturnType<typeof Pino.pino.destination> } | undefined;
+  /** Built at the first line: pino and its dependencies are about 40 modules that an endpoint nobody calls never needs. */
+  #log: { logger: Logger; destination: ReturnType<typeof Pino.destination> } | undefined;
   /** A path was given, so the descriptor is this logger's to close; a given descriptor is the caller's. */
   readonly #ownsDescriptor: boolean;
   #closed = false;
@@ -45,32 +44,40 @@ export class AuditLogger {
   constructor(destination: number | string, { refusalIntervalMs = REFUSAL_INTERVAL_MS }: { refusalIntervalMs?: number } = {}) {
     this.#ownsDescriptor = typeof destination === 'string';
     // A file we create is the owner's alone (0600): it names clients, tokens' ids and what they did.
+    // Opened now, so a log that cannot be opened refuses the start.
     this.#fd = typeof destination === 'string' ? openPrivately(destination) : destination;
     this.#refusalTimer = setInterval(contained('the audit log', () => this.#writeRefusals()), refusalIntervalMs).unref();
   }
 
-  get #logger(): Pino.Logger {
-    this.#pino ??= this.#openPino();
-    return this.#pino.logger;
-  }
-
-  #openPino(): { logger: Pino.Logger; destination: ReturnType<typeof Pino.pino.destination> } {
-    const { pino } = createRequire(import.meta.url)('pino') as typeof Pino;
-    const destination = pino.destination({ fd: this.#fd, sync: true, maxLength: MAX_UNWRITTEN_BYTES });
-    // A failed write (ENOSPC, EIO) is emitted as 'error', which would throw from whatever logged the line,
-    // a response's close listener or a timer: the request and the app go on. The line waits, tried again
-    // with the next one, up to maxLength; past that new lines are dropped rather than held in memory.
-    destination.on('error', (error: Error) => reportContained('the audit log', error));
-    const logger = pino(
-      {
-        name: 'maintenance-endpoint',
-        base: null,
-        timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label }) },
-      },
-      destination,
-    );
-    return { logger, destination };
+  /**
+   * The logger, built at the first line. Loading pino reads its files: should that fail (EMFILE while the app
+   * is out of descriptors), the line is lost and said so, and the next line tries again; nothing throws.
+   */
+  #logger(): Logger | undefined {
+    if (this.#log !== undefined) return this.#log.logger;
+    try {
+      // Loaded synchronously, so the line is written before the call returns (see the class's comment).
+      const { pino } = createRequire(import.meta.url)('pino') as { pino: typeof Pino };
+      const destination = pino.destination({ fd: this.#fd, sync: true, maxLength: MAX_UNWRITTEN_BYTES });
+      // A failed write (ENOSPC, EIO) is emitted as 'error', which would throw from whatever logged the line,
+      // a response's close listener or a timer: the request and the app go on. The line waits, tried again
+      // with the next one, up to maxLength; past that new lines are dropped rather than held in memory.
+      destination.on('error', (error: Error) => reportContained('the audit log', error));
+      const logger = pino(
+        {
+          name: 'maintenance-endpoint',
+          base: null,
+          timestamp: pino.stdTimeFunctions.isoTime,
+          formatters: { level: (label) => ({ level: label }) },
+        },
+        destination,
+      );
+      this.#log = { logger, destination };
+      return logger;
+    } catch (error) {
+      reportContained('the audit log', error);
+      return undefined;
+    }
   }
 
   /**
@@ -82,7 +89,7 @@ export class AuditLogger {
     this.#writeRefusals();
     clearInterval(this.#refusalTimer);
     this.#closed = true;
-    this.#pino?.destination.flushSync();
+    this.#log?.destination.flushSync();
     // Closed here and now: sonic-boom's own close is asynchronous, and a worker about to stop would not
     // see it through (its descriptors are not tracked, so nothing else would close this one).
     if (this.#ownsDescriptor) closeSync(this.#fd);
@@ -92,12 +99,12 @@ export class AuditLogger {
     if (this.#closed) return;
     const refused = entry.tokenId === null || entry.status === 429;
     if (refused && !this.#refusals.add({ client: entry.client, status: entry.status })) return;
-    this.#logger.info({ audit: true, ...entry }, 'request');
+    this.#logger()?.info({ audit: true, ...entry }, 'request');
   }
 
   #writeRefusals(): void {
     if (this.#closed) return;
-    for (const summary of this.#refusals.drain()) this.#logger.warn({ audit: true, ...summary }, 'refused requests');
+    for (const summary of this.#refusals.drain()) this.#logger()?.warn({ audit: true, ...summary }, 'refused requests');
   }
 
   /**
@@ -107,29 +114,29 @@ export class AuditLogger {
    */
   started(details: Record<string, unknown>): void {
     if (this.#closed) return;
-    this.#logger.info({ audit: true, event: 'started', ...details }, 'operation started');
+    this.#logger()?.info({ audit: true, event: 'started', ...details }, 'operation started');
   }
 
   /** Something the endpoint did on its own that an operator may want to know (a scheduled dump is ready). */
   info(message: string, details: Record<string, unknown> = {}): void {
     if (this.#closed) return;
-    this.#logger.info(details, message);
+    this.#logger()?.info(details, message);
   }
 
   warn(message: string, details: Record<string, unknown> = {}): void {
     if (this.#closed) return;
-    this.#logger.warn(details, message);
+    this.#logger()?.warn(details, message);
   }
 
   error(message: string, details: Record<string, unknown> = {}): void {
     if (this.#closed) return;
-    this.#logger.error(details, message);
+    this.#logger()?.error(details, message);
   }
 
   flush(): void {
     if (this.#closed) return;
     this.#writeRefusals();
-    this.#pino?.logger.flush();
+    this.#log?.logger.flush();
   }
 }
 

@@ -3,7 +3,8 @@ import { closeSync, constants, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { isMainThread, Worker } from 'node:worker_threads';
-import tmp from 'tmp';
+import type { DirResult } from 'tmp';
+import { tmp } from '../streaming/tmp-library.js';
 import { cleanUpAtProcessEnd, privateDirPrefix } from '../streaming/private-dirs.js';
 import { SpillFile } from '../streaming/spill-file.js';
 import type { PipeReaderInit, PipeReaderMessage } from '../streaming/pipe-reader-messages.js';
@@ -154,7 +155,7 @@ async function closeUnreadSpill(messages: ReaderMessages, path: string): Promise
  * directory or pipe that cannot be made is a NAMED_PIPE_UNAVAILABLE error: another engine can still work.
  */
 async function withSnapshotPipe(tmpdir: string | undefined, use: (path: string) => Promise<void>): Promise<void> {
-  let dir: tmp.DirResult;
+  let dir: DirResult;
   let path: string;
   try {
     dir = tmp.dirSync({ mode: 0o700, prefix: privateDirPrefix('pipe'), unsafeCleanup: true, ...(tmpdir ? { tmpdir } : {}) });

@@ -20,7 +20,6 @@ import { NearHeapLimitAdoption } from './near-heap-limit-adoption.js';
 import { assertRoomFor, formatMiB } from './store-room.js';
 import { recoverStore, sha256File, writeRecord } from './stored-dump-records.js';
 import type { Trigger } from './triggers.js';
-import { uploadStoredDump } from './upload-stored-dump.js';
 
 export interface SchedulerOptions {
   maxPendingJobs: number;
@@ -306,6 +305,8 @@ export class DumpScheduler {
     job.status = 'uploading';
     try {
       const path = this.store.pathOf(job.id, state.extension);
+      // The upload's code (and the SDK it loads) only once a dump has a destination.
+      const { uploadStoredDump } = await import('./upload-stored-dump.js');
       job.upload = await uploadStoredDump(this.#target, ARTIFACTS[job.kind], state.request.params, path, destination, state.abort.signal);
       if (job.status !== 'uploading') return; // cancelled as it finished
       job.status = 'uploaded';

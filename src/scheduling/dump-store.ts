@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import tmp from 'tmp';
+import { tmp } from '../streaming/tmp-library.js';
 import { cleanUpAtProcessEnd, holdOwnerPipe, privateDirPrefix, sweepLeftovers } from '../streaming/private-dirs.js';
 import { ConfigError } from '../errors.js';
 import { isDumpId, notADumpFile } from './dump-id.js';

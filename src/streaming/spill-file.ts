@@ -1,5 +1,5 @@
 import { closeSync, ftruncateSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
-import tmp from 'tmp';
+import { tmp } from './tmp-library.js';
 import { privateDirPrefix } from './private-dirs.js';
 
 /**

@@ -20,6 +20,7 @@ export const HEAP_SNAPSHOT_PARAMS = {
 /**
  * A heap snapshot of the main thread. The engine is chosen here and only here: V8 writes the sink's
  * file itself where it can open it, otherwise heap-snapshot.ts streams it by what the target can do.
+ * Like every kind (see all-artifacts.ts), the engine, its admission and the redaction load at the first snapshot.
  */
 export const heapSnapshotArtifact = defineArtifact({
   kind: 'heapsnapshot',
