@@ -191,7 +191,7 @@ async function main(): Promise<void> {
   if (flags.idle || (!flags['memory-only'] && !flags['leaks-only'])) {
     const lines = nodeLines(flags['idle-lines']?.split(',').map(Number));
     if (lines.length === 0) throw new Error(`--idle-lines ${flags['idle-lines']}: no such Node line here`);
-    console.log(`Idle cost on ${machine}: idle apps with startMaintenanceServer() and with maintenanceRouter() against the same apps without, on ${lines.map((line) => line.version).join(', ')}`);
+    console.log(`Idle cost on ${machine}: idle apps with startMaintenanceServer() and with maintenanceRouter() (maintenanceRequestHandler() in the plain app) against the same apps without, on ${lines.map((line) => line.version).join(', ')}`);
     const idleFigures = await runIdleBench({ lines, rounds: flags.quick ? 1 : 3, settleMs: Number(flags['idle-settle']) * 1000, samples: 7 }, console.log);
     idle = idleSection(idleFigures, { command, machine, date: new Date().toISOString().slice(0, 10) });
     console.log(`\n${idle}\n`);

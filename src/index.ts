@@ -9,6 +9,7 @@ export type { MaintenanceServer, MaintenanceServerOptions } from './worker/start
 export const startMaintenanceServer = (async (options: WorkerMode.MaintenanceServerOptions) =>
   (await import('./worker/start-maintenance-server.js')).startMaintenanceServer(options)) as typeof WorkerMode.startMaintenanceServer;
 export { maintenanceRouter } from './router/maintenance-router.js';
+export { maintenanceRequestHandler, type MaintenanceRequestHandlerOptions } from './router/maintenance-request-handler.js';
 export type { MaintenanceOptions, RateLimitOptions, WindowLimit } from './options/resolve-options.js';
 export type { RuleOptions, RuleActionKind } from './options/rules-options.js';
 export { SCOPES, MIN_TOKEN_LENGTH, DEFAULT_TOKENS_ENV, type Scope, type TokenSpec, type TokenSources } from './options/tokens.js';

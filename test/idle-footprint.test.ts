@@ -7,19 +7,11 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { newToken, STARTUP_TIMEOUT_MS } from './helpers/fixture.js';
+import { packagesOf, SERVER_PACKAGES } from './helpers/loaded-packages.js';
 import { postJson, request } from './helpers/http.js';
 
 const APP = fileURLToPath(new URL('./fixtures/endpoint-only-app.js', import.meta.url));
 const RECORDER = new URL('./fixtures/record-loads.js', import.meta.url).href;
-
-/** The packages of the HTTP stack and of the features loaded on first use: none belongs in the app's thread. */
-const SERVER_PACKAGES = ['express', 'router', 'body-parser', 'helmet', 'express-rate-limit', 'prom-client', 'pino', '@aws-sdk', 'acorn', 'chrome-remote-interface'];
-
-/** The packages among `urls`, by the name of the node_modules folder they load from. */
-function packagesOf(urls: string[]): Set<string> {
-  const names = urls.map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name) => name !== undefined);
-  return new Set(names.map((name) => (name.startsWith('@aws-sdk/') ? '@aws-sdk' : name)));
-}
 
 /**
  * An app that is nothing but `import` of the package root and `startMaintenanceServer()`, each thread's

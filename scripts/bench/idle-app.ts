@@ -2,15 +2,14 @@
  * The idle benchmark's app, serving nothing while it is measured:
  *   node --expose-gc idle-app.js plain|express without|worker|router|worker-eval
  * plain: a node:http server with one route, no Express; express: an Express app with one route.
- * without: the app alone; worker: plus startMaintenanceServer() with its defaults; router: plus
- * maintenanceRouter() mounted at /ops (a plain app hands /ops to an Express app holding the router, as it
- * would have to); worker-eval: worker with `eval` enabled (for the first-request timings). The audit log
+ * without: the app alone; worker: plus startMaintenanceServer() with its defaults; router: the in-app
+ * endpoint at /ops, maintenanceRouter() mounted in the Express app, maintenanceRequestHandler() called first
+ * by the plain app's listener; worker-eval: worker with `eval` enabled (for the first-request timings). The audit log
  * goes to /dev/null. Prints `{ "app": url, "ops": url|null }` once listening, and answers the IPC message
  * 'heap' with the main thread's heapUsed after a full GC: what the app's own heap holds, free of whatever
  * garbage happened to be waiting for the next collection.
  */
 import type { AddressInfo } from 'node:net';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const [kind, mode] = process.argv.slice(2);
 if (!['plain', 'express'].includes(kind ?? '') || !['without', 'worker', 'router', 'worker-eval'].includes(mode ?? '')) {
@@ -25,7 +24,9 @@ if (mode === 'worker' || mode === 'worker-eval') {
   const { startMaintenanceServer } = await import('../../src/index.js');
   ops = (await startMaintenanceServer({ port: 0, auditLog: '/dev/null', ...(mode === 'worker-eval' ? { eval: { enabled: true } } : {}) })).url;
 }
-const router = mode === 'router' ? (await import('../../src/index.js')).maintenanceRouter({ auditLog: '/dev/null' }) : undefined;
+const inApp = mode === 'router' ? await import('../../src/index.js') : undefined;
+const router = kind === 'express' ? inApp?.maintenanceRouter({ auditLog: '/dev/null' }) : undefined;
+const opsHandler = kind === 'plain' ? inApp?.maintenanceRequestHandler({ auditLog: '/dev/null' }) : undefined;
 
 let listener: { address(): AddressInfo | string | null; once(event: 'listening', listener: () => void): unknown };
 if (kind === 'express') {
@@ -38,20 +39,15 @@ if (kind === 'express') {
   listener = app.listen(0, '127.0.0.1');
 } else {
   const { createServer } = await import('node:http');
-  let opsHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  if (router !== undefined) {
-    const express = (await import('express')).default;
-    opsHandler = express().use('/ops', router);
-  }
   listener = createServer((req, res) => {
-    if (opsHandler !== undefined && req.url?.startsWith('/ops')) return opsHandler(req, res);
+    if (opsHandler?.(req, res)) return;
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ ok: true }));
   }).listen(0, '127.0.0.1');
 }
 listener.once('listening', () => {
   const { port } = listener.address() as AddressInfo;
-  if (router !== undefined) ops = `http://127.0.0.1:${port}/ops`;
+  if (inApp !== undefined) ops = `http://127.0.0.1:${port}/ops`;
   console.log(JSON.stringify({ app: `http://127.0.0.1:${port}`, ops }));
 });
 process.on('message', (message) => {

@@ -98,7 +98,8 @@ function startApp(line: NodeLine, kind: AppKind, variant: Variant, env: Record<s
 
 /**
  * What an idle endpoint costs: per Node line and kind of app (a plain node:http script, an Express app),
- * the app alone, with startMaintenanceServer() and with maintenanceRouter(), started together and left
+ * the app alone, with startMaintenanceServer() and with the in-app endpoint (maintenanceRouter(), or
+ * maintenanceRequestHandler() in the plain app), started together and left
  * alone, their resident memory and main-thread heap sampled side by side. Then, on the bench's own line, the
  * first requests to the paths whose code loads on first use, against their second.
  */
@@ -231,7 +232,7 @@ export function idleSection(figures: IdleFigures, run: { command: string; machin
     `From \`${run.command}\` on ${run.machine}, ${run.date}: on each Node line present (${options.lines.map((line) => line.version).join(', ')}), ` +
       'two kinds of app, each serving one route and no traffic: **plain**, a node:http server, and **express**, an Express app. ' +
       'Each is started three ways side by side as fresh processes (`node --expose-gc`): alone, with `startMaintenanceServer()` (**worker**), ' +
-      'and with `maintenanceRouter()` mounted at `/ops` (**router**; the plain app hands `/ops` to an Express app that holds the router, as it would have to), ' +
+      'and with the in-app endpoint at `/ops` (**router**: `maintenanceRouter()` mounted in the Express app; the plain app\'s listener hands each request to `maintenanceRequestHandler()` first, which takes those under `/ops`), ' +
       `default options, audit log to /dev/null. They are left alone ${options.settleMs / 1000} s, then sampled ${options.samples} times a second apart; ` +
       `each process's figure is the median of its samples, a round's cost is its process less the app alone, and the table shows the median over ${options.rounds} rounds ` +
       '(RSS round by round in brackets). The main thread\'s heap is heapUsed right after a full GC (what it holds, not the garbage waiting for the next collection); ' +

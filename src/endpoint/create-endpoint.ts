@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
 import type { Router } from 'express';
 import type { CommandRunner } from '../commands/command-runner.js';
 import { LocalCommandRunner } from '../commands/local-command-runner.js';
@@ -16,6 +16,7 @@ import { FlightRecorder } from '../recorder/flight-recorder.js';
 import { DumpScheduler } from '../scheduling/dump-scheduler.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import type { CdpTarget } from '../targets/target.js';
+import { lazyListener } from './lazy-listener.js';
 import { startServices, type StartedServices } from './start-services.js';
 
 export interface EndpointParts {
@@ -128,7 +129,7 @@ export function createEndpoint({
       const app = http.standaloneApp(built, basePath, context);
       onLoaded?.();
       return app;
-    }, log),
+    }, (failure) => log.error('request failed', failure)),
     close: () => {
       if (closed) return;
       closed = true;
@@ -148,30 +149,5 @@ function sweepLog(log: AuditLogger): SweepReport {
         ? log.warn('stale multipart uploads not swept', { destination: result.destination, reason: result.skipped })
         : (result.aborted.length > 0 ? log.warn : log.info).call(log, 'stale multipart uploads swept', { ...result }),
     failed: (destination, error) => log.warn('stale multipart upload sweep failed', { destination, error: error.message }),
-  };
-}
-
-/**
- * A request listener that builds its handler on the first request; requests that arrive meanwhile wait for
- * it. Should the build fail (a module missing from a broken install), each request gets a JSON 500 and the
- * log says why, as the error handler would have done.
- */
-function lazyListener(build: () => Promise<RequestListener>, log: AuditLogger): RequestListener {
-  let handler: RequestListener | undefined;
-  let building: Promise<RequestListener> | undefined;
-  return (req: IncomingMessage, res: ServerResponse) => {
-    if (handler !== undefined) return void handler(req, res);
-    building ??= build().then((built) => (handler = built));
-    building.then(
-      (built) => built(req, res),
-      (error: unknown) => {
-        log.error('request failed', { path: req.url?.split('?')[0], code: 'INTERNAL_ERROR', detail: error instanceof Error ? error.message : String(error) });
-        const body = JSON.stringify({ error: { code: 'INTERNAL_ERROR', message: 'The operation failed inside the endpoint; see its log.' } });
-        res.statusCode = 500;
-        res.setHeader('Content-Type', 'application/json; charset=utf-8');
-        res.setHeader('Content-Length', Buffer.byteLength(body));
-        res.end(body);
-      },
-    );
   };
 }

@@ -1,15 +1,9 @@
 import type { Express, Router } from 'express';
 import { createRequire } from 'node:module';
-import { LocalCommandRunner } from '../commands/local-command-runner.js';
-import { resolveCommands } from '../options/command-options.js';
 import { ConfigError } from '../errors.js';
-import { checkOptionNames, MAINTENANCE_OPTION_NAMES } from '../options/option-names.js';
-import { resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
-import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
-import { DumpStore } from '../scheduling/dump-store.js';
-import { removeRecordingAtProcessEnd } from '../recorder/recording-file.js';
-import type * as RuleActions from '../rules/rule-actions.js';
-import { watchHttp } from '../probe/http-watch.js';
+import { MAINTENANCE_OPTION_NAMES } from '../options/option-names.js';
+import type { MaintenanceOptions } from '../options/resolve-options.js';
+import { startInAppEndpoint } from './in-app-endpoint.js';
 import { guardTrustProxy } from './trust-proxy-guard.js';
 
 /**
@@ -32,45 +26,12 @@ import { guardTrustProxy } from './trust-proxy-guard.js';
  * before it is ready waits.
  */
 export function maintenanceRouter(options: MaintenanceOptions): Express {
-  checkOptionNames(options, MAINTENANCE_OPTION_NAMES);
   if (options?.trustProxy !== undefined) {
     throw new ConfigError('TRUST_PROXY', "In router mode the app's own `trust proxy` setting applies; set it on the app.");
   }
-  if (options?.healthProbes !== undefined) {
-    throw new ConfigError(
-      'INVALID_OPTIONS',
-      "`healthProbes` needs startMaintenanceServer(): in router mode they would be answered by the app's own thread, the one they are meant to judge.",
-    );
-  }
-  const config = resolveConfig(options);
-  // Here, before anything starts: the endpoint itself is built on the first request. The check reads the artifact
-  // table, which an app without rules never needs before a request: loaded only when there are rules to check
-  // (synchronously, require() of our own ES module, so that a mistake still throws from this call).
+  const { config, load: loadEndpoint } = startInAppEndpoint(options, MAINTENANCE_OPTION_NAMES);
   const require = createRequire(import.meta.url);
-  if (config.rules.length > 0) (require('../rules/rule-actions.js') as typeof RuleActions).checkRules(config.rules, { offMainThread: false, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit }, config.egress);
   const express = require('express') as () => Express;
-  // The probe runs for the life of the process once a router is mounted: routers have no close().
-  const probe = acquireMainThreadProbe().handle;
-  const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
-  removeRecordingAtProcessEnd(config);
-  // Imported in the background, not with the package: an app that runs worker mode never loads them in its thread.
-  const services = Promise.all([import('../targets/inspector-session-target.js'), import('../endpoint/start-services.js')]).then(([{ InspectorSessionTarget }, { startServices }]) =>
-    startServices({ target: InspectorSessionTarget.sameThread(), probe, config }),
-  );
-  const httpWatch = watchHttp(config.rules)?.handle;
-  let endpoint: Promise<Awaited<ReturnType<typeof import('./router-endpoint.js').routerEndpoint>>> | undefined;
-  const loadEndpoint = () => {
-    if (endpoint !== undefined) return endpoint;
-    endpoint = Promise.all([services, import('./router-endpoint.js')]).then(([started, { routerEndpoint }]) =>
-      routerEndpoint({ config, probe, httpWatch, dumpsDirectory: directory, commands: new LocalCommandRunner(resolveCommands(options.commands)), target: started.target, started }),
-    );
-    // A failure to load surfaces on the first request, as a 500; keep it from being an unhandled rejection meanwhile.
-    endpoint.catch(() => {});
-    return endpoint;
-  };
-  services.catch(() => {});
-  // Rules, the recorder and a persistent store (whose near-heap-limit snapshots are adopted) act without a request.
-  if (config.rules.length > 0 || config.recorder !== undefined || config.dumps.storeDir !== undefined) void loadEndpoint();
   // The router, with helmet, the rate limiter and the routes, is built when the first request comes. Then
   // requests go to it directly, without a promise turn each.
   let loaded: Router | undefined;

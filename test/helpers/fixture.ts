@@ -18,7 +18,7 @@ export interface FixtureOptions {
   nodeArgs?: string[];
   env?: Record<string, string>;
   /** The app to run: test/fixtures/app.ts unless a test needs another kind of app. */
-  script?: 'app.js' | 'commonjs-app.cjs' | 'threads-app.js';
+  script?: 'app.js' | 'commonjs-app.cjs' | 'threads-app.js' | 'plain-http-app.js';
   /** The app's limit on open descriptors (`ulimit -n`), as a careful operator would set it. */
   maxOpenFiles?: number;
   /**
