@@ -61,7 +61,8 @@ describe('collection rules in a sidecar: the target\'s heap, resident set and lo
       { name: 'heap', when: { heapPercentOfLimit: 20 }, do: ['census'] },
       { name: 'rss', when: { rssPercentOfLimit: 40 }, do: ['report'] },
       { name: 'stall', when: { loopBlockedMs: 1000 }, do: ['stack'] },
-      { name: 'cpu', when: { cpuPercent: 30, forSeconds: 1 }, do: ['report'] },
+      // Far below the core busy work takes when it has one (a loaded machine leaves it a fraction), far above an idle target.
+      { name: 'cpu', when: { cpuPercent: 12, forSeconds: 2 }, do: ['report'] },
     ]));
     sidecar = await startSidecar(['--target', `127.0.0.1:${app.inspectorPort}`, '--rules-file', rulesFile, '--store-dir', storeDir, '--memory-limit', String(memoryLimit)], { scopes: ['read', 'heap', 'profile'] });
   });
@@ -80,7 +81,7 @@ describe('collection rules in a sidecar: the target\'s heap, resident set and lo
     assert.ok((quiet.find((rule) => rule.name === 'heap')!.lastReading as number) < 20, JSON.stringify(quiet));
     assert.ok((quiet.find((rule) => rule.name === 'rss')!.lastReading as number) < 40, JSON.stringify(quiet));
     assert.ok((quiet.find((rule) => rule.name === 'stall')!.lastReading as number) < 1000, JSON.stringify(quiet));
-    assert.ok((quiet.find((rule) => rule.name === 'cpu')!.lastReading as number) < 30, JSON.stringify(quiet));
+    assert.ok((quiet.find((rule) => rule.name === 'cpu')!.lastReading as number) < 12, JSON.stringify(quiet));
     assert.equal((await rulesOf(sidecar!)).memoryLimitBytes, memoryLimit);
 
     const { unblocked } = await app.block(3000);
@@ -91,11 +92,16 @@ describe('collection rules in a sidecar: the target\'s heap, resident set and lo
     assert.match(stack, /busyLoop/, 'the stack was taken while the loop was stuck in busyLoop');
     const fired = firingLine(sidecar!, 'stall');
     assert.ok(fired.loopBlockedMs >= 1000 && fired.loopBlockedMs < 3000, JSON.stringify(fired));
-    // The busy loop's CPU time, read from the target's /proc/PID/stat.
-    const cpu = await firedAndDone(sidecar!, 'cpu');
-    assert.equal(cpu.artifacts[0]!.status, 'ready', JSON.stringify(cpu));
+    // Busy work's CPU time (the block's, or hot work's until the rule fires), read from the target's /proc/PID/stat.
+    const work = await app.work('hot');
+    try {
+      const cpu = await firedAndDone(sidecar!, 'cpu');
+      assert.equal(cpu.artifacts[0]!.status, 'ready', JSON.stringify(cpu));
+    } finally {
+      await work.rest();
+    }
     const cpuFiring = firingLine(sidecar!, 'cpu');
-    assert.ok(cpuFiring.cpuPercent >= 30, JSON.stringify(cpuFiring));
+    assert.ok(cpuFiring.cpuPercent >= 12, JSON.stringify(cpuFiring));
   });
 
   test('80 MiB held: the heap rule leaves a census and the rss rule a report in the store, with trigger rule', async () => {
