@@ -19,6 +19,7 @@ const LONGEST_FIRST = [
   'leak-corpus',
   'slow-leak-corpus',
   'egress-large',
+  'snapshot-redaction-cut-in-process',
   'kill-safety',
   'health-probes',
   'runnable-docs',
@@ -40,7 +41,7 @@ function ordered(files: string[]): string[] {
 
 const given = process.argv.slice(2);
 const files = given.length > 0 ? given : ordered(readdirSync(TEST_DIR).filter((name) => name.endsWith('.test.js'))).map((name) => join(TEST_DIR, name));
-const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=5', '--test-timeout=600000', ...files], { stdio: 'inherit' });
+const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=6', '--test-timeout=600000', ...files], { stdio: 'inherit' });
 child.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal ? 1 : 0);
 });
