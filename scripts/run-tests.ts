@@ -1,5 +1,5 @@
 /**
- * `npm test` after the build: every compiled test file under Node's test runner, five at a time, the
+ * `npm test` after the build: every compiled test file under Node's test runner, six at a time (most of their time is waiting: on V8's GCs, a watchdog, a timer), the
  * longest first. The runner starts files in the order it is given them, so a five-minute file started
  * last would run alone at the end while the other slots idle; started first, it runs beside the short
  * ones. Arguments, when given, are the files to run instead of all of them.
