@@ -2,7 +2,9 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { PortCommandRunner } from '../commands/port-command-runner.js';
 import { reportContained } from '../contained.js';
 import { useAppServiceName } from '../egress/object-key.js';
-import { createEndpoint } from '../endpoint/create-endpoint.js';
+import type { Endpoint } from '../endpoint/create-endpoint.js';
+import { lazyListener } from '../endpoint/lazy-listener.js';
+import { startServices } from '../endpoint/start-services.js';
 import { AuditLogger } from '../log/audit-logger.js';
 import { adoptProcessLocks } from '../operations/process-locks.js';
 import { createOpsServer, listenOpsServer } from '../server/listen.js';
@@ -26,9 +28,29 @@ const target = InspectorSessionTarget.mainThread();
 const log = new AuditLogger(config.auditLog);
 const warnings = startWarnings(init.host, init.security, log);
 const commands = new PortCommandRunner(init.commandPort, init.commands);
-const endpoint = createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings, commands, httpWatch: init.httpWatch, ownThreadIds: [threadId] });
+// What must run from the start whether or not anybody calls (the probe's feed, the leak history, the live
+// history, the GC durations of /metrics) starts here; the endpoint around it (the scheduler, the operations,
+// the rules, the recorder and their modules, about half of what this thread would load) is built on the first
+// request, as router mode does, or at once when a feature that acts without requests is configured. Fewer
+// modules loaded at idle keep the loader's path functions below the count at which V8 compiles them with
+// TurboFan, whose first compilation touches megabytes of the node binary (docs/memory.md).
+const started = startServices({ target, probe: init.probe, config, ownThreadIds: [threadId] });
+let endpoint: Promise<Endpoint> | undefined;
+const loadEndpoint = () => {
+  if (endpoint !== undefined) return endpoint;
+  endpoint = import('../endpoint/create-endpoint.js').then(({ createEndpoint }) =>
+    createEndpoint({ target, config, log, probe: init.probe, dumpsDirectory: init.dumpsDirectory, warnings, commands, httpWatch: init.httpWatch, ownThreadIds: [threadId], started }),
+  );
+  // A failure to build surfaces on the first request, as a 500 the lazy listener logs.
+  endpoint.catch(() => {});
+  return endpoint;
+};
+const actsWithoutRequests = config.rules.length > 0 || config.recorder !== undefined || config.dumps.storeDir !== undefined || Object.keys(config.egress).length > 0;
+// Awaited, so that a failure to build it fails the worker's start, as it did when it was built at once.
+if (actsWithoutRequests) await loadEndpoint();
 // Once the first request has loaded the HTTP stack, the garbage of that load is collected too.
-const server = createOpsServer(endpoint.requestListener(init.basePath, collectStartUpGarbage), init.security, serverEvents(log));
+const listener = lazyListener(async () => (await loadEndpoint()).requestListener(init.basePath, collectStartUpGarbage), (failure) => log.error('request failed', failure));
+const server = createOpsServer(listener, init.security, serverEvents(log));
 
 // This thread runs only the endpoint: an error of ours that escaped every guard (the timers and listeners
 // are contained one by one) is logged and the server goes on serving. Without this the thread would end
@@ -61,8 +83,19 @@ port.on('message', (message: MainToWorker) => {
   // the endpoint closes what it opened, its audit log file included: the worker does not track its
   // descriptors (see start-maintenance-server.ts).
   server.close(() => {
-    endpoint.close();
-    void target.close().finally(() => post({ type: 'closed' }));
+    const closeTarget = () => void target.close().finally(() => post({ type: 'closed' }));
+    if (endpoint === undefined) {
+      started.close();
+      log.close();
+      return closeTarget();
+    }
+    endpoint.then(
+      (built) => built.close(),
+      () => {
+        started.close();
+        log.close();
+      },
+    ).finally(closeTarget);
   });
   server.closeAllConnections();
 });
