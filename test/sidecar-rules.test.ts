@@ -193,6 +193,8 @@ describe('collection rules in a sidecar: refused at start, naming the rule\'s pa
       ['[{ "name": "r", ', /is not valid JSON/, '127.0.0.1:1'],
       ['{ "name": "r" }', /`rules` must be an array of rules/, '127.0.0.1:1'],
       [JSON.stringify([{ name: 'r', when: { cpuPercent: 90, forSecond: 5 }, do: ['report'] }]), /rules\[0\]\.when\.forSecond/, '127.0.0.1:1'],
+      // A misspelt key gets the nearest name, as in the `rules` option.
+      [JSON.stringify([{ name: 'r', when: { cpuPercent: 90 }, do: ['report'], cooldownSecond: 5 }]), /rules\[0\]\.cooldownSecond: unknown option; did you mean cooldownSeconds\?/, '127.0.0.1:1'],
       [JSON.stringify([{ name: 'r', when: { heapPercentOfLimit: 90 }, do: [{ cpuprofile: { secs: 2 } }] }]), /`rules\[0\]\.do\[0\]\.cpuprofile`: Unknown parameter "secs"/],
     ];
     for (const [text, message, target] of cases) {

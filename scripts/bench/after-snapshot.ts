@@ -132,6 +132,6 @@ export function afterSnapshotSection(results: AfterSnapshotRun[], meta: { comman
     '',
     afterSnapshotTable(results),
     '',
-    `Goal: at most a quarter of heapUsed held, every run, as advised now: ${verdicts.join('; ')}.`,
+    `Goal: at most a quarter of heapUsed held, every run, as advised: ${verdicts.join('; ')}.`,
   ].join('\n');
 }

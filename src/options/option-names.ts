@@ -52,6 +52,9 @@ const DESTINATION: OptionNames<S3DestinationOptions> = {
 /** The `egress` option: destinations by name (also the content of `serve --egress-config FILE`). */
 export const EGRESS_NAMES: OptionShape = { entries: DESTINATION };
 
+/** The `rules` option: an array of rules (also the content of `serve --rules-file FILE`). */
+export const RULES_NAMES: OptionShape = { entries: RULE };
+
 /** Every option `maintenanceRouter()` takes; the out-of-band server adds its own. */
 export const MAINTENANCE_OPTION_NAMES: OptionNames<MaintenanceOptions> = {
   tokens: { entries: TOKEN },
@@ -74,7 +77,7 @@ export const MAINTENANCE_OPTION_NAMES: OptionNames<MaintenanceOptions> = {
   egress: EGRESS_NAMES,
   eval: EVAL,
   commands: { entries: COMMAND },
-  rules: { entries: RULE },
+  rules: RULES_NAMES,
   recorder: RECORDER,
 };
 

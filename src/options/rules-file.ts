@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { checkOptionNames, RULES_NAMES } from './option-names.js';
 import { resolveRules, type RuleOptions } from './rules-options.js';
 
 /**
  * Reads the `rules` option from a JSON file (`serve --rules-file FILE`): an array of rules, the same shape
- * as the option's. Checked here, as the option is, so a mistake names the file and the rule's path.
+ * as the option's. Checked here as the option is (names first, with the nearest known name for a misspelt
+ * one, then values), so a mistake names the file and the rule's path.
  */
 export function readRulesFile(path: string): RuleOptions[] {
   let text: string;
@@ -20,6 +22,7 @@ export function readRulesFile(path: string): RuleOptions[] {
     throw new ConfigError('INVALID_OPTIONS', `Rules file ${path} is not valid JSON: ${(error as Error).message}.`);
   }
   try {
+    if (Array.isArray(rules)) checkOptionNames(rules, RULES_NAMES, 'rules');
     resolveRules(rules);
   } catch (error) {
     throw error instanceof ConfigError ? inRulesFile(path, error) : error;
