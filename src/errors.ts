@@ -50,7 +50,7 @@ const REQUEST = {
   HOST_NOT_ALLOWED: "The `Host` header names neither this endpoint's address nor an `allowedHosts` entry.",
   RATE_LIMITED: 'Too many requests; `Retry-After` says how many seconds to wait.',
   TOO_MANY_JOBS: 'Too many scheduled dumps are pending (`dumps.maxPendingJobs`).',
-  OPERATION_IN_PROGRESS: 'An operation of that kind is already running in the process; `Retry-After` says when to try again.',
+  OPERATION_IN_PROGRESS: 'An operation of that kind is already running on that thread of the app; `Retry-After` says when to try again.',
   NO_PROBE: 'The target runs no main-thread probe (a sidecar): no GC history, so no leak verdict (`/memory/leaks`; `/memory` still works).',
   PAYLOAD_TOO_LARGE: 'The request body is larger than the endpoint accepts.',
   SIDE_EFFECT: 'The expression would change state, and this evaluation is read-only; nothing was changed.',
