@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { rssInStatus } from '../process/process-counters.js';
 
 /** Where a memory budget came from, most specific first. */
 export type MemoryBudgetSource = 'option' | 'cgroup-v2' | 'cgroup-v1' | 'process.constrainedMemory' | 'physical' | 'unknown';
@@ -153,8 +154,7 @@ function parseLimit(text: string): number | undefined {
 }
 
 function readRss(root: string, pid: number | 'self'): number | undefined {
-  const kib = Number(/^VmRSS:\s*(\d+) kB$/m.exec(readText(join(root, 'proc', String(pid), 'status')) ?? '')?.[1]);
-  return Number.isFinite(kib) ? kib * 1024 : undefined;
+  return rssInStatus(readText(join(root, 'proc', String(pid), 'status')));
 }
 
 function meminfoBytes(meminfo: string | undefined, key: string): number | undefined {

@@ -13,18 +13,37 @@ export interface ProcessCounters {
 /** USER_HZ is 100 on every Linux architecture Node runs on. */
 export const CLOCK_TICKS_PER_SECOND = 100;
 
+/**
+ * The fields of a /proc/PID/stat text from the third (state) on: the command name (field 2) is in
+ * parentheses and may hold spaces or ")", so they resume after the last ")".
+ */
+function fieldsAfterName(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Field 22 (starttime) of a /proc/PID/stat text: the process's start in clock ticks since boot. */
+export function startTicksInStat(stat: string): number | undefined {
+  const ticks = Number(fieldsAfterName(stat)[19]);
+  return Number.isSafeInteger(ticks) && ticks >= 0 ? ticks : undefined;
+}
+
+/** VmRSS of a /proc/PID/status text, in bytes. */
+export function rssInStatus(status: string | undefined): number | undefined {
+  const kib = Number(/^VmRSS:\s*(\d+) kB$/m.exec(status ?? '')?.[1]);
+  return Number.isFinite(kib) ? kib * 1024 : undefined;
+}
+
 /** The counters of `pid` as this host's /proc shows them, or undefined where it cannot be read (gone, not Linux, not ours). */
 export function readProcessCounters(pid: number): ProcessCounters | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces or ")": fields resume after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 (utime), 15 (stime) and 22 (starttime), counted from field 3.
+    // Fields 14 (utime) and 15 (stime), counted from field 3.
+    const fields = fieldsAfterName(stat);
     const cpuTicks = Number(fields[11]) + Number(fields[12]);
-    const startTicks = Number(fields[19]);
-    const rssKib = Number(/^VmRSS:\s*(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-    if (!Number.isSafeInteger(cpuTicks) || !Number.isSafeInteger(startTicks) || !Number.isFinite(rssKib)) return undefined;
-    return { rssBytes: rssKib * 1024, cpuTicks, startTicks };
+    const startTicks = startTicksInStat(stat);
+    const rssBytes = rssInStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (!Number.isSafeInteger(cpuTicks) || startTicks === undefined || rssBytes === undefined) return undefined;
+    return { rssBytes, cpuTicks, startTicks };
   } catch {
     return undefined;
   }

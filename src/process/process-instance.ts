@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ownPidNamespace, startTicksInStat } from './process-counters.js';
 
 /**
  * A process instance's marker, the `{instance}` of an object key: `<space>t<start>`, where `<space>` is
@@ -42,10 +43,7 @@ export function parseInstanceMarker(text: string): InstanceMarker | undefined {
 /** A process's start in clock ticks since boot (/proc/PID/stat, field 22), or undefined. */
 export function startTicksOf(pid: number | 'self'): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces or ")": fields resume after the last ")".
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    return Number.isSafeInteger(ticks) && ticks >= 0 ? ticks : undefined;
+    return startTicksInStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
@@ -64,9 +62,9 @@ export function ownBootMarker(): string | undefined {
 function computeOwnMarker(): string {
   try {
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    const namespace = readlinkSync('/proc/self/ns/pid');
+    const namespace = ownPidNamespace();
     const ticks = startTicksOf('self');
-    if (boot === '' || ticks === undefined) return UNKNOWN_INSTANCE;
+    if (boot === '' || namespace === undefined || ticks === undefined) return UNKNOWN_INSTANCE;
     const space = createHash('sha256').update(`${boot}\n${namespace}`).digest('hex').slice(0, 12);
     return `${space}t${ticks.toString(36)}`;
   } catch {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CLOCK_TICKS_PER_SECOND } from './process-counters.js';
 import { startTicksOf } from './process-instance.js';
 
 /** What this host knows of a process id: nothing runs under it, or something does (started when, if known). */
@@ -6,11 +7,8 @@ export type ProcessState =
   | { running: false }
   | { running: true; startedAtMs: number | undefined; startTicks: number | undefined };
 
-/**
- * Linux reports a process's start in clock ticks since boot (/proc/PID/stat, field 22) and the boot
- * time in whole seconds (/proc/stat, btime). USER_HZ is 100 on every Linux architecture Node runs on.
- */
-const TICKS_PER_SECOND = 100;
+// Linux reports a process's start in clock ticks since boot (/proc/PID/stat, field 22) and the boot
+// time in whole seconds (/proc/stat, btime).
 
 /**
  * Whether a process runs under `pid` in this pid namespace, and since when: in clock ticks since boot
@@ -38,7 +36,7 @@ export function processStartTime(pid: number): number | undefined {
 function epochMs(ticks: number): number | undefined {
   try {
     const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-    return Number.isFinite(bootSeconds) ? bootSeconds * 1000 + (ticks / TICKS_PER_SECOND) * 1000 : undefined;
+    return Number.isFinite(bootSeconds) ? bootSeconds * 1000 + (ticks / CLOCK_TICKS_PER_SECOND) * 1000 : undefined;
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { ownPidNamespace, readProcessCounters } from '../process/process-counters.js';
+import { ownPidNamespace, readProcessCounters, startTicksInStat } from '../process/process-counters.js';
 import { evaluate } from './protocol.js';
 import type { CdpTarget } from './target.js';
 
@@ -26,7 +26,6 @@ export async function locateTargetProcess(target: CdpTarget, pid: number): Promi
   }
   const counters = readProcessCounters(pid);
   if (counters === undefined) return { unreadable: `/proc/${pid} cannot be read by this sidecar (another user's process, or /proc mounted with hidepid)` };
-  const startTicks = Number(theirs.stat.slice(theirs.stat.lastIndexOf(')') + 2).split(' ')[19]);
-  if (counters.startTicks !== startTicks) return { unreadable: `/proc/${pid} here shows a process that started at another time than the target` };
-  return { pid, startTicks };
+  if (counters.startTicks !== startTicksInStat(theirs.stat)) return { unreadable: `/proc/${pid} here shows a process that started at another time than the target` };
+  return { pid, startTicks: counters.startTicks };
 }
