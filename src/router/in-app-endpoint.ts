@@ -1,13 +1,13 @@
-import { createRequire } from 'node:module';
 import { LocalCommandRunner } from '../commands/local-command-runner.js';
 import { resolveCommands } from '../options/command-options.js';
+import { actsWithoutRequests } from '../endpoint/acts-without-requests.js';
 import { ConfigError } from '../errors.js';
 import { checkOptionNames, type OptionShape } from '../options/option-names.js';
 import { resolveConfig, type MaintenanceOptions, type ResolvedConfig } from '../options/resolve-options.js';
 import { acquireMainThreadProbe } from '../probe/main-thread-probe.js';
 import { DumpStore } from '../scheduling/dump-store.js';
 import { removeRecordingAtProcessEnd } from '../recorder/recording-file.js';
-import type * as RuleActions from '../rules/rule-actions.js';
+import { checkConfiguredRules } from '../rules/check-configured-rules.js';
 import { watchHttp } from '../probe/http-watch.js';
 
 export type InAppEndpoint = Awaited<ReturnType<typeof import('./router-endpoint.js').routerEndpoint>>;
@@ -17,7 +17,7 @@ export type InAppEndpoint = Awaited<ReturnType<typeof import('./router-endpoint.
  * node:http app) start on the app's thread: the options checked by name and resolved (tokens required), the
  * probe, the dump store's directory, and the services that run from the start (start-services.ts), imported in
  * the background. The endpoint itself is built by `load()`, on the first request, or at once when a feature
- * that acts without requests is configured (rules, the recorder, a persistent store). Throws a ConfigError on
+ * that acts without requests is configured (acts-without-requests.ts). Throws a ConfigError on
  * bad options, at once. `names` are the options the entry takes.
  */
 export function startInAppEndpoint(options: MaintenanceOptions, names: OptionShape): { config: ResolvedConfig; load: () => Promise<InAppEndpoint> } {
@@ -29,11 +29,8 @@ export function startInAppEndpoint(options: MaintenanceOptions, names: OptionSha
     );
   }
   const config = resolveConfig(options);
-  // Here, before anything starts: the endpoint itself is built on the first request. The check reads the artifact
-  // table, which an app without rules never needs before a request: loaded only when there are rules to check
-  // (synchronously, require() of our own ES module, so that a mistake still throws from this call).
-  const require = createRequire(import.meta.url);
-  if (config.rules.length > 0) (require('../rules/rule-actions.js') as typeof RuleActions).checkRules(config.rules, { offMainThread: false, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit }, config.egress);
+  // Here, before anything starts: the endpoint itself is built on the first request.
+  checkConfiguredRules(config, { offMainThread: false, probe: true, ownProcess: true, http: true });
   // The probe runs for the life of the process once an in-app endpoint is made: it has no close().
   const probe = acquireMainThreadProbe().handle;
   const { directory } = DumpStore.createDirectoryRemovedAtExit(config.dumps.directory, config.tmpdir, config.dumps.storeDir);
@@ -54,7 +51,6 @@ export function startInAppEndpoint(options: MaintenanceOptions, names: OptionSha
     return endpoint;
   };
   services.catch(() => {});
-  // Rules, the recorder and a persistent store (whose near-heap-limit snapshots are adopted) act without a request.
-  if (config.rules.length > 0 || config.recorder !== undefined || config.dumps.storeDir !== undefined) void load();
+  if (actsWithoutRequests(config)) void load();
   return { config, load };
 }

@@ -21,7 +21,7 @@ import { guardTrustProxy } from './trust-proxy-guard.js';
  * router is asked for. What must run from the start runs from here (the probe's feed, the leak detector's
  * GC history, the live history, the GC durations of /metrics: start-services.ts); the rest of the endpoint
  * (the dump scheduler, the operations, the audit log's writer) is built on the first request, or at once
- * when a feature that acts without requests is configured (rules, the recorder, a persistent store). Its
+ * when a feature that acts without requests is configured (rules, the recorder, a persistent store, egress). Its
  * router (the routes, helmet, the rate limiter) is built on the first request. A request that arrives
  * before it is ready waits.
  */

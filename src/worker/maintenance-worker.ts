@@ -2,6 +2,7 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { PortCommandRunner } from '../commands/port-command-runner.js';
 import { reportContained } from '../contained.js';
 import { useAppServiceName } from '../egress/object-key.js';
+import { actsWithoutRequests } from '../endpoint/acts-without-requests.js';
 import type { Endpoint } from '../endpoint/create-endpoint.js';
 import { lazyListener } from '../endpoint/lazy-listener.js';
 import { startServices } from '../endpoint/start-services.js';
@@ -45,9 +46,8 @@ const loadEndpoint = () => {
   endpoint.catch(() => {});
   return endpoint;
 };
-const actsWithoutRequests = config.rules.length > 0 || config.recorder !== undefined || config.dumps.storeDir !== undefined || Object.keys(config.egress).length > 0;
 // Awaited, so that a failure to build it fails the worker's start, as it did when it was built at once.
-if (actsWithoutRequests) await loadEndpoint();
+if (actsWithoutRequests(config)) await loadEndpoint();
 // Once the first request has loaded the HTTP stack, the garbage of that load is collected too.
 const listener = lazyListener(async () => (await loadEndpoint()).requestListener(init.basePath, collectStartUpGarbage), (failure) => log.error('request failed', failure));
 const server = createOpsServer(listener, init.security, serverEvents(log));

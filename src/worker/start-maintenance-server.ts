@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { serveCommandsOnPort } from '../commands/port-command-runner.js';
 import { commandInfo, resolveCommands } from '../options/command-options.js';
@@ -6,7 +5,7 @@ import { contained } from '../contained.js';
 import { appServiceName } from '../egress/object-key.js';
 import { ConfigError } from '../errors.js';
 import { checkOptionNames, MAINTENANCE_OPTION_NAMES, type OptionNames } from '../options/option-names.js';
-import type * as RuleActions from '../rules/rule-actions.js';
+import { checkConfiguredRules } from '../rules/check-configured-rules.js';
 import { watchHttp } from '../probe/http-watch.js';
 import { positiveInteger, resolveBasePath, resolveConfig, type MaintenanceOptions } from '../options/resolve-options.js';
 import { processLocks, releaseAllHeldBy } from '../operations/process-locks.js';
@@ -71,10 +70,7 @@ export async function startMaintenanceServer(options: MaintenanceServerOptions):
     throw new ConfigError('OPTION_TYPE', '`rateLimit.keyGenerator` is for router mode; behind a proxy, the out-of-band server takes `trustProxy`.');
   }
   // Checked here too, so a mistake rejects as a ConfigError before the worker starts.
-  // The check reads the artifact table (about 20 modules), which an app without rules never needs in its thread:
-  // loaded only when there are rules to check, synchronously (require() of our own ES module, as in-app-endpoint.ts
-  // does), so that a mistake still throws from this call.
-  if (config.rules.length > 0) (createRequire(import.meta.url)('../rules/rule-actions.js') as typeof RuleActions).checkRules(config.rules, { offMainThread: true, probe: true, ownProcess: true, http: true }, { maxProfileSeconds: config.maxProfileSeconds, memoryLimit: config.memoryLimit }, config.egress);
+  checkConfiguredRules(config, { offMainThread: true, probe: true, ownProcess: true, http: true });
   const commands = resolveCommands(options.commands);
   const host = options.host ?? '127.0.0.1';
   const port = options.port === 0 || options.port === undefined ? 0 : positiveInteger('port', options.port, 0);
