@@ -1,13 +1,14 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import { classNames } from './class-names.js';
 import { classSummary, walkStack, type ClassSummary } from './class-summary.js';
-import { biggestCollections } from './collections.js';
-import { dominatorTree } from './dominators.js';
+import { biggestCollections, type Collection } from './collections.js';
+import { dominatorTree, type DominatorTree } from './dominators.js';
 import { duplicateStrings, type DuplicateString } from './duplicate-strings.js';
 import { essentialEdges } from './essential-edges.js';
-import { globalObjects, graphKinds } from './graph-kinds.js';
+import { globalObjects, graphKinds, type GraphKinds } from './graph-kinds.js';
 import { leakSuspects } from './leak-suspects.js';
-import { lendGraphMemory } from './lent-graph-memory.js';
+import { graphColumns, lendGraphMemory, lendToSearches, type ParkedColumns } from './lent-graph-memory.js';
+import { parkUint32, type EntryReader, type ParkedArray } from './parked-array.js';
 import { retainerPath, shortestRetainers } from './retainer-paths.js';
 import { ScratchArrays } from './scratch-arrays.js';
 import { attributeOwnedSizes } from './shallow-sizes.js';
@@ -68,19 +69,52 @@ export function analyzeHeap(graph: HeapGraph, options: AnalysisOptions): HeapRep
   const kinds = graphKinds(graph);
   // One set of work arrays passed from stage to stage, so none allocates while another's wait for the collector.
   const scratch = new ScratchArrays();
-  attributeOwnedSizes(graph, kinds, scratch);
-  // What reads edge targets or node names goes first: the dominators then borrow their memory.
+  // What reads node names, edge names or strings in bulk goes first, while the whole graph is in memory.
+  // Neither reads self sizes of the kind the owners' attribution moves (a string owns no backing store).
   const duplicates = duplicateStrings(graph, kinds, options.top, scratch);
   const biggest = biggestCollections(graph, kinds, options.top);
   const globals = globalObjects(graph, kinds);
-  const via = shortestRetainers(graph, kinds, scratch);
-  const lent = lendGraphMemory(graph, true);
-  let tree;
+  // The searches' work arrays are the memory of the graph's columns they do not read.
+  const lent = lendToSearches(graph, scratch);
+  let via: ParkedArray;
   try {
-    tree = dominatorTree(graph, kinds, essentialEdges(graph, kinds, scratch, lent?.essential), scratch, lent);
-  } finally {
+    attributeOwnedSizes(graph, kinds, scratch);
+    // Read only along the few paths the report prints: parked out of memory until then.
+    via = parkUint32(shortestRetainers(graph, kinds, scratch), (array) => scratch.release(array));
     lent?.restore();
+  } finally {
+    lent?.close();
   }
+  try {
+    return report(graph, kinds, scratch, options, { duplicates, biggest, globals, via });
+  } finally {
+    via.close();
+    graph.strings.close();
+  }
+}
+
+/** What the stages before the dominators found, while the whole graph was in memory. */
+interface FoundBefore {
+  duplicates: DuplicateString[];
+  biggest: Collection[];
+  globals: Set<number>;
+  via: EntryReader;
+}
+
+/** The dominators and all that reads them: the summary, the suspects and the collections with their paths. */
+function report(graph: HeapGraph, kinds: GraphKinds, scratch: ScratchArrays, options: AnalysisOptions, found: FoundBefore): HeapReport {
+  const lent = lendGraphMemory(graph, true);
+  try {
+    const tree = dominatorTree(graph, kinds, essentialEdges(graph, kinds, scratch, lent?.essential), scratch, lent);
+    return describe(graph, kinds, scratch, options, found, tree, lent === undefined ? graphColumns(graph) : lent.restore());
+  } finally {
+    lent?.close();
+  }
+}
+
+/** The report, from the dominator tree and the graph as it is after (some of its columns parked). */
+function describe(graph: HeapGraph, kinds: GraphKinds, scratch: ScratchArrays, options: AnalysisOptions, found: FoundBefore, tree: DominatorTree, columns: ParkedColumns): HeapReport {
+  const { duplicates, biggest, globals, via } = found;
   const dominated = tree.dominated;
   const classes = classNames(graph, kinds, scratch, graph.nodeName);
   const nameOf = (n: number): string => classes.names[classes.classOf[n]!]!;
@@ -92,14 +126,14 @@ export function analyzeHeap(graph: HeapGraph, options: AnalysisOptions): HeapRep
       .filter((held) => held.name !== own)
       .slice(0, HELD_CLASSES)
       .map(({ name, count, retainedSize }) => ({ name, count, retainedSize }));
-    return { name: own, id: graph.nodeId[n]!, retainedSize: tree.retained[n]!, share: total === 0 ? 0 : tree.retained[n]! / total, path: retainerPath(graph, kinds, classes, via, n), holds };
+    return { name: own, id: columns.nodeId.at(n)!, retainedSize: tree.retained[n]!, share: total === 0 ? 0 : tree.retained[n]! / total, path: retainerPath(graph, kinds, classes, via, n, columns), holds };
   });
   const collections = biggest.map(({ node, entries }) => ({
     name: nameOf(node),
-    id: graph.nodeId[node]!,
+    id: columns.nodeId.at(node)!,
     entries,
     retainedSize: tree.retained[node]!,
-    path: retainerPath(graph, kinds, classes, via, node),
+    path: retainerPath(graph, kinds, classes, via, node, columns),
   }));
   return {
     snapshot: { bytes: graph.bytesRead, nodes: graph.nodeCount, edges: graph.edgeCount, strings: graph.strings.count, totalSize: total },

@@ -1,3 +1,4 @@
+import { releaseMemory } from '../heapsnapshot/array-memory.js';
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import { dominatedNodes, type DominatedNodes } from './dominated-nodes.js';
 import type { GraphKinds } from './graph-kinds.js';
@@ -117,8 +118,9 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     }
   }
 
-  // The searches are done: the essential edges (a byte per edge) are not needed any more, and letting them
-  // go here, before the retainers and the five arrays of the algorithm are all in use, lowers the peak.
+  // The searches are done: the essential edges (a byte per edge) are not needed any more, and giving them
+  // back here, before the retainers and the five arrays of the algorithm are all in use, lowers the peak.
+  releaseMemory(essential);
   essential = EMPTY;
   const afterSearch = lent?.afterSearch;
   const inEdgeTargets = afterSearch !== undefined && afterSearch.byteOffset === 0 && afterSearch.buffer.byteLength >= size * 8;
@@ -145,6 +147,9 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     if (orphan) semi[w] = semi[r]!;
     ancestor[w] = parent[w]!;
   }
+  // The retainer lists are done with.
+  if (lent === undefined) scratch.give(retainerNode);
+  else releaseMemory(retainerNode);
   // Immediate dominators, in increasing search order: from the parent, up the dominators already found
   // until one numbered no later than the semidominator. label now holds each vertex's number.
   for (let i = 1; i <= n; i++) label[vertex[i]!] = i;
@@ -157,11 +162,15 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     dom[w] = d;
   }
 
+  if (lent === undefined) scratch.give(parent);
+  else releaseMemory(parent);
+
   // The answer in place, shifted to ordinals: no second array of the graph's size.
   for (let v = 1; v <= nodeCount; v++) dom[v] = dom[v]! - 1;
   const dominator = dom.subarray(1);
   const retained = nodeSelfSize instanceof Uint32Array ? label.subarray(0, nodeCount) : new Float64Array(nodeCount);
-  retained.set(nodeSelfSize);
+  if (lent === undefined) retained.set(nodeSelfSize);
+  else lent.selfSizesInto(retained);
   // Children come after their dominator in DFS order: adding in reverse order sums whole subtrees.
   for (let i = n; i > 1; i--) {
     const ordinal = vertex[i]! - 1;
@@ -171,7 +180,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   // The children lists go where the retainer offsets and the semidominators were: no more arrays of the
   // graph's size.
   const dominated = dominatedNodes(dominator, kinds.root, firstRetainer.fill(0), semi);
-  if (lent === undefined) scratch.give(parent, vertex, retainerNode);
+  if (lent === undefined) scratch.give(vertex);
   if (retained instanceof Float64Array && !inEdgeTargets) scratch.give(label);
   return { dominator, retained, dominated };
 }

@@ -1,4 +1,5 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
+import { bytesArray, float64Array, releaseMemory } from '../heapsnapshot/array-memory.js';
 import { weakMapTableOf } from '../heapsnapshot/weakmap-edge-name.js';
 import type { GraphKinds } from './graph-kinds.js';
 import { ScratchArrays } from './scratch-arrays.js';
@@ -18,12 +19,12 @@ import { ScratchArrays } from './scratch-arrays.js';
 export function essentialEdges(graph: HeapGraph, kinds: GraphKinds, scratch = new ScratchArrays(), into?: Uint8Array): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, edgeNameOrIndex, nodeId, strings } = graph;
   const pageOwned = pageOwnedNodes(graph, kinds, scratch);
-  const essential = into === undefined ? new Uint8Array(graph.edgeCount) : into.subarray(0, graph.edgeCount);
+  const essential = into === undefined ? bytesArray(graph.edgeCount) : into.subarray(0, graph.edgeCount);
   // Whether a string index names a WeakMap value edge, and of which table, decided once per string; a
   // typed array, since hash tables' slots give many distinct numeric names. Left as allocated (zeros:
   // undecided) rather than filled, so only the entries of such names are ever written and made resident;
   // a decided entry holds the table's id + 2, or 1 for a name that is not one.
-  const ephemeronTable = new Float64Array(strings.count);
+  const ephemeronTable = float64Array(strings.count);
   for (let n = 0; n < nodeCount; n++) {
     const isRoot = n === kinds.root;
     const ownerOnPage = pageOwned[n] === 1;
@@ -47,6 +48,9 @@ export function essentialEdges(graph: HeapGraph, kinds: GraphKinds, scratch = ne
       essential[e] = 1;
     }
   }
+  // Given back now, not when V8 next collects: the dominators come next, the analysis' peak.
+  releaseMemory(pageOwned);
+  releaseMemory(ephemeronTable);
   return essential;
 }
 
@@ -55,7 +59,7 @@ const isDigit = (byte: number): boolean => byte >= 48 && byte <= 57;
 /** Nodes reachable from the root's shortcut targets (the user roots) over non-weak edges. */
 function pageOwnedNodes(graph: HeapGraph, kinds: GraphKinds, scratch: ScratchArrays): Uint8Array {
   const { nodeCount, firstEdge, edgeType, edgeTarget, nodeType, nodeName, strings } = graph;
-  const owned = new Uint8Array(nodeCount);
+  const owned = bytesArray(nodeCount);
   const stack = scratch.take(nodeCount + 1);
   let length = 0;
   for (let e = firstEdge[kinds.root]!, end = firstEdge[kinds.root + 1]!; e < end; e++) {

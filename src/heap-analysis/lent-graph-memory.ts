@@ -1,17 +1,20 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { releaseMemory } from '../heapsnapshot/array-memory.js';
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
+import { WorkFile } from '../heapsnapshot/work-file.js';
+import { fileEntries, type EntryReader } from './parked-array.js';
+import type { ScratchArrays } from './scratch-arrays.js';
 
 /**
- * The graph's arrays the dominator computation never reads, lent to it as its own work arrays: node names
- * and ids (the search's parent and order arrays), edge names (the retainer lists) and edge types (the
- * essential edges). Their contents wait in a private temporary file meanwhile and are read back by
- * `restore`. The computation's arrays were the analysis' peak, on top of the whole graph; this way they
- * take 8 bytes a node and 5 an edge less. Freeing and reallocating would not do: a dropped typed
- * array stays resident until V8 collects, which an analysis making no JavaScript garbage seldom makes it do.
+ * The graph's arrays the dominator computation never reads, out of memory while it runs. Their contents
+ * wait in a private temporary file (`WorkFile`, unlinked as soon as it is open); node names and ids, edge
+ * names and types lend their memory to the computation as its own work arrays (the search's parent and
+ * order arrays, the retainer lists, which edges retain); node types and self sizes give theirs back. The
+ * computation was the analysis' peak, on top of the whole graph; this way it adds to the edges' targets
+ * and offsets little more than its two other arrays.
  *
- * The file is unlinked as soon as it is open, so it goes away with the descriptor whatever happens.
+ * After it, `restore` puts back what the rest of the analysis reads whole (node names, types, self sizes)
+ * in new memory, and leaves the rest in the file: node ids, edge types and names are read there one entry
+ * at a time, only along the paths and for the objects the report names.
  */
 export interface LentGraphMemory {
   /** nodeCount + 1 entries each. */
@@ -25,12 +28,72 @@ export interface LentGraphMemory {
    * is over (not restored: the caller reads no edge target after).
    */
   afterSearch: Uint32Array | undefined;
-  /** Puts the graph's contents back (the edge targets aside); the lent arrays must not be used after. */
-  restore(): void;
+  /** Reads the graph's self sizes into `into` (of the same type and length). */
+  selfSizesInto(into: Uint32Array | Float64Array): void;
+  /**
+   * Puts node names, types and self sizes back into the graph and returns readers for the rest; the lent
+   * arrays' memory is given back, and they must not be used after.
+   */
+  restore(): ParkedColumns;
+  /** Closes the file: the readers `restore` returned must not be used after. */
+  close(): void;
 }
 
-/** At most this many bytes per read or write call (the system's limit is under 2 GiB). */
-const IO_BYTES = 1 << 30;
+/** The graph's columns left in the file after the dominators, read an entry at a time. */
+export interface ParkedColumns {
+  nodeId: EntryReader;
+  edgeType: EntryReader;
+  edgeNameOrIndex: EntryReader;
+}
+
+/** Memory lent to the searches before the dominators, and how to get the graph's contents back. */
+export interface LentToSearches {
+  /** Reads the lent columns back in place; the pool must hold every lent array again. */
+  restore(): void;
+  close(): void;
+}
+
+/**
+ * The owners' and the shortest retainers' searches, before the dominators, read neither node names and ids
+ * nor edge names: those wait in a private temporary file while their memory is lent to the searches' work
+ * arrays through the pool (`ScratchArrays#lend`). So the searches add little to the whole graph, which is
+ * in memory then, rather than four arrays of its size. `undefined` when the file cannot be written.
+ */
+export function lendToSearches(graph: HeapGraph, scratch: ScratchArrays): LentToSearches | undefined {
+  const arrays = [wholeArray(graph.nodeName, graph.nodeCount + 1), wholeArray(graph.nodeId, graph.nodeCount + 1), wholeArray(graph.edgeNameOrIndex, graph.edgeCount)];
+  if (arrays.some((array) => array === undefined)) return undefined;
+  const file = WorkFile.open();
+  if (file === undefined) return undefined;
+  const at: number[] = [];
+  try {
+    for (const array of arrays) at.push(file.append(bytesOf(array!)));
+  } catch {
+    file.close();
+    return undefined;
+  }
+  scratch.lend(...(arrays as Uint32Array[]));
+  return {
+    restore(): void {
+      scratch.reclaim();
+      try {
+        arrays.forEach((array, i) => readBack(file, array!, at[i]!));
+      } finally {
+        file.close();
+      }
+    },
+    close: () => file.close(),
+  };
+}
+
+function readBack<T extends Uint8Array | Uint32Array | Float64Array>(file: WorkFile, into: T, from: number): T {
+  if (file.readAt(bytesOf(into), from) !== into.byteLength) throw new Error('the analysis could not read its work data back from its temporary file');
+  return into;
+}
+
+/** The columns as they are in memory, for an analysis that could not lend them. */
+export function graphColumns(graph: HeapGraph): ParkedColumns {
+  return { nodeId: graph.nodeId, edgeType: graph.edgeType, edgeNameOrIndex: graph.edgeNameOrIndex };
+}
 
 /**
  * Lends the arrays when the graph has room for the extra node entry (the reader allocates it) and the
@@ -41,20 +104,19 @@ export function lendGraphMemory(graph: HeapGraph, spendEdgeTargets: boolean): Le
   const parent = wholeArray(graph.nodeName, size);
   const vertex = wholeArray(graph.nodeId, size);
   if (parent === undefined || vertex === undefined) return undefined;
-  const saved = [graph.nodeName, graph.nodeId, graph.edgeNameOrIndex, graph.edgeType].map((array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
-  let fd: number;
+  const columns = { nodeName: graph.nodeName, nodeId: graph.nodeId, edgeNameOrIndex: graph.edgeNameOrIndex, edgeType: graph.edgeType, nodeType: graph.nodeType, nodeSelfSize: graph.nodeSelfSize };
+  const file = WorkFile.open();
+  if (file === undefined) return undefined;
+  const at = {} as Record<keyof typeof columns, number>;
   try {
-    fd = openUnlinked();
+    for (const [name, array] of Object.entries(columns)) at[name as keyof typeof columns] = file.append(bytesOf(array));
   } catch {
+    file.close();
     return undefined;
   }
-  try {
-    let position = 0;
-    for (const bytes of saved) position = transfer(fd, bytes, writeSync, position);
-  } catch {
-    closeSync(fd);
-    return undefined;
-  }
+  const selfSizeType = graph.nodeSelfSize instanceof Uint32Array ? Uint32Array : Float64Array;
+  releaseMemory(graph.nodeType);
+  releaseMemory(graph.nodeSelfSize);
   let restored = false;
   return {
     parent,
@@ -62,47 +124,30 @@ export function lendGraphMemory(graph: HeapGraph, spendEdgeTargets: boolean): Le
     retainers: graph.edgeNameOrIndex,
     essential: graph.edgeType,
     afterSearch: spendEdgeTargets ? graph.edgeTarget : undefined,
-    restore(): void {
-      if (restored) return;
-      restored = true;
-      try {
-        let position = 0;
-        for (const bytes of saved) position = transfer(fd, bytes, readSync, position);
-      } finally {
-        closeSync(fd);
-      }
+    selfSizesInto(into: Uint32Array | Float64Array): void {
+      readBack(file, into, at.nodeSelfSize);
     },
+    restore(): ParkedColumns {
+      if (restored) throw new Error('the graph was restored already');
+      restored = true;
+      for (const lentArray of [parent, vertex, graph.edgeNameOrIndex, graph.edgeType]) releaseMemory(lentArray);
+      graph.nodeName = readBack(file, new Uint32Array(graph.nodeCount), at.nodeName);
+      graph.nodeType = readBack(file, new Uint8Array(graph.nodeCount), at.nodeType);
+      graph.nodeSelfSize = readBack(file, new selfSizeType(graph.nodeCount), at.nodeSelfSize);
+      return {
+        nodeId: fileEntries(file, at.nodeId, Uint32Array, graph.nodeCount),
+        edgeType: fileEntries(file, at.edgeType, Uint8Array, graph.edgeCount),
+        edgeNameOrIndex: fileEntries(file, at.edgeNameOrIndex, Uint32Array, graph.edgeCount),
+      };
+    },
+    close: () => file.close(),
   };
 }
+
+const bytesOf = (array: Uint8Array | Uint32Array | Float64Array): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 
 /** The array's whole buffer as `length` entries, when it is its own buffer and that long. */
 function wholeArray(array: Uint32Array, length: number): Uint32Array | undefined {
   if (array.byteOffset !== 0 || array.buffer.byteLength < length * 4) return undefined;
   return new Uint32Array(array.buffer, 0, length);
-}
-
-function openUnlinked(): number {
-  const dir = mkdtempSync(join(tmpdir(), 'heap-analysis-'));
-  try {
-    const file = join(dir, 'graph');
-    const fd = openSync(file, 'wx+', 0o600);
-    unlinkSync(file);
-    return fd;
-  } finally {
-    rmdirSync(dir);
-  }
-}
-
-type Io = (fd: number, buffer: Uint8Array, offset: number, length: number, position: number) => number;
-
-/** Writes or reads all of `bytes` at `position` (a short transfer is continued); returns the end. */
-function transfer(fd: number, bytes: Uint8Array, io: Io, start: number): number {
-  let position = start;
-  for (let done = 0; done < bytes.length; ) {
-    const moved = io(fd, bytes, done, Math.min(IO_BYTES, bytes.length - done), position);
-    if (moved <= 0) throw new Error('the analysis could not move its work data through its temporary file');
-    done += moved;
-    position += moved;
-  }
-  return position;
 }

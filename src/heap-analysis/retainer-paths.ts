@@ -1,9 +1,16 @@
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
 import type { ClassIndex } from './class-names.js';
 import { edgeSource, type GraphKinds } from './graph-kinds.js';
+import type { EntryReader } from './parked-array.js';
 import { ScratchArrays } from './scratch-arrays.js';
 
 const NONE = 0xffffffff;
+
+/** The edges' types and names, in memory (the graph's) or read from where the analysis parked them. */
+export interface EdgeColumns {
+  edgeType: EntryReader;
+  edgeNameOrIndex: EntryReader;
+}
 
 /**
  * The shortest retainer path to every node, found as DevTools finds distances: breadth first from the
@@ -46,19 +53,20 @@ export function shortestRetainers(graph: HeapGraph, kinds: GraphKinds, scratch =
 /**
  * A node's retainer path as a person reads it: `(GC roots) > Object "sessionStore" > Map "sessions"`.
  * Each step is the holder's class and, for a named reference, the name it is held by (`[i]` for an array
- * element). Engine internals on the way (hidden nodes, backing stores, shapes, code) are left out.
+ * element). Engine internals on the way (hidden nodes, backing stores, shapes, code) are left out. `via`
+ * is what `shortestRetainers` found, in memory or parked; `edges` the graph's edge columns, or where they are parked.
  */
-export function retainerPath(graph: HeapGraph, kinds: GraphKinds, classes: ClassIndex, via: Uint32Array, node: number, maxSteps = 40): string {
+export function retainerPath(graph: HeapGraph, kinds: GraphKinds, classes: ClassIndex, via: EntryReader, node: number, edges: EdgeColumns = graph, maxSteps = 40): string {
   const steps: string[] = [];
   let n = node;
   let guard = 0;
-  while (n !== kinds.root && via[n] !== NONE && guard++ < 10_000) {
-    const e = via[n]!;
+  while (n !== kinds.root && via.at(n) !== NONE && guard++ < 10_000) {
+    const e = via.at(n)!;
     const type = graph.nodeType[n];
     const internal = type === kinds.hidden || type === kinds.array || type === kinds.objectShape || type === kinds.code;
     const source = edgeSource(graph, e);
     // The root's edges are named by number: no name a reader knows.
-    const label = source === kinds.root ? '' : edgeLabel(graph, kinds, e);
+    const label = source === kinds.root ? '' : edgeLabel(graph, kinds, edges, e);
     if (!internal || n === node) steps.push(`${classes.names[classes.classOf[n]!]}${label}`);
     n = source;
   }
@@ -69,9 +77,9 @@ export function retainerPath(graph: HeapGraph, kinds: GraphKinds, classes: Class
   return steps.join(' > ');
 }
 
-function edgeLabel(graph: HeapGraph, kinds: GraphKinds, e: number): string {
-  const type = graph.edgeType[e];
-  const nameOrIndex = graph.edgeNameOrIndex[e]!;
+function edgeLabel(graph: HeapGraph, kinds: GraphKinds, edges: EdgeColumns, e: number): string {
+  const type = edges.edgeType.at(e);
+  const nameOrIndex = edges.edgeNameOrIndex.at(e)!;
   if (type === kinds.element) return `[${nameOrIndex}]`;
   if (type === kinds.property || type === kinds.context || type === kinds.shortcut) return ` ${JSON.stringify(graph.strings.get(nameOrIndex))}`;
   return '';

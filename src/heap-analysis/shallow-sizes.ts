@@ -50,7 +50,9 @@ export function attributeOwnedSizes(graph: HeapGraph, kinds: GraphKinds, scratch
     nodeSelfSize[owner] = nodeSelfSize[owner]! + nodeSelfSize[n]!;
     nodeSelfSize[n] = 0;
   }
-  scratch.give(owners, work);
+  // The work list is twice the graph's size, more than any later stage takes: its memory goes back now.
+  scratch.give(owners);
+  scratch.release(work);
 }
 
 /** A user root is a non-synthetic node the root points at (the global object). */

@@ -1,3 +1,4 @@
+import { bytesArray, uint32Array } from './array-memory.js';
 import type { HeapGraph } from './heap-graph.js';
 import { malformedSnapshot } from './snapshot-error.js';
 import { readLayout, type SnapshotLayout } from './snapshot-meta.js';
@@ -98,15 +99,16 @@ class GraphBuilder implements SnapshotEvents {
     this.edgeSlots[layout.edge.toNode] = EDGE_TARGET;
     const nodes = layout.nodeCount ?? 0;
     const edges = layout.edgeCount ?? 0;
-    this.nodeType = new Uint8Array(nodes);
+    // Memory the analysis can give back when it is done with a column (array-memory.ts).
+    this.nodeType = bytesArray(nodes);
     // One entry more than the nodes: the analysis lends these two as arrays of nodeCount + 1.
-    this.nodeName = new Uint32Array(nodes + 1);
-    this.nodeId = new Uint32Array(nodes + 1);
-    this.nodeSelfSize = new Uint32Array(nodes);
-    this.firstEdge = new Uint32Array(nodes + 1);
-    this.edgeType = new Uint8Array(edges);
-    this.edgeName = new Uint32Array(edges);
-    this.edgeTarget = new Uint32Array(edges);
+    this.nodeName = uint32Array(nodes + 1);
+    this.nodeId = uint32Array(nodes + 1);
+    this.nodeSelfSize = uint32Array(nodes);
+    this.firstEdge = uint32Array(nodes + 1);
+    this.edgeType = bytesArray(edges);
+    this.edgeName = uint32Array(edges);
+    this.edgeTarget = uint32Array(edges);
   }
 
   sectionStart(name: string, offset: number): void {
@@ -305,6 +307,7 @@ class GraphBuilder implements SnapshotEvents {
     const nodeCount = this.nodes;
     const edgeCount = this.edges;
     if (this.firstEdge[nodeCount] !== edgeCount) throw malformedSnapshot(`the nodes' edge counts add up to ${this.firstEdge[nodeCount]}, "edges" holds ${edgeCount}`, bytesRead);
+    this.strings.seal();
     const graph: HeapGraph = {
       layout,
       nodeCount,

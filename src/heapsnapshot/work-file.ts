@@ -1,0 +1,77 @@
+import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** At most this many bytes per read or write call (the system's limit is under 2 GiB). */
+const IO_BYTES = 1 << 30;
+
+/**
+ * A private temporary file, read and written at any offset, for what the reader and the analysis hold out
+ * of memory for a while (the strings' bytes, arrays a stage does not read). It is unlinked as soon as it is open, so it goes away with
+ * its descriptor whatever happens, and no other process can open it. Its pages sit in the system's page
+ * cache, which the kernel may write out and reclaim, not in the process's memory.
+ */
+export class WorkFile {
+  private end = 0;
+
+  private constructor(private fd: number) {}
+
+  /** A new work file in the system's temporary directory (`TMPDIR`), or `undefined` when none can be made. */
+  static open(): WorkFile | undefined {
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(tmpdir(), "heap-analysis-"));
+    } catch {
+      return undefined;
+    }
+    try {
+      const file = join(dir, 'work');
+      const fd = openSync(file, 'wx+', 0o600);
+      unlinkSync(file);
+      return new WorkFile(fd);
+    } catch {
+      return undefined;
+    } finally {
+      rmdirSync(dir);
+    }
+  }
+
+  /** Writes all of `bytes` at the file's end and returns where they start; throws when the disk refuses. */
+  append(bytes: Uint8Array): number {
+    const start = this.end;
+    this.transfer(bytes, writeSync, start);
+    this.end += bytes.length;
+    return start;
+  }
+
+  /** Writes all of `bytes` at `position` (over what was there). */
+  writeAt(bytes: Uint8Array, position: number): void {
+    this.transfer(bytes, writeSync, position);
+    this.end = Math.max(this.end, position + bytes.length);
+  }
+
+  /** Fills `into` from `position`; reads less only at the file's end, and returns how many bytes it read. */
+  readAt(into: Uint8Array, position: number): number {
+    let done = 0;
+    while (done < into.length) {
+      const moved = readSync(this.fd, into, done, Math.min(IO_BYTES, into.length - done), position + done);
+      if (moved <= 0) break;
+      done += moved;
+    }
+    return done;
+  }
+
+  close(): void {
+    if (this.fd === -1) return;
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private transfer(bytes: Uint8Array, io: typeof writeSync, start: number): void {
+    for (let done = 0; done < bytes.length; ) {
+      const moved = io(this.fd, bytes, done, Math.min(IO_BYTES, bytes.length - done), start + done);
+      if (moved <= 0) throw new Error('the analysis could not write its work data to its temporary file');
+      done += moved;
+    }
+  }
+}
