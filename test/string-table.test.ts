@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import { StringTable } from '../src/heapsnapshot/string-table.js';
 
@@ -49,4 +51,44 @@ test('the string table reads short strings back from its file in any order, acro
   }
   strings.forEach((text, index) => assert.equal(table.get(index), text, `string ${index} in order`));
   table.close();
+});
+
+test('the strings the table writes to its file are encrypted: no string is found there as written', () => {
+  const table = new StringTable();
+  const secrets: string[] = [];
+  // 20,000 distinct secrets of about 400 bytes (8 MB): a block goes to the file as the table grows, the
+  // rest when it is sealed.
+  for (let i = 0; i < 20_000; i++) {
+    const secret = `secret-${i}-${randomBytes(192).toString('hex')}`.slice(0, 400);
+    secrets.push(secret);
+    table.addString(secret);
+  }
+  table.seal();
+  // The file is unlinked: it is found through this process's descriptors.
+  const files = readdirSync('/proc/self/fd')
+    .map((fd) => `/proc/self/fd/${fd}`)
+    .filter((path) => {
+      try {
+        return readlinkSync(path).includes('heap-analysis-');
+      } catch {
+        return false;
+      }
+    });
+  assert.equal(files.length, 1, 'one work file is open');
+  const written = readFileSync(files[0]!);
+  const bytes = secrets.reduce((sum, secret) => sum + Buffer.byteLength(secret), 0);
+  assert.equal(written.length, bytes, "the file holds the strings' bytes");
+  const text = written.toString('latin1');
+  for (const secret of secrets) assert.ok(!text.includes(secret.slice(0, 40)), 'a secret is in the file as written');
+  assert.ok(!text.includes('secret-'), 'no plain text is in the file');
+  // And every string still reads back whole.
+  secrets.forEach((secret, index) => assert.equal(table.get(index), secret));
+  table.close();
+  assert.equal(readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).includes('heap-analysis-');
+    } catch {
+      return false;
+    }
+  }).length, 0, 'closing the table closes its file');
 });

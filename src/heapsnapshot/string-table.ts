@@ -1,5 +1,5 @@
 import { bytesArray, releaseMemory } from './array-memory.js';
-import { WorkFile } from './work-file.js';
+import { SealedWorkFile } from './sealed-work-file.js';
 
 /**
  * The snapshot's strings, compact: their UTF-8 bytes one after another in fixed blocks of 4 MiB, where
@@ -7,7 +7,8 @@ import { WorkFile } from './work-file.js';
  * plus five, not a JavaScript string object; `get` decodes one when it is read.
  *
  * The bytes are out of memory once there is more than a block of them: each full block is written to a
- * private temporary file (`WorkFile`) and its memory reused for the next, and `seal` writes the last one
+ * private temporary file, encrypted with a key only this process holds (`SealedWorkFile`: the strings are
+ * the snapshot's secrets), and its memory reused for the next, and `seal` writes the last one
  * and frees it. The analysis reads few strings (class names, the names on retainer paths, duplicated
  * values) and most of them in ascending order, so `get` reads them back through a window of 64 KiB;
  * the bytes (a sixth of a snapshot's graph) are then never the process's memory. Where no such file can be
@@ -31,13 +32,13 @@ const MAX_UINT32 = 0xffffffff;
 const WINDOW = 1 << 16;
 
 /** Closes the file of a table nobody closed (a graph dropped without being analyzed). */
-const unclosed = new FinalizationRegistry<WorkFile>((file) => file.close());
+const unclosed = new FinalizationRegistry<SealedWorkFile>((file) => file.close());
 
 export class StringTable {
   /** In-memory blocks; those before `spilledBlocks` are in the file, at their index times BLOCK. */
   private readonly blocks: Array<Buffer | undefined> = [];
   private spilledBlocks = 0;
-  private file: WorkFile | undefined;
+  private file: SealedWorkFile | undefined;
   /** False once the file could not be made or written: every block from then on stays in memory. */
   private spilling = true;
   private used = 0;
@@ -46,7 +47,7 @@ export class StringTable {
   private readonly firstBytes: Uint8Array[] = [];
   private readonly bases: number[] = [];
   private size = 0;
-  private readonly window = { start: 0, length: 0, bytes: Buffer.alloc(0) };
+  private readonly window: { start: number; bytes: Buffer } = { start: 0, bytes: Buffer.alloc(0) };
 
   get count(): number {
     return this.size;
@@ -130,7 +131,7 @@ export class StringTable {
   private trySpill(bytes: Uint8Array): boolean {
     if (!this.spilling) return false;
     if (this.file === undefined) {
-      this.file = WorkFile.open();
+      this.file = SealedWorkFile.open();
       if (this.file === undefined) return (this.spilling = false);
       unclosed.register(this, this.file, this);
     }
@@ -180,15 +181,13 @@ export class StringTable {
   private fromFile(start: number, end: number): Buffer {
     const file = this.file!;
     const window = this.window;
-    if (end - start > WINDOW) {
-      const bytes = Buffer.allocUnsafe(end - start);
-      file.readAt(bytes, start);
-      return bytes;
-    }
-    if (start < window.start || end > window.start + window.length) {
-      if (window.bytes.length === 0) window.bytes = Buffer.allocUnsafe(WINDOW);
-      window.start = start;
-      window.length = file.readAt(window.bytes.subarray(0, Math.min(WINDOW, this.spilledBlocks * BLOCK - start)), start);
+    // The file is read from 16-byte boundaries, where its encryption's blocks start.
+    const aligned = start - (start % 16);
+    if (end - aligned > WINDOW) return file.readAt(end - aligned, aligned).subarray(start - aligned);
+    if (start < window.start || end > window.start + window.bytes.length) {
+      releaseMemory(window.bytes);
+      window.bytes = file.readAt(Math.min(WINDOW, this.spilledBlocks * BLOCK - aligned), aligned);
+      window.start = aligned;
     }
     return window.bytes.subarray(start - window.start, end - window.start);
   }
