@@ -46,6 +46,7 @@ function chunks(bytes: Buffer, size: (index: number) => number): AsyncIterable<U
 }
 
 const readFile = (file: string): Promise<HeapGraph> => readHeapSnapshot(createReadStream(file, { highWaterMark: 1 << 20 }));
+const analyzeHeapFile = async (file: string): Promise<HeapReport> => analyzeHeap(await readFile(file), { top: 10 });
 
 /** The error a read of these bytes ends with (it must end with one). */
 async function readError(bytes: Buffer | string, chunkSize = 4096): Promise<MaintenanceError> {
@@ -150,6 +151,65 @@ describe('heap snapshot analysis', { timeout: 600_000 }, () => {
         const expected = reference.classes.get(summary.name)!.retainedSize;
         assert.ok(Math.abs(summary.retainedSize - expected) <= expected * 0.001, `scale ${scale}: class ${summary.name} retains ${summary.retainedSize}, the reference says ${expected}`);
       }
+    }
+  });
+
+  test('an object held from (Document DOM trees) is the page\'s: the same retained sizes with the work files and without', async () => {
+    // root -shortcut-> Window; root -> (Document DOM trees) -> Doc -> Holder; root -> (Internal) -> Other -> Holder.
+    // Holder is the page's (the DOM trees reach it), so the edge from Other, which is not, does not retain it:
+    // Doc dominates Holder and retains 1,050.
+    const strings = ['', 'Window', '(Document DOM trees)', 'Doc', 'Holder', '(Internal)', 'Other', 'window', 'holder'];
+    const [object, synthetic] = [3, 9];
+    const [element, property, shortcut] = [1, 2, 5];
+    // type, name, id, self size, edge count, detachedness
+    const nodes = [
+      [synthetic, 0, 1, 0, 3, 0],
+      [object, 1, 3, 100, 0, 0],
+      [synthetic, 2, 5, 0, 1, 0],
+      [object, 3, 7, 50, 1, 0],
+      [object, 4, 9, 1000, 0, 0],
+      [synthetic, 5, 11, 0, 1, 0],
+      [object, 6, 13, 10, 1, 0],
+    ];
+    // type, name or index, target node's index in "nodes"
+    const edges = [
+      [shortcut, 7, 1],
+      [element, 1, 2],
+      [element, 2, 5],
+      [element, 1, 3],
+      [property, 8, 4],
+      [element, 1, 6],
+      [property, 8, 4],
+    ].map(([type, name, to]) => [type, name, to! * 6]);
+    const snapshot = {
+      snapshot: {
+        meta: {
+          node_fields: ['type', 'name', 'id', 'self_size', 'edge_count', 'detachedness'],
+          node_types: [['hidden', 'array', 'string', 'object', 'code', 'closure', 'regexp', 'number', 'native', 'synthetic', 'concatenated string', 'sliced string', 'symbol', 'bigint', 'object shape'], 'string', 'number', 'number', 'number', 'number'],
+          edge_fields: ['type', 'name_or_index', 'to_node'],
+          edge_types: [['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak'], 'string_or_number', 'node'],
+        },
+        node_count: nodes.length,
+        edge_count: edges.length,
+      },
+      nodes: nodes.flat(),
+      edges: edges.flat(),
+      strings,
+    };
+    const file = join(dir, 'dom-trees.heapsnapshot');
+    writeFileSync(file, JSON.stringify(snapshot));
+    const expected = referenceAnalysis(file).classes.get('Doc')!.retainedSize;
+    assert.equal(expected, 1050, 'the reference');
+    const docRetains = async (): Promise<number> => (await analyzeHeapFile(file)).classes.find((c) => c.name === 'Doc')!.retainedSize;
+    assert.equal(await docRetains(), expected, 'with work files');
+    // No temporary directory: everything stays in memory.
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = join(dir, 'missing');
+    try {
+      assert.equal(await docRetains(), expected, 'without work files');
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
     }
   });
 

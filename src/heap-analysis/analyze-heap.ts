@@ -7,7 +7,7 @@ import { duplicateStrings, type DuplicateString } from './duplicate-strings.js';
 import { essentialEdges } from './essential-edges.js';
 import { globalObjects, graphKinds, type GraphKinds } from './graph-kinds.js';
 import { leakSuspects } from './leak-suspects.js';
-import { graphColumns, lendGraphMemory, lendToSearches, type ParkedColumns } from './lent-graph-memory.js';
+import { graphColumns, lendGraphMemory, lendToSearches, type LentToSearches, type ParkedColumns } from './lent-graph-memory.js';
 import { parkUint32, type EntryReader, type ParkedArray } from './parked-array.js';
 import { retainerPath, shortestRetainers } from './retainer-paths.js';
 import { ScratchArrays } from './scratch-arrays.js';
@@ -66,29 +66,27 @@ const HELD_CLASSES = 3;
  * names the class of each node), so that the peak is the graph and little more.
  */
 export function analyzeHeap(graph: HeapGraph, options: AnalysisOptions): HeapReport {
-  const kinds = graphKinds(graph);
-  // One set of work arrays passed from stage to stage, so none allocates while another's wait for the collector.
-  const scratch = new ScratchArrays();
-  // What reads node names, edge names or strings in bulk goes first, while the whole graph is in memory.
-  // Neither reads self sizes of the kind the owners' attribution moves (a string owns no backing store).
-  const duplicates = duplicateStrings(graph, kinds, options.top, scratch);
-  const biggest = biggestCollections(graph, kinds, options.top);
-  const globals = globalObjects(graph, kinds);
-  // The searches' work arrays are the memory of the graph's columns they do not read.
-  const lent = lendToSearches(graph, scratch);
-  let via: ParkedArray;
+  let lent: LentToSearches | undefined;
+  let via: ParkedArray | undefined;
   try {
+    const kinds = graphKinds(graph);
+    // One set of work arrays passed from stage to stage, so none allocates while another's wait for the collector.
+    const scratch = new ScratchArrays();
+    // What reads node names, edge names or strings in bulk goes first, while the whole graph is in memory.
+    // Neither reads self sizes of the kind the owners' attribution moves (a string owns no backing store).
+    const duplicates = duplicateStrings(graph, kinds, options.top, scratch);
+    const biggest = biggestCollections(graph, kinds, options.top);
+    const globals = globalObjects(graph, kinds);
+    // The searches' work arrays are the memory of the graph's columns they do not read.
+    lent = lendToSearches(graph, scratch);
     attributeOwnedSizes(graph, kinds, scratch);
     // Read only along the few paths the report prints: parked out of memory until then.
     via = parkUint32(shortestRetainers(graph, kinds, scratch), (array) => scratch.release(array));
     lent?.restore();
-  } finally {
-    lent?.close();
-  }
-  try {
     return report(graph, kinds, scratch, options, { duplicates, biggest, globals, via });
   } finally {
-    via.close();
+    lent?.close();
+    via?.close();
     graph.strings.close();
   }
 }
@@ -105,7 +103,9 @@ interface FoundBefore {
 function report(graph: HeapGraph, kinds: GraphKinds, scratch: ScratchArrays, options: AnalysisOptions, found: FoundBefore): HeapReport {
   const lent = lendGraphMemory(graph, true);
   try {
-    const tree = dominatorTree(graph, kinds, essentialEdges(graph, kinds, scratch, lent?.essential), scratch, lent);
+    const essential = essentialEdges(graph, kinds, scratch, lent?.essential);
+    lent?.releaseUnread();
+    const tree = dominatorTree(graph, kinds, essential, scratch, lent);
     return describe(graph, kinds, scratch, options, found, tree, lent === undefined ? graphColumns(graph) : lent.restore());
   } finally {
     lent?.close();

@@ -8,7 +8,8 @@ import type { ScratchArrays } from './scratch-arrays.js';
  * The graph's arrays the dominator computation never reads, out of memory while it runs. Their contents
  * wait in a private temporary file (`WorkFile`, unlinked as soon as it is open); node names and ids, edge
  * names and types lend their memory to the computation as its own work arrays (the search's parent and
- * order arrays, the retainer lists, which edges retain); node types and self sizes give theirs back. The
+ * order arrays, the retainer lists, which edges retain); self sizes give theirs back at once, node types
+ * once which edges retain is known (`releaseUnread`). The
  * computation was the analysis' peak, on top of the whole graph; this way it adds to the edges' targets
  * and offsets little more than its two other arrays.
  *
@@ -28,6 +29,11 @@ export interface LentGraphMemory {
    * is over (not restored: the caller reads no edge target after).
    */
   afterSearch: Uint32Array | undefined;
+  /**
+   * Gives back the memory of node types, which the dominators do not read (which edges retain does: it
+   * must be known first). Self sizes are given back as soon as the arrays are lent.
+   */
+  releaseUnread(): void;
   /** Reads the graph's self sizes into `into` (of the same type and length). */
   selfSizesInto(into: Uint32Array | Float64Array): void;
   /**
@@ -115,7 +121,7 @@ export function lendGraphMemory(graph: HeapGraph, spendEdgeTargets: boolean): Le
     return undefined;
   }
   const selfSizeType = graph.nodeSelfSize instanceof Uint32Array ? Uint32Array : Float64Array;
-  releaseMemory(graph.nodeType);
+  // Nothing reads self sizes until the dominators sum them up.
   releaseMemory(graph.nodeSelfSize);
   let restored = false;
   return {
@@ -124,6 +130,9 @@ export function lendGraphMemory(graph: HeapGraph, spendEdgeTargets: boolean): Le
     retainers: graph.edgeNameOrIndex,
     essential: graph.edgeType,
     afterSearch: spendEdgeTargets ? graph.edgeTarget : undefined,
+    releaseUnread(): void {
+      releaseMemory(graph.nodeType);
+    },
     selfSizesInto(into: Uint32Array | Float64Array): void {
       readBack(file, into, at.nodeSelfSize);
     },

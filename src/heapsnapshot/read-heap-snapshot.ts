@@ -12,7 +12,12 @@ import { StringTable } from './string-table.js';
  */
 export async function readHeapSnapshot(source: AsyncIterable<Uint8Array>): Promise<HeapGraph> {
   const reader = new HeapSnapshotReader();
-  for await (const chunk of source) reader.write(chunk);
+  try {
+    for await (const chunk of source) reader.write(chunk);
+  } catch (error) {
+    reader.abort();
+    throw error;
+  }
   return reader.end();
 }
 
@@ -33,13 +38,32 @@ export class HeapSnapshotReader {
     return this.tokenizer.bytesRead;
   }
 
+  /** Reads a chunk; on bad input, throws, and the reader is aborted. */
   write(chunk: Uint8Array): void {
-    this.tokenizer.write(chunk);
+    try {
+      this.tokenizer.write(chunk);
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
   }
 
   end(): HeapGraph {
-    this.tokenizer.end();
-    return this.builder.finish(this.tokenizer.bytesRead);
+    try {
+      this.tokenizer.end();
+      return this.builder.finish(this.tokenizer.bytesRead);
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+  }
+
+  /**
+   * Gives up on this snapshot (its source failed): the temporary file its strings went to is closed now,
+   * not when the collector finds the reader. Bad input aborts by itself.
+   */
+  abort(): void {
+    this.builder.abort();
   }
 }
 
@@ -83,6 +107,10 @@ class GraphBuilder implements SnapshotEvents {
   private edgeName = new Uint32Array(0);
   private edgeTarget = new Uint32Array(0);
   private readonly strings = new StringTable();
+
+  abort(): void {
+    this.strings.close();
+  }
 
   header(value: unknown, end: number): void {
     if (this.layout !== undefined) throw malformedSnapshot('a second "snapshot" header', end);

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -7,8 +7,9 @@ const IO_BYTES = 1 << 30;
 
 /**
  * A private temporary file, read and written at any offset, for what the reader and the analysis hold out
- * of memory for a while (the strings' bytes, arrays a stage does not read). It is unlinked as soon as it is open, so it goes away with
- * its descriptor whatever happens, and no other process can open it. Its pages sit in the system's page
+ * of memory for a while (the strings' bytes, arrays a stage does not read). It is unlinked as soon as it
+ * is open, so it goes away with its descriptor whatever happens, and no other process can open it by name
+ * (the process's own user and root still can, through `/proc/PID/fd`). Its pages sit in the system's page
  * cache, which the kernel may write out and reclaim, not in the process's memory.
  */
 export class WorkFile {
@@ -24,15 +25,17 @@ export class WorkFile {
     } catch {
       return undefined;
     }
+    const file = join(dir, 'work');
+    let fd = -1;
     try {
-      const file = join(dir, 'work');
-      const fd = openSync(file, 'wx+', 0o600);
+      fd = openSync(file, 'wx+', 0o600);
       unlinkSync(file);
+      rmdirSync(dir);
       return new WorkFile(fd);
     } catch {
+      if (fd !== -1) closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
       return undefined;
-    } finally {
-      rmdirSync(dir);
     }
   }
 

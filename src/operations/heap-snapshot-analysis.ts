@@ -37,7 +37,8 @@ export async function analyzeHeapSnapshotOf(
   options: ProduceOptions,
 ): Promise<{ report: HeapReport; facts: Record<string, unknown> }> {
   const reader = new HeapSnapshotReader();
-  const facts = await snapshot.produce(
+  const facts = await snapshot
+    .produce(
     target,
     params as never,
     {
@@ -46,8 +47,12 @@ export async function analyzeHeapSnapshotOf(
       warn: () => {},
       filePath: undefined,
     },
-    options,
-  );
+      options,
+    )
+    .catch((error: unknown) => {
+      reader.abort();
+      throw error;
+    });
   options.progress({ phase: 'analyzing', bytesRead: reader.bytesRead });
   return { report: analyzeHeap(reader.end(), { top }), facts };
 }
@@ -68,6 +73,9 @@ async function readStoredSnapshot(path: string, redact: boolean): Promise<HeapGr
   const source: AsyncIterable<Buffer> = redact ? stream.pipe(redactHeapSnapshot()) : stream;
   try {
     for await (const chunk of source) reader.write(chunk);
+  } catch (error) {
+    reader.abort();
+    throw error;
   } finally {
     stream.destroy();
   }
