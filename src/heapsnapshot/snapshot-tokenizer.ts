@@ -25,10 +25,11 @@ export interface SnapshotEvents {
   /**
    * One element of `strings`: its bytes between the quotes are `bytes[from..to)`, JSON escapes kept
    * (`escaped` says whether there is any); in the input it runs from `start` (the opening quote) to `end`
-   * (after the closing one). The bytes are reused after the call returns. (A range, not a view: a view per
-   * string would cost more than the string.)
+   * (after the closing one). `ascii` says whether every byte is below 0x80 (then, unless escaped, its
+   * UTF-16 length is its byte length). The bytes are reused after the call returns. (A range, not a view:
+   * a view per string would cost more than the string.)
    */
-  string(bytes: Uint8Array, from: number, to: number, escaped: boolean, start: number, end: number): void;
+  string(bytes: Uint8Array, from: number, to: number, escaped: boolean, start: number, end: number, ascii: boolean): void;
   /** The section's value ended; `offset` is after its last byte. */
   sectionEnd(name: string, offset: number): void;
 }
@@ -84,8 +85,11 @@ const LOWER_U = 117;
 const ESCAPED_BYTES = new Set([34, 92, 47, 98, 102, 110, 114, 116]);
 const isHexDigit = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
 
-/** 10^n: a number of n + 1 digits below it began with a zero. (Inexact past 10^22, infinite past 10^308: no count V8 writes is that long.) */
-const POW10 = Array.from({ length: 400 }, (_, n) => 10 ** n);
+/**
+ * For a number of n digits, 10^(n - 1): below it, it began with a zero (0 for one digit, where "0" is
+ * the number zero). Inexact past 10^22, infinite past 10^308: no count V8 writes is that long.
+ */
+const LEADING_ZERO_BELOW = Array.from({ length: 400 }, (_, n) => (n > 1 ? 10 ** (n - 1) : 0));
 
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
 
@@ -114,6 +118,7 @@ export class SnapshotTokenizer {
   // String section state.
   private stringStart = 0;
   private escaped = false;
+  private ascii = true;
   /**
    * Where the current string is in an escape: 0 outside one, ESCAPE_BEGUN after its backslash, else the
    * hex digits of a `\u` escape still to come plus one. One number, tested once per byte.
@@ -276,29 +281,52 @@ export class SnapshotTokenizer {
     const length = chunk.length;
     while (i < length) {
       let c = chunk[i]!;
-      if (digits !== 0 || (c >= 48 && c <= 57)) {
-        if (digits === 0 && needComma) throw malformedSnapshot(`two numbers without a comma in "${this.key}"`, this.offset + i);
+      if (digits !== 0) {
+        // The rest of a number the last chunk ended in; what ends it is read by the loop's next turn.
+        const first = i;
+        while (c >= 48 && c <= 57) {
+          value = value * 10 + (c - 48);
+          if (++i === length) break;
+          c = chunk[i]!;
+        }
+        digits += i - first;
+        if (i === length) break;
+        if (value < LEADING_ZERO_BELOW[digits]!) throw malformedSnapshot(`a number with a leading zero in "${this.key}"`, this.offset + i);
+        batch[count++] = value;
+        if (count === BATCH) {
+          this.events.numbers(batch, count);
+          count = 0;
+        }
+        value = 0;
+        digits = 0;
+        needComma = true;
+        afterComma = false;
+        continue;
+      }
+      if ((c - 48) >>> 0 <= 9) {
+        if (needComma) throw malformedSnapshot(`two numbers without a comma in "${this.key}"`, this.offset + i);
         // A run of numbers each followed by its comma, the bulk of the file, is read without a turn of the
-        // outer loop; anything else (white space, the closing bracket, an error) goes back to it.
+        // outer loop; anything else (white space, the closing bracket, an error) goes back to it. Each number
+        // is folded in a local, not in `value`: V8 then does the arithmetic on integers rather than doubles
+        // (a number past 2^31 only makes it fall back to doubles), and the loop keeps no other state per number.
         for (;;) {
           const first = i;
-          while (c >= 48 && c <= 57) {
-            value = value * 10 + (c - 48);
-            if (++i === length) break;
-            c = chunk[i]!;
+          let own = c - 48;
+          let next = 0;
+          while (++i < length && (next = chunk[i]! - 48) >>> 0 <= 9) own = own * 10 + next;
+          if (i === length) {
+            value = own;
+            digits = i - first;
+            break;
           }
-          digits += i - first;
-          if (i === length) break;
           // JSON has no leading zeros, and V8 writes none: "012" would pass on into a file no parser takes.
-          if (digits > 1 && value < POW10[digits - 1]!) throw malformedSnapshot(`a number with a leading zero in "${this.key}"`, this.offset + i);
-          batch[count++] = value;
+          if (own < LEADING_ZERO_BELOW[i - first]!) throw malformedSnapshot(`a number with a leading zero in "${this.key}"`, this.offset + i);
+          batch[count++] = own;
           if (count === BATCH) {
             this.events.numbers(batch, count);
             count = 0;
           }
-          value = 0;
-          digits = 0;
-          if (c !== COMMA) {
+          if (next !== COMMA - 48) {
             needComma = true;
             afterComma = false;
             break;
@@ -307,7 +335,7 @@ export class SnapshotTokenizer {
           afterComma = true;
           if (++i === length) break;
           c = chunk[i]!;
-          if (c < 48 || c > 57) break;
+          if ((c - 48) >>> 0 > 9) break;
         }
         continue;
       }
@@ -369,6 +397,7 @@ export class SnapshotTokenizer {
       if (c === QUOTE) {
         this.stringStart = at;
         this.escaped = false;
+        this.ascii = true;
         this.escapeState = 0;
         this.stringPartsLength = 0;
         this.state = State.InString;
@@ -397,6 +426,7 @@ export class SnapshotTokenizer {
     let i = from;
     const length = chunk.length;
     let escapeState = this.escapeState;
+    let ascii = this.ascii;
     for (; i < length; i++) {
       const c = chunk[i]!;
       if (escapeState !== 0) {
@@ -418,16 +448,21 @@ export class SnapshotTokenizer {
         continue;
       }
       if (c === QUOTE) break;
-      if (c < 32) throw malformedSnapshot('a control character inside a string', this.offset + i);
+      // One test for two rare bytes: a control character (an error) and a byte of a non-ASCII character.
+      if ((c - 32) >>> 0 > 95) {
+        if (c < 32) throw malformedSnapshot('a control character inside a string', this.offset + i);
+        ascii = false;
+      }
     }
     this.escapeState = escapeState;
+    this.ascii = ascii;
     if (i === length) return i;
     const start = this.stringChunkStart(chunk);
     if (this.stringPartsLength === 0) {
-      this.events.string(chunk, start, i, this.escaped, this.stringStart, this.offset + i + 1);
+      this.events.string(chunk, start, i, this.escaped, this.stringStart, this.offset + i + 1, ascii);
     } else {
       this.keepStringPart(chunk, start, i);
-      this.events.string(this.stringParts!, 0, this.stringPartsLength, this.escaped, this.stringStart, this.offset + i + 1);
+      this.events.string(this.stringParts!, 0, this.stringPartsLength, this.escaped, this.stringStart, this.offset + i + 1, ascii);
     }
     this.stringPartsLength = 0;
     this.state = State.AfterString;
