@@ -305,38 +305,16 @@ export class SnapshotTokenizer {
       }
       if ((c - 48) >>> 0 <= 9) {
         if (needComma) throw malformedSnapshot(`two numbers without a comma in "${this.key}"`, this.offset + i);
-        // A run of numbers each followed by its comma, the bulk of the file, is read without a turn of the
-        // outer loop; anything else (white space, the closing bracket, an error) goes back to it. Each number
-        // is folded in a local, not in `value`: V8 then does the arithmetic on integers rather than doubles
-        // (a number past 2^31 only makes it fall back to doubles), and the loop keeps no other state per number.
-        for (;;) {
-          const first = i;
-          let own = c - 48;
-          let next = 0;
-          while (++i < length && (next = chunk[i]! - 48) >>> 0 <= 9) own = own * 10 + next;
-          if (i === length) {
-            value = own;
-            digits = i - first;
-            break;
-          }
-          // JSON has no leading zeros, and V8 writes none: "012" would pass on into a file no parser takes.
-          if (own < LEADING_ZERO_BELOW[i - first]!) throw malformedSnapshot(`a number with a leading zero in "${this.key}"`, this.offset + i);
-          batch[count++] = own;
-          if (count === BATCH) {
-            this.events.numbers(batch, count);
-            count = 0;
-          }
-          if (next !== COMMA - 48) {
-            needComma = true;
-            afterComma = false;
-            break;
-          }
-          needComma = false;
-          afterComma = true;
-          if (++i === length) break;
-          c = chunk[i]!;
-          if ((c - 48) >>> 0 > 9) break;
-        }
+        this.batchCount = count;
+        this.afterComma = afterComma;
+        this.value = 0;
+        this.digits = 0;
+        i = this.numberRun(chunk, i);
+        count = this.batchCount;
+        value = this.value;
+        digits = this.digits;
+        needComma = this.needComma;
+        afterComma = this.afterComma;
         continue;
       }
       if (c === COMMA) {
@@ -366,6 +344,56 @@ export class SnapshotTokenizer {
     this.batchCount = count;
     this.value = value;
     this.digits = digits;
+    this.needComma = needComma;
+    this.afterComma = afterComma;
+    return i;
+  }
+
+  /**
+   * A run of numbers each followed by its comma, from the digit at `from`: the bulk of the file, read in a
+   * function of its own so that V8 optimizes it as a whole rather than as a loop inside `integers` (whose
+   * optimized code it would leave, at a cost, at every end of a run). Each number is folded in a local
+   * begun at its first digit: V8 then does the arithmetic on integers rather than doubles (a number past
+   * 2^31 only makes it fall back to doubles). Returns where the run stops: at what ends a number other than
+   * a comma, at what follows a comma other than a digit, or at the end of the chunk (inside a number, it is
+   * carried in `value` and `digits`). The state goes back in the fields.
+   */
+  private numberRun(chunk: Uint8Array, from: number): number {
+    const batch = this.batch;
+    let count = this.batchCount;
+    let afterComma = this.afterComma;
+    let needComma = false;
+    const length = chunk.length;
+    let i = from;
+    let c = chunk[i]!;
+    for (;;) {
+      const first = i;
+      let own = c - 48;
+      let next = 0;
+      while (++i < length && (next = chunk[i]! - 48) >>> 0 <= 9) own = own * 10 + next;
+      if (i === length) {
+        this.value = own;
+        this.digits = i - first;
+        break;
+      }
+      // JSON has no leading zeros, and V8 writes none: "012" would pass on into a file no parser takes.
+      if (own < LEADING_ZERO_BELOW[i - first]!) throw malformedSnapshot(`a number with a leading zero in "${this.key}"`, this.offset + i);
+      batch[count++] = own;
+      if (count === BATCH) {
+        this.events.numbers(batch, count);
+        count = 0;
+      }
+      if (next !== COMMA - 48) {
+        needComma = true;
+        afterComma = false;
+        break;
+      }
+      afterComma = true;
+      if (++i === length) break;
+      c = chunk[i]!;
+      if ((c - 48) >>> 0 > 9) break;
+    }
+    this.batchCount = count;
     this.needComma = needComma;
     this.afterComma = afterComma;
     return i;
