@@ -25,10 +25,11 @@ export interface SnapshotEvents {
   /**
    * One element of `strings`: its bytes between the quotes are `bytes[from..to)`, JSON escapes kept
    * (`escaped` says whether there is any); in the input it runs from `start` (the opening quote) to `end`
-   * (after the closing one). The bytes are reused after the call returns. (A range, not a view: a view per
-   * string would cost more than the string.)
+   * (after the closing one). `ascii` says whether every byte is below 0x80 (then, unless escaped, its
+   * UTF-16 length is its byte length). The bytes are reused after the call returns. (A range, not a view:
+   * a view per string would cost more than the string.)
    */
-  string(bytes: Uint8Array, from: number, to: number, escaped: boolean, start: number, end: number): void;
+  string(bytes: Uint8Array, from: number, to: number, escaped: boolean, start: number, end: number, ascii: boolean): void;
   /** The section's value ended; `offset` is after its last byte. */
   sectionEnd(name: string, offset: number): void;
 }
@@ -84,8 +85,11 @@ const LOWER_U = 117;
 const ESCAPED_BYTES = new Set([34, 92, 47, 98, 102, 110, 114, 116]);
 const isHexDigit = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 102);
 
-/** 10^n: a number of n + 1 digits below it began with a zero. (Inexact past 10^22, infinite past 10^308: no count V8 writes is that long.) */
-const POW10 = Array.from({ length: 400 }, (_, n) => 10 ** n);
+/**
+ * For a number of n digits, 10^(n - 1): below it, it began with a zero (0 for one digit, where "0" is
+ * the number zero). Inexact past 10^22, infinite past 10^308: no count V8 writes is that long.
+ */
+const LEADING_ZERO_BELOW = Array.from({ length: 400 }, (_, n) => (n > 1 ? 10 ** (n - 1) : 0));
 
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
 
@@ -114,6 +118,7 @@ export class SnapshotTokenizer {
   // String section state.
   private stringStart = 0;
   private escaped = false;
+  private ascii = true;
   /**
    * Where the current string is in an escape: 0 outside one, ESCAPE_BEGUN after its backslash, else the
    * hex digits of a `\u` escape still to come plus one. One number, tested once per byte.
@@ -276,39 +281,40 @@ export class SnapshotTokenizer {
     const length = chunk.length;
     while (i < length) {
       let c = chunk[i]!;
-      if (digits !== 0 || (c >= 48 && c <= 57)) {
-        if (digits === 0 && needComma) throw malformedSnapshot(`two numbers without a comma in "${this.key}"`, this.offset + i);
-        // A run of numbers each followed by its comma, the bulk of the file, is read without a turn of the
-        // outer loop; anything else (white space, the closing bracket, an error) goes back to it.
-        for (;;) {
-          const first = i;
-          while (c >= 48 && c <= 57) {
-            value = value * 10 + (c - 48);
-            if (++i === length) break;
-            c = chunk[i]!;
-          }
-          digits += i - first;
-          if (i === length) break;
-          // JSON has no leading zeros, and V8 writes none: "012" would pass on into a file no parser takes.
-          if (digits > 1 && value < POW10[digits - 1]!) throw malformedSnapshot(`a number with a leading zero in "${this.key}"`, this.offset + i);
-          batch[count++] = value;
-          if (count === BATCH) {
-            this.events.numbers(batch, count);
-            count = 0;
-          }
-          value = 0;
-          digits = 0;
-          if (c !== COMMA) {
-            needComma = true;
-            afterComma = false;
-            break;
-          }
-          needComma = false;
-          afterComma = true;
+      if (digits !== 0) {
+        // The rest of a number the last chunk ended in; what ends it is read by the loop's next turn.
+        const first = i;
+        while (c >= 48 && c <= 57) {
+          value = value * 10 + (c - 48);
           if (++i === length) break;
           c = chunk[i]!;
-          if (c < 48 || c > 57) break;
         }
+        digits += i - first;
+        if (i === length) break;
+        if (value < LEADING_ZERO_BELOW[digits]!) throw malformedSnapshot(`a number with a leading zero in "${this.key}"`, this.offset + i);
+        batch[count++] = value;
+        if (count === BATCH) {
+          this.events.numbers(batch, count);
+          count = 0;
+        }
+        value = 0;
+        digits = 0;
+        needComma = true;
+        afterComma = false;
+        continue;
+      }
+      if ((c - 48) >>> 0 <= 9) {
+        if (needComma) throw malformedSnapshot(`two numbers without a comma in "${this.key}"`, this.offset + i);
+        this.batchCount = count;
+        this.afterComma = afterComma;
+        this.value = 0;
+        this.digits = 0;
+        i = this.numberRun(chunk, i);
+        count = this.batchCount;
+        value = this.value;
+        digits = this.digits;
+        needComma = this.needComma;
+        afterComma = this.afterComma;
         continue;
       }
       if (c === COMMA) {
@@ -343,6 +349,56 @@ export class SnapshotTokenizer {
     return i;
   }
 
+  /**
+   * A run of numbers each followed by its comma, from the digit at `from`: the bulk of the file, read in a
+   * function of its own so that V8 optimizes it as a whole rather than as a loop inside `integers` (whose
+   * optimized code it would leave, at a cost, at every end of a run). Each number is folded in a local
+   * begun at its first digit: V8 then does the arithmetic on integers rather than doubles (a number past
+   * 2^31 only makes it fall back to doubles). Returns where the run stops: at what ends a number other than
+   * a comma, at what follows a comma other than a digit, or at the end of the chunk (inside a number, it is
+   * carried in `value` and `digits`). The state goes back in the fields.
+   */
+  private numberRun(chunk: Uint8Array, from: number): number {
+    const batch = this.batch;
+    let count = this.batchCount;
+    let afterComma = this.afterComma;
+    let needComma = false;
+    const length = chunk.length;
+    let i = from;
+    let c = chunk[i]!;
+    for (;;) {
+      const first = i;
+      let own = c - 48;
+      let next = 0;
+      while (++i < length && (next = chunk[i]! - 48) >>> 0 <= 9) own = own * 10 + next;
+      if (i === length) {
+        this.value = own;
+        this.digits = i - first;
+        break;
+      }
+      // JSON has no leading zeros, and V8 writes none: "012" would pass on into a file no parser takes.
+      if (own < LEADING_ZERO_BELOW[i - first]!) throw malformedSnapshot(`a number with a leading zero in "${this.key}"`, this.offset + i);
+      batch[count++] = own;
+      if (count === BATCH) {
+        this.events.numbers(batch, count);
+        count = 0;
+      }
+      if (next !== COMMA - 48) {
+        needComma = true;
+        afterComma = false;
+        break;
+      }
+      afterComma = true;
+      if (++i === length) break;
+      c = chunk[i]!;
+      if ((c - 48) >>> 0 > 9) break;
+    }
+    this.batchCount = count;
+    this.needComma = needComma;
+    this.afterComma = afterComma;
+    return i;
+  }
+
   private flushNumbers(): void {
     if (this.batchCount === 0) return;
     const count = this.batchCount;
@@ -369,6 +425,7 @@ export class SnapshotTokenizer {
       if (c === QUOTE) {
         this.stringStart = at;
         this.escaped = false;
+        this.ascii = true;
         this.escapeState = 0;
         this.stringPartsLength = 0;
         this.state = State.InString;
@@ -397,41 +454,62 @@ export class SnapshotTokenizer {
     let i = from;
     const length = chunk.length;
     let escapeState = this.escapeState;
-    for (; i < length; i++) {
-      const c = chunk[i]!;
-      if (escapeState !== 0) {
-        // A JSON escape is checked, not decoded: a bad one would pass to the consumer in a string that is kept.
-        if (escapeState === ESCAPE_BEGUN) {
-          if (c === LOWER_U) escapeState = 5;
-          else if (ESCAPED_BYTES.has(c)) escapeState = 0;
-          else throw malformedSnapshot('an invalid escape inside a string', this.offset + i);
-        } else {
-          if (!isHexDigit(c)) throw malformedSnapshot('a \\u escape without four hex digits inside a string', this.offset + i);
-          escapeState--;
-          if (escapeState === 1) escapeState = 0;
+    let ascii = this.ascii;
+    for (;;) {
+      for (; i < length; i++) {
+        const c = chunk[i]!;
+        if (escapeState !== 0) {
+          // A JSON escape is checked, not decoded: a bad one would pass to the consumer in a string that is kept.
+          if (escapeState === ESCAPE_BEGUN) {
+            if (c === LOWER_U) escapeState = 5;
+            else if (ESCAPED_BYTES.has(c)) escapeState = 0;
+            else throw malformedSnapshot('an invalid escape inside a string', this.offset + i);
+          } else {
+            if (!isHexDigit(c)) throw malformedSnapshot('a \\u escape without four hex digits inside a string', this.offset + i);
+            escapeState--;
+            if (escapeState === 1) escapeState = 0;
+          }
+          continue;
         }
+        if (c === BACKSLASH) {
+          escapeState = ESCAPE_BEGUN;
+          this.escaped = true;
+          continue;
+        }
+        if (c === QUOTE) break;
+        // One test for two rare bytes: a control character (an error) and a byte of a non-ASCII character.
+        if ((c - 32) >>> 0 > 95) {
+          if (c < 32) throw malformedSnapshot('a control character inside a string', this.offset + i);
+          ascii = false;
+        }
+      }
+      if (i === length) {
+        this.escapeState = escapeState;
+        this.ascii = ascii;
+        return i;
+      }
+      const start = this.stringChunkStart(chunk);
+      if (this.stringPartsLength === 0) {
+        this.events.string(chunk, start, i, this.escaped, this.stringStart, this.offset + i + 1, ascii);
+      } else {
+        this.keepStringPart(chunk, start, i);
+        this.events.string(this.stringParts!, 0, this.stringPartsLength, this.escaped, this.stringStart, this.offset + i + 1, ascii);
+      }
+      this.stringPartsLength = 0;
+      // The next string right after a comma, as V8 writes nearly all of them, is read here rather than
+      // after a turn through the caller (what betweenStrings would do for it, done in place).
+      if (i + 2 < length && chunk[i + 1] === COMMA && chunk[i + 2] === QUOTE) {
+        this.stringStart = this.offset + i + 2;
+        this.escaped = false;
+        ascii = true;
+        i += 3;
         continue;
       }
-      if (c === BACKSLASH) {
-        escapeState = ESCAPE_BEGUN;
-        this.escaped = true;
-        continue;
-      }
-      if (c === QUOTE) break;
-      if (c < 32) throw malformedSnapshot('a control character inside a string', this.offset + i);
+      this.escapeState = 0;
+      this.ascii = ascii;
+      this.state = State.AfterString;
+      return i + 1;
     }
-    this.escapeState = escapeState;
-    if (i === length) return i;
-    const start = this.stringChunkStart(chunk);
-    if (this.stringPartsLength === 0) {
-      this.events.string(chunk, start, i, this.escaped, this.stringStart, this.offset + i + 1);
-    } else {
-      this.keepStringPart(chunk, start, i);
-      this.events.string(this.stringParts!, 0, this.stringPartsLength, this.escaped, this.stringStart, this.offset + i + 1);
-    }
-    this.stringPartsLength = 0;
-    this.state = State.AfterString;
-    return i + 1;
   }
 
   /** A string that spans chunks is copied together; the scratch grows to the longest string seen. */

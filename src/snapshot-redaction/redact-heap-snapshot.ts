@@ -69,7 +69,7 @@ export class SnapshotRedactor {
           this.marks!.edgeNumbers(values, count);
         }
       },
-      string: (bytes, from, to, escaped, start, end) => this.string(bytes, from, to, escaped, start, end),
+      string: (bytes, from, to, escaped, start, end, ascii) => this.string(bytes, from, to, escaped, start, end, ascii),
       sectionEnd: (name) => {
         this.seen.add(name);
         this.section = '';
@@ -83,7 +83,7 @@ export class SnapshotRedactor {
     return { strings: this.stringIndex, redacted: this.redacted, markBytes: this.marks?.byteLength ?? 0 };
   }
 
-  private string(bytes: Uint8Array, from: number, to: number, escaped: boolean, start: number, end: number): void {
+  private string(bytes: Uint8Array, from: number, to: number, escaped: boolean, start: number, end: number, ascii: boolean): void {
     const index = this.stringIndex++;
     this.afterLastString = end;
     if (this.marks!.namesWeakMapValue(index, bytes, from, to)) {
@@ -94,7 +94,7 @@ export class SnapshotRedactor {
     } else if (this.marks!.mustRedact(index, bytes, from, to)) {
       this.redacted++;
       this.passUpTo(start);
-      this.labels.writeReplacement(index, bytes, from, to, escaped, this.out);
+      this.labels.writeReplacement(index, bytes, from, to, escaped, ascii, this.out);
       this.cursor = end;
     } else if (this.heldQuote) {
       // Its opening quote was held back with an earlier chunk: the tokenizer has the whole string.

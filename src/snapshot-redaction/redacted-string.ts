@@ -42,18 +42,18 @@ export class StringLabels {
 
   /**
    * Writes the JSON text, quotes included, that replaces string number `index` (indices come in
-   * increasing order), whose escaped JSON bytes are `bytes[from..to)`.
+   * increasing order), whose escaped JSON bytes are `bytes[from..to)` (`ascii` when all are below 0x80).
    */
-  writeReplacement(index: number, bytes: Uint8Array, from: number, to: number, escaped: boolean, out: ChunkOutput): void {
+  writeReplacement(index: number, bytes: Uint8Array, from: number, to: number, escaped: boolean, ascii: boolean, out: ChunkOutput): void {
     while (index >= this.blockStart + LABELS_PER_BLOCK) {
       this.keystream = this.cipher.update(ZEROS);
       this.blockStart += LABELS_PER_BLOCK;
     }
-    const length = escaped ? unescapedLength(bytes, from, to) : utf16Length(bytes, from, to);
+    const length = escaped ? unescapedLength(bytes, from, to) : ascii ? to - from : utf16Length(bytes, from, to);
     const target = out.reserve(MAX_REPLACEMENT);
     let at = out.length;
-    PREFIX.copy(target, at);
-    at += PREFIX.length;
+    // A loop, not PREFIX.copy: for 15 bytes a native call costs more than the bytes.
+    for (let i = 0; i < PREFIX.length; i++) target[at++] = PREFIX[i]!;
     at = writeDecimal(target, at, length);
     target[at++] = COLON;
     const label = (index - this.blockStart) * LABEL_BYTES;
@@ -71,6 +71,17 @@ export class StringLabels {
 
 /** Writes `value`'s decimal digits at `at` (no string made per label); returns where they end. */
 function writeDecimal(target: Buffer, at: number, value: number): number {
+  // Lengths are mostly one or two digits: written without the loops below.
+  if (value < 10) {
+    target[at] = 48 + value;
+    return at + 1;
+  }
+  if (value < 100) {
+    const tens = (value / 10) | 0;
+    target[at] = 48 + tens;
+    target[at + 1] = 48 + value - tens * 10;
+    return at + 2;
+  }
   let digits = 1;
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
   let rest = value;

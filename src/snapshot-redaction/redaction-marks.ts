@@ -95,30 +95,37 @@ export class RedactionMarks {
     const { type: typeField, name: nameField, edgeCount: edgeCountField } = this.layout.node;
     const nodeKind = this.nodeKind;
     const { content, codeName, stringNodes } = this;
+    let node = this.nodeCount;
+    let edgesExpected = this.edgesExpected;
     let i = from;
-    for (; i + size <= to; i += size) {
+    for (; i + size <= to; i += size, node++) {
       const type = values[i + typeField]!;
       const name = values[i + nameField]!;
       const edgeCount = values[i + edgeCountField]!;
-      if (type >= nodeKind.length) throw malformedSnapshot(`node ${this.nodeCount} has an unknown type ${type}`, 0);
+      if (type >= nodeKind.length) throw malformedSnapshot(`node ${node} has an unknown type ${type}`, 0);
       const kind = nodeKind[type]!;
-      if ((kind & (STRING_NODE | DATA_NAMED)) !== 0) content.set(name);
-      else codeName.set(name);
-      stringNodes.add((kind & STRING_NODE) !== 0, name);
-      if ((kind & SHAPE_NODE) !== 0) this.addShape(edgeCount);
-      this.edgesExpected += edgeCount;
-      this.nodeCount++;
+      if (kind === 0) codeName.set(name);
+      else {
+        if ((kind & (STRING_NODE | DATA_NAMED)) !== 0) content.set(name);
+        else codeName.set(name);
+        if ((kind & STRING_NODE) !== 0) stringNodes.add(node, name);
+        if ((kind & SHAPE_NODE) !== 0) this.addShape(edgesExpected, edgeCount);
+      }
+      edgesExpected += edgeCount;
     }
+    this.nodeCount = node;
+    this.edgesExpected = edgesExpected;
     return i;
   }
 
-  private addShape(edgeCount: number): void {
+  /** A shape node whose edges are the `edgeCount` from ordinal `firstEdge` on. */
+  private addShape(firstEdge: number, edgeCount: number): void {
     if (this.shapeCount * 2 + 2 > this.shapes.length) {
       const grown = new Uint32Array(this.shapes.length * 2);
       grown.set(this.shapes);
       this.shapes = grown;
     }
-    this.shapes[this.shapeCount * 2] = this.edgesExpected;
+    this.shapes[this.shapeCount * 2] = firstEdge;
     this.shapes[this.shapeCount * 2 + 1] = edgeCount;
     this.shapeCount++;
     if (this.shapeCount === 1) this.enterShape(0);
@@ -126,6 +133,7 @@ export class RedactionMarks {
 
   /** Edges' numbers, in order (after all nodes): each edge's name marked by its type and by what it leaves. */
   edgeNumbers(values: Float64Array, count: number): void {
+    this.stringNodes.seal(this.nodeCount);
     let i = this.edges.completeCarried(values, count);
     if (i < 0) return;
     if (this.edges.carriedWhole) this.addEdges(this.edges.carried, 0, this.edges.size);
