@@ -144,8 +144,9 @@ export class RedactionMarks {
   private addEdges(values: Float64Array, from: number, to: number): number {
     const size = this.edges.size;
     const { type: typeField, nameOrIndex, toNode } = this.layout.edge;
-    const edgeKind = this.edgeKind;
-    const { propertyName, internalName, codeName } = this;
+    const { edgeKind, propertyName, internalName, codeName, shapeName, stringNodes, nodeFieldCount, shapeCount } = this;
+    // The current shape's range in locals: read for every edge (tens of millions), changed once per shape.
+    let { shapeStart, shapeEnd } = this;
     let edge = this.edgeOrdinal;
     let i = from;
     for (; i + size <= to; i += size, edge++) {
@@ -157,10 +158,13 @@ export class RedactionMarks {
       else if (kind === EdgeKind.Internal) internalName.set(name);
       else if (kind === EdgeKind.Code) codeName.set(name);
       // Edges are written in their nodes' order: the current shape's edges are a range of ordinals.
-      if (edge >= this.shapeEnd && this.shapeCursor < this.shapeCount) this.nextShapeFor(edge);
-      if (edge >= this.shapeStart && edge < this.shapeEnd) {
-        const target = this.stringNodes.nameOf(values[i + toNode]! / this.nodeFieldCount);
-        if (target !== -1) this.shapeName.set(target);
+      if (edge >= shapeEnd && this.shapeCursor < shapeCount) {
+        this.nextShapeFor(edge);
+        ({ shapeStart, shapeEnd } = this);
+      }
+      if (edge >= shapeStart && edge < shapeEnd) {
+        const target = stringNodes.nameOf(values[i + toNode]! / nodeFieldCount);
+        if (target !== -1) shapeName.set(target);
       }
     }
     this.edgeOrdinal = edge;
