@@ -140,9 +140,10 @@ describe('web console in headless Chromium (worker mode)', () => {
     const frames = await page.$$eval('#flame-frames tbody tr', (rows: any[]) =>
       rows.map((row: any) => ({ name: row.dataset.function!, self: Number(row.dataset.self), total: Number(row.dataset.total) })),
     );
-    // hotFunction's time is spent in the native hash it calls, so its own self time is small: what the
-    // flame graph shows is its width (total), which spans most of the widest stack of the profile. V8's
-    // pseudo-frames ((program), (garbage collector), (idle)) are not the app's code.
+    // hotFunction's time is spent in the native hash it calls, so its own self time is small, often none
+    // (the table then lists it among the widest frames without self time): what the flame graph shows is
+    // its width (total), which spans most of the widest stack of the profile. V8's pseudo-frames
+    // ((program), (garbage collector), (idle)) are not the app's code.
     const widest = Math.max(...frames.filter((frame) => !frame.name.startsWith('(')).map((frame) => frame.total));
     const hot = frames.find((frame) => frame.name === 'hotFunction');
     assert.ok(hot !== undefined && hot.total >= 0.5 * widest, JSON.stringify(frames.slice(0, 8)));

@@ -46,8 +46,12 @@ describe('sidecar for a process started with --inspect', () => {
     const held = report.collections.find((c: { entries: number; path: string }) => c.entries === 1000 && /> Array "<redacted:len=7:[0-9a-f]+>"$/.test(c.path));
     assert.ok(held, `the Array of the planted objects is among the collections, by its path: ${JSON.stringify(report.collections.slice(0, 5))}`);
     assert.ok(report.snapshot.nodes > 10_000 && report.snapshot.bytes > 1_000_000);
-    const audit = readFileSync(join(sidecar.dir, 'audit.log'), 'utf8').split('\n').filter((line) => line.includes('/heapsnapshot/analysis'));
-    assert.match(audit.at(-1) ?? '', /"redacted":true/, 'analyzed redacted, as a download would be');
+    // The operation's closing audit line is written once the response has finished, which the client may see first.
+    const finished = await eventually(async () => {
+      const lines = readFileSync(join(sidecar.dir, 'audit.log'), 'utf8').split('\n').filter((line) => line.includes('/heapsnapshot/analysis'));
+      return lines.filter((line) => line.includes('"redacted":')).at(-1);
+    }, 20_000, 'the closing audit line');
+    assert.match(finished, /"redacted":true/, 'analyzed redacted, as a download would be');
     const raw = await request(`${sidecar.url}/heapsnapshot/analysis?redact=false`, { token: sidecar.token });
     assert.equal(raw.status, 403, 'redact=false needs heap-raw, as for the download');
     const bad = await request(`${sidecar.url}/heapsnapshot/analysis?top=0`, { token: sidecar.token });

@@ -1,6 +1,7 @@
 // Flame graphs of a .cpuprofile (width: samples) or a .heapprofile (width: bytes still allocated),
 // drawn on a canvas: the call tree merged by call frame, the root on top, each frame as wide as its
-// total. The heaviest frames by self value are also listed in a table, for the keyboard and for tests.
+// total. The heaviest frames by self value, and the widest with no self value, are also listed in a table, for
+// the keyboard and for tests.
 'use strict';
 (function (ME) {
   const ROW = 18;
@@ -74,7 +75,14 @@
     return merge(profile.head, (node) => node.children || [], (node) => node.selfSize || 0);
   }
 
-  /** Self values summed over every place a function appears, heaviest first. */
+  /** Rows of the table kept for the widest frames with no self value of their own. */
+  const WIDEST_WITHOUT_SELF = 5;
+
+  /**
+   * Self values summed over every place a function appears, heaviest first; then the widest of the
+   * functions whose value is all in what they call (a handler whose time goes into a native hash has no
+   * self samples, and is the frame to look for), so the table names them too.
+   */
   function heaviest(root, limit) {
     const sums = new Map();
     const stack = [[root, new Set()]];
@@ -88,7 +96,12 @@
       const path = new Set(onPath).add(frame.key);
       for (const child of frame.children.values()) stack.push([child, path]);
     }
-    return [...sums.values()].filter((e) => e.self > 0).sort((a, b) => b.self - a.self).slice(0, limit);
+    const entries = [...sums.values()];
+    const bySelf = entries.filter((e) => e.self > 0).sort((a, b) => b.self - a.self);
+    // The tree's root is not a function.
+    const widest = entries.filter((e) => e.self === 0 && e.total > 0 && e !== sums.get(root.key)).sort((a, b) => b.total - a.total);
+    const widestRows = Math.min(WIDEST_WITHOUT_SELF, widest.length);
+    return [...bySelf.slice(0, limit - widestRows), ...widest.slice(0, widestRows)];
   }
 
   function hue(name) {
