@@ -34,6 +34,9 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   const { nodeCount, firstEdge, edgeTarget, nodeSelfSize } = graph;
   const { firstRetainer, retainerNode } = essentialRetainers(graph, essential, scratch, lent?.retainers);
   const size = nodeCount + 1;
+  // A work array this computation is done with: back to the pool, or, lent by the graph (whose contents
+  // wait in a file), its memory back to the system.
+  const finished = (array: Uint32Array): void => (lent === undefined ? scratch.give(array) : releaseMemory(array));
   const parent = lent === undefined ? scratch.take(size) : lent.parent.fill(0);
   const vertex = lent === undefined ? scratch.take(size) : lent.vertex.fill(0);
   const semi = scratch.take(size);
@@ -148,8 +151,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     ancestor[w] = parent[w]!;
   }
   // The retainer lists are done with.
-  if (lent === undefined) scratch.give(retainerNode);
-  else releaseMemory(retainerNode);
+  finished(retainerNode);
   // Immediate dominators, in increasing search order: from the parent, up the dominators already found
   // until one numbered no later than the semidominator. label now holds each vertex's number.
   for (let i = 1; i <= n; i++) label[vertex[i]!] = i;
@@ -162,8 +164,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
     dom[w] = d;
   }
 
-  if (lent === undefined) scratch.give(parent);
-  else releaseMemory(parent);
+  finished(parent);
 
   // The answer in place, shifted to ordinals: no second array of the graph's size.
   for (let v = 1; v <= nodeCount; v++) dom[v] = dom[v]! - 1;
@@ -180,7 +181,7 @@ export function dominatorTree(graph: HeapGraph, kinds: GraphKinds, essential: Ui
   // The children lists go where the retainer offsets and the semidominators were: no more arrays of the
   // graph's size.
   const dominated = dominatedNodes(dominator, kinds.root, firstRetainer.fill(0), semi);
-  if (lent === undefined) scratch.give(vertex);
+  finished(vertex);
   if (retained instanceof Float64Array && !inEdgeTargets) scratch.give(label);
   return { dominator, retained, dominated };
 }

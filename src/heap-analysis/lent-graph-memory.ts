@@ -1,7 +1,6 @@
 import { releaseMemory } from '../heapsnapshot/array-memory.js';
 import type { HeapGraph } from '../heapsnapshot/heap-graph.js';
-import { WorkFile } from '../heapsnapshot/work-file.js';
-import { fileEntries, type EntryReader } from './parked-array.js';
+import { fileEntries, parkArrays, readBack, type EntryReader } from './parked-array.js';
 import type { ScratchArrays } from './scratch-arrays.js';
 
 /**
@@ -67,33 +66,22 @@ export interface LentToSearches {
  */
 export function lendToSearches(graph: HeapGraph, scratch: ScratchArrays): LentToSearches | undefined {
   const arrays = [wholeArray(graph.nodeName, graph.nodeCount + 1), wholeArray(graph.nodeId, graph.nodeCount + 1), wholeArray(graph.edgeNameOrIndex, graph.edgeCount)];
-  if (arrays.some((array) => array === undefined)) return undefined;
-  const file = WorkFile.open();
-  if (file === undefined) return undefined;
-  const at: number[] = [];
-  try {
-    for (const array of arrays) at.push(file.append(bytesOf(array!)));
-  } catch {
-    file.close();
-    return undefined;
-  }
-  scratch.lend(...(arrays as Uint32Array[]));
+  if (!arrays.every((array) => array !== undefined)) return undefined;
+  const parked = parkArrays(arrays);
+  if (parked === undefined) return undefined;
+  const { file, at } = parked;
+  scratch.lend(...arrays);
   return {
     restore(): void {
       scratch.reclaim();
       try {
-        arrays.forEach((array, i) => readBack(file, array!, at[i]!));
+        arrays.forEach((array, i) => readBack(file, array, at[i]!));
       } finally {
         file.close();
       }
     },
     close: () => file.close(),
   };
-}
-
-function readBack<T extends Uint8Array | Uint32Array | Float64Array>(file: WorkFile, into: T, from: number): T {
-  if (file.readAt(bytesOf(into), from) !== into.byteLength) throw new Error('the analysis could not read its work data back from its temporary file');
-  return into;
 }
 
 /** The columns as they are in memory, for an analysis that could not lend them. */
@@ -111,15 +99,10 @@ export function lendGraphMemory(graph: HeapGraph, spendEdgeTargets: boolean): Le
   const vertex = wholeArray(graph.nodeId, size);
   if (parent === undefined || vertex === undefined) return undefined;
   const columns = { nodeName: graph.nodeName, nodeId: graph.nodeId, edgeNameOrIndex: graph.edgeNameOrIndex, edgeType: graph.edgeType, nodeType: graph.nodeType, nodeSelfSize: graph.nodeSelfSize };
-  const file = WorkFile.open();
-  if (file === undefined) return undefined;
-  const at = {} as Record<keyof typeof columns, number>;
-  try {
-    for (const [name, array] of Object.entries(columns)) at[name as keyof typeof columns] = file.append(bytesOf(array));
-  } catch {
-    file.close();
-    return undefined;
-  }
+  const parked = parkArrays(Object.values(columns));
+  if (parked === undefined) return undefined;
+  const { file } = parked;
+  const at = Object.fromEntries(Object.keys(columns).map((name, i) => [name, parked.at[i]!])) as Record<keyof typeof columns, number>;
   const selfSizeType = graph.nodeSelfSize instanceof Uint32Array ? Uint32Array : Float64Array;
   // Nothing reads self sizes until the dominators sum them up.
   releaseMemory(graph.nodeSelfSize);
@@ -152,8 +135,6 @@ export function lendGraphMemory(graph: HeapGraph, spendEdgeTargets: boolean): Le
     close: () => file.close(),
   };
 }
-
-const bytesOf = (array: Uint8Array | Uint32Array | Float64Array): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 
 /** The array's whole buffer as `length` entries, when it is its own buffer and that long. */
 function wholeArray(array: Uint32Array, length: number): Uint32Array | undefined {

@@ -11,6 +11,36 @@ export interface ParkedArray extends EntryReader {
   close(): void;
 }
 
+type Column = Uint8Array | Uint32Array | Float64Array;
+
+/** Arrays written one after another to a new work file: the file, and where each starts in it. */
+export interface Parked {
+  file: WorkFile;
+  at: number[];
+}
+
+/**
+ * Writes the arrays' contents to a new private temporary file, for a stage that does not read them:
+ * `undefined`, and no file left open, when none can be made or written. Their memory is the caller's to
+ * lend or release.
+ */
+export function parkArrays(arrays: readonly Column[]): Parked | undefined {
+  const file = WorkFile.open();
+  if (file === undefined) return undefined;
+  try {
+    return { file, at: arrays.map((array) => file.append(bytesOf(array))) };
+  } catch {
+    file.close();
+    return undefined;
+  }
+}
+
+/** Fills `into` with what was parked at `from`. */
+export function readBack<T extends Column>(file: WorkFile, into: T, from: number): T {
+  if (file.readAt(bytesOf(into), from) !== into.byteLength) throw unreadable();
+  return into;
+}
+
 /**
  * Writes a Uint32Array a later stage reads only a few entries of (the shortest retainer of each node,
  * read only along the paths the report prints) to a private temporary file and frees its memory, so the
@@ -18,17 +48,11 @@ export interface ParkedArray extends EntryReader {
  * system). Where the file cannot be written, a copy is read from memory.
  */
 export function parkUint32(array: Uint32Array, release: (array: Uint32Array) => void = releaseMemory): ParkedArray {
-  const file = WorkFile.open();
-  if (file === undefined) return inMemory(array, release);
-  try {
-    file.append(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
-  } catch {
-    file.close();
-    return inMemory(array, release);
-  }
-  const entries = fileEntries(file, 0, Uint32Array, array.length);
+  const parked = parkArrays([array]);
+  if (parked === undefined) return inMemory(array, release);
+  const entries = fileEntries(parked.file, parked.at[0]!, Uint32Array, array.length);
   release(array);
-  return { at: (index) => entries.at(index), close: () => file.close() };
+  return { at: (index) => entries.at(index), close: () => parked.file.close() };
 }
 
 /** `length` entries of a typed array's type written at `start` in `file`, each read when asked for. */
@@ -39,7 +63,7 @@ export function fileEntries(file: WorkFile, start: number, type: Uint8ArrayConst
   return {
     at(index: number): number | undefined {
       if (!Number.isInteger(index) || index < 0 || index >= length) return undefined;
-      if (file.readAt(bytes, start + index * width) !== width) throw new Error('the analysis could not read its work data back from its temporary file');
+      if (file.readAt(bytes, start + index * width) !== width) throw unreadable();
       return entry[0];
     },
   };
@@ -51,3 +75,7 @@ function inMemory(array: Uint32Array, release: (array: Uint32Array) => void): Pa
   release(array);
   return { at: (index) => own[index], close: () => undefined };
 }
+
+const bytesOf = (array: Column): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+
+const unreadable = (): Error => new Error('the analysis could not read its work data back from its temporary file');

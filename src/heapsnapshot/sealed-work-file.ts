@@ -39,17 +39,16 @@ export class SealedWorkFile {
    * the file's end), which the caller frees with `releaseMemory` when done.
    */
   readAt(length: number, position: number): Buffer {
-    const sealed = Buffer.from(new ArrayBuffer(length));
-    const read = this.file.readAt(sealed, position);
+    const bytes = Buffer.from(new ArrayBuffer(length));
+    const read = this.file.readAt(bytes, position);
     const decipher = createDecipheriv('aes-256-ctr', this.key, this.counter(position));
-    const plain = Buffer.from(new ArrayBuffer(read));
+    // Each piece is decrypted over itself: what it was read from is not needed after.
     for (let at = 0; at < read; at += PIECE) {
-      const piece = decipher.update(sealed.subarray(at, Math.min(read, at + PIECE)));
-      plain.set(piece, at);
+      const piece = decipher.update(bytes.subarray(at, Math.min(read, at + PIECE)));
+      bytes.set(piece, at);
       releaseOwnMemory(piece);
     }
-    releaseMemory(sealed);
-    return plain;
+    return bytes.subarray(0, read);
   }
 
   close(): void {

@@ -100,12 +100,9 @@ export class StringTable {
    * Reading works before and after.
    */
   seal(): void {
-    if (this.spilledBlocks === 0 || this.spilledBlocks !== this.blocks.length - 1) return;
-    const last = this.blocks[this.spilledBlocks]!;
-    if (this.trySpill(last.subarray(0, this.used - this.spilledBlocks * BLOCK))) {
-      this.blocks[this.spilledBlocks++] = undefined;
-      releaseMemory(last);
-    }
+    if (this.spilledBlocks === 0) return;
+    const memory = this.spillLastBlock(this.used - this.spilledBlocks * BLOCK);
+    if (memory !== undefined) releaseMemory(memory);
   }
 
   /** Closes the file the bytes went to; the table must not be read after. */
@@ -117,15 +114,22 @@ export class StringTable {
 
   /** The block for the next bytes: the full one's memory once its bytes are in the file, else a new one. */
   private nextBlock(): Buffer {
-    const full = this.blocks.length - 1;
-    if (full >= 0 && full === this.spilledBlocks && this.trySpill(this.blocks[full]!)) {
-      const memory = this.blocks[full]!;
-      this.blocks[full] = undefined;
-      this.spilledBlocks++;
-      return memory;
-    }
-    const memory = bytesArray(BLOCK);
-    return Buffer.from(memory.buffer, 0, BLOCK);
+    const memory = this.spillLastBlock(BLOCK);
+    if (memory !== undefined) return memory;
+    return Buffer.from(bytesArray(BLOCK).buffer, 0, BLOCK);
+  }
+
+  /**
+   * The first `length` bytes of the last block to the file, when every block before it is there: returns
+   * that block's memory, now free, or undefined when it stays in memory.
+   */
+  private spillLastBlock(length: number): Buffer | undefined {
+    const last = this.blocks.length - 1;
+    if (last < 0 || last !== this.spilledBlocks || !this.trySpill(this.blocks[last]!.subarray(0, length))) return undefined;
+    const memory = this.blocks[last]!;
+    this.blocks[last] = undefined;
+    this.spilledBlocks++;
+    return memory;
   }
 
   private trySpill(bytes: Uint8Array): boolean {

@@ -21,7 +21,7 @@ export class WorkFile {
   static open(): WorkFile | undefined {
     let dir: string;
     try {
-      dir = mkdtempSync(join(tmpdir(), "heap-analysis-"));
+      dir = mkdtempSync(join(tmpdir(), 'heap-analysis-'));
     } catch {
       return undefined;
     }
@@ -42,14 +42,17 @@ export class WorkFile {
   /** Writes all of `bytes` at the file's end and returns where they start; throws when the disk refuses. */
   append(bytes: Uint8Array): number {
     const start = this.end;
-    this.transfer(bytes, writeSync, start);
-    this.end += bytes.length;
+    this.writeAt(bytes, start);
     return start;
   }
 
-  /** Writes all of `bytes` at `position` (over what was there). */
+  /** Writes all of `bytes` at `position` (over what was there); throws when the disk refuses. */
   writeAt(bytes: Uint8Array, position: number): void {
-    this.transfer(bytes, writeSync, position);
+    for (let done = 0; done < bytes.length; ) {
+      const moved = writeSync(this.fd, bytes, done, Math.min(IO_BYTES, bytes.length - done), position + done);
+      if (moved <= 0) throw new Error('the analysis could not write its work data to its temporary file');
+      done += moved;
+    }
     this.end = Math.max(this.end, position + bytes.length);
   }
 
@@ -68,13 +71,5 @@ export class WorkFile {
     if (this.fd === -1) return;
     closeSync(this.fd);
     this.fd = -1;
-  }
-
-  private transfer(bytes: Uint8Array, io: typeof writeSync, start: number): void {
-    for (let done = 0; done < bytes.length; ) {
-      const moved = io(this.fd, bytes, done, Math.min(IO_BYTES, bytes.length - done), start + done);
-      if (moved <= 0) throw new Error('the analysis could not write its work data to its temporary file');
-      done += moved;
-    }
   }
 }

@@ -37,22 +37,23 @@ export async function analyzeHeapSnapshotOf(
   options: ProduceOptions,
 ): Promise<{ report: HeapReport; facts: Record<string, unknown> }> {
   const reader = new HeapSnapshotReader();
-  const facts = await snapshot
-    .produce(
-    target,
-    params as never,
-    {
-      write: (chunk) => reader.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk),
-      whenWritable: () => undefined,
-      warn: () => {},
-      filePath: undefined,
-    },
+  let facts: Record<string, unknown>;
+  try {
+    facts = await snapshot.produce(
+      target,
+      params as never,
+      {
+        write: (chunk) => reader.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk),
+        whenWritable: () => undefined,
+        warn: () => {},
+        filePath: undefined,
+      },
       options,
-    )
-    .catch((error: unknown) => {
-      reader.abort();
-      throw error;
-    });
+    );
+  } catch (error) {
+    reader.abort();
+    throw error;
+  }
   options.progress({ phase: 'analyzing', bytesRead: reader.bytesRead });
   return { report: analyzeHeap(reader.end(), { top }), facts };
 }
