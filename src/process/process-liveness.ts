@@ -7,9 +7,6 @@ export type ProcessState =
   | { running: false }
   | { running: true; startedAtMs: number | undefined; startTicks: number | undefined };
 
-// Linux reports a process's start in clock ticks since boot (/proc/PID/stat, field 22) and the boot
-// time in whole seconds (/proc/stat, btime).
-
 /**
  * Whether a process runs under `pid` in this pid namespace, and since when: in clock ticks since boot
  * (exact: what an instance marker holds) and in epoch milliseconds (btime is truncated, so at most 1 s
@@ -33,6 +30,10 @@ export function processStartTime(pid: number): number | undefined {
   return ticks === undefined ? undefined : epochMs(ticks);
 }
 
+/**
+ * A start in clock ticks since boot (/proc/PID/stat, field 22) in epoch milliseconds, from the boot time
+ * Linux reports in whole seconds (/proc/stat, btime).
+ */
 function epochMs(ticks: number): number | undefined {
   try {
     const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);

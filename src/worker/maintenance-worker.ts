@@ -83,19 +83,14 @@ port.on('message', (message: MainToWorker) => {
   // the endpoint closes what it opened, its audit log file included: the worker does not track its
   // descriptors (see start-maintenance-server.ts).
   server.close(() => {
-    const closeTarget = () => void target.close().finally(() => post({ type: 'closed' }));
-    if (endpoint === undefined) {
+    // Without an endpoint (never built, or its build failed), what it would close is closed here.
+    const closeUnbuilt = () => {
       started.close();
       log.close();
-      return closeTarget();
-    }
-    endpoint.then(
-      (built) => built.close(),
-      () => {
-        started.close();
-        log.close();
-      },
-    ).finally(closeTarget);
+    };
+    void (endpoint === undefined ? Promise.resolve(closeUnbuilt()) : endpoint.then((built) => built.close(), closeUnbuilt))
+      .then(() => target.close())
+      .finally(() => post({ type: 'closed' }));
   });
   server.closeAllConnections();
 });
