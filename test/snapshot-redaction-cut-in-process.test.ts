@@ -115,8 +115,10 @@ for (const mode of ['worker', 'router'] as const) {
             assert.equal(res.headers['transfer-encoding'], 'chunked', 'a streamed body, whose end the server must mark');
             assert.notEqual(outcome.how, 'complete', 'the chunked body was terminated as if whole');
             const text = textOf(outcome.body, encoding === 'gzip');
-            // (After a write error, a gzip body may have gone no further than its gzip header.)
-            if (reportsSuccess || text !== '') assert.ok(text.startsWith('{"snapshot":'), 'the bytes that came are the start of a snapshot');
+            // A gzip body may have gone no further than its gzip header: zlib compresses on the thread pool, and
+            // the response is cut when the error comes, with what zlib had not yet given back. Identity bytes
+            // go out as they pass, so there some came whenever V8 said all was well.
+            if (text !== '' || (reportsSuccess && encoding === 'identity')) assert.ok(text.startsWith('{"snapshot":'), 'the bytes that came are the start of a snapshot');
             assert.throws(() => JSON.parse(text), SyntaxError);
             if (encoding === 'gzip') assert.throws(() => gunzipSync(outcome.body), /unexpected end of file/, 'the gzip stream has no end');
             assert.equal(line.completed, false, 'the audit line says the response did not complete');
